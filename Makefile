@@ -1,0 +1,53 @@
+# egov-events: the two commands of a fresh machine are `make run` and `make test`.
+# Each installs what it needs: a pinned uv in .tools/, then the locked workspace in .venv/.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+PY := .venv/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-fast lint format contracts drill bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: $(UV) uv.lock pyproject.toml */pyproject.toml services/*/pyproject.toml
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+install: .venv/.synced
+
+run: install ## the whole system locally: broker, PostgreSQL, four services, demo data
+	$(PY) -m egov_runtime.devstack
+
+test: install ## every package's tests against a real Kafka-protocol broker and PostgreSQL
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: install ## pure domain tests only (no broker, no database)
+	$(PY) -m pytest -m "not integration and not drill" $(PYTEST_ARGS)
+
+lint: install ## ruff, mypy and the architecture's import contracts
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+	.venv/bin/lint-imports
+
+format: install
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+contracts: install ## regenerate contracts/published (schemas, AsyncAPI)
+	$(PY) -m egov_contracts.publish
+
+drill: install ## crash drills: ROUNDS=20 by default
+	$(PY) bench/drill.py --rounds $${ROUNDS:-20}
+
+bench: install ## throughput and latency of the runtime kit vs the raw bound
+	$(PY) bench/bench.py
+
+clean:
+	rm -rf .venv $(TOOLS) .run .pytest_cache .mypy_cache .ruff_cache

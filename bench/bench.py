@@ -1,0 +1,251 @@
+"""Benchmark of the runtime kit against the raw bound of this machine.
+
+Prints, in one run and on the same records (~350-byte CloudEvents):
+
+- the raw bound: plain aiokafka produce, plain aiokafka consume (+ json.loads), asyncpg COPY
+  of the same rows, and the raw *serial* bound: one event's time through the three in series;
+- the kit's pipeline: consume a batch → inbox + state + outbox in one transaction → the relay
+  publishes → offsets committed, timed until every input's outbound event is on the topic;
+- the ratio pipeline / raw serial bound;
+- end-to-end latency percentiles (input produced → outbound event consumed) at a fixed
+  offered rate below the pipeline's capacity.
+
+Usage: ``python bench/bench.py [--events 50000] [--rate 2000] [--seconds 10]``. Uses
+``KAFKA_BOOTSTRAP_SERVERS`` / ``DATABASE_URL`` when set, else starts the local broker and uses
+the local PostgreSQL (as ``make run`` does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from egov_contracts.envelope import CloudEvent, decode, encode, new_event
+from egov_runtime.devstack.environment import local_environment
+from egov_runtime.sample import effect_counts, prepare_database, run_worker
+from egov_runtime.testing.sample_data import sample_data
+
+
+def progress(msg: str) -> None:
+    print(f"  … {msg}", file=sys.stderr, flush=True)
+
+
+def make_events(n: int) -> list[CloudEvent]:
+    return [
+        new_event(sample_data(i), source="/vn/38/bench", subject=f"HS-{i % 997:05d}")
+        for i in range(n)
+    ]
+
+
+async def create_topics(bootstrap: str, *names: str, partitions: int = 4) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(n, partitions, 1) for n in names])
+    finally:
+        await admin.close()
+
+
+async def produce_all(
+    bootstrap: str, topic: str, records: list[tuple[bytes, bytes, list]]
+) -> float:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=1_048_576
+    )
+    await producer.start()
+    try:
+        t0 = time.perf_counter()
+        futures = []
+        for i, (key, value, headers) in enumerate(records):
+            futures.append(await producer.send(topic, value=value, key=key, headers=headers))
+            if i % 10_000 == 0 and i:
+                progress(f"raw produce {i}/{len(records)}")
+        await asyncio.gather(*futures)
+        return time.perf_counter() - t0
+    finally:
+        await producer.stop()
+
+
+async def consume_all(bootstrap: str, topic: str, n: int) -> float:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"bench-{uuid.uuid4()}",
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=4_194_304,
+    )
+    await consumer.start()
+    try:
+        got = 0
+        t0 = time.perf_counter()
+        while got < n:
+            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
+            for recs in batch.values():
+                for r in recs:
+                    json.loads(r.value)
+                got += len(recs)
+        return time.perf_counter() - t0
+    finally:
+        await consumer.stop()
+
+
+async def copy_all(dsn: str, records: list[tuple[bytes, bytes, list]]) -> float:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("CREATE TEMP TABLE bench_copy (key text, value bytea)")
+        t0 = time.perf_counter()
+        await conn.copy_records_to_table(
+            "bench_copy", records=[(k.decode(), v) for k, v, _h in records]
+        )
+        return time.perf_counter() - t0
+    finally:
+        await conn.close()
+
+
+async def pipeline(bootstrap: str, dsn: str, in_topic: str, out_topic: str, n: int) -> float:
+    """Inputs are already on ``in_topic``; time until all outbound events are published."""
+    stop = asyncio.Event()
+    t0 = time.perf_counter()
+    worker = asyncio.create_task(
+        run_worker(dsn, bootstrap, in_topic, out_topic, stop=stop, batch_size=1000)
+    )
+    conn = await asyncpg.connect(dsn)
+    try:
+        while True:
+            c = await effect_counts(conn)
+            published = await conn.fetchval(
+                "SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"
+            )
+            if c["distinct_effects"] >= n and published >= n:
+                elapsed = time.perf_counter() - t0
+                break
+            progress(f"pipeline: {c['distinct_effects']}/{n} handled, {published} published")
+            await asyncio.sleep(0.5)
+    finally:
+        stop.set()
+        await worker
+        await conn.close()
+    return elapsed
+
+
+async def latency(bootstrap: str, dsn: str, rate: int, seconds: float) -> list[float]:
+    in_topic, out_topic = (
+        f"bench.lat.{uuid.uuid4().hex[:8]}.in",
+        f"bench.lat.{uuid.uuid4().hex[:8]}.out",
+    )
+    await create_topics(bootstrap, in_topic, out_topic)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_worker(dsn, bootstrap, in_topic, out_topic, stop=stop))
+    reader = AIOKafkaConsumer(
+        out_topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"bench-lat-{uuid.uuid4()}",
+        enable_auto_commit=False,
+    )
+    await reader.start()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=1)
+    await producer.start()
+    sent: dict[str, float] = {}
+    latencies: list[float] = []
+    total = int(rate * seconds)
+
+    async def offer() -> None:
+        t0 = time.perf_counter()
+        for i in range(total):
+            ev = new_event(sample_data(i), source="/vn/38/bench", subject=f"L-{i % 97}")
+            value, headers = encode(ev)
+            sent[ev.id] = time.perf_counter()
+            await producer.send(in_topic, value=value, key=ev.subject.encode(), headers=headers)
+            delay = t0 + (i + 1) / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        await producer.flush()
+
+    offering = asyncio.create_task(offer())
+    deadline = time.perf_counter() + seconds + 60
+    while len(latencies) < total and time.perf_counter() < deadline:
+        for recs in (await reader.getmany(timeout_ms=200)).values():
+            now = time.perf_counter()
+            for r in recs:
+                cause = decode(r.value, r.headers).causationid
+                if cause in sent:
+                    latencies.append((now - sent.pop(cause)) * 1000)
+        if len(latencies) % 2000 < 50:
+            progress(f"latency: {len(latencies)}/{total} measured")
+    await offering
+    stop.set()
+    await worker
+    await producer.stop()
+    await reader.stop()
+    return latencies
+
+
+def pct(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=1000)[int(p * 10) - 1] if len(values) > 1 else 0.0
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--rate", type=int, default=2000, help="offered rate for latency, ev/s")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    n = args.events
+    async with local_environment(progress) as env:
+        bootstrap = env.kafka_bootstrap
+        dsn = await env.fresh_database("bench")
+        await prepare_database(dsn)
+        events = make_events(n)
+        records = []
+        for ev in events:
+            value, headers = encode(ev)
+            records.append((ev.subject.encode(), value, headers))
+        size = sum(len(v) for _k, v, _h in records) / n
+        tag = uuid.uuid4().hex[:8]
+        raw_topic, in_topic, out_topic = f"bench.{tag}.raw", f"bench.{tag}.in", f"bench.{tag}.out"
+        await create_topics(bootstrap, raw_topic, in_topic, out_topic)
+        progress(f"{n} events of {size:.0f} bytes; raw produce")
+        t_produce = await produce_all(bootstrap, raw_topic, records)
+        progress("raw consume")
+        t_consume = await consume_all(bootstrap, raw_topic, n)
+        progress("raw COPY")
+        t_copy = await copy_all(dsn, records)
+        serial = n / (t_produce + t_consume + t_copy)
+        progress("loading the pipeline's input topic")
+        await produce_all(bootstrap, in_topic, records)
+        t_pipe = await pipeline(bootstrap, dsn, in_topic, out_topic, n)
+        rate_pipe = n / t_pipe
+        lat_dsn = await env.fresh_database("bench_latency")
+        await prepare_database(lat_dsn)
+        lat = await latency(bootstrap, lat_dsn, args.rate, args.seconds)
+        when = datetime.now(UTC).isoformat(timespec="seconds")
+        print(f"egov-events runtime benchmark ({when}, {n} events, {size:.0f} B each)")
+        print(f"raw produce (aiokafka)          {n / t_produce:>10,.0f} ev/s")
+        print(f"raw consume (aiokafka + json)   {n / t_consume:>10,.0f} ev/s")
+        print(f"raw COPY (asyncpg)              {n / t_copy:>10,.0f} rows/s")
+        print(f"raw serial bound                {serial:>10,.0f} ev/s")
+        print(f"kit pipeline (effectively-once) {rate_pipe:>10,.0f} ev/s")
+        print(f"ratio pipeline / raw serial     {rate_pipe / serial:>10.2f}")
+        if lat:
+            print(
+                f"latency at {args.rate} ev/s offered: p50={pct(lat, 50):.1f} ms"
+                f" p95={pct(lat, 95):.1f} ms p99={pct(lat, 99):.1f} ms"
+                f" max={max(lat):.1f} ms (n={len(lat)})"
+            )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

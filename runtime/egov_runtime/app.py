@@ -1,0 +1,190 @@
+"""The app factory: one process serves the HTTP API and runs the consumers and the relay.
+
+``create_app(spec)`` builds a FastAPI app whose lifespan opens the pool and the producer,
+calls the service's composition root (``spec.wire``), and runs its consumers, the outbox relay
+and its background tasks until shutdown. Shutdown is graceful: the stop event lets consumers
+finish and commit the batch in hand and the relay finish its batch, then everything closes.
+Every service also gets ``/healthz``, ``/readyz``, ``/metrics`` and ``/asyncapi.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from egov_runtime import problems
+from egov_runtime.consumer import IdempotentConsumer
+from egov_runtime.db import all_migrations, connect, create_pool, pending_migrations
+from egov_runtime.errors import is_transient
+from egov_runtime.kafka import make_producer
+from egov_runtime.logging import configure_logging, get_logger
+from egov_runtime.outbox import OutboxRelay
+from egov_runtime.service import Runtime, ServiceSpec, Wiring
+from egov_runtime.settings import ServiceSettings
+
+log = get_logger("egov.app")
+STARTUP_TIMEOUT_S = 60.0
+
+
+async def _start_producer(settings: ServiceSettings, service: str) -> Any:
+    deadline = asyncio.get_running_loop().time() + STARTUP_TIMEOUT_S
+    while True:
+        producer = make_producer(settings, client_id=f"{service}.producer")
+        try:
+            await producer.start()
+            return producer
+        except Exception as exc:
+            await producer.stop()
+            if not is_transient(exc) or asyncio.get_running_loop().time() > deadline:
+                raise
+            log.warning("broker not reachable yet", error=repr(exc))
+            await asyncio.sleep(1)
+
+
+def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or spec.settings_cls()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(spec.name)
+        pool = await create_pool(
+            settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+        )
+        producer = await _start_producer(settings, spec.name)
+        runtime = Runtime(spec.name, settings, pool, producer)
+        wiring = spec.wire(runtime)
+        app.state.runtime = runtime
+        app.state.wiring = wiring
+        relay = OutboxRelay(
+            service=spec.name,
+            dsn=settings.database_url,
+            producer=producer,
+            batch_size=settings.relay_batch_size,
+            poll_interval_s=settings.relay_poll_interval_s,
+            standby_interval_s=settings.relay_standby_interval_s,
+            retention=timedelta(hours=settings.outbox_retention_hours),
+        )
+        consumers = [
+            IdempotentConsumer(
+                service=spec.name,
+                subscription=sub,
+                pool=pool,
+                producer=producer,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                batch_size=settings.consumer_batch_size,
+                poll_timeout_ms=settings.consumer_poll_timeout_ms,
+                max_attempts=settings.consumer_max_attempts,
+                backoff_initial_s=settings.consumer_backoff_initial_s,
+                backoff_max_s=settings.consumer_backoff_max_s,
+            )
+            for sub in wiring.subscriptions
+        ]
+        app.state.relay = relay
+        app.state.consumers = consumers
+        stop = runtime.stop
+        tasks = [asyncio.create_task(relay.run(stop), name="outbox-relay")]
+        tasks += [asyncio.create_task(_run_consumer(c, stop), name=c.group_id) for c in consumers]
+        tasks += [
+            asyncio.create_task(t(stop), name=getattr(t, "__name__", "task")) for t in wiring.tasks
+        ]
+        app.state.tasks = tasks
+        log.info("service started", consumers=[c.group_id for c in consumers])
+        try:
+            yield
+        finally:
+            stop.set()
+            _done, pending = await asyncio.wait(tasks, timeout=10)
+            for t in pending:
+                t.cancel()
+            for c in consumers:
+                await c.stop()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(producer.stop(), timeout=5)
+            await pool.close()
+            log.info("service stopped")
+
+    app = FastAPI(
+        title=f"egov-events {spec.name}",
+        description=spec.description,
+        version="1.0.0",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/readyz", tags=["operations"])
+    async def readyz(request: Request) -> JSONResponse:
+        checks = await readiness(request.app, spec)
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ok else "not-ready", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    @app.get("/metrics", tags=["operations"])
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", tags=["operations"])
+    async def asyncapi() -> JSONResponse:
+        from egov_contracts.asyncapi import document
+
+        return JSONResponse(document(spec.name))
+
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+async def _run_consumer(consumer: IdempotentConsumer, stop: asyncio.Event) -> None:
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            await consumer.run(stop)
+        except Exception as exc:
+            log.exception(
+                "consumer crashed; restarting", consumer=consumer.group_id, error=repr(exc)
+            )
+            await consumer.stop()
+            consumer.consumer = None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            delay = min(delay * 2, 30)
+
+
+async def readiness(app: FastAPI, spec: ServiceSpec) -> dict[str, str]:
+    checks: dict[str, str] = {}
+    runtime: Runtime | None = getattr(app.state, "runtime", None)
+    if runtime is None:
+        return {"startup": "not started"}
+    try:
+        async with runtime.pool.acquire() as conn:
+            pending = await asyncio.wait_for(
+                pending_migrations(conn, all_migrations(spec.migrations)), timeout=3
+            )
+        checks["database"] = "ok"
+        checks["migrations"] = "ok" if not pending else f"{len(pending)} pending"
+    except Exception as exc:
+        checks["database"] = f"error: {exc!r}"
+    try:
+        await asyncio.wait_for(runtime.producer.client.fetch_all_metadata(), timeout=3)
+        checks["broker"] = "ok"
+    except Exception as exc:
+        checks["broker"] = f"error: {exc!r}"
+    dead = [t.get_name() for t in app.state.tasks if t.done()]
+    checks["workers"] = "ok" if not dead else f"stopped: {', '.join(dead)}"
+    return checks
+
+
+__all__ = ["Runtime", "ServiceSpec", "Wiring", "connect", "create_app"]

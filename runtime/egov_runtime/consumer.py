@@ -1,0 +1,426 @@
+"""Idempotent, batch Kafka consumers with dead-lettering.
+
+For each polled batch of a partition:
+
+1. every record is decoded (CloudEvents structured or binary mode) and its data validated
+   against the contract; a record that is not a CloudEvent, has an unknown type or violates
+   its schema is a *poison* record and goes to the dead letters at once;
+2. the remaining events run in ONE PostgreSQL transaction: their ids are inserted into the
+   ``inbox`` (duplicates are dropped there) and the handler applies the new ones, writing its
+   state and its outbound events (outbox) in the same transaction;
+3. only after that commit is the partition's offset committed (auto-commit is off).
+
+A transient failure (database or broker away) is retried with capped backoff for as long as it
+lasts: the partition waits, nothing is skipped. Any other failure is retried
+``max_attempts`` times; then the batch is split and each event is tried alone, so only the
+events that keep failing are dead-lettered and the partition moves on. Dead letters are
+published to ``egov.<service>.dead-letters`` (with the reason and the original
+topic/partition/offset/key in headers) and kept in the ``dead_letters`` table for the
+operator's list and replay commands.
+
+FastStream's Kafka subscriber is not used here: its ack policies commit before or regardless
+of the handler's transaction and it has no Kafka dead-lettering, which are exactly the
+guarantees this loop exists for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from egov_contracts.envelope import (
+    CloudEvent,
+    EnvelopeError,
+    EventData,
+    SchemaViolation,
+    UnknownEventType,
+    decode,
+    parse_data,
+)
+from egov_contracts.topics import dead_letter_topic
+
+from egov_runtime import faults, metrics, outbox
+from egov_runtime.errors import is_transient
+from egov_runtime.logging import get_logger
+
+log = get_logger("egov.consumer")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One decoded event with where it came from."""
+
+    event: CloudEvent
+    data: EventData
+    record: ConsumerRecord
+
+    @property
+    def topic(self) -> str:
+        return str(self.record.topic)
+
+    @property
+    def partition(self) -> int:
+        return int(self.record.partition)
+
+    @property
+    def offset(self) -> int:
+        return int(self.record.offset)
+
+
+@dataclass
+class Tx:
+    """What a handler gets: the open transaction's connection and the outbox."""
+
+    conn: asyncpg.Connection
+    service: str
+
+    async def emit(self, topic: str, events: Sequence[CloudEvent]) -> None:
+        await outbox.append(self.conn, self.service, topic, events)
+
+
+BatchHandler = Callable[[Tx, list[Incoming]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A named consumer: its topics, the event types it handles, and its handler.
+
+    Events of other (known) types on these topics are skipped; unknown types are poison.
+    """
+
+    name: str
+    topics: tuple[str, ...]
+    handler: BatchHandler
+    types: frozenset[str] | None = None  # None: every known type
+
+
+@dataclass
+class DeadLetter:
+    record: ConsumerRecord
+    reason: str
+    error: str
+    event: CloudEvent | None = None
+
+
+@dataclass
+class ConsumerStats:
+    batches: int = 0
+    handled: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    committed: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+class IdempotentConsumer:
+    def __init__(
+        self,
+        *,
+        service: str,
+        subscription: Subscription,
+        pool: asyncpg.Pool,
+        producer: AIOKafkaProducer,
+        bootstrap_servers: str,
+        batch_size: int = 500,
+        poll_timeout_ms: int = 500,
+        max_attempts: int = 3,
+        backoff_initial_s: float = 0.2,
+        backoff_max_s: float = 30.0,
+    ) -> None:
+        self.service = service
+        self.sub = subscription
+        self.pool = pool
+        self.producer = producer
+        self.bootstrap_servers = bootstrap_servers
+        self.batch_size = batch_size
+        self.poll_timeout_ms = poll_timeout_ms
+        self.max_attempts = max_attempts
+        self.backoff_initial_s = backoff_initial_s
+        self.backoff_max_s = backoff_max_s
+        self.group_id = f"{service}.{subscription.name}"
+        self.dlq_topic = dead_letter_topic(service).name
+        self.stats = ConsumerStats()
+        self.consumer: AIOKafkaConsumer | None = None
+        self.started = asyncio.Event()
+
+    async def start(self) -> None:
+        self.consumer = AIOKafkaConsumer(
+            *self.sub.topics,
+            bootstrap_servers=self.bootstrap_servers,
+            group_id=self.group_id,
+            client_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.batch_size,
+        )
+        await self.consumer.start()
+        self.started.set()
+
+    async def stop(self) -> None:
+        if self.consumer is not None:
+            with contextlib.suppress(Exception):
+                await self.consumer.stop()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll, process and commit until ``stop`` is set; the batch in hand is finished."""
+        if self.consumer is None:
+            await self.start()
+        assert self.consumer is not None
+        while not stop.is_set():
+            batches = await self.consumer.getmany(
+                timeout_ms=self.poll_timeout_ms, max_records=self.batch_size
+            )
+            offsets: dict[TopicPartition, int] = {}
+            for tp, records in batches.items():
+                if not records:
+                    continue
+                if not await self._process(records, stop):
+                    # Stopping while the store is away: rewind so nothing of this batch is
+                    # skipped by a later commit in this process; the next owner re-reads it.
+                    self.consumer.seek(tp, records[0].offset)
+                    continue
+                offsets[tp] = records[-1].offset + 1
+                self._lag(tp, offsets[tp])
+            if offsets:
+                await self._commit(offsets)
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        assert self.consumer is not None
+        try:
+            await self.consumer.commit(offsets)
+        except Exception as exc:  # rebalance: the new owner re-reads; the inbox drops repeats
+            log.warning("offset commit failed", error=repr(exc))
+            return
+        for tp, off in offsets.items():
+            self.stats.committed[(tp.topic, tp.partition)] = off
+
+    def _lag(self, tp: TopicPartition, next_offset: int) -> None:
+        assert self.consumer is not None
+        high = self.consumer.highwater(tp)
+        if high is not None:
+            metrics.CONSUMER_LAG.labels(self.service, self.sub.name, tp.topic, tp.partition).set(
+                max(0, high - next_offset)
+            )
+
+    # -- one partition batch -------------------------------------------------------------
+
+    async def _process(self, records: Sequence[ConsumerRecord], stop: asyncio.Event) -> bool:
+        """Handle a batch; False if stopping before it could be stored."""
+        self.stats.batches += 1
+        good: list[Incoming] = []
+        dead: list[DeadLetter] = []
+        for rec in records:
+            item = self._decode(rec, dead)
+            if item is not None and (self.sub.types is None or item.event.type in self.sub.types):
+                good.append(item)
+        if good:
+            failed = await self._run_handler(good, stop)
+            if failed is None:
+                return False
+            dead.extend(failed)
+        if dead:
+            return await self._dead_letter(dead, stop)
+        return True
+
+    def _decode(self, rec: ConsumerRecord, dead: list[DeadLetter]) -> Incoming | None:
+        try:
+            event = decode(rec.value, list(rec.headers or ()))
+        except EnvelopeError as exc:
+            dead.append(DeadLetter(rec, "not-a-cloudevent", str(exc)))
+            return None
+        try:
+            data = parse_data(event)
+        except UnknownEventType as exc:
+            dead.append(DeadLetter(rec, "unknown-type", str(exc), event))
+            return None
+        except SchemaViolation as exc:
+            dead.append(DeadLetter(rec, "schema-violation", str(exc), event))
+            return None
+        return Incoming(event, data, rec)
+
+    async def _run_handler(
+        self, items: list[Incoming], stop: asyncio.Event
+    ) -> list[DeadLetter] | None:
+        """Apply ``items`` in one transaction; returns the dead letters, None if stopping."""
+        attempt = 0
+        delay = self.backoff_initial_s
+        while True:
+            try:
+                await self._transaction(items)
+                return []
+            except Exception as exc:
+                transient = is_transient(exc)
+                metrics.EVENTS_FAILED.labels(
+                    self.service, self.sub.name, "transient" if transient else "handler"
+                ).inc()
+                if transient:
+                    log.warning("store unavailable, retrying batch", error=repr(exc))
+                else:
+                    attempt += 1
+                    log.warning(
+                        "handler failed",
+                        attempt=attempt,
+                        size=len(items),
+                        error=repr(exc),
+                        event_id=items[0].event.id if len(items) == 1 else None,
+                    )
+                    if attempt >= self.max_attempts:
+                        if len(items) == 1:
+                            it = items[0]
+                            return [DeadLetter(it.record, "handler-failed", repr(exc), it.event)]
+                        return await self._one_by_one(items, stop)
+            if stop.is_set():
+                return None
+            await _sleep(stop, delay)
+            delay = min(delay * 2, self.backoff_max_s)
+
+    async def _one_by_one(
+        self, items: list[Incoming], stop: asyncio.Event
+    ) -> list[DeadLetter] | None:
+        dead: list[DeadLetter] = []
+        for item in items:
+            result = await self._run_handler([item], stop)
+            if result is None:
+                return None
+            dead.extend(result)
+        return dead
+
+    async def _transaction(self, items: list[Incoming]) -> None:
+        started = time.perf_counter()
+        unique: dict[str, Incoming] = {}
+        for it in items:
+            unique.setdefault(it.event.id, it)
+        async with self.pool.acquire() as conn, conn.transaction():
+            fresh_ids = {
+                r["event_id"]
+                for r in await conn.fetch(
+                    'INSERT INTO inbox (consumer, event_id, event_type, topic, partition, "offset")'
+                    " SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::int[],"
+                    " $6::bigint[]) ON CONFLICT DO NOTHING RETURNING event_id",
+                    self.sub.name,
+                    [i.event.id for i in unique.values()],
+                    [i.event.type for i in unique.values()],
+                    [i.topic for i in unique.values()],
+                    [i.partition for i in unique.values()],
+                    [i.offset for i in unique.values()],
+                )
+            }
+            fresh = [i for i in unique.values() if i.event.id in fresh_ids]
+            if fresh:
+                token = structlog.contextvars.bind_contextvars(
+                    consumer=self.sub.name,
+                    topic=fresh[0].topic,
+                    partition=fresh[0].partition,
+                    offset=fresh[0].offset,
+                    event_id=fresh[0].event.id,
+                    correlation_id=fresh[0].event.correlationid,
+                )
+                try:
+                    await self.sub.handler(Tx(conn, self.service), fresh)
+                finally:
+                    structlog.contextvars.reset_contextvars(**token)
+            faults.point("consumer.before-db-commit")
+        faults.point("consumer.after-db-commit")
+        duplicates = len(items) - len(fresh)
+        self.stats.handled += len(fresh)
+        self.stats.duplicates += duplicates
+        if duplicates:
+            metrics.EVENTS_DUPLICATE.labels(self.service, self.sub.name).inc(duplicates)
+        for it in fresh:
+            metrics.EVENTS_CONSUMED.labels(self.service, self.sub.name, it.event.type).inc()
+        metrics.HANDLER_SECONDS.labels(self.service, self.sub.name).observe(
+            time.perf_counter() - started
+        )
+
+    async def _dead_letter(self, dead: list[DeadLetter], stop: asyncio.Event) -> bool:
+        delay = self.backoff_initial_s
+        while True:
+            try:
+                await publish_dead_letters(
+                    self.producer, self.pool, self.service, self.sub.name, self.dlq_topic, dead
+                )
+                break
+            except Exception as exc:
+                log.warning("dead-lettering failed, retrying", error=repr(exc))
+                if stop.is_set():
+                    return False
+                await _sleep(stop, delay)
+                delay = min(delay * 2, self.backoff_max_s)
+        self.stats.dead_lettered += len(dead)
+        for d in dead:
+            metrics.DEAD_LETTERS.labels(self.service, self.sub.name, d.reason).inc()
+            log.error(
+                "record dead-lettered",
+                reason=d.reason,
+                error=d.error,
+                topic=d.record.topic,
+                partition=d.record.partition,
+                offset=d.record.offset,
+                event_id=d.event.id if d.event else None,
+            )
+        return True
+
+
+async def publish_dead_letters(
+    producer: AIOKafkaProducer,
+    pool: asyncpg.Pool,
+    service: str,
+    consumer: str,
+    dlq_topic: str,
+    dead: list[DeadLetter],
+) -> None:
+    """Publish to the dead-letter topic (acknowledged), then record in ``dead_letters``."""
+    now = datetime.now(UTC).isoformat()
+    futures = []
+    rows = []
+    for d in dead:
+        r = d.record
+        headers = [(k, v) for k, v in (r.headers or ()) if not k.startswith("dlq_")]
+        headers += [
+            ("dlq_reason", d.reason.encode()),
+            ("dlq_error", d.error[:2000].encode()),
+            ("dlq_service", service.encode()),
+            ("dlq_consumer", consumer.encode()),
+            ("dlq_original_topic", r.topic.encode()),
+            ("dlq_original_partition", str(r.partition).encode()),
+            ("dlq_original_offset", str(r.offset).encode()),
+            ("dlq_failed_at", now.encode()),
+        ]
+        if r.key is not None:
+            headers.append(("dlq_original_key", r.key))
+        futures.append(await producer.send(dlq_topic, value=r.value, key=r.key, headers=headers))
+        rows.append(
+            (
+                consumer,
+                r.topic,
+                r.partition,
+                r.offset,
+                r.key,
+                r.value,
+                [[k, v.decode("utf-8", "replace")] for k, v in (r.headers or ())],
+                d.reason,
+                d.error,
+                d.event.id if d.event else None,
+                d.event.type if d.event else None,
+            )
+        )
+    await asyncio.gather(*futures)
+    async with pool.acquire() as conn:
+        await conn.executemany(
+            'INSERT INTO dead_letters (consumer, topic, partition, "offset", key, value, headers,'
+            " reason, error, event_id, event_type)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            ' ON CONFLICT (consumer, topic, partition, "offset") DO NOTHING',
+            rows,
+        )
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

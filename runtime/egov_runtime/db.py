@@ -1,0 +1,136 @@
+"""PostgreSQL access: an asyncpg pool and forward-only SQL migrations.
+
+Migrations are plain ``NNNN_name.sql`` files applied in order inside one transaction each and
+recorded with a SHA-256 checksum in ``schema_migrations``; an applied file that was edited
+afterwards is refused. A small runner instead of yoyo-migrations: yoyo is synchronous and
+drives psycopg, while every service here talks asyncpg only, and the runner needs little more
+than this file. The runtime kit's own tables (outbox, inbox, dead letters, idempotency keys)
+are the ``runtime`` scope, applied before the service's scope.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+RUNTIME_MIGRATIONS = Path(__file__).parent / "sql"
+_MIGRATION_LOCK = 7_310_001  # advisory lock id held while migrating
+
+
+class MigrationError(RuntimeError):
+    pass
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=60
+    )
+    assert pool is not None
+    return pool
+
+
+async def connect(dsn: str) -> asyncpg.Connection:
+    conn = await asyncpg.connect(dsn)
+    await _init_connection(conn)
+    return conn
+
+
+@dataclass(frozen=True)
+class Migration:
+    scope: str
+    version: str
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def load_migrations(scope: str, directory: Path) -> list[Migration]:
+    found = []
+    for path in sorted(directory.glob("*.sql")):
+        version, _, name = path.stem.partition("_")
+        if not version.isdigit():
+            raise MigrationError(f"migration file {path.name} must start with a number")
+        found.append(Migration(scope, version, name, path.read_text(encoding="utf-8")))
+    return found
+
+
+_CREATE_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    scope      text NOT NULL,
+    version    text NOT NULL,
+    name       text NOT NULL,
+    checksum   text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (scope, version)
+)"""
+
+
+async def pending_migrations(
+    conn: asyncpg.Connection, migrations: list[Migration]
+) -> list[Migration]:
+    """Migrations not applied yet; raises if an applied one changed since."""
+    exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    applied: dict[tuple[str, str], str] = {}
+    if exists:
+        rows = await conn.fetch("SELECT scope, version, checksum FROM schema_migrations")
+        applied = {(r["scope"], r["version"]): r["checksum"] for r in rows}
+    pending = []
+    for m in migrations:
+        checksum = applied.get((m.scope, m.version))
+        if checksum is None:
+            pending.append(m)
+        elif checksum != m.checksum:
+            raise MigrationError(
+                f"migration {m.scope}/{m.version}_{m.name} was changed after it was applied"
+            )
+    return pending
+
+
+async def migrate(dsn: str, migrations: list[Migration]) -> list[Migration]:
+    """Apply pending migrations; returns those applied. Safe to run from several processes."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+        try:
+            await conn.execute(_CREATE_TABLE)
+            todo = await pending_migrations(conn, migrations)
+            for m in todo:
+                async with conn.transaction():
+                    await conn.execute(m.sql)
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (scope, version, name, checksum)"
+                        " VALUES ($1, $2, $3, $4)",
+                        m.scope,
+                        m.version,
+                        m.name,
+                        m.checksum,
+                    )
+            return todo
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+    finally:
+        await conn.close()
+
+
+def all_migrations(service_dir: Path | None) -> list[Migration]:
+    found = load_migrations("runtime", RUNTIME_MIGRATIONS)
+    if service_dir is not None:
+        found += load_migrations("service", service_dir)
+    return found
+
+
+Record = asyncpg.Record
+Connection = asyncpg.Connection
+Pool = asyncpg.Pool

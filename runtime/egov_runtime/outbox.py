@@ -1,0 +1,184 @@
+"""Transactional outbox and its relay.
+
+A use case calls :func:`append` inside the transaction that changes its state, so the events
+exist if and only if the state change committed. :class:`OutboxRelay` publishes pending rows
+(``published_at IS NULL``, never a high-water mark: a transaction that commits late is still
+picked up) in ``seq`` order, keyed by subject, waits for the broker's acknowledgements and only
+then marks the rows. One relay per service is active: the leader holds a session advisory
+lock on its own connection; the others stand by and take over when that connection dies.
+The leader is woken by LISTEN/NOTIFY and also polls, in case a notification is lost.
+
+Per-key order: producers of the same aggregate serialise on the aggregate's row lock, so their
+outbox ``seq`` follows commit order; the relay sends in ``seq`` order and aiokafka keeps one
+request in flight per partition. A crash between publish and mark publishes the batch again:
+delivery is at-least-once and consumers drop duplicates by event id (the inbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from egov_contracts.envelope import CloudEvent, encode
+
+from egov_runtime import faults, metrics
+from egov_runtime.db import connect
+from egov_runtime.errors import is_transient
+from egov_runtime.logging import get_logger
+
+log = get_logger("egov.outbox")
+
+
+def notify_channel(service: str) -> str:
+    return "outbox_" + service.replace("-", "_")
+
+
+def relay_lock_id(service: str) -> int:
+    """A stable advisory-lock id per service (PostgreSQL bigint)."""
+    return 7_310_100 + sum(ord(c) * (i + 1) for i, c in enumerate(service)) % 100_000
+
+
+async def append(
+    conn: asyncpg.Connection, service: str, topic: str, events: Sequence[CloudEvent]
+) -> None:
+    """Insert events into the outbox in the caller's transaction (key = subject)."""
+    if not events:
+        return
+    rows = []
+    for ev in events:
+        value, headers = encode(ev)
+        rows.append((ev.id, topic, ev.subject, value, [[k, v.decode()] for k, v in headers]))
+    await conn.executemany(
+        "INSERT INTO outbox (event_id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)",
+        rows,
+    )
+    # Delivered at commit, so the relay wakes only for committed rows.
+    await conn.execute("SELECT pg_notify($1, '')", notify_channel(service))
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        dsn: str,
+        producer: AIOKafkaProducer,
+        batch_size: int = 1000,
+        poll_interval_s: float = 1.0,
+        standby_interval_s: float = 2.0,
+        retention: timedelta = timedelta(hours=72),
+    ) -> None:
+        self.service = service
+        self.dsn = dsn
+        self.producer = producer
+        self.batch_size = batch_size
+        self.poll_interval_s = poll_interval_s
+        self.standby_interval_s = standby_interval_s
+        self.retention = retention
+        self.is_leader = False
+        self.published = 0
+        self._last_prune = 0.0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                await self._lead(stop)
+                backoff = 0.5
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.exception("outbox relay failed", error=str(exc))
+                else:
+                    log.warning("outbox relay interrupted", error=repr(exc))
+                await _wait(stop, backoff)
+                backoff = min(backoff * 2, 30.0)
+
+    async def _lead(self, stop: asyncio.Event) -> None:
+        conn = await connect(self.dsn)
+        wake = asyncio.Event()
+        try:
+            if not await conn.fetchval(
+                "SELECT pg_try_advisory_lock($1)", relay_lock_id(self.service)
+            ):
+                await _wait(stop, self.standby_interval_s)
+                return
+            self.is_leader = True
+            metrics.RELAY_LEADER.labels(self.service).set(1)
+            log.info("outbox relay is the leader")
+            await conn.add_listener(notify_channel(self.service), lambda *_: wake.set())
+            while not stop.is_set():
+                wake.clear()
+                sent = await self.publish_batch(conn)
+                if sent >= self.batch_size:
+                    continue
+                await self._housekeeping(conn)
+                await _wait(stop, self.poll_interval_s, wake)
+        finally:
+            self.is_leader = False
+            metrics.RELAY_LEADER.labels(self.service).set(0)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), timeout=5)
+            if not conn.is_closed():
+                conn.terminate()
+
+    async def publish_batch(self, conn: asyncpg.Connection) -> int:
+        rows = await conn.fetch(
+            "SELECT seq, topic, key, value, headers FROM outbox"
+            " WHERE published_at IS NULL ORDER BY seq LIMIT $1",
+            self.batch_size,
+        )
+        if not rows:
+            return 0
+        futures = []
+        for r in rows:
+            headers = [(k, v.encode()) for k, v in r["headers"]]
+            futures.append(
+                await self.producer.send(
+                    r["topic"], value=r["value"], key=r["key"].encode(), headers=headers
+                )
+            )
+        await asyncio.gather(*futures)  # the broker acknowledged every record (acks=all)
+        faults.point("relay.after-publish")
+        await conn.execute(
+            "UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])",
+            [r["seq"] for r in rows],
+        )
+        self.published += len(rows)
+        for r in rows:
+            metrics.EVENTS_PRODUCED.labels(self.service, r["topic"]).inc()
+        return len(rows)
+
+    async def _housekeeping(self, conn: asyncpg.Connection) -> None:
+        row = await conn.fetchrow(
+            "SELECT count(*) AS n, extract(epoch FROM now() - min(created_at)) AS age"
+            " FROM outbox WHERE published_at IS NULL"
+        )
+        metrics.OUTBOX_BACKLOG.labels(self.service).set(row["n"])
+        metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(float(row["age"] or 0))
+        now = time.monotonic()
+        if now - self._last_prune > 60:
+            self._last_prune = now
+            await conn.execute(
+                "DELETE FROM outbox WHERE published_at < now() - $1::interval", self.retention
+            )
+
+
+async def backlog(conn: asyncpg.Connection) -> int:
+    n: int = await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+    return n
+
+
+async def _wait(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
+    waiters = [asyncio.ensure_future(stop.wait())]
+    if wake is not None:
+        waiters.append(asyncio.ensure_future(wake.wait()))
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()

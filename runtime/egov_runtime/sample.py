@@ -1,0 +1,148 @@
+"""A sample service used by the crash drills and the benchmark.
+
+Each input event is recorded in ``sample_effects`` (deliberately without a unique key, so a
+duplicate effect would be seen, not hidden by a constraint) and copied to an output topic
+through the outbox; a second consumer reads the output topic and records
+``sample_downstream``. ``python -m egov_runtime.sample worker ...`` runs both in one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from egov_contracts.envelope import new_event
+
+from egov_runtime.consumer import BatchHandler, IdempotentConsumer, Incoming, Subscription, Tx
+from egov_runtime.db import Migration, all_migrations, create_pool, migrate
+from egov_runtime.logging import configure_logging
+from egov_runtime.outbox import OutboxRelay
+
+SERVICE = "sample"
+SCHEMA = Migration(
+    "sample",
+    "0001",
+    "effects",
+    """
+    CREATE TABLE sample_effects (event_id text NOT NULL, subject text NOT NULL,
+                                 at timestamptz NOT NULL DEFAULT clock_timestamp());
+    CREATE TABLE sample_downstream (event_id text NOT NULL, causation_id text,
+                                    at timestamptz NOT NULL DEFAULT clock_timestamp());
+    """,
+)
+
+
+async def prepare_database(dsn: str) -> None:
+    await migrate(dsn, [*all_migrations(None), SCHEMA])
+
+
+def copy_handler(out_topic: str) -> BatchHandler:
+    async def handle(tx: Tx, items: list[Incoming]) -> None:
+        await tx.conn.executemany(
+            "INSERT INTO sample_effects (event_id, subject) VALUES ($1, $2)",
+            [(i.event.id, i.event.subject) for i in items],
+        )
+        await tx.emit(
+            out_topic,
+            [
+                new_event(
+                    i.data, source=f"/vn/00/{SERVICE}", subject=i.event.subject, cause=i.event
+                )
+                for i in items
+            ],
+        )
+
+    return handle
+
+
+async def downstream_handler(tx: Tx, items: list[Incoming]) -> None:
+    await tx.conn.executemany(
+        "INSERT INTO sample_downstream (event_id, causation_id) VALUES ($1, $2)",
+        [(i.event.id, i.event.causationid) for i in items],
+    )
+
+
+async def effect_counts(conn: asyncpg.Connection) -> dict[str, int]:
+    row = await conn.fetchrow(
+        "SELECT (SELECT count(*) FROM sample_effects) AS effects,"
+        " (SELECT count(DISTINCT event_id) FROM sample_effects) AS distinct_effects,"
+        " (SELECT count(*) FROM sample_downstream) AS downstream,"
+        " (SELECT count(DISTINCT causation_id) FROM sample_downstream) AS distinct_downstream,"
+        " (SELECT count(*) FROM outbox WHERE published_at IS NULL) AS backlog,"
+        " (SELECT count(*) FROM dead_letters) AS dead_letters"
+    )
+    return dict(row)
+
+
+async def run_worker(
+    dsn: str,
+    bootstrap: str,
+    in_topic: str,
+    out_topic: str,
+    *,
+    batch_size: int = 500,
+    stop: asyncio.Event | None = None,
+) -> None:
+    stop = stop or asyncio.Event()
+    pool = await create_pool(dsn, min_size=2, max_size=6)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    await producer.start()
+    consumers = [
+        IdempotentConsumer(
+            service=SERVICE,
+            pool=pool,
+            producer=producer,
+            bootstrap_servers=bootstrap,
+            subscription=Subscription("copy", (in_topic,), copy_handler(out_topic)),
+            batch_size=batch_size,
+            backoff_initial_s=0.05,
+            backoff_max_s=1.0,
+        ),
+        IdempotentConsumer(
+            service=SERVICE,
+            pool=pool,
+            producer=producer,
+            bootstrap_servers=bootstrap,
+            subscription=Subscription("downstream", (out_topic,), downstream_handler),
+            batch_size=batch_size,
+            backoff_initial_s=0.05,
+            backoff_max_s=1.0,
+        ),
+    ]
+    relay = OutboxRelay(
+        service=SERVICE, dsn=dsn, producer=producer, poll_interval_s=0.2, standby_interval_s=0.5
+    )
+    try:
+        await asyncio.gather(relay.run(stop), *(c.run(stop) for c in consumers))
+    finally:
+        for c in consumers:
+            await c.stop()
+        await producer.stop()
+        await pool.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["worker"])
+    parser.add_argument("--dsn", required=True)
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--in-topic", required=True)
+    parser.add_argument("--out-topic", required=True)
+    args = parser.parse_args()
+    configure_logging(SERVICE, "WARNING")
+
+    async def _main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(args.dsn, args.bootstrap, args.in_topic, args.out_topic, stop=stop)
+
+    asyncio.run(_main())
+
+
+if __name__ == "__main__":
+    main()

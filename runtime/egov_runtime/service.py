@@ -1,0 +1,70 @@
+"""What a service declares so the runtime kit can run it, and what it gets at run time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, Request
+
+from egov_runtime.consumer import Subscription, Tx
+from egov_runtime.settings import ServiceSettings
+
+BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]
+
+
+@dataclass
+class Runtime:
+    """The live resources of one service process, shared by its entrypoints."""
+
+    service: str
+    settings: ServiceSettings
+    pool: asyncpg.Pool
+    producer: AIOKafkaProducer
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def source(self) -> str:
+        """CloudEvents ``source`` of this service's events."""
+        return f"/vn/{self.settings.province_code}/{self.service}"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield Tx(conn, self.service)
+
+
+@dataclass
+class Wiring:
+    """What a service's composition root returns once its resources exist."""
+
+    subscriptions: Sequence[Subscription] = ()
+    tasks: Sequence[BackgroundTask] = ()
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    settings_cls: type[ServiceSettings]
+    migrations: Path | None
+    routers: Sequence[APIRouter]
+    wire: Callable[[Runtime], Wiring]
+    seed: Callable[[Runtime], Awaitable[str]] | None = None
+    description: str = ""
+
+
+def runtime_of(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def wiring_of(request: Request) -> Wiring:
+    w: Wiring = request.app.state.wiring
+    return w

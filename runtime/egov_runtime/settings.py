@@ -1,0 +1,54 @@
+"""Service settings from environment variables (pydantic-settings), one prefix per service.
+
+Every service subclasses :class:`ServiceSettings` and sets its own ``env_prefix``
+(``EGOV_PROCEDURES_``, ``EGOV_INDICATORS_``, ...). Secrets are ``SecretStr`` so they never
+appear in logs or reprs.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EGOV_", extra="ignore")
+
+    profile: Literal["local", "production"] = "local"
+    province_code: str = Field("38", description="Province code used in CloudEvents `source`.")
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    kafka_bootstrap_servers: str = "127.0.0.1:19092"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8100
+    jwt_secret: SecretStr = SecretStr("local-development-secret-change-me")
+    personal_data_key: SecretStr = SecretStr("local-personal-data-key-change-me")
+
+    # Kafka producer: the idempotent producer is on in production (Apache Kafka); the local
+    # Kafka-protocol broker does not implement InitProducerId, so it is off by default.
+    kafka_idempotence: bool = False
+    kafka_linger_ms: int = 5
+    kafka_request_timeout_ms: int = 30_000
+
+    # Consumers
+    consumer_batch_size: int = 500
+    consumer_poll_timeout_ms: int = 500
+    consumer_max_attempts: int = Field(
+        3, description="Attempts for a failing handler before its event is dead-lettered."
+    )
+    consumer_backoff_initial_s: float = 0.2
+    consumer_backoff_max_s: float = 30.0
+
+    # Outbox relay
+    relay_batch_size: int = 1000
+    relay_poll_interval_s: float = 1.0
+    relay_standby_interval_s: float = 2.0
+    outbox_retention_hours: int = 72
+
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+
+    @property
+    def production(self) -> bool:
+        return self.profile == "production"

@@ -1,0 +1,86 @@
+"""Each service's read model of the admin-unit hierarchy, fed by ``unit.upserted.v1``.
+
+Services never hard-code the hierarchy (it changes by law: the 2025 reform); they keep this
+table from the compacted ``egov.reference.units`` topic and use it for unit scope (a unit and
+its descendants) in reports and authorisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from egov_runtime.consumer import Incoming, Subscription, Tx
+
+UNIT_UPSERTED = "vn.egov.reference.unit.upserted.v1"
+
+
+async def upsert_units(conn: asyncpg.Connection, units: Iterable[dict[str, Any]]) -> int:
+    rows = [
+        (
+            u["unit_code"],
+            u["name"],
+            str(u["level"]),
+            u.get("parent_code"),
+            _date(u.get("valid_from")),
+            _date(u.get("valid_to")),
+            u.get("successor_code"),
+        )
+        for u in units
+    ]
+    await conn.executemany(
+        "INSERT INTO units (unit_code, name, level, parent_code, valid_from, valid_to,"
+        " successor_code) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (unit_code) DO UPDATE SET name = excluded.name, level = excluded.level,"
+        " parent_code = excluded.parent_code, valid_from = excluded.valid_from,"
+        " valid_to = excluded.valid_to, successor_code = excluded.successor_code,"
+        " updated_at = now()",
+        rows,
+    )
+    return len(rows)
+
+
+def _date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+async def descendants(conn: asyncpg.Connection, unit_code: str) -> list[str]:
+    """The unit itself and every unit below it."""
+    rows = await conn.fetch(
+        "WITH RECURSIVE sub AS (SELECT unit_code FROM units WHERE unit_code = $1"
+        " UNION SELECT u.unit_code FROM units u JOIN sub ON u.parent_code = sub.unit_code)"
+        " SELECT unit_code FROM sub",
+        unit_code,
+    )
+    found = [r["unit_code"] for r in rows]
+    return found or [unit_code]
+
+
+async def ancestry(conn: asyncpg.Connection, unit_code: str) -> list[str]:
+    """The unit itself, then its parent, up to the root."""
+    rows = await conn.fetch(
+        "WITH RECURSIVE up AS (SELECT unit_code, parent_code, 0 AS depth FROM units"
+        " WHERE unit_code = $1 UNION SELECT u.unit_code, u.parent_code, up.depth + 1"
+        " FROM units u JOIN up ON u.unit_code = up.parent_code WHERE up.depth < 20)"
+        " SELECT unit_code FROM up ORDER BY depth",
+        unit_code,
+    )
+    found = [r["unit_code"] for r in rows]
+    return found or [unit_code]
+
+
+async def get_unit(conn: asyncpg.Connection, unit_code: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow("SELECT * FROM units WHERE unit_code = $1", unit_code)
+    return dict(row) if row else None
+
+
+def units_subscription(topics: Sequence[str] = ("egov.reference.units",)) -> Subscription:
+    async def handle(tx: Tx, items: list[Incoming]) -> None:
+        await upsert_units(tx.conn, (i.data.model_dump(mode="json") for i in items))
+
+    return Subscription("units", tuple(topics), handle, frozenset({UNIT_UPSERTED}))
