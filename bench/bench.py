@@ -32,7 +32,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from egov_contracts.envelope import CloudEvent, decode, encode, new_event
 from egov_runtime.devstack.environment import local_environment
 from egov_runtime.sample import effect_counts, prepare_database, run_worker
-from egov_runtime.testing.sample_data import sample_data
+from egov_runtime.sample import sample_data
 
 
 def progress(msg: str) -> None:

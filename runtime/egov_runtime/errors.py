@@ -26,7 +26,7 @@ def is_transient(exc: BaseException) -> bool:
     Everything else (a handler bug, a constraint violation, bad data) is retried a bounded
     number of times and then dead-lettered, so one poison event cannot stall a partition.
     """
-    if isinstance(exc, _TRANSIENT_PG | OSError | asyncio.TimeoutError | TimeoutError):
+    if isinstance(exc, (*_TRANSIENT_PG, OSError, asyncio.TimeoutError, TimeoutError)):
         return True
     if isinstance(exc, KafkaConnectionError | KafkaTimeoutError):
         return True

@@ -14,7 +14,7 @@ import signal
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from egov_contracts.envelope import new_event
+from egov_contracts.envelope import EventData, new_event, register
 
 from egov_runtime.consumer import BatchHandler, IdempotentConsumer, Incoming, Subscription, Tx
 from egov_runtime.db import Migration, all_migrations, create_pool, migrate
@@ -22,6 +22,32 @@ from egov_runtime.logging import configure_logging
 from egov_runtime.outbox import OutboxRelay
 
 SERVICE = "sample"
+
+
+@register
+class SampleRecorded(EventData):
+    """The sample service's event: shaped like a dossier status report (~350 bytes on the wire)."""
+
+    event_type = "vn.egov.sample.item.recorded.v1"
+    topic = "egov.sample.items"
+
+    item_code: str
+    unit_code: str
+    status: str
+    occurred_at: str
+    note: str = ""
+
+
+def sample_data(i: int) -> SampleRecorded:
+    return SampleRecorded(
+        item_code=f"000.00.38.H12-261123-{i:07d}",
+        unit_code="38.T01",
+        status="received",
+        occurred_at="2026-11-23T09:00:00+07:00",
+        note="Hồ sơ mẫu",
+    )
+
+
 SCHEMA = Migration(
     "sample",
     "0001",

@@ -1,0 +1,205 @@
+"""The CloudEvents 1.0 envelope of every record on the wire, and its Kafka codec.
+
+Structured mode out (the record value is the JSON envelope, ``content-type:
+application/cloudevents+json``, with ``ce_type`` and ``ce_id`` copied into headers for routing);
+structured and binary mode in (binary: ``ce_*`` headers and the JSON data as the value), as the
+CloudEvents Kafka protocol binding says, so a producer written with any CloudEvents SDK
+interoperates.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any, ClassVar, Literal, Self, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+
+VN_TZ = timezone(timedelta(hours=7), "+07:00")
+STRUCTURED_CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
+SCHEMA_BASE = "https://schemas.egov.vn/events/"
+REQUIRED = ("specversion", "id", "source", "type")
+
+
+class EnvelopeError(ValueError):
+    """The record is not a readable CloudEvent (bad JSON, missing attributes)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class UnknownEventType(LookupError):
+    """No contract model is registered for the event's ``type``."""
+
+
+class SchemaViolation(ValueError):
+    """The event's data does not validate against its contract model."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
+        self.errors = errors
+
+
+class CloudEvent(BaseModel):
+    """A CloudEvents 1.0 event with the extension attributes of the contracts."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str
+    source: str
+    type: str
+    subject: str
+    time: AwareDatetime
+    datacontenttype: str = "application/json"
+    dataschema: str | None = None
+    correlationid: str | None = None
+    causationid: str | None = None
+    traceparent: str | None = None
+    sequence: str | None = None
+    data: dict[str, Any]
+
+
+class EventData(BaseModel):
+    """Base of every payload model: closed schema for producers, tolerant parsing for readers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_type: ClassVar[str]
+    topic: ClassVar[str]
+
+    @classmethod
+    def parse_tolerant(cls, data: dict[str, Any]) -> Self:
+        """Validate ``data`` ignoring fields unknown to this version (added by a newer minor)."""
+        known = {k: v for k, v in data.items() if k in cls.model_fields}
+        return cls.model_validate(known)
+
+    @classmethod
+    def schema_uri(cls) -> str:
+        return f"{SCHEMA_BASE}{cls.event_type}.json"
+
+
+_REGISTRY: dict[str, type[EventData]] = {}
+_M = TypeVar("_M", bound=type[EventData])
+
+
+def register(model: _M) -> _M:
+    """Class decorator: make ``model`` the contract of its ``event_type``."""
+    existing = _REGISTRY.get(model.event_type)
+    if existing is not None and existing is not model:
+        raise ValueError(f"{model.event_type} is already registered to {existing.__name__}")
+    _REGISTRY[model.event_type] = model
+    return model
+
+
+def model_for(event_type: str) -> type[EventData]:
+    try:
+        return _REGISTRY[event_type]
+    except KeyError:
+        raise UnknownEventType(f"unknown event type {event_type!r}") from None
+
+
+def all_event_types() -> dict[str, type[EventData]]:
+    return dict(_REGISTRY)
+
+
+def parse_data(event: CloudEvent) -> EventData:
+    model = model_for(event.type)
+    try:
+        return model.parse_tolerant(event.data)
+    except ValidationError as exc:
+        raise SchemaViolation(
+            [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        ) from exc
+
+
+def format_sequence(n: int) -> str:
+    """The CloudEvents sequence extension: a string that sorts (zero-padded to 20 digits)."""
+    if n < 0:
+        raise ValueError("sequence must not be negative")
+    return f"{n:020d}"
+
+
+def new_event(
+    data: EventData,
+    *,
+    source: str,
+    subject: str,
+    sequence: int | None = None,
+    cause: CloudEvent | None = None,
+    correlationid: str | None = None,
+    time: datetime | None = None,
+    id: str | None = None,
+    traceparent: str | None = None,
+) -> CloudEvent:
+    """Wrap ``data``; with a ``cause``, its correlation is carried on and it is the causation."""
+    event_id = id or str(uuid.uuid4())
+    if correlationid is None:
+        correlationid = (cause.correlationid or cause.id) if cause is not None else event_id
+    return CloudEvent(
+        id=event_id,
+        source=source,
+        type=data.event_type,
+        subject=subject,
+        time=(time or datetime.now(VN_TZ)),
+        dataschema=data.schema_uri(),
+        correlationid=correlationid,
+        causationid=cause.id if cause is not None else None,
+        traceparent=traceparent or (cause.traceparent if cause is not None else None),
+        sequence=format_sequence(sequence) if sequence is not None else None,
+        data=data.model_dump(mode="json", exclude_none=True),
+    )
+
+
+def to_json(event: CloudEvent) -> bytes:
+    return event.model_dump_json(exclude_none=True).encode()
+
+
+def encode(event: CloudEvent) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """Structured-mode Kafka record value and headers."""
+    return to_json(event), [
+        ("content-type", STRUCTURED_CONTENT_TYPE.encode()),
+        ("ce_type", event.type.encode()),
+        ("ce_id", event.id.encode()),
+    ]
+
+
+def decode(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> CloudEvent:
+    """A CloudEvent from a Kafka record in structured or binary mode."""
+    hdrs = {k.lower(): v for k, v in headers}
+    content_type = _text(hdrs.get("content-type", b"")).lower()
+    if value is None:
+        raise EnvelopeError("empty record value")
+    binary = "ce_specversion" in hdrs and not content_type.startswith("application/cloudevents")
+    try:
+        if binary:
+            attrs: dict[str, Any] = {
+                k[3:]: _text(v) for k, v in hdrs.items() if k.startswith("ce_")
+            }
+            if content_type:
+                attrs["datacontenttype"] = content_type.split(";")[0].strip()
+            attrs["data"] = json.loads(value) if value else {}
+        else:
+            attrs = json.loads(value)
+            if not isinstance(attrs, dict):
+                raise EnvelopeError("the record value is JSON but not an object")
+            if "data_base64" in attrs:
+                raise EnvelopeError("data_base64 is not supported: data must be JSON")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EnvelopeError(f"not JSON: {exc}") from exc
+    missing = [a for a in (*REQUIRED, "subject", "time") if a not in attrs]
+    if missing:
+        raise EnvelopeError(f"not a CloudEvent: missing {', '.join(missing)}")
+    if not isinstance(attrs.get("data"), dict):
+        raise EnvelopeError("data must be a JSON object")
+    try:
+        return CloudEvent.model_validate(attrs)
+    except ValidationError as exc:
+        raise EnvelopeError(f"invalid CloudEvent attributes: {exc.errors()[0]['msg']}") from exc
+
+
+def _text(v: bytes | str) -> str:
+    return v.decode() if isinstance(v, bytes) else v

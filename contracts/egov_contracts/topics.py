@@ -1,0 +1,83 @@
+"""Topic names, their keys, partitions and retention: declared here, applied by a command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_PARTITIONS = 12
+WEEK_MS = 7 * 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    key: str
+    partitions: int = DEFAULT_PARTITIONS
+    compacted: bool = False
+    retention_ms: int | None = None
+    description: str = ""
+
+
+STATUS_REPORTS = Topic(
+    "egov.procedures.status-reports",
+    "dossier code",
+    description="Dossier status reports from one-door systems (inbound).",
+)
+DOSSIERS = Topic(
+    "egov.procedures.dossiers",
+    "dossier code",
+    description="Dossier lifecycle, deadline warnings and results.",
+)
+RATES = Topic(
+    "egov.procedures.rates",
+    "<unit>/<period>",
+    description="On-time processing rates per unit and period.",
+)
+INDICATOR_SUBMISSIONS = Topic(
+    "egov.indicators.submissions",
+    "<unit>/<period>",
+    description="Indicator reports from districts and statistics systems (inbound).",
+)
+INDICATOR_RESULTS = Topic(
+    "egov.indicators.results",
+    "<indicator>/<unit>/<period>",
+    description="Accepted/rejected submissions, recorded values, target evaluations.",
+)
+NOMINATION_EVENTS = Topic(
+    "egov.nominations.events",
+    "nomination or movement id",
+    description="Emulation movements, nominations, council votes, decisions, awards.",
+)
+NOTIFICATION_DELIVERIES = Topic(
+    "egov.notifications.deliveries",
+    "notification id",
+    description="Delivery results of notifications.",
+)
+REFERENCE_UNITS = Topic(
+    "egov.reference.units",
+    "unit code",
+    compacted=True,
+    partitions=3,
+    description="The admin-unit and agency hierarchy (compacted: the latest state per unit).",
+)
+
+ALL_TOPICS: tuple[Topic, ...] = (
+    STATUS_REPORTS,
+    DOSSIERS,
+    RATES,
+    INDICATOR_SUBMISSIONS,
+    INDICATOR_RESULTS,
+    NOMINATION_EVENTS,
+    NOTIFICATION_DELIVERIES,
+    REFERENCE_UNITS,
+)
+
+
+def dead_letter_topic(service: str) -> Topic:
+    return Topic(
+        f"egov.{service}.dead-letters",
+        "original key",
+        partitions=3,
+        retention_ms=4 * WEEK_MS,
+        description=f"Records {service} could not process, with the reason in headers.",
+    )
