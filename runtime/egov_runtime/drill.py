@@ -45,9 +45,9 @@ MODES = (
     "broker-pause",
 )
 FAILPOINT = {
-    "before-db-commit": "consumer.before-db-commit=0.3",
-    "after-db-commit": "consumer.after-db-commit=0.3",
-    "after-publish": "relay.after-publish=0.3",
+    "before-db-commit": "consumer.before-db-commit=0.4",
+    "after-db-commit": "consumer.after-db-commit=0.4",
+    "after-publish": "relay.after-publish=0.4",
 }
 
 
@@ -194,14 +194,19 @@ async def run_round(
                     await producer.send(
                         in_topic, value=value, key=ev.subject.encode(), headers=headers
                     )
-                if i % 25 == 0:
+                if i % 10 == 0:  # spread the feed over ~6 s: many batches, many chances
                     await producer.flush()
-                    await asyncio.sleep(0.02)
+                    await asyncio.sleep(60 / events)
             await producer.flush()
 
         feeding = asyncio.create_task(feed())
         hurt_until = time.monotonic() + 8
-        while time.monotonic() < hurt_until or not feeding.done():
+        give_up = time.monotonic() + 40
+        while (
+            time.monotonic() < hurt_until
+            or not feeding.done()
+            or (faults < 2 and time.monotonic() < give_up)
+        ):
             await asyncio.sleep(random.uniform(0.3, 1.2))
             if not worker.alive():
                 faults += 1

@@ -1,4 +1,3 @@
-import asyncio
 import socket
 import subprocess
 import time
@@ -74,3 +73,8 @@ async def make_topic(kafka_bootstrap):
 
     yield make
     await admin.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_dsn() -> str:
+    return "postgresql://postgres@127.0.0.1:5432/postgres"

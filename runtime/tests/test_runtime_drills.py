@@ -1,0 +1,24 @@
+"""Crash drills with real processes: the sample worker is killed at the dangerous points."""
+
+from __future__ import annotations
+
+import pytest
+from egov_runtime.drill import FAILPOINT, run_round
+from egov_runtime.sample import sample_data
+
+pytestmark = [pytest.mark.integration, pytest.mark.drill]
+
+
+@pytest.mark.parametrize("mode", ["kill", *FAILPOINT, "pg-terminate"])
+async def test_drill_round_loses_and_duplicates_nothing(mode, kafka_bootstrap, postgres_admin_dsn):
+    result = await run_round(
+        mode=mode,
+        bootstrap=kafka_bootstrap,
+        admin_dsn=postgres_admin_dsn,
+        make_data=sample_data,
+        events=150,
+    )
+    assert result.faults > 0, "the drill hurt nothing"
+    assert (result.lost, result.duplicated) == (0, 0)
+    assert (result.downstream_lost, result.downstream_duplicated) == (0, 0)
+    assert result.unpublished == 0
