@@ -111,6 +111,8 @@ async def run_worker(
     *,
     batch_size: int = 500,
     stop: asyncio.Event | None = None,
+    ready: asyncio.Event | None = None,
+    downstream: bool = True,
 ) -> None:
     stop = stop or asyncio.Event()
     pool = await create_pool(dsn, min_size=2, max_size=6)
@@ -137,11 +139,14 @@ async def run_worker(
             backoff_initial_s=0.05,
             backoff_max_s=1.0,
         ),
-    ]
+    ][: 2 if downstream else 1]
     relay = OutboxRelay(
         service=SERVICE, dsn=dsn, producer=producer, poll_interval_s=0.2, standby_interval_s=0.5
     )
     try:
+        await asyncio.gather(*(c.start() for c in consumers))
+        if ready is not None:
+            ready.set()
         await asyncio.gather(relay.run(stop), *(c.run(stop) for c in consumers))
     finally:
         for c in consumers:
