@@ -1,0 +1,1 @@
+"""Adapters of admin-procedures: PostgreSQL stores (asyncpg)."""

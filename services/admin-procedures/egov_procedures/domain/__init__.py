@@ -1,0 +1,1 @@
+"""The administrative-procedure domain: pure rules, no I/O."""

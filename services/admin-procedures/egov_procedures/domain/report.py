@@ -1,0 +1,169 @@
+"""The periodic report form (Biểu số 06/VPCP/KSTT, Thông tư 01/2020/TT-VPCP) and its rate.
+
+This pure function is the reference: the service answers reports from maintained daily
+aggregates and its tests check them against this.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from egov_procedures.domain.model import Channel, Phase, Timeliness
+
+
+class ReturnedWithdrawn(StrEnum):
+    """How returned and withdrawn dossiers count (a provincial choice, shown on the report)."""
+
+    EXCLUDED = "excluded"
+    ON_TIME = "on-time"
+
+
+class PeriodScheme(StrEnum):
+    CUTOFF = "cutoff"  # Nghị định 09/2019: the 15th of the previous month to the 14th
+    CALENDAR = "calendar"
+
+
+@dataclass(frozen=True)
+class DossierSnapshot:
+    received_at: datetime
+    channel: Channel | None
+    phase: Phase
+    finished_at: datetime | None
+    timeliness: Timeliness | None
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReportForm:
+    carried_over: int = 0
+    received_online: int = 0
+    received_counter_postal: int = 0
+    resolved_early: int = 0
+    resolved_on_time: int = 0
+    resolved_late: int = 0
+    in_progress_within_deadline: int = 0
+    in_progress_overdue: int = 0
+    withdrawn: int = 0
+    returned: int = 0
+    returned_withdrawn: ReturnedWithdrawn = ReturnedWithdrawn.EXCLUDED
+
+    @property
+    def received(self) -> int:
+        return self.received_online + self.received_counter_postal
+
+    @property
+    def resolved(self) -> int:
+        extra = self.withdrawn + self.returned if self._rw_on_time else 0
+        return self.resolved_early + self.resolved_on_time + self.resolved_late + extra
+
+    @property
+    def _rw_on_time(self) -> bool:
+        return self.returned_withdrawn == ReturnedWithdrawn.ON_TIME
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        return on_time_rate(
+            self.resolved_early,
+            self.resolved_on_time + (self.withdrawn + self.returned if self._rw_on_time else 0),
+            self.resolved,
+        )
+
+
+def on_time_rate(early: int, on_time: int, resolved: int) -> Decimal | None:
+    """(early + on time) / resolved × 100, TRUNCATED to 2 decimals; None with nothing resolved.
+
+    Truncation (not rounding) keeps 100.00 for "no late dossier": 4,999 of 5,000 → 99.98.
+    """
+    if resolved == 0:
+        return None
+    hundredths = (early + on_time) * 10_000 // resolved
+    return (Decimal(hundredths) / 100).quantize(Decimal("0.01"))
+
+
+ONLINE = {Channel.ONLINE, Channel.PUBLIC_SERVICE_PORTAL}
+
+
+def report_form(
+    dossiers: Iterable[DossierSnapshot],
+    start: datetime,
+    end: datetime,
+    returned_withdrawn: ReturnedWithdrawn = ReturnedWithdrawn.EXCLUDED,
+) -> ReportForm:
+    """Counts for the half-open interval [start, end)."""
+    c = dict.fromkeys(
+        (
+            "carried_over",
+            "received_online",
+            "received_counter_postal",
+            "resolved_early",
+            "resolved_on_time",
+            "resolved_late",
+            "in_progress_within_deadline",
+            "in_progress_overdue",
+            "withdrawn",
+            "returned",
+        ),
+        0,
+    )
+    for d in dossiers:
+        if d.received_at >= end:
+            continue
+        finished_before_start = d.finished_at is not None and d.finished_at < start
+        if d.received_at < start:
+            if finished_before_start:
+                continue
+            c["carried_over"] += 1
+        elif d.channel in ONLINE:
+            c["received_online"] += 1
+        else:
+            c["received_counter_postal"] += 1
+        if d.finished_at is not None and start <= d.finished_at < end:
+            if d.phase in (Phase.RESOLVED, Phase.REJECTED):
+                key = {
+                    Timeliness.EARLY: "resolved_early",
+                    Timeliness.ON_TIME: "resolved_on_time",
+                    Timeliness.LATE: "resolved_late",
+                }[d.timeliness or Timeliness.ON_TIME]
+                c[key] += 1
+            elif d.phase == Phase.WITHDRAWN:
+                c["withdrawn"] += 1
+            elif d.phase == Phase.RETURNED:
+                c["returned"] += 1
+        elif d.finished_at is None or d.finished_at >= end:
+            overdue = d.due_at is not None and d.due_at < end
+            c["in_progress_overdue" if overdue else "in_progress_within_deadline"] += 1
+    return ReportForm(**c, returned_withdrawn=returned_withdrawn)
+
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?$")
+
+
+def period_bounds(label: str, scheme: PeriodScheme = PeriodScheme.CUTOFF) -> tuple[date, date]:
+    """First and last day (inclusive) of a named period: ``2026``, ``2026-H1``, ``2026-Q3``,
+    ``2026-07``. The cut-off scheme (default) ends every period on the 14th of its last month
+    and starts it on the 15th of the month before its first month."""
+    m = _PERIOD.match(label)
+    if not m:
+        raise ValueError(f"unknown period {label!r}: use 2026, 2026-H1, 2026-Q3 or 2026-07")
+    year, part = int(m.group(1)), m.group(2)
+    if part is None:
+        first, last = 1, 12
+    elif part.startswith("Q"):
+        q = int(part[1])
+        first, last = 3 * q - 2, 3 * q
+    elif part.startswith("H"):
+        h = int(part[1])
+        first, last = 6 * h - 5, 6 * h
+    else:
+        first = last = int(part)
+    if scheme == PeriodScheme.CALENDAR:
+        start = date(year, first, 1)
+        after = date(year + (last == 12), last % 12 + 1, 1)
+        return start, after - timedelta(days=1)
+    prev_year, prev_month = (year - 1, 12) if first == 1 else (year, first - 1)
+    return date(prev_year, prev_month, 15), date(year, last, 14)
