@@ -1,1 +1,6 @@
-"""egov_contracts"""
+"""egov_contracts: the event language of egov-events.
+
+Importing the package registers every event model, so ``model_for`` knows every type.
+"""
+
+from egov_contracts import notifications, procedures, reference  # noqa: F401  (registration)

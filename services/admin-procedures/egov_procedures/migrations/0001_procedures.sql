@@ -103,3 +103,12 @@ CREATE TABLE published_rates (
     published_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (unit_code, period_label, scope)
 );
+
+-- Apology letters (phiếu xin lỗi và hẹn lại ngày trả kết quả): at most one per dossier.
+CREATE TABLE apologies (
+    dossier_code text PRIMARY KEY REFERENCES dossiers (dossier_code),
+    issued_at    timestamptz NOT NULL,
+    new_due_at   timestamptz NOT NULL,
+    reason       text NOT NULL,
+    issued_by    text NOT NULL
+);

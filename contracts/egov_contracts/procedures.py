@@ -1,0 +1,230 @@
+"""Events of administrative-procedure dossiers (hồ sơ thủ tục hành chính) and on-time rates."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from egov_contracts.envelope import EventData, register
+from egov_contracts.topics import DOSSIERS, RATES, STATUS_REPORTS
+from egov_contracts.types import Code, Percent, Text, UnitCode
+
+
+class DossierStatus(StrEnum):
+    """Status reported by a one-door system — trạng thái hồ sơ."""
+
+    RECEIVED = "received"
+    SUPPLEMENT_REQUESTED = "supplement-requested"
+    SUPPLEMENT_RECEIVED = "supplement-received"
+    SUSPENDED = "suspended"
+    RESUMED = "resumed"
+    RESOLVED = "resolved"
+    RETURNED = "returned"
+    WITHDRAWN = "withdrawn"
+    REJECTED = "rejected"
+
+
+class Channel(StrEnum):
+    """How the dossier was submitted — hình thức nộp."""
+
+    COUNTER = "counter"
+    ONLINE = "online"
+    POSTAL = "postal"
+    PUBLIC_SERVICE_PORTAL = "public-service-portal"
+
+
+class ResolutionResult(StrEnum):
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+class Timeliness(StrEnum):
+    """early — trước hạn; on-time — đúng hạn; late — quá hạn."""
+
+    EARLY = "early"
+    ON_TIME = "on-time"
+    LATE = "late"
+
+
+class ProcessingTimeUnit(StrEnum):
+    WORKING_DAYS = "working-days"
+    WORKING_HOURS = "working-hours"
+    CALENDAR_DAYS = "calendar-days"
+
+
+class ApplicantKind(StrEnum):
+    CITIZEN = "citizen"
+    ORGANISATION = "organisation"
+
+
+class Applicant(BaseModel):
+    """PERSONAL DATA — thông tin người nộp. Only in the inbound status report; kept by
+    admin-procedures alone and never published (outbound events carry ``applicant_ref``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ApplicantKind = ApplicantKind.CITIZEN
+    national_id: str | None = Field(None, max_length=20, description="Số định danh / CCCD")
+    name: str | None = Field(None, max_length=200, description="Họ tên")
+    phone: str | None = Field(None, max_length=20, description="Số điện thoại")
+    email: str | None = Field(None, max_length=200, description="Thư điện tử")
+
+
+@register
+class StatusReported(EventData):
+    """A one-door system reports a dossier's status (inbound)."""
+
+    event_type = "vn.egov.procedures.dossier.status-reported.v1"
+    topic = STATUS_REPORTS.name
+
+    dossier_code: Code = Field(description="Dossier code — mã hồ sơ")
+    procedure_code: Code = Field(description="Procedure code — mã thủ tục hành chính")
+    unit_code: UnitCode = Field(description="Handling agency or admin unit — đơn vị xử lý")
+    status: DossierStatus
+    occurred_at: AwareDatetime = Field(description="When it happened — thời điểm")
+    channel: Channel | None = Field(None, description="Submission channel (for received)")
+    result: ResolutionResult | None = Field(None, description="For resolved — kết quả")
+    applicant: Applicant | None = None
+    note: Text | None = Field(None, description="Note or reason — ghi chú, lý do")
+
+
+class DossierEvent(EventData):
+    """Fields every outbound dossier event carries (subject and key: the dossier code)."""
+
+    topic = DOSSIERS.name
+
+    dossier_code: Code = Field(description="Dossier code — mã hồ sơ")
+    procedure_code: Code = Field(description="Procedure code — mã thủ tục")
+    unit_code: UnitCode = Field(description="Handling unit — đơn vị xử lý")
+    occurred_at: AwareDatetime
+
+
+@register
+class DossierReceived(DossierEvent):
+    event_type = "vn.egov.procedures.dossier.received.v1"
+    received_at: AwareDatetime = Field(description="Ngày tiếp nhận")
+    due_at: AwareDatetime = Field(description="Deadline — hạn trả kết quả")
+    processing_time: int = Field(gt=0, description="Thời hạn giải quyết")
+    processing_time_unit: ProcessingTimeUnit
+    channel: Channel | None = None
+    applicant_ref: str | None = Field(None, description="Keyed hash of the applicant's ID")
+
+
+@register
+class DossierSupplementRequested(DossierEvent):
+    event_type = "vn.egov.procedures.dossier.supplement-requested.v1"
+    requested_at: AwareDatetime = Field(description="Yêu cầu bổ sung hồ sơ")
+    used_minutes: int = Field(ge=0, description="Working time already used, in minutes")
+    note: Text | None = None
+
+
+@register
+class DossierSupplementReceived(DossierEvent):
+    event_type = "vn.egov.procedures.dossier.supplement-received.v1"
+    supplement_received_at: AwareDatetime
+    due_at: AwareDatetime = Field(description="The recomputed deadline")
+
+
+@register
+class DossierSuspended(DossierEvent):
+    event_type = "vn.egov.procedures.dossier.suspended.v1"
+    suspended_at: AwareDatetime
+    used_minutes: int = Field(ge=0)
+    note: Text | None = None
+
+
+@register
+class DossierResumed(DossierEvent):
+    event_type = "vn.egov.procedures.dossier.resumed.v1"
+    resumed_at: AwareDatetime
+    due_at: AwareDatetime
+
+
+@register
+class DossierDeadlineApproaching(DossierEvent):
+    event_type = "vn.egov.procedures.dossier.deadline-approaching.v1"
+    due_at: AwareDatetime
+    threshold: str = Field(description="Which warning: used-75 or days-left-1")
+    minutes_left: int = Field(ge=0, description="Working minutes left until due_at")
+
+
+@register
+class DossierOverdue(DossierEvent):
+    event_type = "vn.egov.procedures.dossier.overdue.v1"
+    due_at: AwareDatetime
+    minutes_late: int = Field(ge=0, description="Minutes past due_at when this was published")
+
+
+@register
+class DossierResolved(DossierEvent):
+    event_type = "vn.egov.procedures.dossier.resolved.v1"
+    resolved_at: AwareDatetime
+    due_at: AwareDatetime
+    timeliness: Timeliness
+    result: ResolutionResult
+
+
+@register
+class DossierWithdrawn(DossierEvent):
+    event_type = "vn.egov.procedures.dossier.withdrawn.v1"
+    withdrawn_at: AwareDatetime
+
+
+@register
+class DossierReturned(DossierEvent):
+    event_type = "vn.egov.procedures.dossier.returned.v1"
+    returned_at: AwareDatetime
+
+
+@register
+class DossierRejected(DossierEvent):
+    event_type = "vn.egov.procedures.dossier.rejected.v1"
+    rejected_at: AwareDatetime
+    due_at: AwareDatetime
+    timeliness: Timeliness
+    note: Text | None = None
+
+
+@register
+class DossierApologyIssued(DossierEvent):
+    event_type = "vn.egov.procedures.dossier.apology-issued.v1"
+    due_at: AwareDatetime
+    new_due_at: AwareDatetime = Field(description="Ngày hẹn trả mới")
+    reason: Text
+
+
+class ReturnedWithdrawnPolicy(StrEnum):
+    EXCLUDED = "excluded"
+    ON_TIME = "on-time"
+
+
+@register
+class OnTimeRateComputed(EventData):
+    """The report form's counts and the on-time rate of a unit (and its sub-units) for a period
+    (Biểu 06/VPCP/KSTT). Key: ``<unit>/<period>``."""
+
+    event_type = "vn.egov.procedures.on-time-rate.computed.v1"
+    topic = RATES.name
+
+    unit_code: UnitCode
+    period: str = Field(description="Period label or from/to range")
+    period_from: date
+    period_to: date
+    procedure_code: Code | None = Field(None, description="None: all procedures")
+    carried_over: int = Field(ge=0, description="Kỳ trước chuyển qua")
+    received_online: int = Field(ge=0)
+    received_counter_postal: int = Field(ge=0)
+    resolved_early: int = Field(ge=0, description="Trước hạn")
+    resolved_on_time: int = Field(ge=0, description="Đúng hạn")
+    resolved_late: int = Field(ge=0, description="Quá hạn")
+    in_progress_within_deadline: int = Field(ge=0)
+    in_progress_overdue: int = Field(ge=0)
+    withdrawn: int = Field(ge=0)
+    returned: int = Field(ge=0)
+    on_time_rate: Percent | None = Field(
+        None, description="(early + on time) / resolved × 100, truncated; null if none resolved"
+    )
+    returned_withdrawn: ReturnedWithdrawnPolicy = ReturnedWithdrawnPolicy.EXCLUDED
+    revision: int = Field(1, ge=1, description="Increases when a late event corrects the period")

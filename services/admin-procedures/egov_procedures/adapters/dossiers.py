@@ -1,0 +1,351 @@
+"""PostgreSQL store of dossiers: reports (timeline), derived state, timers, aggregates, PII."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from egov_procedures.domain.model import (
+    Channel,
+    DossierState,
+    Phase,
+    Result,
+    Status,
+    StatusReport,
+)
+from egov_procedures.domain.report import ONLINE
+
+
+async def lock_dossier(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM dossiers WHERE dossier_code = $1 FOR UPDATE", code)
+
+
+async def load_reports(conn: asyncpg.Connection, code: str) -> list[StatusReport]:
+    rows = await conn.fetch(
+        "SELECT report_id, status, occurred_at, payload FROM dossier_reports"
+        " WHERE dossier_code = $1",
+        code,
+    )
+    return [_report(code, r) for r in rows]
+
+
+def _report(code: str, r: asyncpg.Record) -> StatusReport:
+    p = r["payload"]
+    return StatusReport(
+        r["report_id"],
+        code,
+        Status(r["status"]),
+        r["occurred_at"],
+        result=Result(p["result"]) if p.get("result") else None,
+        channel=Channel(p["channel"]) if p.get("channel") else None,
+        note=p.get("note") or "",
+    )
+
+
+async def insert_reports(
+    conn: asyncpg.Connection, rows: Sequence[tuple[StatusReport, dict[str, Any]]]
+) -> None:
+    await conn.executemany(
+        "INSERT INTO dossier_reports (report_id, dossier_code, status, occurred_at, payload)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (report_id) DO NOTHING",
+        [
+            (r.report_id, r.dossier_code, str(r.status), r.occurred_at, payload)
+            for r, payload in rows
+        ],
+    )
+
+
+def _state_json(state: DossierState) -> dict[str, Any]:
+    return json.loads(json.dumps(asdict(state), default=str))
+
+
+async def save_dossier(
+    conn: asyncpg.Connection,
+    state: DossierState,
+    procedure_code: str,
+    unit_code: str,
+    applicant_ref: str | None,
+    version: int,
+) -> None:
+    await conn.execute(
+        "INSERT INTO dossiers (dossier_code, procedure_code, unit_code, channel, status,"
+        " received_at, due_at, finished_at, resolved_at, result, timeliness, applicant_ref,"
+        " version, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        " ON CONFLICT (dossier_code) DO UPDATE SET procedure_code = excluded.procedure_code,"
+        " unit_code = excluded.unit_code, channel = excluded.channel, status = excluded.status,"
+        " received_at = excluded.received_at, due_at = excluded.due_at,"
+        " finished_at = excluded.finished_at, resolved_at = excluded.resolved_at,"
+        " result = excluded.result, timeliness = excluded.timeliness,"
+        " applicant_ref = COALESCE(excluded.applicant_ref, dossiers.applicant_ref),"
+        " version = excluded.version, state = excluded.state, updated_at = now()",
+        state.dossier_code,
+        procedure_code,
+        unit_code,
+        str(state.channel) if state.channel else None,
+        str(state.phase) if state.phase else "pending",
+        state.received_at,
+        state.due_at,
+        state.finished_at,
+        state.finished_at if state.counts_as_resolved else None,
+        str(state.result) if state.result else None,
+        str(state.timeliness) if state.timeliness else None,
+        applicant_ref,
+        version,
+        _state_json(state),
+    )
+
+
+async def bump_version(conn: asyncpg.Connection, code: str, by: int) -> int:
+    v: int = await conn.fetchval(
+        "UPDATE dossiers SET version = version + $2 WHERE dossier_code = $1 RETURNING version",
+        code,
+        by,
+    )
+    return v
+
+
+async def save_applicant(
+    conn: asyncpg.Connection, code: str, ref: str, applicant: dict[str, Any]
+) -> None:
+    await conn.execute(
+        "INSERT INTO applicants (dossier_code, applicant_ref, kind, national_id, name, phone,"
+        " email) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dossier_code) DO NOTHING",
+        code,
+        ref,
+        applicant.get("kind"),
+        applicant.get("national_id"),
+        applicant.get("name"),
+        applicant.get("phone"),
+        applicant.get("email"),
+    )
+
+
+# -- daily aggregates of the report form -------------------------------------------------
+
+AGG_COLUMNS = (
+    "received",
+    "finished",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "withdrawn",
+    "returned",
+)
+
+
+def contributions(state: DossierState | None, tz: Any) -> Counter[tuple[date, str, str]]:
+    """What one dossier adds to the daily aggregates: (local day, channel, column) → 1."""
+    out: Counter[tuple[date, str, str]] = Counter()
+    if state is None or state.received_at is None:
+        return out
+    channel = str(state.channel or Channel.COUNTER)
+    out[(state.received_at.astimezone(tz).date(), channel, "received")] += 1
+    if state.finished_at is not None:
+        day = state.finished_at.astimezone(tz).date()
+        out[(day, channel, "finished")] += 1
+        if state.counts_as_resolved and state.timeliness is not None:
+            out[(day, channel, f"resolved_{state.timeliness.value.replace('-', '_')}")] += 1
+        elif state.phase == Phase.WITHDRAWN:
+            out[(day, channel, "withdrawn")] += 1
+        elif state.phase == Phase.RETURNED:
+            out[(day, channel, "returned")] += 1
+    return out
+
+
+async def apply_aggregate_delta(
+    conn: asyncpg.Connection,
+    unit_code: str,
+    procedure_code: str,
+    delta: dict[tuple[date, str, str], int],
+) -> None:
+    rows = []
+    by_key: dict[tuple[date, str], dict[str, int]] = {}
+    for (day, channel, column), n in delta.items():
+        if n:
+            by_key.setdefault((day, channel), dict.fromkeys(AGG_COLUMNS, 0))[column] += n
+    for (day, channel), cols in by_key.items():
+        rows.append((day, unit_code, procedure_code, channel, *(cols[c] for c in AGG_COLUMNS)))
+    if not rows:
+        return
+    sets = ", ".join(f"{c} = dossier_daily.{c} + excluded.{c}" for c in AGG_COLUMNS)
+    await conn.executemany(
+        f"INSERT INTO dossier_daily (day, unit_code, procedure_code, channel,"
+        f" {', '.join(AGG_COLUMNS)}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        f" ON CONFLICT (day, unit_code, procedure_code, channel) DO UPDATE SET {sets}",
+        rows,
+    )
+
+
+# -- durable timers ----------------------------------------------------------------------
+
+
+async def replace_timers(
+    conn: asyncpg.Connection, code: str, schedule: Iterable[tuple[str, str, datetime]]
+) -> None:
+    """Unfired timers follow the current deadline; a fired one never fires again."""
+    schedule = list(schedule)
+    await conn.execute(
+        "DELETE FROM dossier_timers WHERE dossier_code = $1 AND fired_at IS NULL", code
+    )
+    if schedule:
+        await conn.executemany(
+            "INSERT INTO dossier_timers (dossier_code, kind, threshold, fire_at)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (dossier_code, kind, threshold) DO NOTHING",
+            [(code, kind, threshold, at) for kind, threshold, at in schedule],
+        )
+
+
+async def due_timer_dossiers(conn: asyncpg.Connection, now: datetime, limit: int) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT DISTINCT dossier_code FROM (SELECT dossier_code FROM dossier_timers"
+        " WHERE fired_at IS NULL AND fire_at <= $1 ORDER BY fire_at LIMIT $2) t",
+        now,
+        limit,
+    )
+    return [r["dossier_code"] for r in rows]
+
+
+async def claim_due_timers(
+    conn: asyncpg.Connection, code: str, now: datetime
+) -> list[asyncpg.Record]:
+    """Lock the dossier first (as the status-report handler does), then its due timers."""
+    await conn.execute("SELECT 1 FROM dossiers WHERE dossier_code = $1 FOR UPDATE", code)
+    return await conn.fetch(
+        "UPDATE dossier_timers SET fired_at = $2 WHERE dossier_code = $1 AND fired_at IS NULL"
+        " AND fire_at <= $2 RETURNING kind, threshold, fire_at",
+        code,
+        now,
+    )
+
+
+# -- apologies ---------------------------------------------------------------------------
+
+
+async def get_apology(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM apologies WHERE dossier_code = $1", code)
+
+
+async def insert_apology(
+    conn: asyncpg.Connection,
+    code: str,
+    issued_at: datetime,
+    new_due_at: datetime,
+    reason: str,
+    issued_by: str,
+) -> None:
+    await conn.execute(
+        "INSERT INTO apologies (dossier_code, issued_at, new_due_at, reason, issued_by)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        code,
+        issued_at,
+        new_due_at,
+        reason,
+        issued_by,
+    )
+
+
+# -- queries for the API -----------------------------------------------------------------
+
+
+async def get_dossier(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM dossiers WHERE dossier_code = $1", code)
+
+
+async def timeline(conn: asyncpg.Connection, code: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT report_id, status, occurred_at, payload, received_at FROM dossier_reports"
+        " WHERE dossier_code = $1 ORDER BY occurred_at, received_at",
+        code,
+    )
+
+
+async def search(
+    conn: asyncpg.Connection,
+    *,
+    units: list[str],
+    procedure: str | None,
+    state: str | None,
+    due_before: datetime | None,
+    limit: int,
+    offset: int,
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT dossier_code, procedure_code, unit_code, channel, status, received_at, due_at,"
+        " finished_at, timeliness FROM dossiers WHERE unit_code = ANY($1::text[])"
+        " AND ($2::text IS NULL OR procedure_code = $2) AND ($3::text IS NULL OR status = $3)"
+        " AND ($4::timestamptz IS NULL OR due_at < $4)"
+        " ORDER BY received_at DESC NULLS LAST, dossier_code LIMIT $5 OFFSET $6",
+        units,
+        procedure,
+        state,
+        due_before,
+        limit,
+        offset,
+    )
+
+
+GROUPS = {"procedure": "procedure_code", "unit": "unit_code", "channel": "channel"}
+
+
+async def report_counts(
+    conn: asyncpg.Connection,
+    *,
+    units: list[str],
+    start: date,
+    end: date,
+    procedure: str | None,
+    group_by: str | None,
+    tz: Any,
+) -> list[dict[str, Any]]:
+    """The report form's counts per group, from the daily aggregates (+ open dossiers)."""
+    col = GROUPS[group_by] if group_by else "NULL::text"
+    online = [str(c) for c in ONLINE]
+    rows = await conn.fetch(
+        f"SELECT {col} AS grp,"
+        " coalesce(sum(received) FILTER (WHERE day < $2), 0)"
+        "  - coalesce(sum(finished) FILTER (WHERE day < $2), 0) AS carried_over,"
+        " coalesce(sum(received) FILTER (WHERE day >= $2 AND channel = ANY($5)), 0)"
+        "  AS received_online,"
+        " coalesce(sum(received) FILTER (WHERE day >= $2 AND NOT channel = ANY($5)), 0)"
+        "  AS received_counter_postal,"
+        " coalesce(sum(resolved_early) FILTER (WHERE day >= $2), 0) AS resolved_early,"
+        " coalesce(sum(resolved_on_time) FILTER (WHERE day >= $2), 0) AS resolved_on_time,"
+        " coalesce(sum(resolved_late) FILTER (WHERE day >= $2), 0) AS resolved_late,"
+        " coalesce(sum(withdrawn) FILTER (WHERE day >= $2), 0) AS withdrawn,"
+        " coalesce(sum(returned) FILTER (WHERE day >= $2), 0) AS returned,"
+        " coalesce(sum(received), 0) - coalesce(sum(finished), 0) AS in_progress"
+        " FROM dossier_daily WHERE unit_code = ANY($1::text[]) AND day <= $3"
+        " AND ($4::text IS NULL OR procedure_code = $4) GROUP BY 1 ORDER BY 1",
+        units,
+        start,
+        end,
+        procedure,
+        online,
+    )
+    # "in progress at `to`": for a period not over yet, as of now
+    end_instant = min(
+        datetime.combine(end + timedelta(days=1), datetime.min.time(), tz), datetime.now(tz)
+    )
+    overdue = await conn.fetch(
+        f"SELECT {col} AS grp, count(*) AS n FROM dossiers WHERE unit_code = ANY($1::text[])"
+        " AND received_at < $2 AND due_at < $2 AND (finished_at IS NULL OR finished_at >= $2)"
+        " AND ($3::text IS NULL OR procedure_code = $3) GROUP BY 1",
+        units,
+        end_instant,
+        procedure,
+    )
+    late_open = {r["grp"]: r["n"] for r in overdue}
+    out = []
+    for r in rows:
+        d = dict(r)
+        in_progress = int(d.pop("in_progress"))
+        d["in_progress_overdue"] = int(late_open.get(d["grp"], 0))
+        d["in_progress_within_deadline"] = in_progress - d["in_progress_overdue"]
+        out.append({k: (int(v) if k != "grp" else v) for k, v in d.items()})
+    return out

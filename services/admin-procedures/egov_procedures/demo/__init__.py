@@ -1,0 +1,1 @@
+"""Demo data of admin-procedures: the catalogue and a year of generated dossiers."""

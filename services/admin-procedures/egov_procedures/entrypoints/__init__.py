@@ -1,0 +1,1 @@
+"""Entrypoints of admin-procedures: the HTTP API and the Kafka consumers."""

@@ -1,0 +1,524 @@
+"""HTTP API of admin-procedures (``/v1``): status reports, dossiers, reports, calendar,
+procedure catalogue. Bearer tokens with roles and admin-unit scope; RFC 9457 errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from egov_contracts import procedures as c
+from egov_contracts.envelope import new_event
+from egov_contracts.topics import STATUS_REPORTS
+from egov_runtime.auth import Principal, require
+from egov_runtime.idempotency import run_once
+from egov_runtime.problems import Problem
+from egov_runtime.service import Runtime, runtime_of
+from egov_runtime.units import ancestry, descendants
+from egov_workdays import VN_TZ
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, Field
+
+from egov_procedures.adapters import catalogue, dossiers
+from egov_procedures.domain.dossier import ApologyRefused, colour, warning_schedule
+from egov_procedures.domain.model import DossierState, TimeUnit
+from egov_procedures.domain.report import PeriodScheme, period_bounds
+from egov_procedures.usecases import (
+    Context,
+    form_from_counts,
+    form_json,
+    issue_apology,
+    load_calendar,
+    procedure_from_row,
+    sum_forms,
+)
+
+router = APIRouter(prefix="/v1")
+
+READERS = ("admin", "operator", "officer")
+Reader = Annotated[Principal, Depends(require(*READERS))]
+Writer = Annotated[Principal, Depends(require("admin", "operator", "officer", "integration"))]
+Admin = Annotated[Principal, Depends(require("admin", "operator"))]
+
+
+def ctx_of(request: Request) -> Context:
+    ctx: Context = request.app.state.wiring.state["context"]
+    return ctx
+
+
+async def _check_scope(rt: Runtime, principal: Principal, unit_code: str) -> None:
+    async with rt.pool.acquire() as conn:
+        chain = await ancestry(conn, unit_code)
+    if not principal.in_scope(chain):
+        raise Problem(
+            403, "Outside your unit", f"Unit {unit_code} is not within {principal.unit_code}."
+        )
+
+
+# -- status reports --------------------------------------------------------------------------
+
+
+@router.post("/status-reports", status_code=202, tags=["status reports"])
+async def post_status_report(
+    body: c.StatusReported,
+    request: Request,
+    principal: Writer,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Accept a status report (the same payload as the inbound event); it is processed in order
+    with the reports arriving on Kafka."""
+    rt = runtime_of(request)
+    if "integration" not in principal.roles:
+        await _check_scope(rt, principal, body.unit_code)
+
+    async def action(tx: Any) -> tuple[int, dict[str, Any]]:
+        event = new_event(body, source=f"{rt.source}/http", subject=body.dossier_code)
+        await tx.emit(STATUS_REPORTS.name, [event])
+        return 202, {"status": "accepted", "event_id": event.id, "dossier_code": body.dossier_code}
+
+    raw = await request.body()
+    status, payload = await run_once(rt, principal.subject, idempotency_key, raw, action)
+    return JSONResponse(payload, status_code=status)
+
+
+# -- dossiers --------------------------------------------------------------------------------
+
+
+def _iso(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return v.astimezone(VN_TZ).isoformat()
+    return v.isoformat() if isinstance(v, date) else v
+
+
+@router.get("/dossiers/{code}", tags=["dossiers"])
+async def get_dossier(code: str, request: Request, principal: Reader) -> dict[str, Any]:
+    """State, deadline (with the skipped days and pauses that explain it), timeliness, timeline."""
+    rt = runtime_of(request)
+    ctx = ctx_of(request)
+    async with rt.pool.acquire() as conn:
+        row = await dossiers.get_dossier(conn, code)
+        if row is None:
+            raise Problem(404, "Dossier not found", f"No dossier {code}.")
+        await _check_scope(rt, principal, row["unit_code"])
+        reports = await dossiers.timeline(conn, code)
+        apology = await dossiers.get_apology(conn, code)
+        prow = await catalogue.get_procedure(conn, row["procedure_code"])
+    state = row["state"]
+    procedure = procedure_from_row(prow) if prow else None
+    refused = {r["report_id"]: r["reason"] for r in state.get("refused", [])}
+    skipped = []
+    if row["received_at"] is not None:
+        end = (row["finished_at"] or row["due_at"] or datetime.now(UTC)).astimezone(VN_TZ).date()
+        skipped = [
+            {"day": d.day.isoformat(), "reason": d.reason}
+            for d in ctx.calendar.skipped_days(row["received_at"].astimezone(VN_TZ).date(), end)
+        ]
+    warnings: list[Any] = []
+    if procedure is not None and row["due_at"] is not None and state.get("phase") == "processing":
+        live = _live_state(state)
+        if live is not None:
+            warnings = warning_schedule(live, procedure, ctx.calendar)
+    now = datetime.now(UTC)
+    return {
+        "dossier_code": code,
+        "procedure": {
+            "code": row["procedure_code"],
+            "name": prow["name"] if prow else None,
+            "processing_time": prow["processing_value"] if prow else None,
+            "processing_time_unit": prow["processing_unit"] if prow else None,
+            "supplement_rule": prow["supplement_rule"] if prow else None,
+        },
+        "unit_code": row["unit_code"],
+        "channel": row["channel"],
+        "status": row["status"],
+        "received_at": _iso(row["received_at"]),
+        "due_at": _iso(row["due_at"]),
+        "initial_due_at": state.get("initial_due_at"),
+        "finished_at": _iso(row["finished_at"]),
+        "result": row["result"],
+        "timeliness": row["timeliness"],
+        "applicant_ref": row["applicant_ref"],
+        "colour": _colour(row, warnings, now),
+        "deadline_explained": {
+            "office_hours": [
+                [s.isoformat(), e.isoformat()] for s, e in ctx.calendar.office_hours.periods
+            ],
+            "working_time_used_minutes_before_current_segment": state.get("used"),
+            "pauses": state.get("pauses", []),
+            "non_working_days": skipped,
+            "warnings": [
+                {"kind": k, "threshold": t, "at": at.isoformat()} for k, t, at in warnings
+            ],
+        },
+        "apology": ({k: _iso(v) for k, v in dict(apology).items()} if apology else None),
+        "timeline": [
+            {
+                "report_id": r["report_id"],
+                "status": r["status"],
+                "occurred_at": _iso(r["occurred_at"]),
+                "received_at": _iso(r["received_at"]),
+                "note": r["payload"].get("note"),
+                "result": r["payload"].get("result"),
+                "applied": r["report_id"] not in refused,
+                "refused_reason": refused.get(r["report_id"]),
+            }
+            for r in reports
+        ],
+    }
+
+
+def _live_state(state: dict[str, Any]) -> DossierState | None:
+    from egov_procedures.domain.model import Phase
+
+    try:
+        return DossierState(
+            dossier_code=state["dossier_code"],
+            phase=Phase(state["phase"]),
+            due_at=datetime.fromisoformat(state["due_at"]),
+            clock_started_at=datetime.fromisoformat(state["clock_started_at"]),
+            used=int(state["used"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _colour(row: Any, warnings: list[Any], now: datetime) -> str:
+    if row["finished_at"] is not None:
+        return "grey"
+    if row["due_at"] is None:
+        return "green"
+    state = DossierState(dossier_code=row["dossier_code"], due_at=row["due_at"])
+    return colour(state, warnings, now)
+
+
+@router.get("/dossiers", tags=["dossiers"])
+async def list_dossiers(
+    request: Request,
+    principal: Reader,
+    unit: str | None = None,
+    procedure: str | None = None,
+    state: str | None = Query(None, description="processing, awaiting-supplement, resolved…"),
+    due_before: AwareDatetime | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
+    rt = runtime_of(request)
+    unit = unit or principal.unit_code
+    await _check_scope(rt, principal, unit)
+    async with rt.pool.acquire() as conn:
+        units = await descendants(conn, unit)
+        rows = await dossiers.search(
+            conn,
+            units=units,
+            procedure=procedure,
+            state=state,
+            due_before=due_before,
+            limit=limit,
+            offset=offset,
+        )
+    return {
+        "items": [{k: _iso(v) for k, v in dict(r).items()} for r in rows],
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+class ApologyIn(BaseModel):
+    new_due_at: AwareDatetime = Field(description="Ngày hẹn trả kết quả mới")
+    reason: str = Field(min_length=3, max_length=2000, description="Lý do chậm")
+
+
+@router.post("/dossiers/{code}/apology", status_code=201, tags=["dossiers"])
+async def post_apology(
+    code: str,
+    body: ApologyIn,
+    request: Request,
+    principal: Annotated[Principal, Depends(require("officer", "admin"))],
+) -> dict[str, Any]:
+    """Record the apology letter with a new promised date (once per dossier)."""
+    rt = runtime_of(request)
+    ctx = ctx_of(request)
+    async with rt.pool.acquire() as conn:
+        row = await dossiers.get_dossier(conn, code)
+    if row is None:
+        raise Problem(404, "Dossier not found", f"No dossier {code}.")
+    await _check_scope(rt, principal, row["unit_code"])
+    try:
+        async with rt.transaction() as tx:
+            data = await issue_apology(
+                tx, ctx, code, body.new_due_at, body.reason, principal.subject, datetime.now(UTC)
+            )
+    except ApologyRefused as exc:
+        raise Problem(409, "Apology refused", str(exc)) from exc
+    return data.model_dump(mode="json")
+
+
+# -- reports -------------------------------------------------------------------------------
+
+
+REPORT_COLUMNS = [
+    "carried_over",
+    "received_online",
+    "received_counter_postal",
+    "received",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "resolved",
+    "in_progress_within_deadline",
+    "in_progress_overdue",
+    "withdrawn",
+    "returned",
+    "on_time_rate",
+]
+
+
+@router.get("/reports/on-time", tags=["reports"])
+async def on_time_report(
+    request: Request,
+    principal: Reader,
+    unit: str | None = None,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None,
+    period: str | None = Query(None, description="2026, 2026-H1, 2026-Q3 or 2026-07"),
+    procedure: str | None = None,
+    group_by: Literal["procedure", "unit", "channel"] | None = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> Response:
+    """The report form (Biểu 06/VPCP/KSTT) for a unit and its sub-units and a date range."""
+    rt = runtime_of(request)
+    ctx = ctx_of(request)
+    settings: Any = rt.settings
+    if period:
+        try:
+            start, end = period_bounds(period, PeriodScheme(settings.period_scheme))
+        except ValueError as exc:
+            raise Problem(
+                422, "Invalid period", str(exc), errors=[{"field": "period", "message": str(exc)}]
+            ) from exc
+    elif from_ and to:
+        start, end = from_, to
+    else:
+        raise Problem(
+            422,
+            "Missing period",
+            "Give period=… or both from=… and to=….",
+            errors=[{"field": "from", "message": "required without period"}],
+        )
+    if end < start:
+        raise Problem(
+            422,
+            "Invalid range",
+            "`to` is before `from`.",
+            errors=[{"field": "to", "message": "before from"}],
+        )
+    unit = unit or principal.unit_code
+    await _check_scope(rt, principal, unit)
+    async with rt.pool.acquire() as conn:
+        units = await descendants(conn, unit)
+        rows = await dossiers.report_counts(
+            conn,
+            units=units,
+            start=start,
+            end=end,
+            procedure=procedure,
+            group_by=group_by,
+            tz=VN_TZ,
+        )
+    forms = [form_from_counts(r, ctx.returned_withdrawn) for r in rows]
+    total = sum_forms(forms, ctx.returned_withdrawn)
+    groups = (
+        [{group_by: r["grp"], **form_json(f)} for r, f in zip(rows, forms, strict=True)]
+        if group_by
+        else []
+    )
+    body = {
+        "unit_code": unit,
+        "units_included": len(units),
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "period": period,
+        "procedure_code": procedure,
+        "period_scheme": settings.period_scheme if period else "explicit",
+        "returned_withdrawn": ctx.returned_withdrawn.value,
+        "rate_rule": "(early + on time) / resolved × 100, truncated to 2 decimals",
+        "total": form_json(total),
+        "groups": groups,
+    }
+    if format == "json":
+        return JSONResponse(body)
+    header = ([group_by] if group_by else []) + REPORT_COLUMNS
+    lines = (
+        [[g.get(group_by) for g in [row]] + [row[k] for k in REPORT_COLUMNS] for row in groups]
+        if group_by
+        else []
+    )
+    total_line = (["TOTAL"] if group_by else []) + [body["total"][k] for k in REPORT_COLUMNS]
+    table = [header, *lines, total_line]
+    name = f"bao-cao-dung-han-{unit}-{start}-{end}"
+    if format == "csv":
+        out = io.StringIO()
+        csv.writer(out).writerows(table)
+        return Response(
+            out.getvalue().encode("utf-8-sig"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Bieu 06"
+    ws.append([f"Báo cáo tình hình giải quyết TTHC — {unit} — {start} đến {end}"])
+    for line in table:
+        ws.append(line)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return Response(
+        buf.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+# -- calendar --------------------------------------------------------------------------------
+
+
+@router.get("/calendar/working-days", tags=["calendar"])
+async def working_days(
+    request: Request,
+    from_: Annotated[date, Query(alias="from")],
+    to: date,
+) -> dict[str, Any]:
+    """Every day of the range with whether it is a working day and why (public)."""
+    if to < from_ or (to - from_).days > 731:
+        raise Problem(
+            422,
+            "Invalid range",
+            "`to` must be after `from`, at most two years.",
+            errors=[{"field": "to", "message": "invalid range"}],
+        )
+    cal = ctx_of(request).calendar
+    days = []
+    d = from_
+    while d <= to:
+        info = cal.day_info(d)
+        days.append({"day": d.isoformat(), "working": info.working, "reason": info.reason})
+        d += timedelta(days=1)
+    return {
+        "from": from_.isoformat(),
+        "to": to.isoformat(),
+        "working_days": sum(1 for x in days if x["working"]),
+        "days": days,
+    }
+
+
+class ExceptionIn(BaseModel):
+    kind: Literal["day-off", "working-day"]
+    note: str = Field(min_length=1, max_length=500)
+
+
+@router.get("/calendar/exceptions", tags=["calendar"])
+async def get_exceptions(request: Request, principal: Reader) -> list[dict[str, Any]]:
+    async with runtime_of(request).pool.acquire() as conn:
+        return [
+            {k: _iso(v) for k, v in r.items()} for r in await catalogue.calendar_exceptions(conn)
+        ]
+
+
+@router.put("/calendar/exceptions/{day}", tags=["calendar"])
+async def put_exception(
+    day: date, body: ExceptionIn, request: Request, principal: Admin
+) -> dict[str, Any]:
+    """A day the province declares off, or a make-up working day. New deadlines use it at once;
+    deadlines already computed are not moved."""
+    rt = runtime_of(request)
+    async with rt.transaction() as tx:
+        await catalogue.put_calendar_exception(
+            tx.conn, day, body.kind, body.note, principal.subject
+        )
+        ctx_of(request).calendar = await load_calendar(tx)
+    return {"day": day.isoformat(), "kind": body.kind, "note": body.note}
+
+
+@router.delete("/calendar/exceptions/{day}", status_code=204, tags=["calendar"])
+async def delete_exception(day: date, request: Request, principal: Admin) -> Response:
+    rt = runtime_of(request)
+    async with rt.transaction() as tx:
+        if not await catalogue.delete_calendar_exception(tx.conn, day):
+            raise Problem(404, "No exception on that day")
+        ctx_of(request).calendar = await load_calendar(tx)
+    return Response(status_code=204)
+
+
+# -- procedure catalogue ---------------------------------------------------------------------
+
+
+class ProcedureIn(BaseModel):
+    name: str = Field(min_length=3, max_length=500)
+    field: str = Field("", max_length=200)
+    level: Literal["province", "commune", "agency"] = "province"
+    processing_value: int = Field(gt=0, le=365)
+    processing_unit: TimeUnit = TimeUnit.WORKING_DAYS
+    supplement_rule: Literal["pause", "restart"] = "pause"
+    deadline_mode: Literal["working-time", "end-of-day"] = "working-time"
+    warn_used_fraction: float = Field(0.75, gt=0, lt=1)
+    warn_days_left: int = Field(1, ge=0, le=30)
+    intake_cutoff: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _procedure_json(row: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: v for k, v in row.items() if k != "settings"}, **(row.get("settings") or {})}
+
+
+@router.get("/procedures", tags=["procedures"])
+async def get_procedures(request: Request) -> list[dict[str, Any]]:
+    """The procedure catalogue (public)."""
+    async with runtime_of(request).pool.acquire() as conn:
+        return [_procedure_json(r) for r in await catalogue.list_procedures(conn)]
+
+
+@router.get("/procedures/{code}", tags=["procedures"])
+async def get_procedure(code: str, request: Request) -> dict[str, Any]:
+    async with runtime_of(request).pool.acquire() as conn:
+        row = await catalogue.get_procedure(conn, code)
+    if row is None:
+        raise Problem(404, "Procedure not found", f"No procedure {code}.")
+    return _procedure_json(row)
+
+
+@router.put("/procedures/{code}", tags=["procedures"])
+async def put_procedure(
+    code: str, body: ProcedureIn, request: Request, principal: Admin
+) -> dict[str, Any]:
+    """Create or change a procedure; dossiers already received keep their deadlines until their
+    next report."""
+    settings = {
+        k: v
+        for k, v in {
+            "warn_used_fraction": body.warn_used_fraction,
+            "warn_days_left": body.warn_days_left,
+            "intake_cutoff": body.intake_cutoff,
+        }.items()
+        if v is not None
+    }
+    row = {
+        "code": code,
+        **body.model_dump(exclude={"warn_used_fraction", "warn_days_left", "intake_cutoff"}),
+        "settings": settings,
+    }
+    row["processing_unit"] = body.processing_unit.value
+    try:
+        procedure_from_row(row)
+    except ValueError as exc:
+        raise Problem(422, "Invalid procedure", str(exc)) from exc
+    async with runtime_of(request).transaction() as tx:
+        await catalogue.upsert_procedures(tx.conn, [row])
+    return _procedure_json(row)
+
+
+__all__ = ["json", "router"]

@@ -1,0 +1,177 @@
+"""Composition root of admin-procedures: settings, stores, use cases, consumers, timers, API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from egov_contracts.envelope import encode, new_event
+from egov_contracts.reference import load_units
+from egov_contracts.topics import STATUS_REPORTS
+from egov_runtime.logging import get_logger
+from egov_runtime.service import Runtime, ServiceSpec, Wiring
+from egov_runtime.units import units_subscription, upsert_units
+from egov_workdays import VN_TZ
+
+from egov_procedures.adapters import catalogue, dossiers
+from egov_procedures.demo.generate import generate
+from egov_procedures.domain.report import PeriodScheme, period_bounds
+from egov_procedures.entrypoints.consumers import status_reports_subscription
+from egov_procedures.entrypoints.http import router
+from egov_procedures.settings import ProceduresSettings
+from egov_procedures.usecases import (
+    Context,
+    fire_due_timers,
+    form_from_counts,
+    load_calendar,
+    publish_rate_if_changed,
+)
+
+SERVICE = "admin-procedures"
+DEMO = Path(__file__).parent / "demo" / "procedures.json"
+log = get_logger("egov.procedures")
+
+
+async def _every(stop: asyncio.Event, seconds: float, work: object, name: str) -> None:
+    while not stop.is_set():
+        try:
+            await work()  # type: ignore[operator]
+        except Exception as exc:  # a failed round is retried at the next tick
+            log.warning(f"{name} failed", error=repr(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+def closed_periods(today: date, scheme: PeriodScheme) -> list[tuple[str, date, date]]:
+    """The named periods that closed most recently: last two months, last quarter, last year."""
+    out = []
+    y, m = today.year, today.month
+    for back in range(0, 4):
+        mm, yy = m - back, y
+        while mm <= 0:
+            mm, yy = mm + 12, yy - 1
+        label = f"{yy}-{mm:02d}"
+        start, end = period_bounds(label, scheme)
+        if end < today:
+            out.append((label, start, end))
+    for label in (f"{y - 1}-Q4", *(f"{y}-Q{q}" for q in range(1, 5)), str(y - 1)):
+        start, end = period_bounds(label, scheme)
+        if end < today and (today - end).days < 400:
+            out.append((label, start, end))
+    return out[:6]
+
+
+def wire(rt: Runtime) -> Wiring:
+    settings: ProceduresSettings = rt.settings  # type: ignore[assignment]
+    from egov_workdays import WorkCalendar
+
+    ctx = Context(
+        source=rt.source,
+        personal_data_key=settings.personal_data_key.get_secret_value().encode(),
+        calendar=WorkCalendar(),
+        returned_withdrawn=settings.returned_withdrawn,
+    )
+
+    async def refresh_calendar() -> None:
+        async with rt.transaction() as tx:
+            ctx.calendar = await load_calendar(tx)
+
+    async def timers() -> None:
+        while True:
+            async with rt.transaction() as tx:
+                if not await fire_due_timers(tx, ctx, datetime.now(UTC)):
+                    return
+
+    async def rates() -> None:
+        today = datetime.now(VN_TZ).date()
+        async with rt.pool.acquire() as conn:
+            units = [
+                r["unit_code"]
+                for r in await conn.fetch(
+                    "SELECT DISTINCT unit_code FROM dossier_daily UNION"
+                    " SELECT unit_code FROM units WHERE parent_code IS NULL"
+                )
+            ]
+        from egov_runtime.units import descendants
+
+        for label, start, end in closed_periods(today, settings.period_scheme):
+            for unit in units:
+                async with rt.transaction() as tx:
+                    scope = await descendants(tx.conn, unit)
+                    rows = await dossiers.report_counts(
+                        tx.conn,
+                        units=scope,
+                        start=start,
+                        end=end,
+                        procedure=None,
+                        group_by=None,
+                        tz=VN_TZ,
+                    )
+                    if not rows:
+                        continue
+                    form = form_from_counts(rows[0], ctx.returned_withdrawn)
+                    await publish_rate_if_changed(tx, ctx, unit, label, start, end, form)
+
+    async def run_calendar(stop: asyncio.Event) -> None:
+        await _every(stop, settings.calendar_refresh_s, refresh_calendar, "calendar refresh")
+
+    async def run_timers(stop: asyncio.Event) -> None:
+        await _every(stop, settings.timer_interval_s, timers, "deadline timers")
+
+    async def run_rates(stop: asyncio.Event) -> None:
+        await _every(stop, settings.rates_interval_s, rates, "on-time rates")
+
+    return Wiring(
+        subscriptions=[status_reports_subscription(ctx), units_subscription()],
+        tasks=[run_calendar, run_timers, run_rates],
+        state={"context": ctx},
+    )
+
+
+async def seed(rt: Runtime) -> str:
+    """Demo data: the unit hierarchy, the procedure catalogue and a year of dossiers (published
+    as status reports on the inbound topic, as one-door systems would)."""
+    settings: ProceduresSettings = rt.settings  # type: ignore[assignment]
+    procedures = json.loads(DEMO.read_text(encoding="utf-8"))["procedures"]
+    async with rt.transaction() as tx:
+        await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
+        await catalogue.upsert_procedures(tx.conn, procedures)
+        existing = await tx.conn.fetchval("SELECT count(*) FROM dossiers")
+    if existing:
+        return f"{len(procedures)} procedures; {existing} dossiers already present"
+    now = datetime.now(UTC)
+    sent = 0
+    futures = []
+    for data in generate(procedures, count=settings.demo_dossiers, now=now):
+        event = new_event(
+            data, source="/vn/38/mot-cua-demo", subject=data.dossier_code, time=data.occurred_at
+        )
+        value, headers = encode(event)
+        futures.append(
+            await rt.producer.send(
+                STATUS_REPORTS.name, value=value, key=data.dossier_code.encode(), headers=headers
+            )
+        )
+        sent += 1
+    await asyncio.gather(*futures)
+    return (
+        f"{len(procedures)} procedures; {sent} status reports of"
+        f" {settings.demo_dossiers} demo dossiers published to {STATUS_REPORTS.name}"
+    )
+
+
+SPEC = ServiceSpec(
+    name=SERVICE,
+    settings_cls=ProceduresSettings,
+    migrations=Path(__file__).parent / "migrations",
+    routers=[router],
+    wire=wire,
+    seed=seed,
+    description="Administrative-procedure dossiers: legal deadlines on the Vietnamese working-day"
+    " calendar, warnings, results and on-time processing rates.",
+)
+
+__all__ = ["SPEC", "closed_periods", "timedelta"]

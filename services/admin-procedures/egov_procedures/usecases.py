@@ -1,0 +1,453 @@
+"""Use cases of admin-procedures: what happens when a status report arrives, when a deadline
+warning falls due, when an officer records an apology, and when a period's rate is published.
+
+Each runs inside the caller's transaction (``Tx``): state, timeline, aggregates, timers and
+outbound events commit together.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from egov_contracts import procedures as c
+from egov_contracts.envelope import CloudEvent, EventData, new_event
+from egov_contracts.personal_data import applicant_ref
+from egov_contracts.topics import DOSSIERS, RATES
+from egov_runtime.consumer import Tx
+from egov_workdays import VN_TZ, CalendarException, ExceptionKind, WorkCalendar
+
+from egov_procedures.adapters import catalogue, dossiers
+from egov_procedures.domain.dossier import (
+    ApologyRefused,
+    diff,
+    fold,
+    record_apology,
+    warning_schedule,
+)
+from egov_procedures.domain.model import (
+    Apology,
+    Channel,
+    DeadlineMode,
+    DossierState,
+    Fact,
+    Procedure,
+    Result,
+    Status,
+    StatusReport,
+    SupplementRule,
+    TimeUnit,
+)
+from egov_procedures.domain.report import ReportForm, ReturnedWithdrawn, on_time_rate
+
+
+class UnknownProcedure(LookupError):
+    """A report names a procedure the catalogue does not have (dead-lettered; replay it after
+    adding the procedure)."""
+
+
+@dataclass
+class Context:
+    """What the use cases need besides the transaction."""
+
+    source: str
+    personal_data_key: bytes
+    calendar: WorkCalendar
+    returned_withdrawn: ReturnedWithdrawn = ReturnedWithdrawn.EXCLUDED
+
+
+def procedure_from_row(row: dict[str, Any]) -> Procedure:
+    s = row.get("settings") or {}
+    cutoff = s.get("intake_cutoff")
+    return Procedure(
+        code=row["code"],
+        name=row["name"],
+        processing_value=row["processing_value"],
+        processing_unit=TimeUnit(row["processing_unit"]),
+        supplement_rule=SupplementRule(row["supplement_rule"]),
+        deadline_mode=DeadlineMode(row["deadline_mode"]),
+        intake_cutoff=time.fromisoformat(cutoff) if cutoff else None,
+        warn_used_fraction=float(s.get("warn_used_fraction", 0.75)),
+        warn_days_left=int(s.get("warn_days_left", 1)),
+        field=row.get("field", ""),
+        level=row.get("level", "province"),
+    )
+
+
+def calendar_from_rows(rows: list[dict[str, Any]]) -> WorkCalendar:
+    return WorkCalendar.with_exceptions(
+        CalendarException(r["day"], ExceptionKind(r["kind"]), r["note"], r["entered_by"])
+        for r in rows
+    )
+
+
+async def load_calendar(tx: Tx) -> WorkCalendar:
+    return calendar_from_rows(await catalogue.calendar_exceptions(tx.conn))
+
+
+# -- status reports --------------------------------------------------------------------------
+
+
+def _domain_report(report_id: str, data: c.StatusReported) -> StatusReport:
+    return StatusReport(
+        report_id,
+        data.dossier_code,
+        Status(data.status.value),
+        data.occurred_at,
+        result=Result(data.result.value) if data.result else None,
+        channel=Channel(data.channel.value) if data.channel else None,
+        note=data.note or "",
+    )
+
+
+async def record_status_reports(
+    tx: Tx, ctx: Context, items: list[tuple[c.StatusReported, CloudEvent]]
+) -> int:
+    """Apply a batch of status reports; returns the number of outbound events emitted."""
+    by_dossier: dict[str, list[tuple[c.StatusReported, CloudEvent]]] = defaultdict(list)
+    for data, event in items:
+        by_dossier[data.dossier_code].append((data, event))
+    emitted = 0
+    for code in sorted(by_dossier):  # a fixed lock order across concurrent batches
+        emitted += await _record_for_dossier(tx, ctx, code, by_dossier[code])
+    return emitted
+
+
+async def _record_for_dossier(
+    tx: Tx, ctx: Context, code: str, items: list[tuple[c.StatusReported, CloudEvent]]
+) -> int:
+    row = await dossiers.lock_dossier(tx.conn, code)
+    first = items[0][0]
+    procedure_code = row["procedure_code"] if row else first.procedure_code
+    unit_code = row["unit_code"] if row else first.unit_code
+    prow = await catalogue.get_procedure(tx.conn, procedure_code)
+    if prow is None:
+        raise UnknownProcedure(f"procedure {procedure_code!r} is not in the catalogue")
+    procedure = procedure_from_row(prow)
+    existing = await dossiers.load_reports(tx.conn, code)
+    known = {r.report_id for r in existing}
+    new = [(_domain_report(ev.id, d), d) for d, ev in items if ev.id not in known]
+    if not new:
+        return 0
+    await dossiers.insert_reports(
+        tx.conn,
+        [(r, d.model_dump(mode="json", exclude={"applicant"}, exclude_none=True)) for r, d in new],
+    )
+    before = fold(code, procedure, ctx.calendar, existing) if existing else None
+    after = fold(code, procedure, ctx.calendar, [*existing, *(r for r, _ in new)])
+
+    ref = None
+    for _r, d in new:
+        if d.applicant is not None and d.applicant.national_id:
+            ref = applicant_ref(d.applicant.national_id, ctx.personal_data_key)
+            await dossiers.save_applicant(
+                tx.conn, code, ref, d.applicant.model_dump(mode="json", exclude_none=True)
+            )
+    ref = ref or (row["applicant_ref"] if row else None)
+
+    facts = diff(before, after)
+    version = (row["version"] if row else 0) + len(facts)
+    await dossiers.save_dossier(tx.conn, after, procedure_code, unit_code, ref, version)
+    delta = dossiers.contributions(after, VN_TZ)
+    delta.subtract(dossiers.contributions(before, VN_TZ))
+    await dossiers.apply_aggregate_delta(tx.conn, unit_code, procedure_code, dict(delta))
+    await dossiers.replace_timers(tx.conn, code, warning_schedule(after, procedure, ctx.calendar))
+
+    cause = items[-1][1]
+    seq0 = version - len(facts)
+    events = [
+        new_event(
+            _outbound(f, after, procedure, unit_code, ref, new),
+            source=ctx.source,
+            subject=code,
+            sequence=seq0 + i + 1,
+            cause=cause,
+        )
+        for i, f in enumerate(facts)
+    ]
+    await tx.emit(DOSSIERS.name, events)
+    return len(events)
+
+
+def _outbound(
+    fact: Fact,
+    state: DossierState,
+    procedure: Procedure,
+    unit_code: str,
+    ref: str | None,
+    new: list[tuple[StatusReport, c.StatusReported]],
+) -> EventData:
+    base: dict[str, Any] = {
+        "dossier_code": state.dossier_code,
+        "procedure_code": procedure.code,
+        "unit_code": unit_code,
+        "occurred_at": fact.at,
+    }
+    a = fact.attributes
+    note = next((d.note for r, d in new if r.occurred_at == fact.at and d.note), None)
+    match fact.kind:
+        case "received":
+            return c.DossierReceived(
+                **base,
+                received_at=fact.at,
+                due_at=a["due_at"],
+                processing_time=procedure.processing_value,
+                processing_time_unit=c.ProcessingTimeUnit(procedure.processing_unit.value),
+                channel=c.Channel(state.channel.value) if state.channel else None,
+                applicant_ref=ref,
+            )
+        case "supplement-requested":
+            return c.DossierSupplementRequested(
+                **base, requested_at=fact.at, used_minutes=a["used"], note=note
+            )
+        case "supplement-received":
+            return c.DossierSupplementReceived(
+                **base, supplement_received_at=fact.at, due_at=a["due_at"]
+            )
+        case "suspended":
+            return c.DossierSuspended(
+                **base, suspended_at=fact.at, used_minutes=a["used"], note=note
+            )
+        case "resumed":
+            return c.DossierResumed(**base, resumed_at=fact.at, due_at=a["due_at"])
+        case "resolved":
+            return c.DossierResolved(
+                **base,
+                resolved_at=fact.at,
+                due_at=a["due_at"],
+                timeliness=c.Timeliness(str(a["timeliness"])),
+                result=c.ResolutionResult(str(a["result"])),
+            )
+        case "rejected":
+            return c.DossierRejected(
+                **base,
+                rejected_at=fact.at,
+                due_at=a["due_at"],
+                timeliness=c.Timeliness(str(a["timeliness"])),
+                note=note,
+            )
+        case "withdrawn":
+            return c.DossierWithdrawn(**base, withdrawn_at=fact.at)
+        case "returned":
+            return c.DossierReturned(**base, returned_at=fact.at)
+    raise ValueError(f"no outbound event for fact {fact.kind}")
+
+
+# -- deadline timers -------------------------------------------------------------------------
+
+
+async def fire_due_timers(tx: Tx, ctx: Context, now: datetime, limit: int = 200) -> int:
+    """Publish due deadline warnings, each exactly once (the timer row is marked in the same
+    transaction as the outbound event)."""
+    emitted = 0
+    for code in await dossiers.due_timer_dossiers(tx.conn, now, limit):
+        fired = await dossiers.claim_due_timers(tx.conn, code, now)
+        if not fired:
+            continue
+        row = await dossiers.get_dossier(tx.conn, code)
+        assert row is not None
+        version = await dossiers.bump_version(tx.conn, code, len(fired))
+        events = []
+        for i, t in enumerate(fired):
+            base = {
+                "dossier_code": code,
+                "procedure_code": row["procedure_code"],
+                "unit_code": row["unit_code"],
+                "occurred_at": t["fire_at"],
+                "due_at": row["due_at"],
+            }
+            data: EventData
+            if t["kind"] == "overdue":
+                late = max(int((now - row["due_at"]).total_seconds() // 60), 0)
+                data = c.DossierOverdue(**base, minutes_late=late)
+            else:
+                left = ctx.calendar.working_minutes_between(now, row["due_at"])
+                data = c.DossierDeadlineApproaching(
+                    **base, threshold=t["threshold"], minutes_left=left
+                )
+            events.append(
+                new_event(
+                    data, source=ctx.source, subject=code, sequence=version - len(fired) + i + 1
+                )
+            )
+        await tx.emit(DOSSIERS.name, events)
+        emitted += len(events)
+    return emitted
+
+
+# -- apology ------------------------------------------------------------------------------
+
+
+async def issue_apology(
+    tx: Tx,
+    ctx: Context,
+    code: str,
+    new_due_at: datetime,
+    reason: str,
+    issued_by: str,
+    now: datetime,
+) -> c.DossierApologyIssued:
+    row = await dossiers.lock_dossier(tx.conn, code)
+    if row is None:
+        raise LookupError(code)
+    prow = await catalogue.get_procedure(tx.conn, row["procedure_code"])
+    assert prow is not None
+    procedure = procedure_from_row(prow)
+    state = fold(code, procedure, ctx.calendar, await dossiers.load_reports(tx.conn, code))
+    existing = await dossiers.get_apology(tx.conn, code)
+    prior = (
+        Apology(
+            existing["issued_at"], existing["new_due_at"], existing["reason"], existing["issued_by"]
+        )
+        if existing
+        else None
+    )
+    apology = record_apology(
+        state, Apology(now, new_due_at, reason, issued_by), prior, ctx.calendar
+    )
+    await dossiers.insert_apology(
+        tx.conn, code, apology.issued_at, apology.new_due_at, apology.reason, apology.issued_by
+    )
+    version = await dossiers.bump_version(tx.conn, code, 1)
+    assert state.due_at is not None
+    data = c.DossierApologyIssued(
+        dossier_code=code,
+        procedure_code=procedure.code,
+        unit_code=row["unit_code"],
+        occurred_at=now,
+        due_at=state.due_at,
+        new_due_at=new_due_at,
+        reason=reason,
+    )
+    await tx.emit(
+        DOSSIERS.name, [new_event(data, source=ctx.source, subject=code, sequence=version)]
+    )
+    return data
+
+
+# -- reports and rates ------------------------------------------------------------------------
+
+
+def form_from_counts(counts: dict[str, Any], policy: ReturnedWithdrawn) -> ReportForm:
+    fields = {
+        k: int(counts.get(k, 0))
+        for k in (
+            "carried_over",
+            "received_online",
+            "received_counter_postal",
+            "resolved_early",
+            "resolved_on_time",
+            "resolved_late",
+            "in_progress_within_deadline",
+            "in_progress_overdue",
+            "withdrawn",
+            "returned",
+        )
+    }
+    return ReportForm(**fields, returned_withdrawn=policy)
+
+
+def form_json(form: ReportForm) -> dict[str, Any]:
+    rate = form.on_time_rate
+    return {
+        "carried_over": form.carried_over,
+        "received_online": form.received_online,
+        "received_counter_postal": form.received_counter_postal,
+        "received": form.received,
+        "resolved_early": form.resolved_early,
+        "resolved_on_time": form.resolved_on_time,
+        "resolved_late": form.resolved_late,
+        "resolved": form.resolved,
+        "in_progress_within_deadline": form.in_progress_within_deadline,
+        "in_progress_overdue": form.in_progress_overdue,
+        "withdrawn": form.withdrawn,
+        "returned": form.returned,
+        "on_time_rate": str(rate) if rate is not None else None,
+        "returned_withdrawn": form.returned_withdrawn.value,
+    }
+
+
+def sum_forms(forms: list[ReportForm], policy: ReturnedWithdrawn) -> ReportForm:
+    total: dict[str, int] = defaultdict(int)
+    for f in forms:
+        for k, v in form_json(f).items():
+            if isinstance(v, int):
+                total[k] += v
+    return form_from_counts(total, policy)
+
+
+async def publish_rate_if_changed(
+    tx: Tx,
+    ctx: Context,
+    unit_code: str,
+    label: str,
+    start: date,
+    end: date,
+    form: ReportForm,
+) -> bool:
+    """``on-time-rate.computed.v1`` for a closed period, again whenever late events change it."""
+    payload = form_json(form)
+    row = await tx.conn.fetchrow(
+        "SELECT payload FROM published_rates WHERE unit_code = $1 AND period_label = $2"
+        " AND scope = 'all' FOR UPDATE",
+        unit_code,
+        label,
+    )
+    if row is not None and {k: v for k, v in row["payload"].items() if k != "revision"} == payload:
+        return False
+    revision = (row["payload"].get("revision", 0) if row else 0) + 1
+    await tx.conn.execute(
+        "INSERT INTO published_rates (unit_code, period_label, scope, payload)"
+        " VALUES ($1, $2, 'all', $3) ON CONFLICT (unit_code, period_label, scope)"
+        " DO UPDATE SET payload = excluded.payload, published_at = now()",
+        unit_code,
+        label,
+        {**payload, "revision": revision},
+    )
+    rate = form.on_time_rate
+    data = c.OnTimeRateComputed(
+        unit_code=unit_code,
+        period=label,
+        period_from=start,
+        period_to=end,
+        carried_over=form.carried_over,
+        received_online=form.received_online,
+        received_counter_postal=form.received_counter_postal,
+        resolved_early=form.resolved_early,
+        resolved_on_time=form.resolved_on_time,
+        resolved_late=form.resolved_late,
+        in_progress_within_deadline=form.in_progress_within_deadline,
+        in_progress_overdue=form.in_progress_overdue,
+        withdrawn=form.withdrawn,
+        returned=form.returned,
+        on_time_rate=Decimal(rate) if rate is not None else None,
+        returned_withdrawn=c.ReturnedWithdrawnPolicy(form.returned_withdrawn.value),
+        revision=revision,
+    )
+    await tx.emit(
+        RATES.name,
+        [new_event(data, source=ctx.source, subject=f"{unit_code}/{label}", sequence=revision)],
+    )
+    return True
+
+
+__all__ = [
+    "ApologyRefused",
+    "Context",
+    "UnknownProcedure",
+    "fire_due_timers",
+    "form_from_counts",
+    "form_json",
+    "issue_apology",
+    "load_calendar",
+    "on_time_rate",
+    "procedure_from_row",
+    "publish_rate_if_changed",
+    "record_status_reports",
+    "replace",
+    "sum_forms",
+    "timedelta",
+]
