@@ -9,14 +9,23 @@ from egov_runtime.sample import sample_data
 pytestmark = [pytest.mark.integration, pytest.mark.drill]
 
 
-@pytest.mark.parametrize("mode", ["kill", *FAILPOINT, "pg-terminate"])
-async def test_drill_round_loses_and_duplicates_nothing(mode, kafka_bootstrap, postgres_admin_dsn):
+@pytest.mark.parametrize("mode", ["kill", *FAILPOINT, "pg-terminate", "broker-pause"])
+async def test_drill_round_loses_and_duplicates_nothing(
+    mode, kafka_bootstrap, postgres_admin_dsn, broker
+):
+    if mode == "broker-pause" and broker is None:
+        pytest.skip("pausing needs the local broker")
+
+    def pause(paused: bool) -> None:
+        broker.pause() if paused else broker.resume()
+
     result = await run_round(
         mode=mode,
         bootstrap=kafka_bootstrap,
         admin_dsn=postgres_admin_dsn,
         make_data=sample_data,
         events=150,
+        pause_broker=pause if broker is not None else None,
     )
     assert result.faults > 0, "the drill hurt nothing"
     assert (result.lost, result.duplicated) == (0, 0)

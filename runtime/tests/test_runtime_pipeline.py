@@ -15,21 +15,9 @@ from egov_runtime.db import create_pool
 from egov_runtime.deadletters import list_dead_letters, replay
 from egov_runtime.outbox import OutboxRelay, append
 from egov_runtime.sample import SERVICE, copy_handler, effect_counts, prepare_database
+from egov_runtime.testing.fixtures import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-async def wait_for(predicate, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = predicate()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.05)
 
 
 async def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 20) -> list:

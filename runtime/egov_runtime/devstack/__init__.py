@@ -1,0 +1,1 @@
+"""The local stack: broker, PostgreSQL, the four services, demo data (``make run``)."""
