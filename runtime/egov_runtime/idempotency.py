@@ -29,7 +29,7 @@ async def run_once(
             raise Problem(422, "Invalid Idempotency-Key", "At most 255 characters.")
         digest = hashlib.sha256(body).hexdigest()
         await tx.conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{principal}\x00{key}"
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{principal}\x1f{key}"
         )
         row = await tx.conn.fetchrow(
             "SELECT request_hash, status_code, body FROM http_idempotency"

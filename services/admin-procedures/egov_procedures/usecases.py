@@ -156,7 +156,8 @@ async def _record_for_dossier(
     await dossiers.apply_aggregate_delta(tx.conn, unit_code, procedure_code, dict(delta))
     await dossiers.replace_timers(tx.conn, code, warning_schedule(after, procedure, ctx.calendar))
 
-    cause = items[-1][1]
+    # each fact's cause is the report that stated it; a corrected fact's, the latest report
+    causes = {(d.status.value, d.occurred_at): ev for d, ev in items}
     seq0 = version - len(facts)
     events = [
         new_event(
@@ -164,7 +165,7 @@ async def _record_for_dossier(
             source=ctx.source,
             subject=code,
             sequence=seq0 + i + 1,
-            cause=cause,
+            cause=causes.get((f.kind, f.at), items[-1][1]),
         )
         for i, f in enumerate(facts)
     ]

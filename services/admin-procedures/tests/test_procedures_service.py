@@ -1,0 +1,336 @@
+"""admin-procedures end to end on a real broker and PostgreSQL: status reports in (plain Kafka
+clients, structured and binary mode), deadlines and results out, warnings, dead letters, the
+HTTP API with auth and unit scope, and the report form."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from egov_contracts import procedures as c
+from egov_contracts.envelope import encode, new_event
+from egov_contracts.reference import load_units
+from egov_contracts.topics import ALL_TOPICS, DOSSIERS, STATUS_REPORTS, dead_letter_topic
+from egov_procedures.adapters import catalogue
+from egov_procedures.main import DEMO, SPEC
+from egov_procedures.settings import ProceduresSettings
+from egov_runtime.db import all_migrations, migrate
+from egov_runtime.devstack.postgres import create_database, drop_database
+from egov_runtime.kafka import ensure_topics
+from egov_runtime.testing.service import TopicReader, running_service
+from egov_runtime.units import upsert_units
+from egov_workdays import VN_TZ, WorkCalendar
+
+pytestmark = pytest.mark.integration
+DLQ = dead_letter_topic("admin-procedures").name
+
+
+def vn(*args: int) -> datetime:
+    return datetime(*args, tzinfo=VN_TZ)
+
+
+@pytest.fixture(scope="module")
+async def service(kafka_bootstrap, postgres_admin_dsn):
+    name = f"procs_{uuid.uuid4().hex[:8]}"
+    dsn = await create_database(postgres_admin_dsn, name)
+    await migrate(dsn, all_migrations(SPEC.migrations))
+    await ensure_topics(
+        kafka_bootstrap, [*ALL_TOPICS, dead_letter_topic("admin-procedures")], partitions=3
+    )
+    settings = ProceduresSettings(
+        database_url=dsn,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        timer_interval_s=0.2,
+        rates_interval_s=3600,
+        consumer_poll_timeout_ms=100,
+        relay_poll_interval_s=0.1,
+        consumer_backoff_initial_s=0.01,
+        consumer_backoff_max_s=0.05,
+    )
+    async with running_service(SPEC, settings) as svc:
+        async with svc.runtime.transaction() as tx:
+            await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
+            procs = json.loads(DEMO.read_text(encoding="utf-8"))["procedures"]
+            await catalogue.upsert_procedures(
+                tx.conn,
+                [
+                    *procs,
+                    {
+                        "code": "T5",
+                        "name": "Năm ngày",
+                        "processing_value": 5,
+                        "processing_unit": "working-days",
+                    },
+                    {
+                        "code": "T10",
+                        "name": "Mười ngày",
+                        "processing_value": 10,
+                        "processing_unit": "working-days",
+                    },
+                ],
+            )
+        yield svc
+    await drop_database(postgres_admin_dsn, name)
+
+
+@pytest.fixture(scope="module")
+async def producer(kafka_bootstrap):
+    p = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    await p.start()
+    yield p
+    await p.stop()
+
+
+@pytest.fixture(scope="module")
+async def reader(kafka_bootstrap):
+    r = TopicReader(kafka_bootstrap, [DOSSIERS.name, DLQ])
+    await r.start()
+    yield r
+    await r.stop()
+
+
+def report(code, status, at, procedure="T5", unit="38.SNV.VL", **kw) -> c.StatusReported:
+    return c.StatusReported(
+        dossier_code=code,
+        procedure_code=procedure,
+        unit_code=unit,
+        status=status,
+        occurred_at=at,
+        **kw,
+    )
+
+
+async def send(producer, data: c.StatusReported, *, binary: bool = False, times: int = 1):
+    ev = new_event(data, source="/vn/38/mot-cua", subject=data.dossier_code)
+    if binary:
+        attrs = ev.model_dump(mode="json", exclude_none=True)
+        payload = attrs.pop("data")
+        headers = [(f"ce_{k}", str(v).encode()) for k, v in attrs.items()]
+        headers.append(("content-type", b"application/json"))
+        value = json.dumps(payload).encode()
+    else:
+        value, headers = encode(ev)
+    for _ in range(times):
+        await producer.send_and_wait(
+            STATUS_REPORTS.name, value=value, key=data.dossier_code.encode(), headers=headers
+        )
+    return ev
+
+
+async def test_reports_in_deadline_and_timeliness_out(service, producer, reader):
+    code = f"HS-{uuid.uuid4().hex[:6]}"
+    received = await send(
+        producer,
+        report(
+            code,
+            "received",
+            vn(2026, 2, 12, 9),
+            channel="online",
+            applicant={
+                "national_id": "038095001234",
+                "name": "Nguyễn Văn An",
+                "phone": "0912348912",
+            },
+        ),
+        times=2,
+    )  # redelivered
+    await send(
+        producer, report(code, "resolved", vn(2026, 2, 26, 8, 30), result="granted"), binary=True
+    )
+
+    await reader.until(lambda: reader.of(code, "resolved.v1"), 20)
+    everything = reader.of(code)
+    # the deadline (Feb 2026) is long past, so warnings may fire before the result arrives
+    got = [
+        e for e in everything if "deadline-approaching" not in e.type and "overdue" not in e.type
+    ]
+    assert [e.type.split(".")[-2] for e in got] == ["received", "resolved"]
+    assert got[0].data["due_at"] == "2026-02-26T09:00:00+07:00"  # Tết 2026 skipped
+    assert got[0].causationid == received.id and got[0].correlationid == received.correlationid
+    assert got[1].data["timeliness"] == "on-time"
+    seqs = [int(e.sequence or 0) for e in everything]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs) and seqs[0] == 1
+    body = json.dumps([e.data for e in got])
+    assert "038095001234" not in body and "0912348912" not in body and "Nguyễn" not in body
+    assert got[0].data["applicant_ref"].startswith("ar_")
+
+    r = await service.client.get(f"/v1/dossiers/{code}", headers=service.token("operator"))
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert d["timeliness"] == "on-time" and d["status"] == "resolved"
+    assert {x["day"] for x in d["deadline_explained"]["non_working_days"]} >= {
+        "2026-02-16",
+        "2026-02-17",
+    }
+    assert len(d["timeline"]) == 2
+
+
+async def test_out_of_order_and_supplement_give_the_documented_deadline(service, producer, reader):
+    code = f"HS-{uuid.uuid4().hex[:6]}"
+    # supplement-received arrives before its request: refused at first, applied once it comes
+    await send(producer, report(code, "received", vn(2026, 3, 2, 8), procedure="T10"))
+    await send(producer, report(code, "supplement-received", vn(2026, 3, 9, 10), procedure="T10"))
+    await send(
+        producer,
+        report(
+            code,
+            "supplement-requested",
+            vn(2026, 3, 4, 15),
+            procedure="T10",
+            note="Thiếu giấy xác nhận",
+        ),
+    )
+    await reader.until(lambda: reader.of(code, "supplement-received.v1"), 20)
+    assert (
+        reader.of(code, "supplement-received.v1")[0].data["due_at"] == "2026-03-18T14:00:00+07:00"
+    )
+    assert reader.of(code, "supplement-requested.v1")[0].data["used_minutes"] == 21 * 60 + 30
+
+
+async def test_garbage_and_unknown_procedure_are_dead_lettered_and_the_stream_goes_on(
+    service, producer, reader
+):
+    await producer.send_and_wait(STATUS_REPORTS.name, value=b"not json at all", key=b"X-1")
+    bad = new_event(report("X-2", "received", vn(2026, 3, 2, 8)), source="/x", subject="X-2")
+    raw = bad.model_dump(mode="json")
+    raw["data"]["status"] = "teleported"  # schema violation
+    await producer.send_and_wait(STATUS_REPORTS.name, value=json.dumps(raw).encode(), key=b"X-2")
+    await send(producer, report("X-3", "received", vn(2026, 3, 2, 8), procedure="NO-SUCH"))
+    code = f"HS-{uuid.uuid4().hex[:6]}"
+    await send(producer, report(code, "received", vn(2026, 3, 2, 8)))
+    await reader.until(lambda: reader.of(code, "received.v1"), 20)
+
+    def reasons():
+        return sorted(
+            dict(r.headers)["dlq_reason"].decode() for r in reader.records if r.topic == DLQ
+        )
+
+    await reader.until(lambda: len(reasons()) >= 3, 20)
+    assert reasons() == ["handler-failed", "not-a-cloudevent", "schema-violation"]
+
+
+async def test_deadline_warnings_fire_once(service, producer, reader):
+    code = f"HS-{uuid.uuid4().hex[:6]}"
+    cal = WorkCalendar()
+    now = datetime.now(UTC)
+    # received 9 working days ago on a 10-day procedure: 75 % and "1 day left" are both past
+    received_at = cal.subtract_working_minutes(now, 9 * 480)
+    await send(producer, report(code, "received", received_at, procedure="T10"))
+    await reader.until(lambda: len(reader.of(code, "deadline-approaching.v1")) >= 2, 20)
+    async with service.runtime.pool.acquire() as conn:
+        fired = await conn.fetch(
+            "SELECT threshold FROM dossier_timers WHERE dossier_code = $1"
+            " AND fired_at IS NOT NULL ORDER BY threshold",
+            code,
+        )
+    assert [r["threshold"] for r in fired] == ["days-left-1", "used-75"]
+    for _ in range(5):
+        await reader.poll()
+    assert len(reader.of(code, "deadline-approaching.v1")) == 2
+    assert not reader.of(code, "overdue.v1")
+
+
+async def test_http_auth_scope_idempotency_and_problems(service, reader):
+    code = f"HS-{uuid.uuid4().hex[:6]}"
+    body = report(
+        code, "received", vn(2026, 3, 2, 8), unit="38.XA.SAMSON", procedure="2.000744"
+    ).model_dump(mode="json")
+    client = service.client
+    assert (await client.post("/v1/status-reports", json=body)).status_code == 401
+    officer_elsewhere = service.token("officer", unit="38.XA.BIMSON")
+    r = await client.post("/v1/status-reports", json=body, headers=officer_elsewhere)
+    assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
+    headers = {**service.token("integration", unit="38"), "Idempotency-Key": "k-1"}
+    first = await client.post("/v1/status-reports", json=body, headers=headers)
+    again = await client.post("/v1/status-reports", json=body, headers=headers)
+    assert first.status_code == again.status_code == 202
+    assert first.json()["event_id"] == again.json()["event_id"]
+    other = await client.post("/v1/status-reports", json={**body, "note": "x"}, headers=headers)
+    assert other.status_code == 409
+    bad = await client.post("/v1/status-reports", json={**body, "status": "lost"}, headers=headers)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "status"
+
+    await reader.until(lambda: reader.of(code, "received.v1"), 20)
+    assert len(reader.of(code, "received.v1")) == 1
+    officer = service.token("officer", unit="38.XA.SAMSON")
+    assert (await client.get(f"/v1/dossiers/{code}", headers=officer)).status_code == 200
+    assert (await client.get(f"/v1/dossiers/{code}", headers=officer_elsewhere)).status_code == 403
+    integration = service.token("integration")
+    assert (await client.get(f"/v1/dossiers/{code}", headers=integration)).status_code == 403
+
+
+async def test_report_form_over_http(service, producer, reader):
+    unit = "38.XA.NGASON"
+    codes = [f"HS-{uuid.uuid4().hex[:6]}" for _ in range(3)]
+    for code in codes:
+        await send(
+            producer,
+            report(
+                code, "received", vn(2026, 5, 4, 8), unit=unit, procedure="T5", channel="counter"
+            ),
+        )
+    await send(
+        producer,
+        report(
+            codes[0], "resolved", vn(2026, 5, 6, 8), unit=unit, procedure="T5", result="granted"
+        ),
+    )  # early
+    await send(
+        producer,
+        report(
+            codes[1], "resolved", vn(2026, 5, 20, 8), unit=unit, procedure="T5", result="granted"
+        ),
+    )  # late
+    await send(
+        producer, report(codes[2], "withdrawn", vn(2026, 5, 5, 8), unit=unit, procedure="T5")
+    )
+    await reader.until(
+        lambda: reader.of(codes[2], "withdrawn.v1") and reader.of(codes[1], "resolved.v1"), 20
+    )
+    op = service.token("operator")
+    r = await service.client.get(
+        "/v1/reports/on-time",
+        headers=op,
+        params={"unit": unit, "from": "2026-05-01", "to": "2026-05-31", "group_by": "procedure"},
+    )
+    assert r.status_code == 200, r.text
+    total = r.json()["total"]
+    assert (
+        total["received_counter_postal"],
+        total["resolved_early"],
+        total["resolved_late"],
+        total["withdrawn"],
+    ) == (3, 1, 1, 1)
+    assert total["on_time_rate"] == "50.00"
+    csv = await service.client.get(
+        "/v1/reports/on-time",
+        headers=op,
+        params={"unit": unit, "period": "2026-05", "format": "csv"},
+    )
+    assert csv.status_code == 200 and "on_time_rate" in csv.text
+    xlsx = await service.client.get(
+        "/v1/reports/on-time",
+        headers=op,
+        params={"unit": unit, "period": "2026-05", "format": "xlsx"},
+    )
+    assert xlsx.content[:2] == b"PK"
+    bad = await service.client.get("/v1/reports/on-time", headers=op, params={"period": "2026-13"})
+    assert bad.status_code == 422
+
+
+async def test_ops_endpoints(service):
+    assert (await service.client.get("/healthz")).status_code == 200
+    ready = await service.client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"]["migrations"] == "ok"
+    metrics = await service.client.get("/metrics")
+    assert "egov_events_consumed_total" in metrics.text
+    days = await service.client.get(
+        "/v1/calendar/working-days", params={"from": "2026-02-12", "to": "2026-02-23"}
+    )
+    assert days.json()["working_days"] == 3
+
+
+__all__ = ["timedelta"]
