@@ -7,6 +7,7 @@ import contextlib
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from egov_contracts.envelope import encode, new_event
 from egov_contracts.reference import load_units
@@ -65,7 +66,7 @@ def closed_periods(today: date, scheme: PeriodScheme) -> list[tuple[str, date, d
 
 
 def wire(rt: Runtime) -> Wiring:
-    settings: ProceduresSettings = rt.settings  # type: ignore[assignment]
+    settings = cast(ProceduresSettings, rt.settings)
     from egov_workdays import WorkCalendar
 
     ctx = Context(
@@ -134,7 +135,7 @@ def wire(rt: Runtime) -> Wiring:
 async def seed(rt: Runtime) -> str:
     """Demo data: the unit hierarchy, the procedure catalogue and a year of dossiers (published
     as status reports on the inbound topic, as one-door systems would)."""
-    settings: ProceduresSettings = rt.settings  # type: ignore[assignment]
+    settings = cast(ProceduresSettings, rt.settings)
     procedures = json.loads(DEMO.read_text(encoding="utf-8"))["procedures"]
     async with rt.transaction() as tx:
         await upsert_units(tx.conn, (u.model_dump() for u in load_units()))

@@ -335,7 +335,7 @@ async def on_time_report(
         if group_by
         else []
     )
-    body = {
+    body: dict[str, Any] = {
         "unit_code": unit,
         "units_included": len(units),
         "from": start.isoformat(),
@@ -352,12 +352,12 @@ async def on_time_report(
         return JSONResponse(body)
     header = ([group_by] if group_by else []) + REPORT_COLUMNS
     lines = (
-        [[g.get(group_by) for g in [row]] + [row[k] for k in REPORT_COLUMNS] for row in groups]
+        [[row.get(group_by), *(row[k] for k in REPORT_COLUMNS)] for row in groups]
         if group_by
         else []
     )
     total_line = (["TOTAL"] if group_by else []) + [body["total"][k] for k in REPORT_COLUMNS]
-    table = [header, *lines, total_line]
+    table: list[list[Any]] = [header, *lines, total_line]
     name = f"bao-cao-dung-han-{unit}-{start}-{end}"
     if format == "csv":
         out = io.StringIO()
