@@ -66,6 +66,37 @@ async def _topics(partitions: int | None) -> None:
     print(f"topics: {len(created)} created, {len(declared) - len(created)} already present")
 
 
+async def _reference(path: str | None) -> None:
+    from pathlib import Path
+
+    from egov_contracts.envelope import encode, new_event
+    from egov_contracts.reference import DEMO_UNITS, load_units
+    from egov_contracts.topics import REFERENCE_UNITS
+
+    from egov_runtime.kafka import make_producer
+    from egov_runtime.settings import ServiceSettings
+
+    settings = ServiceSettings()
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or settings.kafka_bootstrap_servers
+    settings = settings.model_copy(update={"kafka_bootstrap_servers": bootstrap})
+    units = load_units(Path(path) if path else DEMO_UNITS)
+    producer = make_producer(settings, client_id="egov-reference")
+    await producer.start()
+    try:
+        for unit in units:
+            event = new_event(
+                unit, source=f"/vn/{settings.province_code}/reference", subject=unit.unit_code
+            )
+            value, headers = encode(event)
+            await producer.send(
+                REFERENCE_UNITS.name, value=value, key=unit.unit_code.encode(), headers=headers
+            )
+        await producer.flush()
+    finally:
+        await producer.stop()
+    print(f"reference: {len(units)} unit(s) published to {REFERENCE_UNITS.name}")
+
+
 async def _with_runtime(spec: ServiceSpec, action: str, args: argparse.Namespace) -> None:
     from egov_runtime.db import create_pool
     from egov_runtime.deadletters import list_dead_letters, replay
@@ -123,6 +154,8 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="target", required=True)
     topics = sub.add_parser("topics", help="create every declared topic")
     topics.add_argument("--partitions", type=int, default=None)
+    ref = sub.add_parser("reference", help="publish the admin-unit hierarchy (unit.upserted.v1)")
+    ref.add_argument("--file", default=None, help="CSV of units (default: the demo province)")
     token = sub.add_parser("token", help="issue a development bearer token")
     token.add_argument("--role", action="append", required=True)
     token.add_argument("--unit", default=os.environ.get("EGOV_PROVINCE_CODE", "38"))
@@ -145,6 +178,8 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.target == "topics":
         asyncio.run(_topics(args.partitions))
+    elif args.target == "reference":
+        asyncio.run(_reference(args.file))
     elif args.target == "token":
         from egov_runtime.auth import issue_token
         from egov_runtime.settings import ServiceSettings

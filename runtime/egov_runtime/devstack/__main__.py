@@ -1,0 +1,3 @@
+from egov_runtime.devstack.run import main
+
+main()
