@@ -1,0 +1,1 @@
+"""Adapters of the notifier: PostgreSQL store and the delivery channels."""

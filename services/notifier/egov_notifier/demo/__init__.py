@@ -1,0 +1,1 @@
+"""Demo data of the notifier: templates, rules, recipients, and sample events."""

@@ -1,0 +1,1 @@
+"""The notifier's domain: rules, templates, retry policy, webhook signatures (pure)."""

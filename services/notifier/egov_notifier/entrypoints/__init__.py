@@ -1,0 +1,1 @@
+"""Entrypoints of the notifier: Kafka consumers and the HTTP API."""

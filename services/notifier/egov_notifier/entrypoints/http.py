@@ -1,0 +1,269 @@
+"""HTTP API of the notifier (``/v1``): webhook subscriptions, templates, rules, recipients,
+deliveries with their attempts, replay, and the in-app feed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from egov_contracts.envelope import all_event_types
+from egov_runtime.auth import Principal, require
+from egov_runtime.problems import Problem
+from egov_runtime.service import runtime_of
+from egov_runtime.units import descendants
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from egov_notifier.adapters import store
+from egov_notifier.adapters.channels import UnsafeDestination, check_destination
+from egov_notifier.domain.rules import Channel, Person, Rule
+from egov_notifier.domain.templates import TemplateInvalid, context_for, render, validate
+from egov_notifier.domain.webhooks import generate_secret
+from egov_notifier.usecases import replay
+
+router = APIRouter(prefix="/v1")
+Operator = Annotated[Principal, Depends(require("admin", "operator"))]
+Anyone = Annotated[Principal, Depends(require("admin", "operator", "officer", "council"))]
+
+
+def _sample(event_type: str) -> dict[str, Any]:
+    """A sample event of a type, for template checks and previews."""
+    from egov_notifier.demo.samples import sample_event
+
+    return context_for(sample_event(event_type))
+
+
+class SubscriptionIn(BaseModel):
+    system: str = Field(min_length=2, max_length=200, description="The consuming system")
+    url: str = Field(max_length=2000)
+    event_types: list[str] = Field(min_length=1)
+
+
+@router.post("/subscriptions", status_code=201, tags=["webhooks"])
+async def create_subscription(
+    body: SubscriptionIn, request: Request, principal: Operator
+) -> dict[str, Any]:
+    """Register a webhook endpoint. The signing secret is shown once, in this answer."""
+    rt = runtime_of(request)
+    known = set(all_event_types())
+    unknown = [t for t in body.event_types if not t.endswith("*") and t not in known]
+    if unknown:
+        raise Problem(
+            422,
+            "Unknown event types",
+            errors=[{"field": "event_types", "message": f"unknown type {t}"} for t in unknown],
+        )
+    try:
+        await check_destination(body.url, allow_private=not rt.settings.production)
+    except (UnsafeDestination, OSError) as exc:
+        raise Problem(
+            422, "Endpoint refused", str(exc), errors=[{"field": "url", "message": str(exc)}]
+        ) from exc
+    sid, secret = f"sub_{uuid.uuid4().hex[:12]}", generate_secret()
+    async with rt.transaction() as tx:
+        await tx.conn.execute(
+            "INSERT INTO subscriptions (id, system, url, event_types, secrets)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            sid,
+            body.system,
+            body.url,
+            body.event_types,
+            [secret],
+        )
+    return {
+        "id": sid,
+        "system": body.system,
+        "url": body.url,
+        "event_types": body.event_types,
+        "secret": secret,
+    }
+
+
+@router.get("/subscriptions", tags=["webhooks"])
+async def list_subscriptions(request: Request, principal: Operator) -> list[dict[str, Any]]:
+    async with runtime_of(request).pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT id, system, url, event_types, enabled, disabled_reason,"
+            " failing_since, created_at FROM subscriptions ORDER BY id"
+        )
+    return [dict(r) for r in rows]
+
+
+@router.post("/subscriptions/{sid}/enable", tags=["webhooks"])
+async def enable_subscription(sid: str, request: Request, principal: Operator) -> dict[str, str]:
+    async with runtime_of(request).transaction() as tx:
+        done = await tx.conn.execute(
+            "UPDATE subscriptions SET enabled = true, disabled_reason = NULL,"
+            " failing_since = NULL WHERE id = $1",
+            sid,
+        )
+    if done.endswith(" 0"):
+        raise Problem(404, "No such subscription")
+    return {"id": sid, "status": "enabled"}
+
+
+class TemplateIn(BaseModel):
+    subject: str = Field(min_length=1, max_length=500)
+    body: str = Field(min_length=1, max_length=20_000)
+    sample_types: list[str] = Field(
+        default_factory=list, description="Event types the template must render"
+    )
+
+
+@router.put("/templates/{tid}", tags=["templates"])
+async def put_template(
+    tid: str, body: TemplateIn, request: Request, principal: Operator
+) -> dict[str, Any]:
+    """Save a template after checking it renders every listed event type (422 otherwise)."""
+    try:
+        validate(body.subject, body.body, [_sample(t) for t in body.sample_types] or [{}])
+    except TemplateInvalid as exc:
+        raise Problem(422, "Invalid template", str(exc), errors=exc.errors) from exc
+    async with runtime_of(request).transaction() as tx:
+        await store.upsert_template(tx.conn, tid, body.subject, body.body)
+    return {"id": tid, "subject": body.subject, "body": body.body}
+
+
+@router.get("/templates", tags=["templates"])
+async def get_templates(request: Request, principal: Operator) -> list[dict[str, Any]]:
+    async with runtime_of(request).pool.acquire() as conn:
+        return [dict(r) for r in await store.templates(conn)]
+
+
+@router.post("/templates/{tid}/preview", tags=["templates"])
+async def preview_template(
+    tid: str, request: Request, principal: Operator, event_type: str = Query(...)
+) -> dict[str, str]:
+    async with runtime_of(request).pool.acquire() as conn:
+        tpl = await store.template(conn, tid)
+    if tpl is None:
+        raise Problem(404, "No such template")
+    try:
+        out = render(tpl["subject"], tpl["body"], _sample(event_type))
+    except TemplateInvalid as exc:
+        raise Problem(
+            422, "Template does not render this event", str(exc), errors=exc.errors
+        ) from exc
+    return {"subject": out.subject, "body": out.body}
+
+
+class RuleIn(BaseModel):
+    event_type: str = Field(min_length=3)
+    channels: list[Channel] = Field(min_length=1)
+    roles: list[str] = Field(default_factory=list)
+    ancestor_roles: list[str] = Field(default_factory=list)
+    template_id: str
+    priority: Literal["normal", "low"] = "normal"
+    enabled: bool = True
+
+
+@router.put("/rules/{rid}", tags=["rules"])
+async def put_rule(rid: str, body: RuleIn, request: Request, principal: Operator) -> dict[str, Any]:
+    async with runtime_of(request).transaction() as tx:
+        tpl = await store.template(tx.conn, body.template_id)
+        if tpl is None:
+            raise Problem(
+                422,
+                "Unknown template",
+                errors=[{"field": "template_id", "message": f"no template {body.template_id}"}],
+            )
+        if not body.event_type.endswith("*"):
+            try:
+                validate(tpl["subject"], tpl["body"], [_sample(body.event_type)])
+            except TemplateInvalid as exc:
+                raise Problem(
+                    422, "The template does not render this event type", str(exc), errors=exc.errors
+                ) from exc
+        rule = Rule(
+            rid,
+            body.event_type,
+            tuple(body.channels),
+            tuple(body.roles),
+            tuple(body.ancestor_roles),
+            body.template_id,
+            body.priority,
+            body.enabled,
+        )
+        await store.upsert_rule(tx.conn, rule)
+    return {"id": rid, **body.model_dump(mode="json")}
+
+
+@router.get("/rules", tags=["rules"])
+async def get_rules(request: Request, principal: Operator) -> list[dict[str, Any]]:
+    async with runtime_of(request).pool.acquire() as conn:
+        return [r.__dict__ for r in await store.rules(conn)]
+
+
+class PersonIn(BaseModel):
+    unit_code: str
+    role: str = Field(pattern=r"^[a-z][a-z-]*$")
+    name: str = Field(min_length=2, max_length=200)
+    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(None, pattern=r"^\+?[0-9]{8,15}$")
+
+
+@router.put("/recipients/{pid}", tags=["recipients"])
+async def put_recipient(
+    pid: str, body: PersonIn, request: Request, principal: Operator
+) -> dict[str, Any]:
+    async with runtime_of(request).transaction() as tx:
+        await store.upsert_people(tx.conn, [Person(pid, **body.model_dump())])
+    return {"id": pid, **body.model_dump()}
+
+
+@router.get("/deliveries", tags=["deliveries"])
+async def get_deliveries(
+    request: Request,
+    principal: Operator,
+    status: Literal["pending", "sending", "retrying", "delivered", "failed"] | None = None,
+    channel: Channel | None = None,
+    since: datetime | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[dict[str, Any]]:
+    """Every notification with its attempts (time, outcome, HTTP status, error, duration)."""
+    async with runtime_of(request).pool.acquire() as conn:
+        return await store.deliveries(
+            conn, status=status, channel=channel, since=since, limit=limit
+        )
+
+
+@router.post("/deliveries/{nid}/replay", tags=["deliveries"])
+async def replay_one(nid: uuid.UUID, request: Request, principal: Operator) -> dict[str, Any]:
+    async with runtime_of(request).transaction() as tx:
+        n = await replay(tx, ids=[nid])
+    if not n:
+        raise Problem(404, "No such delivery (in-app items are not resent)")
+    return {"replayed": n}
+
+
+class RecoverIn(BaseModel):
+    since: datetime
+
+
+@router.post("/deliveries/recover", tags=["deliveries"])
+async def recover(body: RecoverIn, request: Request, principal: Operator) -> dict[str, Any]:
+    """Send again every delivery that failed since a time (e.g. after an endpoint's outage)."""
+    async with runtime_of(request).transaction() as tx:
+        return {"replayed": await replay(tx, failed_since=body.since)}
+
+
+@router.get("/inbox", tags=["in-app"])
+async def inbox(
+    request: Request,
+    principal: Anyone,
+    role: str | None = None,
+    limit: int = Query(50, ge=1, le=500),
+) -> list[dict[str, Any]]:
+    """The in-app feed of the caller's unit (and units below it)."""
+    async with runtime_of(request).pool.acquire() as conn:
+        units = await descendants(conn, principal.unit_code)
+        rows = await conn.fetch(
+            "SELECT id, unit_code, role, title, body, created_at FROM inbox_items"
+            " WHERE unit_code = ANY($1::text[]) AND ($2::text IS NULL OR role = $2)"
+            " ORDER BY created_at DESC, id DESC LIMIT $3",
+            units,
+            role,
+            limit,
+        )
+    return [dict(r) for r in rows]

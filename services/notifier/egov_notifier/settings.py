@@ -1,0 +1,29 @@
+"""Settings of the notifier (environment prefix ``EGOV_NOTIFIER_``)."""
+
+from __future__ import annotations
+
+from egov_runtime.settings import ServiceSettings
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+
+class NotifierSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="EGOV_NOTIFIER_", extra="ignore")
+
+    http_port: int = 8104
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "thongbao@egov.example.vn"
+    sms_gateway_url: str | None = None
+    sms_gateway_key: SecretStr | None = None
+    retry_schedule_s: list[float] = Field(
+        [0, 5, 300, 1800, 7200, 18000, 36000, 36000],
+        description="Delay before each attempt (Svix's default: ~27.6 h in all).",
+    )
+    disable_after_s: float = Field(5 * 86400, description="Disable an endpoint failing this long")
+    dispatch_interval_s: float = 1.0
+    send_timeout_s: float = 10.0
+    lease_s: float = 60.0

@@ -1,0 +1,258 @@
+"""The notifier on a real broker, PostgreSQL, SMTP server and webhook receiver."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from egov_contracts import procedures as p
+from egov_contracts.envelope import encode, new_event
+from egov_contracts.reference import load_units
+from egov_contracts.topics import ALL_TOPICS, DOSSIERS, NOTIFICATION_DELIVERIES, dead_letter_topic
+from egov_notifier.main import SPEC, seed
+from egov_notifier.settings import NotifierSettings
+from egov_runtime.db import all_migrations, migrate
+from egov_runtime.devstack.postgres import create_database, drop_database
+from egov_runtime.kafka import ensure_topics
+from egov_runtime.testing.fixtures import wait_for
+from egov_runtime.testing.receivers import http_receiver, smtp_server
+from egov_runtime.testing.service import TopicReader, running_service
+from egov_runtime.units import upsert_units
+from standardwebhooks import Webhook
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+async def smtp():
+    async with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+async def notifier(kafka_bootstrap, postgres_admin_dsn, smtp):
+    name = f"notifier_{uuid.uuid4().hex[:8]}"
+    dsn = await create_database(postgres_admin_dsn, name)
+    await migrate(dsn, all_migrations(SPEC.migrations))
+    await ensure_topics(kafka_bootstrap, [*ALL_TOPICS, dead_letter_topic("notifier")], partitions=3)
+    settings = NotifierSettings(
+        database_url=dsn,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        smtp_port=smtp[0],
+        retry_schedule_s=[0, 0.2, 0.2, 0.2, 0.2],
+        dispatch_interval_s=0.1,
+        consumer_poll_timeout_ms=100,
+        relay_poll_interval_s=0.1,
+    )
+    async with running_service(SPEC, settings) as svc:
+        async with svc.runtime.transaction() as tx:
+            await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
+        await seed(svc.runtime)
+        yield svc
+    await drop_database(postgres_admin_dsn, name)
+
+
+@pytest.fixture(scope="module")
+async def producer(kafka_bootstrap):
+    prod = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    await prod.start()
+    yield prod
+    await prod.stop()
+
+
+def overdue(code: str, unit: str = "38.XA.SAMSON") -> p.DossierOverdue:
+    due = datetime.now(UTC) - timedelta(minutes=5)
+    return p.DossierOverdue(
+        dossier_code=code,
+        procedure_code="1.001865",
+        unit_code=unit,
+        occurred_at=due,
+        due_at=due,
+        minutes_late=5,
+    )
+
+
+async def test_overdue_gives_email_in_app_and_a_signed_webhook_after_retries(
+    notifier, producer, smtp, kafka_bootstrap
+):
+    op = notifier.token("operator")
+    async with http_receiver(fail_first=3) as receiver:
+        r = await notifier.client.post(
+            "/v1/subscriptions",
+            headers=op,
+            json={
+                "system": "Cổng dịch vụ công tỉnh",
+                "url": receiver.url,
+                "event_types": ["vn.egov.procedures.dossier.*"],
+            },
+        )
+        assert r.status_code == 201, r.text
+        secret = r.json()["secret"]
+        code = f"HS-{uuid.uuid4().hex[:6]}"
+        event = new_event(overdue(code), source="/vn/38/admin-procedures", subject=code)
+        value, headers = encode(event)
+        for _ in range(2):  # redelivered: still one notification per rule and recipient
+            await producer.send_and_wait(
+                DOSSIERS.name, value=value, key=code.encode(), headers=headers
+            )
+
+        await wait_for(lambda: any(code in str(m["Subject"]) for m in smtp[1]), timeout=20)
+        await wait_for(lambda: 200 in receiver.responses, timeout=20)
+        assert receiver.responses == [503, 503, 503, 200]
+        ids = {req.headers["webhook-id"] for req in receiver.requests}
+        assert len(ids) == 1  # the same id on every attempt: receivers can drop duplicates
+        last = receiver.requests[-1]
+        verified = Webhook(secret).verify(last.body, last.headers)
+        assert verified["id"] == event.id and verified["data"]["dossier_code"] == code
+
+    mails = [m for m in smtp[1] if code in str(m["Subject"])]
+    # the commune's head, and the province's operators (the rule's ancestor role)
+    assert sorted(m["To"] for m in mails) == [
+        "lanhdao.38-xa-samson@demo.egov.vn",
+        "theodoi.38@demo.egov.vn",
+    ]
+    assert "phiếu xin lỗi" in mails[0].get_payload(decode=True).decode()
+
+    head = notifier.token("officer", unit="38.XA.SAMSON")
+    feed = (await notifier.client.get("/v1/inbox", headers=head)).json()
+    assert [i["title"] for i in feed if code in i["title"]] == [f"[Quá hạn] Hồ sơ {code}"]
+    province = await notifier.client.get("/v1/inbox", headers=op, params={"role": "operator"})
+    assert any(code in i["title"] for i in province.json())
+
+    deliveries = (await notifier.client.get("/v1/deliveries", headers=op)).json()
+    hook = [d for d in deliveries if d["channel"] == "webhook" and d["event_id"] == event.id]
+    assert len(hook) == 1 and hook[0]["status"] == "delivered" and hook[0]["attempts"] == 4
+    assert [a["status_code"] for a in hook[0]["attempt_log"]] == [503, 503, 503, 200]
+    mine = [d for d in deliveries if d["event_id"] == event.id]
+    assert sorted(d["channel"] for d in mine) == [
+        "email",
+        "email",
+        "in-app",
+        "in-app",
+        "sms",
+        "webhook",
+    ]
+
+    reader = TopicReader(kafka_bootstrap, [NOTIFICATION_DELIVERIES.name])
+    await reader.start()
+    try:
+        await reader.until(
+            lambda: len([e for e in reader.events if e.data["source_event_id"] == event.id]) >= 4,
+            20,
+        )
+    finally:
+        await reader.stop()
+    results = {
+        (e.data["channel"], e.type.split(".")[-2])
+        for e in reader.events
+        if e.data["source_event_id"] == event.id
+    }
+    # no SMS gateway is configured in this test: the SMS is a final failure, stated as such
+    assert results >= {
+        ("email", "delivered"),
+        ("in-app", "delivered"),
+        ("webhook", "delivered"),
+        ("sms", "failed"),
+    }
+
+
+async def test_4xx_is_final_410_disables_and_replay_resends_with_the_same_id(notifier, producer):
+    op = notifier.token("operator")
+    async with http_receiver(respond=lambda n: {1: 400, 2: 410}.get(n, 200)) as receiver:
+        r = await notifier.client.post(
+            "/v1/subscriptions",
+            headers=op,
+            json={
+                "system": "Hệ thống thống kê",
+                "url": receiver.url,
+                "event_types": ["vn.egov.procedures.dossier.overdue.v1"],
+            },
+        )
+        sid = r.json()["id"]
+        codes = []
+        for _ in range(2):
+            code = f"HS-{uuid.uuid4().hex[:6]}"
+            codes.append(code)
+            ev = new_event(overdue(code), source="/x", subject=code)
+            value, headers = encode(ev)
+            await producer.send_and_wait(
+                DOSSIERS.name, value=value, key=code.encode(), headers=headers
+            )
+            await wait_for(lambda: len(receiver.requests) == len(codes), timeout=20)
+
+        async def hooks():
+            rows = (
+                await notifier.client.get(
+                    "/v1/deliveries", headers=op, params={"channel": "webhook"}
+                )
+            ).json()
+            return {d["id"]: d for d in rows if d["rule_id"] == f"subscription:{sid}"}
+
+        await wait_for(lambda: _all_final(hooks), timeout=20)
+        got = await hooks()
+        assert [d["attempts"] for d in got.values()] == [1, 1]  # no retry on 400 and 410
+        subs = (await notifier.client.get("/v1/subscriptions", headers=op)).json()
+        assert next(s for s in subs if s["id"] == sid)["enabled"] is False
+
+        enabled = await notifier.client.post(f"/v1/subscriptions/{sid}/enable", headers=op)
+        assert enabled.status_code == 200
+        first = next(iter(got.values()))
+        again = await notifier.client.post(f"/v1/deliveries/{first['id']}/replay", headers=op)
+        assert again.status_code == 200
+        await wait_for(lambda: len(receiver.requests) == 3, timeout=20)
+        assert receiver.requests[2].headers["webhook-id"] == str(first["id"])
+
+
+async def _all_final(hooks) -> bool:
+    got = await hooks()
+    return len(got) == 2 and all(d["status"] == "failed" for d in got.values())
+
+
+async def test_bad_templates_and_subscriptions_are_refused(notifier):
+    op = notifier.token("operator")
+    bad = await notifier.client.put(
+        "/v1/templates/t1",
+        headers=op,
+        json={
+            "subject": "{{ data.dossier_code }",
+            "body": "x",
+            "sample_types": ["vn.egov.procedures.dossier.overdue.v1"],
+        },
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "subject"
+    undefined = await notifier.client.put(
+        "/v1/templates/t1",
+        headers=op,
+        json={
+            "subject": "{{ data.nope }}",
+            "body": "x",
+            "sample_types": ["vn.egov.procedures.dossier.overdue.v1"],
+        },
+    )
+    assert undefined.status_code == 422 and "nope" in undefined.text
+    ok = await notifier.client.put(
+        "/v1/templates/t1",
+        headers=op,
+        json={
+            "subject": "Hồ sơ {{ data.dossier_code }}",
+            "body": "Hạn {{ data.due_at }}",
+            "sample_types": ["vn.egov.procedures.dossier.overdue.v1"],
+        },
+    )
+    assert ok.status_code == 200
+    preview = await notifier.client.post(
+        "/v1/templates/t1/preview",
+        headers=op,
+        params={"event_type": "vn.egov.procedures.dossier.overdue.v1"},
+    )
+    assert preview.json()["subject"].startswith("Hồ sơ 000.00.38")
+    unknown = await notifier.client.post(
+        "/v1/subscriptions",
+        headers=op,
+        json={"system": "X", "url": "https://example.org/h", "event_types": ["vn.egov.nope.v1"]},
+    )
+    assert unknown.status_code == 422
+    officer = notifier.token("officer")
+    assert (await notifier.client.get("/v1/deliveries", headers=officer)).status_code == 403
