@@ -69,12 +69,12 @@ async def _topics(partitions: int | None) -> None:
 async def _reference(path: str | None) -> None:
     from pathlib import Path
 
-    from egov_contracts.envelope import encode, new_event
     from egov_contracts.reference import DEMO_UNITS, load_units
     from egov_contracts.topics import REFERENCE_UNITS
 
     from egov_runtime.kafka import make_producer
     from egov_runtime.settings import ServiceSettings
+    from egov_runtime.units import publish_units
 
     settings = ServiceSettings()
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or settings.kafka_bootstrap_servers
@@ -83,15 +83,7 @@ async def _reference(path: str | None) -> None:
     producer = make_producer(settings, client_id="egov-reference")
     await producer.start()
     try:
-        for unit in units:
-            event = new_event(
-                unit, source=f"/vn/{settings.province_code}/reference", subject=unit.unit_code
-            )
-            value, headers = encode(event)
-            await producer.send(
-                REFERENCE_UNITS.name, value=value, key=unit.unit_code.encode(), headers=headers
-            )
-        await producer.flush()
+        await publish_units(producer, units, f"/vn/{settings.province_code}/reference")
     finally:
         await producer.stop()
     print(f"reference: {len(units)} unit(s) published to {REFERENCE_UNITS.name}")

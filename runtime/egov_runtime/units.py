@@ -84,3 +84,17 @@ def units_subscription(topics: Sequence[str] = ("egov.reference.units",)) -> Sub
         await upsert_units(tx.conn, (i.data.model_dump(mode="json") for i in items))
 
     return Subscription("units", tuple(topics), handle, frozenset({UNIT_UPSERTED}))
+
+
+async def publish_units(producer: Any, units: Sequence[Any], source: str) -> int:
+    """Publish ``unit.upserted.v1`` events (keyed by unit code) to the compacted topic."""
+    from egov_contracts.envelope import encode, new_event
+    from egov_contracts.topics import REFERENCE_UNITS
+
+    for unit in units:
+        value, headers = encode(new_event(unit, source=source, subject=unit.unit_code))
+        await producer.send(
+            REFERENCE_UNITS.name, value=value, key=unit.unit_code.encode(), headers=headers
+        )
+    await producer.flush()
+    return len(units)
