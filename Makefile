@@ -19,7 +19,12 @@ $(UV):
 	$(UV) sync --frozen --quiet
 	@touch $@
 
-install: .venv/.synced
+contracts/tools/node_modules/.installed: contracts/tools/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  (cd contracts/tools && npm ci --silent --no-audit --no-fund) && touch $@; \
+	else echo "npm not found: the AsyncAPI parser check will be skipped"; fi
+
+install: .venv/.synced contracts/tools/node_modules/.installed
 
 run: install ## the whole system locally: broker, PostgreSQL, four services, demo data
 	$(PY) -m egov_runtime.devstack

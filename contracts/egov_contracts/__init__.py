@@ -3,4 +3,10 @@
 Importing the package registers every event model, so ``model_for`` knows every type.
 """
 
-from egov_contracts import notifications, procedures, reference  # noqa: F401  (registration)
+from egov_contracts import (  # noqa: F401  (registration)
+    indicators,
+    nominations,
+    notifications,
+    procedures,
+    reference,
+)

@@ -103,7 +103,9 @@ def model_for(event_type: str) -> type[EventData]:
 
 
 def all_event_types() -> dict[str, type[EventData]]:
-    return dict(_REGISTRY)
+    """The public event language: the types defined in ``egov_contracts`` (a test or sample
+    service may register its own types for decoding; they are not part of the contract)."""
+    return {t: m for t, m in _REGISTRY.items() if m.__module__.startswith("egov_contracts.")}
 
 
 def parse_data(event: CloudEvent) -> EventData:
@@ -183,6 +185,10 @@ def decode(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> CloudEv
                 attrs["datacontenttype"] = content_type.split(";")[0].strip()
             attrs["data"] = json.loads(value) if value else {}
         else:
+            try:  # the fast path: validate the JSON bytes directly
+                return CloudEvent.model_validate_json(value)
+            except ValidationError:
+                pass  # say precisely what is wrong below
             attrs = json.loads(value)
             if not isinstance(attrs, dict):
                 raise EnvelopeError("the record value is JSON but not an object")

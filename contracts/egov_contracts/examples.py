@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+from egov_contracts import indicators as i
+from egov_contracts import nominations as m
 from egov_contracts import notifications as n
 from egov_contracts import procedures as p
 from egov_contracts import reference as r
@@ -19,6 +21,15 @@ DOSSIER = {
     "unit_code": "38.XA.SAMSON",
     "occurred_at": AT,
 }
+
+NOMINEE = m.Nominee(kind=m.NomineeKind.INDIVIDUAL, ref="CB-2019-0042", unit_code="38.SNV")
+NOMINATION = {
+    "nomination_id": "DN-2025-0007",
+    "nominee": NOMINEE,
+    "award": m.AwardKind.BANG_KHEN_CHU_TICH_TINH,
+    "achievement_year": 2025,
+}
+YEAR_END = datetime(2025, 12, 22, 9, 0, tzinfo=VN)
 
 EXAMPLES: list[EventData] = [
     p.StatusReported(
@@ -122,6 +133,144 @@ EXAMPLES: list[EventData] = [
         attempts=8,
         failed_at=DUE + timedelta(hours=28),
         last_error="HTTP 503",
+    ),
+    i.SubmissionReceived(
+        submission_id="38.XA.SAMSON-2026-Q1-01",
+        unit_code="38.XA.SAMSON",
+        period="2026-Q1",
+        values=[
+            i.ReportedValue(indicator_code="VL.01", value=Decimal("1250")),
+            i.ReportedValue(
+                indicator_code="GN.02",
+                value=Decimal("312"),
+                disaggregation={"area": "rural"},
+            ),
+        ],
+        submitted_by="thongke.38.xa.samson",
+        submitted_at=datetime(2026, 4, 5, 10, 30, tzinfo=VN),
+    ),
+    i.SubmissionAccepted(
+        submission_id="38.XA.SAMSON-2026-Q1-01",
+        unit_code="38.XA.SAMSON",
+        period="2026-Q1",
+        accepted_at=datetime(2026, 4, 5, 10, 30, 2, tzinfo=VN),
+        value_count=2,
+    ),
+    i.SubmissionRejected(
+        submission_id="38.XA.SAMSON-2026-Q1-02",
+        unit_code="38.XA.SAMSON",
+        period="2026-Q1",
+        replaces="38.XA.SAMSON-2026-Q1-01",
+        rejected_at=datetime(2026, 4, 6, 9, 0, tzinfo=VN),
+        violations=[
+            i.RuleViolation(
+                indicator_code="GN.01",
+                value=Decimal("-3"),
+                rule="non-negative",
+                message="Số hộ nghèo không được âm",
+            )
+        ],
+    ),
+    i.ValueRecorded(
+        indicator_code="VL.01",
+        unit_code="38",
+        period="2026-Q1",
+        value=Decimal("16856"),
+        measure_unit="person",
+        derived=True,
+        recorded_at=datetime(2026, 4, 5, 10, 30, 3, tzinfo=VN),
+    ),
+    i.TargetEvaluated(
+        indicator_code="GN.03",
+        unit_code="38",
+        period="2026",
+        target=Decimal("5.50"),
+        actual=Decimal("5.33"),
+        measure_unit="%",
+        direction=i.Direction.LOWER_IS_BETTER,
+        achievement_pct=Decimal("103.19"),
+        status=i.TargetStatus.ACHIEVED,
+        change_vs_previous=Decimal("-1.41"),
+        change_unit="pp",
+        period_closed=True,
+        evaluated_at=datetime(2027, 1, 15, 8, 0, tzinfo=VN),
+    ),
+    m.MovementLaunched(
+        movement_id="PT-2026-CDS",
+        title="Thi đua chuyển đổi số trong giải quyết thủ tục hành chính năm 2026",
+        unit_code="38",
+        year=2026,
+        starts_on=date(2026, 1, 5),
+        ends_on=date(2026, 12, 31),
+        awards=[m.AwardKind.GIAY_KHEN, m.AwardKind.BANG_KHEN_CHU_TICH_TINH],
+        launched_at=datetime(2026, 1, 5, 8, 0, tzinfo=VN),
+    ),
+    m.RegistrationSubmitted(
+        registration_id="DK-2026-0113",
+        movement_id="PT-2026-CDS",
+        year=2026,
+        nominee=NOMINEE,
+        award=m.AwardKind.CHIEN_SI_THI_DUA_CO_SO,
+        submitted_at=datetime(2026, 1, 20, 14, 0, tzinfo=VN),
+    ),
+    m.NominationSubmitted(
+        **NOMINATION,
+        occurred_at=YEAR_END,
+        deciding_level=m.DecidingLevel.PROVINCE,
+    ),
+    m.NominationReturned(
+        **NOMINATION,
+        occurred_at=YEAR_END + timedelta(days=2),
+        reason="Thiếu biên bản họp bình xét của đơn vị",
+    ),
+    m.NominationAssessed(
+        **NOMINATION,
+        occurred_at=YEAR_END + timedelta(days=9),
+        rule_set="nd152-2025",
+        eligible=True,
+        criteria=[
+            m.CriterionResult(
+                rule_id="bkct.cstd-2-nam",
+                article="Luật Thi đua, khen thưởng 2022, Đ.74",
+                passed=True,
+                evidence="Chiến sĩ thi đua cơ sở 2024 (QĐ 112/QĐ-SNV), 2025 (QĐ 98/QĐ-SNV)",
+            )
+        ],
+    ),
+    m.NominationVoted(
+        **NOMINATION,
+        occurred_at=YEAR_END + timedelta(days=12),
+        members_total=11,
+        members_present=10,
+        votes_for=10,
+        quorum_met=True,
+        approval_pct=Decimal("90.90"),
+        threshold_pct=Decimal("80.00"),
+        passed=True,
+    ),
+    m.NominationApproved(
+        **NOMINATION,
+        occurred_at=YEAR_END + timedelta(days=14),
+        deciding_level=m.DecidingLevel.PROVINCE,
+    ),
+    m.NominationRejected(
+        **NOMINATION,
+        occurred_at=YEAR_END + timedelta(days=14),
+        reason="Không đủ tỷ lệ phiếu bầu",
+    ),
+    m.NominationForwarded(
+        **{**NOMINATION, "award": m.AwardKind.BANG_KHEN_THU_TUONG},
+        occurred_at=YEAR_END + timedelta(days=15),
+        to_level=m.DecidingLevel.CENTRAL,
+    ),
+    m.AwardConferred(
+        decision_number="215/QĐ-UBND",
+        decision_date=date(2026, 1, 20),
+        deciding_unit_code="38",
+        award=m.AwardKind.BANG_KHEN_CHU_TICH_TINH,
+        achievement_year=2025,
+        recipients=[NOMINEE],
+        nomination_ids=["DN-2025-0007"],
     ),
 ]
 

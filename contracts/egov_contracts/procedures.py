@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from egov_contracts.envelope import EventData, register
 from egov_contracts.topics import DOSSIERS, RATES, STATUS_REPORTS
@@ -228,3 +229,9 @@ class OnTimeRateComputed(EventData):
     )
     returned_withdrawn: ReturnedWithdrawnPolicy = ReturnedWithdrawnPolicy.EXCLUDED
     revision: int = Field(1, ge=1, description="Increases when a late event corrects the period")
+
+    @model_validator(mode="after")
+    def _period_is_ordered(self) -> Self:
+        if self.period_to < self.period_from:
+            raise ValueError("period_to is before period_from")
+        return self

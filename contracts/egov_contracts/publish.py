@@ -1,9 +1,10 @@
 """Write the published artefacts: every type's JSON Schema and the AsyncAPI document.
 
-``python -m egov_contracts.publish`` writes ``contracts/published/``; ``--check`` writes
-nothing and fails when the files are stale. Changing a published ``.vN`` type incompatibly is
-refused (see :mod:`egov_contracts.compat`) unless ``--allow-breaking`` is given for a type that
-was never released.
+``python -m egov_contracts.publish`` writes ``contracts/published/`` (``schemas/``,
+``asyncapi.json`` and the compatibility ``snapshot/``); ``--check`` writes nothing and fails
+when the files are stale. Changing a published ``.vN`` type incompatibly is refused (see
+:mod:`egov_contracts.compat`): publish a ``.vN+1`` beside it instead. A type that was never
+released to anyone may be reshaped by deleting its snapshot file in the same change.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ import sys
 from pathlib import Path
 
 from egov_contracts.asyncapi import document
-from egov_contracts.compat import PUBLISHED, compare, load_published
+from egov_contracts.compat import PUBLISHED, ROOT, SNAPSHOT, compare, load_published
 from egov_contracts.schemas import all_schemas
-
-ROOT = PUBLISHED.parent
 
 
 def render(obj: object) -> str:
@@ -25,7 +24,13 @@ def render(obj: object) -> str:
 
 
 def artefacts() -> dict[Path, str]:
-    files = {PUBLISHED / f"{t}.json": render(s) for t, s in all_schemas().items()}
+    """Every published file and its content; the snapshot keeps types no longer produced."""
+    schemas = all_schemas()
+    files = {PUBLISHED / f"{t}.json": render(s) for t, s in schemas.items()}
+    files.update({SNAPSHOT / f"{t}.json": render(s) for t, s in schemas.items()})
+    files.update(
+        {p: p.read_text(encoding="utf-8") for p in SNAPSHOT.glob("*.json") if p.stem not in schemas}
+    )
     files[ROOT / "asyncapi.json"] = render(document())
     return files
 
@@ -41,28 +46,34 @@ def stale() -> list[str]:
     return sorted(out)
 
 
+def breaking() -> list[str]:
+    return [str(b) for b in compare(load_published(), all_schemas())]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true")
-    parser.add_argument("--allow-breaking", action="store_true")
+    parser.add_argument("--check", action="store_true", help="write nothing; fail if stale")
     args = parser.parse_args()
+    breaks = breaking()
+    for b in breaks:
+        print(f"INCOMPATIBLE {b}", file=sys.stderr)
+    if breaks:
+        print("refused: publish a new major (.vN+1) beside the old type instead", file=sys.stderr)
+        return 1
     if args.check:
         old = stale()
         for name in old:
             print(f"stale: contracts/published/{name} (run `make contracts`)", file=sys.stderr)
         return 1 if old else 0
-    breaks = compare(load_published(), all_schemas()) if PUBLISHED.exists() else []
-    if breaks and not args.allow_breaking:
-        for b in breaks:
-            print(f"INCOMPATIBLE {b}", file=sys.stderr)
-        print("refused: publish a new major (.vN+1) beside the old type instead", file=sys.stderr)
-        return 1
+    files = artefacts()
     PUBLISHED.mkdir(parents=True, exist_ok=True)
+    SNAPSHOT.mkdir(parents=True, exist_ok=True)
     for p in PUBLISHED.glob("*.json"):
-        p.unlink()
-    for path, text in artefacts().items():
+        if p not in files:
+            p.unlink()
+    for path, text in files.items():
         path.write_text(text, encoding="utf-8")
-    print(f"wrote {len(all_schemas())} schemas and asyncapi.json to {ROOT}")
+    print(f"wrote {len(all_schemas())} schemas, the snapshot and asyncapi.json")
     return 0
 
 

@@ -6,8 +6,9 @@ import csv
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from egov_contracts.envelope import EventData, register
 from egov_contracts.topics import REFERENCE_UNITS
@@ -37,6 +38,16 @@ class UnitUpserted(EventData):
     valid_from: date | None = None
     valid_to: date | None = None
     successor_code: UnitCode | None = Field(None, description="Đơn vị kế thừa after a merger")
+
+    @model_validator(mode="after")
+    def _history_is_consistent(self) -> Self:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        if self.successor_code is not None and self.valid_to is None:
+            raise ValueError("a unit with a successor must have valid_to")
+        if self.successor_code == self.unit_code or self.parent_code == self.unit_code:
+            raise ValueError("a unit cannot be its own parent or successor")
+        return self
 
 
 def load_units(path: Path = DEMO_UNITS) -> list[UnitUpserted]:

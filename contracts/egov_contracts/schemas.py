@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from egov_contracts.envelope import EventData, all_event_types
+from egov_contracts.topics import INBOUND_TOPICS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -22,7 +23,9 @@ def _close(node: Any) -> None:
 
 
 def schema_of(model: type[EventData]) -> dict[str, Any]:
-    schema = model.model_json_schema(mode="serialization")
+    """Outbound types: what we write (serialization); inbound types: what we accept."""
+    mode = "validation" if model.topic in INBOUND_TOPICS else "serialization"
+    schema = model.model_json_schema(mode=mode)
     _close(schema)
     return {
         "$schema": DIALECT,

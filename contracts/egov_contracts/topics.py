@@ -72,6 +72,9 @@ ALL_TOPICS: tuple[Topic, ...] = (
     REFERENCE_UNITS,
 )
 
+# Topics other systems write and egov-events reads: their schemas are what producers must send.
+INBOUND_TOPICS = frozenset({STATUS_REPORTS.name, INDICATOR_SUBMISSIONS.name})
+
 
 def dead_letter_topic(service: str) -> Topic:
     return Topic(

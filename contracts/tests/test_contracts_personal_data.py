@@ -11,11 +11,11 @@ from egov_contracts.personal_data import (
     mask_phone,
 )
 from egov_contracts.schemas import schema_of
-from egov_contracts.topics import STATUS_REPORTS
+from egov_contracts.topics import INBOUND_TOPICS
 from hypothesis import given
 from hypothesis import strategies as st
 
-INBOUND = {STATUS_REPORTS.name}
+INBOUND = INBOUND_TOPICS
 
 
 def _property_names(node, out):

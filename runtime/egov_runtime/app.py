@@ -84,6 +84,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
                 max_attempts=settings.consumer_max_attempts,
                 backoff_initial_s=settings.consumer_backoff_initial_s,
                 backoff_max_s=settings.consumer_backoff_max_s,
+                fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
             )
             for sub in wiring.subscriptions
         ]

@@ -132,7 +132,9 @@ class IdempotentConsumer:
         max_attempts: int = 3,
         backoff_initial_s: float = 0.2,
         backoff_max_s: float = 30.0,
+        fetch_max_wait_ms: int = 100,
     ) -> None:
+        self.fetch_max_wait_ms = fetch_max_wait_ms
         self.service = service
         self.sub = subscription
         self.pool = pool
@@ -158,6 +160,7 @@ class IdempotentConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self.batch_size,
+            fetch_max_wait_ms=self.fetch_max_wait_ms,
         )
         await self.consumer.start()
         self.started.set()
@@ -176,11 +179,13 @@ class IdempotentConsumer:
             batches = await self.consumer.getmany(
                 timeout_ms=self.poll_timeout_ms, max_records=self.batch_size
             )
+            # Partitions are independent (order holds within each), so their batches run
+            # concurrently, each in its own transaction: database round trips overlap.
+            work = [(tp, records) for tp, records in batches.items() if records]
+            done = await asyncio.gather(*(self._process(records, stop) for _tp, records in work))
             offsets: dict[TopicPartition, int] = {}
-            for tp, records in batches.items():
-                if not records:
-                    continue
-                if not await self._process(records, stop):
+            for (tp, records), stored in zip(work, done, strict=True):
+                if not stored:
                     # Stopping while the store is away: rewind so nothing of this batch is
                     # skipped by a later commit in this process; the next owner re-reads it.
                     self.consumer.seek(tp, records[0].offset)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import Sequence
 from datetime import timedelta
@@ -49,13 +50,23 @@ async def append(
     """Insert events into the outbox in the caller's transaction (key = subject)."""
     if not events:
         return
-    rows = []
+    ids, keys, values, headers = [], [], [], []
     for ev in events:
-        value, headers = encode(ev)
-        rows.append((ev.id, topic, ev.subject, value, [[k, v.decode()] for k, v in headers]))
-    await conn.executemany(
-        "INSERT INTO outbox (event_id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)",
-        rows,
+        value, hdrs = encode(ev)
+        ids.append(ev.id)
+        keys.append(ev.subject)
+        values.append(value)
+        headers.append(json.dumps([[k, v.decode()] for k, v in hdrs]))
+    # one statement for the whole batch (arrays), not one round trip per row
+    await conn.execute(
+        "INSERT INTO outbox (event_id, topic, key, value, headers)"
+        " SELECT e, $2, k, v, h::jsonb FROM unnest($1::text[], $3::text[], $4::bytea[],"
+        " $5::text[]) AS t(e, k, v, h)",
+        ids,
+        topic,
+        keys,
+        values,
+        headers,
     )
     # Delivered at commit, so the relay wakes only for committed rows.
     await conn.execute("SELECT pg_notify($1, '')", notify_channel(service))

@@ -67,9 +67,11 @@ async def prepare_database(dsn: str) -> None:
 
 def copy_handler(out_topic: str) -> BatchHandler:
     async def handle(tx: Tx, items: list[Incoming]) -> None:
-        await tx.conn.executemany(
-            "INSERT INTO sample_effects (event_id, subject) VALUES ($1, $2)",
-            [(i.event.id, i.event.subject) for i in items],
+        await tx.conn.execute(
+            "INSERT INTO sample_effects (event_id, subject) SELECT * FROM unnest($1::text[],"
+            " $2::text[])",
+            [i.event.id for i in items],
+            [i.event.subject for i in items],
         )
         await tx.emit(
             out_topic,
@@ -116,7 +118,7 @@ async def run_worker(
 ) -> None:
     stop = stop or asyncio.Event()
     pool = await create_pool(dsn, min_size=2, max_size=6)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
     await producer.start()
     consumers = [
         IdempotentConsumer(

@@ -34,6 +34,9 @@ class ServiceSettings(BaseSettings):
     # Consumers
     consumer_batch_size: int = 500
     consumer_poll_timeout_ms: int = 500
+    consumer_fetch_max_wait_ms: int = Field(
+        100, description="How long the broker may hold a fetch to fill it (latency bound)."
+    )
     consumer_max_attempts: int = Field(
         3, description="Attempts for a failing handler before its event is dead-lettered."
     )

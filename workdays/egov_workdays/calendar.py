@@ -122,6 +122,15 @@ class WorkCalendar:
             day += timedelta(days=1)
         raise ValueError(f"no working day within {MAX_SCAN_DAYS} days of {d}")
 
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in [start, end] (0 when end < start)."""
+        count = 0
+        day = start
+        while day <= end:
+            count += self.is_working_day(day)
+            day += timedelta(days=1)
+        return count
+
     def skipped_days(self, start: date, end: date) -> list[DayInfo]:
         """Non-working days in [start, end], with why."""
         out = []
@@ -172,6 +181,10 @@ class WorkCalendar:
             day += timedelta(days=1)
             at = max(at, datetime.combine(day, time(0, 0), self.tz))
         raise ValueError("deadline beyond the calendar's range")
+
+    def add_working_time(self, start: datetime, minutes: int) -> datetime:
+        """Alias of :meth:`add_working_minutes`."""
+        return self.add_working_minutes(start, minutes)
 
     def subtract_working_minutes(self, end: datetime, minutes: int) -> datetime:
         """The latest instant from which ``minutes`` of office time remain until ``end``."""

@@ -125,3 +125,70 @@ def test_deadlines_are_monotonic(start, minutes, more):
     assert CAL.add_working_minutes(start, minutes) <= CAL.add_working_minutes(start, minutes + more)
     later = start + timedelta(minutes=more)
     assert CAL.add_working_minutes(start, minutes) <= CAL.add_working_minutes(later, minutes)
+
+
+def test_ending_exactly_at_a_closing_time_returns_that_closing():
+    assert CAL.add_working_minutes(vn(2026, 3, 2, 7, 30), 240) == vn(2026, 3, 2, 11, 30)
+    assert CAL.add_working_minutes(vn(2026, 3, 2, 7, 30), 480) == vn(2026, 3, 2, 17)
+    assert CAL.add_working_time(vn(2026, 3, 2, 7, 30), 481) == vn(2026, 3, 3, 7, 31)
+    # nothing to add from outside office hours: the next opening
+    assert CAL.add_working_minutes(vn(2026, 3, 2, 12), 0) == vn(2026, 3, 2, 13)
+
+
+def test_reunification_and_labour_day_break():
+    # Wed 29/4 10:00 + 2 working days: 30/4, 1/5 off, 2–3/5 weekend → Tue 5/5 10:00
+    assert CAL.add_working_days(vn(2026, 4, 29, 10), 2) == vn(2026, 5, 5, 10)
+    # 25–26/4 weekend, 27/4 Giỗ Tổ observed, 30/4–1/5 off, 2–3/5 weekend: only 28 and 29/4
+    assert CAL.working_days_between(date(2026, 4, 25), date(2026, 5, 3)) == 2
+    reasons = [d.reason for d in CAL.skipped_days(date(2026, 4, 25), date(2026, 5, 3))]
+    assert any("Hùng" in r for r in reasons) and any("Lao động" in r for r in reasons)
+
+
+def test_national_day_with_the_swapped_saturday():
+    # Fri 21/8 16:00 + 2 h: 1 h on Friday, Saturday 22/8 is a working day → 08:30
+    assert CAL.add_working_minutes(vn(2026, 8, 21, 16), 120) == vn(2026, 8, 22, 8, 30)
+    # Fri 28/8 09:00 + 1 working day: 31/8 (swap), 1/9 and 2/9 off → Thu 3/9 09:00
+    assert CAL.add_working_days(vn(2026, 8, 28, 9), 1) == vn(2026, 9, 3, 9)
+
+
+def test_end_of_nth_working_day_with_cutoff():
+    assert CAL.end_of_nth_working_day(vn(2026, 3, 2, 10), 2) == vn(2026, 3, 4, 17)
+    # after the 16:00 intake cut-off the receipt counts on the next working day
+    late = vn(2026, 3, 2, 16, 30)
+    assert CAL.end_of_nth_working_day(late, 2, cutoff=time(16)) == vn(2026, 3, 5, 17)
+    assert CAL.end_of_nth_working_day(late, 2) == vn(2026, 3, 4, 17)
+    # received on a Saturday: Monday is the day of receipt
+    assert CAL.end_of_nth_working_day(vn(2026, 3, 7, 9), 1) == vn(2026, 3, 10, 17)
+    # received Thu 12/2/2026: 13/2 is day 1, 14–22/2 off, so day 2 is Mon 23/2
+    assert CAL.end_of_nth_working_day(vn(2026, 2, 12, 9), 2) == vn(2026, 2, 23, 17)
+
+
+def test_calendar_days_deadline_on_a_working_day_and_before_tet():
+    assert CAL.calendar_days_deadline(vn(2026, 3, 2, 10), 3) == vn(2026, 3, 5, 17)
+    # Tết 2027: day 5 after Mon 1/2 is Sat 6/2; the break lasts to Wed 10/2 → Thu 11/2
+    assert CAL.calendar_days_deadline(vn(2027, 2, 1, 10), 5) == vn(2027, 2, 11, 17)
+
+
+def test_working_days_between_counts_tet_2026():
+    # 9–27/2/2026: 19 days, of which 10 weekend/Tết days: 9–13, 23–27 work
+    assert CAL.working_days_between(date(2026, 2, 9), date(2026, 2, 27)) == 10
+    skipped = CAL.skipped_days(date(2026, 2, 9), date(2026, 2, 27))
+    assert [d.day.day for d in skipped] == list(range(14, 23))
+    assert CAL.working_days_between(date(2026, 2, 27), date(2026, 2, 9)) == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(instants, st.integers(min_value=0, max_value=480 * 20))
+def test_subtracting_then_measuring_gives_the_minutes_back(end, minutes):
+    start = CAL.subtract_working_minutes(end, minutes)
+    assert start <= end
+    assert CAL.working_minutes_between(start, end) == minutes
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dates(date(2025, 1, 1), date(2027, 12, 31)), st.integers(0, 60))
+def test_working_and_skipped_days_partition_the_range(start, length):
+    end = start + timedelta(days=length)
+    skipped = CAL.skipped_days(start, end)
+    assert CAL.working_days_between(start, end) + len(skipped) == length + 1
+    assert all(not CAL.is_working_day(d.day) for d in skipped)

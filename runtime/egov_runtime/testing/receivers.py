@@ -60,17 +60,20 @@ class HttpReceiver:
 
 @asynccontextmanager
 async def http_receiver(
-    fail_first: int = 0, status: int = 503, respond: Callable[[int], int] | None = None
+    fail_first: int = 0,
+    status: int = 503,
+    respond: Callable[[int, bytes], int] | None = None,
 ) -> AsyncIterator[HttpReceiver]:
     """An HTTP server on a free port recording every POST; the first ``fail_first`` get
-    ``status``."""
+    ``status``, or ``respond(n, body)`` decides the status of the n-th request."""
     port = free_port()
     receiver = HttpReceiver(f"http://127.0.0.1:{port}/hook")
 
     async def hook(request: Request) -> Response:
-        receiver.requests.append(Received(dict(request.headers), await request.body()))
+        body = await request.body()
+        receiver.requests.append(Received(dict(request.headers), body))
         n = len(receiver.requests)
-        code = respond(n) if respond else (status if n <= fail_first else 200)
+        code = respond(n, body) if respond else (status if n <= fail_first else 200)
         receiver.responses.append(code)
         return Response(status_code=code)
 

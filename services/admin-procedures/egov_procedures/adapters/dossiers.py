@@ -169,7 +169,7 @@ async def apply_aggregate_delta(
     for (day, channel, column), n in delta.items():
         if n:
             by_key.setdefault((day, channel), dict.fromkeys(AGG_COLUMNS, 0))[column] += n
-    for (day, channel), cols in by_key.items():
+    for (day, channel), cols in sorted(by_key.items()):  # one lock order: no deadlocks
         rows.append((day, unit_code, procedure_code, channel, *(cols[c] for c in AGG_COLUMNS)))
     if not rows:
         return

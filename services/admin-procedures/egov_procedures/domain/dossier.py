@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from typing import NamedTuple
 
 from egov_workdays import WorkCalendar
 
@@ -37,6 +38,14 @@ MINUTES_PER_HOUR = 60
 
 class ApologyRefused(ValueError):
     pass
+
+
+class DeadlineWarning(NamedTuple):
+    """A warning falling due at ``at`` (``deadline-approaching`` or ``overdue``); a tuple."""
+
+    kind: str
+    threshold: str  # used-75, days-left-1, due
+    at: datetime
 
 
 def total_time(procedure: Procedure, calendar: WorkCalendar) -> int:
@@ -184,11 +193,13 @@ def fold(
     dossier_code: str, procedure: Procedure, calendar: WorkCalendar, reports: Iterable[StatusReport]
 ) -> DossierState:
     """The dossier's state from all its reports, whatever order they came in."""
-    unique: dict[tuple[Status, datetime], StatusReport] = {}
+    unique: dict[tuple[object, ...], StatusReport] = {}
     for r in sorted(reports, key=lambda r: r.sort_key):
         if r.dossier_code != dossier_code:
             raise ValueError(f"report {r.report_id} is for {r.dossier_code}, not {dossier_code}")
-        unique.setdefault((r.status, r.occurred_at), r)  # a resent report changes nothing
+        # A report resent (under any id) with the same content changes nothing; one that
+        # says something else at the same instant is judged (and refused if it conflicts).
+        unique.setdefault(r.content_key, r)
     state = DossierState(dossier_code)
     for r in unique.values():
         state = apply(state, r, procedure, calendar)
@@ -258,7 +269,7 @@ def elapsed_fraction(
 
 def warning_schedule(
     state: DossierState, procedure: Procedure, calendar: WorkCalendar
-) -> list[tuple[str, str, datetime]]:
+) -> list[DeadlineWarning]:
     """(kind, threshold, instant) of the warnings due for the current running segment.
 
     ``deadline-approaching`` when ``warn_used_fraction`` of the time is used and when
@@ -268,7 +279,7 @@ def warning_schedule(
     if not state.running or state.due_at is None or state.clock_started_at is None:
         return []
     total = total_time(procedure, calendar)
-    out: list[tuple[str, str, datetime]] = []
+    out: list[DeadlineWarning] = []
     share = round(procedure.warn_used_fraction * 100)
     threshold_used = int(total * procedure.warn_used_fraction)
     if procedure.processing_unit == TimeUnit.CALENDAR_DAYS:
@@ -276,20 +287,23 @@ def warning_schedule(
         left = total - state.used
         if left > 0 and threshold_used > state.used:
             at = state.clock_started_at + span * ((threshold_used - state.used) / left)
-            out.append(("deadline-approaching", f"used-{share}", at))
+            out.append(DeadlineWarning("deadline-approaching", f"used-{share}", at))
     elif threshold_used > state.used:
         at = calendar.add_working_minutes(state.clock_started_at, threshold_used - state.used)
-        out.append(("deadline-approaching", f"used-{share}", at))
+        out.append(DeadlineWarning("deadline-approaching", f"used-{share}", at))
     days_left_at = calendar.subtract_working_minutes(
         state.due_at, procedure.warn_days_left * calendar.office_hours.minutes_per_day
     )
     if days_left_at > state.clock_started_at:
-        out.append(("deadline-approaching", f"days-left-{procedure.warn_days_left}", days_left_at))
-    out.append(("overdue", "due", state.due_at))
+        threshold = f"days-left-{procedure.warn_days_left}"
+        out.append(DeadlineWarning("deadline-approaching", threshold, days_left_at))
+    out.append(DeadlineWarning("overdue", "due", state.due_at))
     return out
 
 
-def colour(state: DossierState, warnings: list[tuple[str, str, datetime]], now: datetime) -> str:
+def colour(
+    state: DossierState, warnings: Iterable[tuple[str, str, datetime]], now: datetime
+) -> str:
     """Dashboard colour: red overdue, yellow approaching, green in time; grey when ended."""
     if state.finished:
         return "grey"
@@ -303,6 +317,7 @@ def colour(state: DossierState, warnings: list[tuple[str, str, datetime]], now: 
 __all__ = [
     "TERMINAL",
     "ApologyRefused",
+    "DeadlineWarning",
     "apply",
     "colour",
     "diff",

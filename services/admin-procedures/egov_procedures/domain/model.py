@@ -111,6 +111,11 @@ class StatusReport:
     def sort_key(self) -> tuple[datetime, int, str]:
         return (self.occurred_at, PRECEDENCE[self.status], self.report_id)
 
+    @property
+    def content_key(self) -> tuple[object, ...]:
+        """What the report says, without its id: equal keys are the same report resent."""
+        return (self.status, self.occurred_at, self.result, self.channel)
+
 
 @dataclass(frozen=True)
 class Pause:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
+
+from egov_workdays import VN_TZ
 
 from egov_procedures.domain.model import Channel, Phase, Timeliness
 
@@ -88,13 +90,26 @@ def on_time_rate(early: int, on_time: int, resolved: int) -> Decimal | None:
 ONLINE = {Channel.ONLINE, Channel.PUBLIC_SERVICE_PORTAL}
 
 
+def period_instants(
+    period_from: date, period_to: date, tz: tzinfo = VN_TZ
+) -> tuple[datetime, datetime]:
+    """The half-open instants [start, end) of the days ``period_from``..``period_to``."""
+    start = datetime.combine(period_from, time(0, 0), tz)
+    return start, datetime.combine(period_to + timedelta(days=1), time(0, 0), tz)
+
+
 def report_form(
     dossiers: Iterable[DossierSnapshot],
-    start: datetime,
-    end: datetime,
+    start: datetime | date,
+    end: datetime | date,
     returned_withdrawn: ReturnedWithdrawn = ReturnedWithdrawn.EXCLUDED,
 ) -> ReportForm:
-    """Counts for the half-open interval [start, end)."""
+    """Counts for the half-open interval [start, end) of instants, or, given dates, for the
+    days ``start``..``end`` inclusive (local time)."""
+    if not isinstance(start, datetime):
+        start = period_instants(start, start)[0]
+    if not isinstance(end, datetime):
+        end = period_instants(end, end)[1]
     c = dict.fromkeys(
         (
             "carried_over",

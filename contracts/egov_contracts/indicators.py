@@ -1,0 +1,148 @@
+"""Events of socio-economic indicators (chỉ tiêu): submissions, recorded values, targets."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from egov_contracts.envelope import EventData, register
+from egov_contracts.topics import INDICATOR_RESULTS, INDICATOR_SUBMISSIONS
+from egov_contracts.types import Amount, Code, Percent, Period, Text, UnitCode
+
+Disaggregation = dict[str, str]
+
+
+class TargetStatus(StrEnum):
+    """achieved — đạt; missed — không đạt; on-track — đúng tiến độ; at-risk — có nguy cơ."""
+
+    ACHIEVED = "achieved"
+    MISSED = "missed"
+    ON_TRACK = "on-track"
+    AT_RISK = "at-risk"
+
+
+class Direction(StrEnum):
+    """Whether a higher value is better (jobs created) or a lower one (poverty rate)."""
+
+    HIGHER_IS_BETTER = "higher-is-better"
+    LOWER_IS_BETTER = "lower-is-better"
+
+
+class ReportedValue(BaseModel):
+    """One indicator value of a submission."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    indicator_code: Code = Field(description="Indicator code — mã chỉ tiêu")
+    value: Amount = Field(description="Reported value — giá trị, in the indicator's unit")
+    disaggregation: Disaggregation | None = Field(
+        None, description="Breakdown — phân tổ, e.g. {'sex': 'female', 'area': 'rural'}"
+    )
+
+
+class RuleViolation(BaseModel):
+    """A validation rule a submitted value broke."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    indicator_code: Code | None = Field(None, description="None for a rule on the whole report")
+    value: Amount | None = None
+    rule: Code = Field(description="Rule id — mã quy tắc kiểm tra")
+    message: Text = Field(description="What is wrong, for the reporting unit")
+
+
+@register
+class SubmissionReceived(EventData):
+    """A district or statistics system reports indicator values for a period (inbound).
+    Key: ``<unit>/<period>``."""
+
+    event_type = "vn.egov.indicators.submission.received.v1"
+    topic = INDICATOR_SUBMISSIONS.name
+
+    submission_id: Code = Field(description="Submission id — mã báo cáo, unique per sender")
+    unit_code: UnitCode = Field(description="Reporting unit — đơn vị báo cáo")
+    period: Period
+    values: list[ReportedValue] = Field(min_length=1, max_length=5000)
+    submitted_by: Code = Field(description="Account or system that sent it (not a person name)")
+    submitted_at: AwareDatetime = Field(description="Thời điểm gửi báo cáo")
+    replaces: Code | None = Field(None, description="A correction of this earlier submission")
+
+
+class _SubmissionOutcome(EventData):
+    topic = INDICATOR_RESULTS.name
+
+    submission_id: Code
+    unit_code: UnitCode
+    period: Period
+    replaces: Code | None = None
+
+
+@register
+class SubmissionAccepted(_SubmissionOutcome):
+    """Every value passed the rules and was recorded — báo cáo được chấp nhận."""
+
+    event_type = "vn.egov.indicators.submission.accepted.v1"
+    accepted_at: AwareDatetime
+    value_count: int = Field(ge=1)
+
+
+@register
+class SubmissionRejected(_SubmissionOutcome):
+    """The submission broke one or more rules; nothing of it was recorded — bị từ chối."""
+
+    event_type = "vn.egov.indicators.submission.rejected.v1"
+    rejected_at: AwareDatetime
+    violations: list[RuleViolation] = Field(min_length=1)
+
+
+@register
+class ValueRecorded(EventData):
+    """A value of an indicator for a unit and period, reported or rolled up from sub-units.
+    Key: ``<indicator>/<unit>/<period>``."""
+
+    event_type = "vn.egov.indicators.value.recorded.v1"
+    topic = INDICATOR_RESULTS.name
+
+    indicator_code: Code = Field(description="Indicator code — mã chỉ tiêu")
+    unit_code: UnitCode
+    period: Period
+    value: Amount
+    measure_unit: str = Field(max_length=40, description="Đơn vị tính, e.g. 'person', '%'")
+    derived: bool = Field(False, description="Rolled up from sub-units — tổng hợp từ cấp dưới")
+    disaggregation: Disaggregation | None = None
+    submission_id: Code | None = Field(None, description="Source submission (reported values)")
+    recorded_at: AwareDatetime
+    revision: int = Field(1, ge=1, description="Increases when a correction changes the value")
+
+
+@register
+class TargetEvaluated(EventData):
+    """Actual against target for an indicator, unit and period — đánh giá thực hiện kế hoạch.
+    Key: ``<indicator>/<unit>/<period>``."""
+
+    event_type = "vn.egov.indicators.target.evaluated.v1"
+    topic = INDICATOR_RESULTS.name
+
+    indicator_code: Code
+    unit_code: UnitCode
+    period: Period
+    target: Amount = Field(description="Planned value — chỉ tiêu kế hoạch")
+    actual: Amount = Field(description="Value so far — thực hiện")
+    measure_unit: str = Field(max_length=40)
+    direction: Direction = Direction.HIGHER_IS_BETTER
+    achievement_pct: Percent | None = Field(
+        None, description="actual / target × 100, half-up to 2 decimals (e.g. 105.35)"
+    )
+    status: TargetStatus
+    expected_to_date: Amount | None = Field(
+        None, description="Pro-rata expectation for an open period (target × elapsed share)"
+    )
+    change_vs_previous: Amount | None = Field(
+        None, description="Change vs the previous period in the indicator's own unit"
+    )
+    change_unit: str | None = Field(
+        None, max_length=20, description="Unit of the change: 'pp' (percentage points) for rates"
+    )
+    period_closed: bool = Field(description="False while the period is still open")
+    evaluated_at: AwareDatetime
