@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from egov_contracts.envelope import CloudEvent, decode, encode, new_event
+from egov_runtime import drill
 from egov_runtime.sample import effect_counts, prepare_database, run_worker, sample_data
 from localenv import local_env
 
@@ -46,12 +46,7 @@ def make_events(n: int) -> list[CloudEvent]:
 
 
 async def create_topics(bootstrap: str, *names: str, partitions: int = 4) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(n, partitions, 1) for n in names])
-    finally:
-        await admin.close()
+    await drill.create_topics(bootstrap, list(names), partitions)
 
 
 async def produce_all(

@@ -124,7 +124,7 @@ class Worker:
                 self.kill()
 
 
-async def _create_topics(bootstrap: str, names: list[str], partitions: int) -> None:
+async def create_topics(bootstrap: str, names: list[str], partitions: int) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -174,7 +174,7 @@ async def run_round(
     dsn = admin_dsn.rsplit("/", 1)[0] + "/" + name
     in_topic, out_topic = f"drill.{name}.in", f"drill.{name}.out"
     await prepare_database(dsn)
-    await _create_topics(bootstrap, [in_topic, out_topic], partitions=3)
+    await create_topics(bootstrap, [in_topic, out_topic], partitions=3)
     worker = Worker(dsn, bootstrap, in_topic, out_topic)
     worker.start(FAILPOINT.get(mode, ""))
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)

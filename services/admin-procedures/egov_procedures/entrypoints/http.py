@@ -58,6 +58,15 @@ async def _check_scope(rt: Runtime, principal: Principal, unit_code: str) -> Non
         )
 
 
+async def _scope(rt: Runtime, principal: Principal, unit: str | None) -> tuple[str, list[str]]:
+    """The unit asked for (default: the caller's), checked against the caller's scope, and the
+    units below it."""
+    unit = unit or principal.unit_code
+    await _check_scope(rt, principal, unit)
+    async with rt.pool.acquire() as conn:
+        return unit, await descendants(conn, unit)
+
+
 # -- status reports --------------------------------------------------------------------------
 
 
@@ -206,10 +215,8 @@ async def list_dossiers(
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     rt = runtime_of(request)
-    unit = unit or principal.unit_code
-    await _check_scope(rt, principal, unit)
+    unit, units = await _scope(rt, principal, unit)
     async with rt.pool.acquire() as conn:
-        units = await descendants(conn, unit)
         rows = await dossiers.search(
             conn,
             units=units,
@@ -315,10 +322,8 @@ async def on_time_report(
             "`to` is before `from`.",
             errors=[{"field": "to", "message": "before from"}],
         )
-    unit = unit or principal.unit_code
-    await _check_scope(rt, principal, unit)
+    unit, units = await _scope(rt, principal, unit)
     async with rt.pool.acquire() as conn:
-        units = await descendants(conn, unit)
         rows = await dossiers.report_counts(
             conn,
             units=units,
