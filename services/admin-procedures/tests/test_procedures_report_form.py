@@ -119,3 +119,19 @@ def test_named_periods(label, scheme, bounds):
 def test_bad_period_labels(bad):
     with pytest.raises(ValueError):
         period_bounds(bad)
+
+
+def test_dates_mean_whole_local_days():
+    from egov_procedures.domain.report import period_instants
+
+    start, end = period_instants(*period_bounds("2026-07"))
+    assert (start, end) == (vn(2026, 6, 15), vn(2026, 7, 15))
+    dossiers = [
+        snap(vn(2026, 6, 15, 0, 0)),  # the first instant of the period
+        snap(vn(2026, 7, 14, 23, 59)),  # the last minute of the 14th
+        snap(vn(2026, 7, 15, 0, 0)),  # the next period
+        snap(vn(2026, 6, 14, 23, 59)),  # carried over
+    ]
+    by_dates = report_form(dossiers, date(2026, 6, 15), date(2026, 7, 14))
+    assert by_dates == report_form(dossiers, start, end)
+    assert (by_dates.carried_over, by_dates.received) == (1, 2)

@@ -113,8 +113,10 @@ class StatusReport:
 
     @property
     def content_key(self) -> tuple[object, ...]:
-        """What the report says, without its id: equal keys are the same report resent."""
-        return (self.status, self.occurred_at, self.result, self.channel)
+        """What the report says, without its id: equal keys are the same report resent.
+        The channel matters only for the receipt."""
+        channel = self.channel if self.status == Status.RECEIVED else None
+        return (self.status, self.occurred_at, self.result, channel)
 
 
 @dataclass(frozen=True)
