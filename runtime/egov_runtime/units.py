@@ -98,3 +98,42 @@ async def publish_units(producer: Any, units: Sequence[Any], source: str) -> int
         )
     await producer.flush()
     return len(units)
+
+
+def units_router() -> Any:
+    """``GET /v1/units`` and ``GET /v1/units/{code}``: this service's view of the hierarchy
+    (public reference data), with each unit's ancestry, so operators can see what a service
+    knows."""
+    from fastapi import APIRouter, Request
+
+    from egov_runtime.problems import Problem
+
+    router = APIRouter(prefix="/v1", tags=["reference"])
+
+    @router.get("/units")
+    async def list_units(request: Request, parent: str | None = None) -> list[dict[str, Any]]:
+        async with request.app.state.runtime.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT unit_code, name, level, parent_code, valid_from, valid_to,"
+                " successor_code FROM units WHERE $1::text IS NULL OR parent_code = $1"
+                " ORDER BY unit_code",
+                parent,
+            )
+        return [dict(r) for r in rows]
+
+    @router.get("/units/{code}")
+    async def get_one(code: str, request: Request) -> dict[str, Any]:
+        async with request.app.state.runtime.pool.acquire() as conn:
+            unit = await get_unit(conn, code)
+            if unit is None:
+                raise Problem(404, "Unit not found", f"No unit {code} in this service's view.")
+            unit["ancestry"] = await ancestry(conn, code)
+            unit["children"] = [
+                r["unit_code"]
+                for r in await conn.fetch(
+                    "SELECT unit_code FROM units WHERE parent_code = $1 ORDER BY 1", code
+                )
+            ]
+        return unit
+
+    return router

@@ -7,7 +7,7 @@ outbound events commit together.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -111,13 +111,22 @@ async def record_status_reports(
     for data, event in items:
         by_dossier[data.dossier_code].append((data, event))
     emitted = 0
+    totals: dict[tuple[str, str], Counter[tuple[date, str, str]]] = defaultdict(Counter)
     for code in sorted(by_dossier):  # a fixed lock order across concurrent batches
-        emitted += await _record_for_dossier(tx, ctx, code, by_dossier[code])
+        emitted += await _record_for_dossier(tx, ctx, code, by_dossier[code], totals)
+    # the aggregates of the whole batch at once, in one key order: concurrent batches of other
+    # partitions touch the same daily rows, and one order means no deadlock
+    for (unit_code, procedure_code), delta in sorted(totals.items()):
+        await dossiers.apply_aggregate_delta(tx.conn, unit_code, procedure_code, dict(delta))
     return emitted
 
 
 async def _record_for_dossier(
-    tx: Tx, ctx: Context, code: str, items: list[tuple[c.StatusReported, CloudEvent]]
+    tx: Tx,
+    ctx: Context,
+    code: str,
+    items: list[tuple[c.StatusReported, CloudEvent]],
+    totals: dict[tuple[str, str], Counter[tuple[date, str, str]]],
 ) -> int:
     row = await dossiers.lock_dossier(tx.conn, code)
     first = items[0][0]
@@ -151,9 +160,9 @@ async def _record_for_dossier(
     facts = diff(before, after)
     version = (row["version"] if row else 0) + len(facts)
     await dossiers.save_dossier(tx.conn, after, procedure_code, unit_code, ref, version)
-    delta = dossiers.contributions(after, VN_TZ)
+    delta = totals[(unit_code, procedure_code)]
+    delta.update(dossiers.contributions(after, VN_TZ))
     delta.subtract(dossiers.contributions(before, VN_TZ))
-    await dossiers.apply_aggregate_delta(tx.conn, unit_code, procedure_code, dict(delta))
     await dossiers.replace_timers(tx.conn, code, warning_schedule(after, procedure, ctx.calendar))
 
     # each fact's cause is the report that stated it; a corrected fact's, the latest report
