@@ -273,3 +273,56 @@ async def test_bad_templates_and_subscriptions_are_refused(notifier):
     assert unknown.status_code == 422
     officer = notifier.token("officer")
     assert (await notifier.client.get("/v1/deliveries", headers=officer)).status_code == 403
+
+
+async def test_a_send_interrupted_by_a_crash_is_sent_again_with_the_same_id(notifier):
+    """The dispatcher leases a notification before sending; if the process dies before it
+    records the result, the lease runs out and the next dispatcher sends it again (same id)."""
+    from egov_notifier.adapters import store
+
+    op = notifier.token("operator")
+    async with http_receiver() as receiver:
+        sub = await notifier.client.post(
+            "/v1/subscriptions",
+            headers=op,
+            json={
+                "system": "Hệ thống tiếp nhận",
+                "url": receiver.url,
+                "event_types": ["vn.egov.procedures.dossier.withdrawn.v1"],
+            },
+        )
+        nid = uuid.uuid4()
+        async with notifier.runtime.transaction() as tx:
+            await store.insert_notification(
+                tx.conn,
+                {
+                    "id": nid,
+                    "rule_id": f"subscription:{sub.json()['id']}",
+                    "event_id": str(uuid.uuid4()),
+                    "event_type": "x",
+                    "channel": "webhook",
+                    "recipient": sub.json()["id"],
+                    "recipient_label": "x",
+                    "subject": "x",
+                    "body": "",
+                    "payload": b'{"crash": "drill"}',
+                    "status": "sending",
+                    "next_attempt_at": datetime.now(UTC),
+                },
+            )
+            # a dispatcher leased it, then died before recording any result
+            await tx.conn.execute(
+                "UPDATE notifications SET lease_until = now() - interval '1 second' WHERE id = $1",
+                nid,
+            )
+        await wait_for(lambda: len(receiver.requests) == 1, timeout=20)
+        assert receiver.requests[0].headers["webhook-id"] == str(nid)
+
+        async def delivered() -> bool:
+            async with notifier.runtime.pool.acquire() as conn:
+                return (
+                    await conn.fetchval("SELECT status FROM notifications WHERE id = $1", nid)
+                    == "delivered"
+                )
+
+        await wait_for(delivered, timeout=20)
