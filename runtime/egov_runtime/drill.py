@@ -45,9 +45,9 @@ MODES = (
     "broker-pause",
 )
 FAILPOINT = {
-    "before-db-commit": "consumer.before-db-commit=0.4",
-    "after-db-commit": "consumer.after-db-commit=0.4",
-    "after-publish": "relay.after-publish=0.4",
+    "before-db-commit": "consumer.before-db-commit=0.5",
+    "after-db-commit": "consumer.after-db-commit=0.5",
+    "after-publish": "relay.after-publish=0.5",
 }
 
 
@@ -194,13 +194,13 @@ async def run_round(
                     await producer.send(
                         in_topic, value=value, key=ev.subject.encode(), headers=headers
                     )
-                if i % 10 == 0:  # spread the feed over ~6 s: many batches, many chances
+                if i % 10 == 0:  # spread the feed over ~14 s (the worker joins after ~5 s)
                     await producer.flush()
-                    await asyncio.sleep(60 / events)
+                    await asyncio.sleep(140 / events)
             await producer.flush()
 
         feeding = asyncio.create_task(feed())
-        hurt_until = time.monotonic() + 8
+        hurt_until = time.monotonic() + 15
         give_up = time.monotonic() + 40
         while (
             time.monotonic() < hurt_until
