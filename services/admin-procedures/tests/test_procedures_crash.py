@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -80,17 +80,7 @@ async def test_killed_mid_stream_loses_and_duplicates_nothing(kafka_bootstrap, p
     proc = start(env)
     kills = 0
     try:
-        at = new_event(
-            c.StatusReported(
-                dossier_code="x",
-                procedure_code="CR5",
-                unit_code="38.XA.SAMSON",
-                status="received",
-                occurred_at="2026-03-02T08:00:00+07:00",
-            ),
-            source="/x",
-            subject="x",
-        ).time.astimezone(VN_TZ)
+        at = datetime.now(VN_TZ) - timedelta(days=3)
         for i, code in enumerate(codes):
             for status, hours in (("received", 0), ("resolved", 30)):
                 data = c.StatusReported(
