@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -32,7 +33,14 @@ async def smtp():
 
 
 @pytest.fixture(scope="module")
-async def notifier(kafka_bootstrap, postgres_admin_dsn, smtp):
+async def sms_gateway():
+    """A local SMS gateway: records every message it is asked to send."""
+    async with http_receiver() as gateway:
+        yield gateway
+
+
+@pytest.fixture(scope="module")
+async def notifier(kafka_bootstrap, postgres_admin_dsn, smtp, sms_gateway):
     name = f"notifier_{uuid.uuid4().hex[:8]}"
     dsn = await create_database(postgres_admin_dsn, name)
     await migrate(dsn, all_migrations(SPEC.migrations))
@@ -41,6 +49,8 @@ async def notifier(kafka_bootstrap, postgres_admin_dsn, smtp):
         database_url=dsn,
         kafka_bootstrap_servers=kafka_bootstrap,
         smtp_port=smtp[0],
+        sms_gateway_url=sms_gateway.url,
+        sms_gateway_key="test-key",
         retry_schedule_s=[0, 0.2, 0.2, 0.2, 0.2],
         dispatch_interval_s=0.1,
         consumer_poll_timeout_ms=100,
@@ -75,7 +85,7 @@ def overdue(code: str, unit: str = "38.XA.SAMSON") -> p.DossierOverdue:
 
 
 async def test_overdue_gives_email_in_app_and_a_signed_webhook_after_retries(
-    notifier, producer, smtp, kafka_bootstrap
+    notifier, producer, smtp, kafka_bootstrap, sms_gateway
 ):
     op = notifier.token("operator")
     code = f"HS-{uuid.uuid4().hex[:6]}"
@@ -166,13 +176,15 @@ async def test_overdue_gives_email_in_app_and_a_signed_webhook_after_retries(
         for e in reader.events
         if e.data["source_event_id"] == event.id
     }
-    # no SMS gateway is configured in this test: the SMS is a final failure, stated as such
     assert results >= {
         ("email", "delivered"),
         ("in-app", "delivered"),
         ("webhook", "delivered"),
-        ("sms", "failed"),
+        ("sms", "delivered"),
     }
+    sms = [json.loads(r.body) for r in sms_gateway.requests if code.encode() in r.body]
+    assert len(sms) == 1 and sms[0]["to"] == "0912000000"
+    assert sms_gateway.requests[0].headers["x-api-key"] == "test-key"
 
 
 async def test_4xx_is_final_410_disables_and_replay_resends_with_the_same_id(notifier, producer):
