@@ -123,10 +123,10 @@ class ExternalBroker:
     local: bool = False
 
     def pause(self) -> None:
-        raise NotImplementedError(f"cannot pause the external broker {self.bootstrap}")
+        raise RuntimeError(f"cannot pause the external broker {self.bootstrap}")
 
     def resume(self) -> None:
-        raise NotImplementedError(f"cannot resume the external broker {self.bootstrap}")
+        raise RuntimeError(f"cannot resume the external broker {self.bootstrap}")
 
     def stop(self) -> None:
         """Nothing to do: the broker is not ours."""
