@@ -1,123 +1,260 @@
 """Delivery channels behind one port: e-mail (SMTP), webhooks (HTTP), SMS gateway (HTTP).
 
-Outbound HTTP goes only to https URLs that do not resolve to private, loopback or link-local
-addresses (no SSRF through webhooks), except in the local profile; redirects are never
-followed.
+Every channel answers a :data:`SendOutcome` (delivered, retry, failed, gone) and never raises
+for a delivery problem, so the dispatcher records each attempt the same way. The in-app feed is
+written to the database by the use cases and answers the same outcome type.
+
+Outbound HTTP goes only to https URLs whose host resolves to public addresses only (no SSRF
+through webhooks), except in the local profile (``allow_private``). The check is made when the
+URL is registered and again at every connection (a name that later resolves to a private
+address is refused, and the connection goes to the address that was checked); redirects are
+never followed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import socket
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import Protocol
+from email.utils import format_datetime
+from typing import Protocol, TypeAlias
 from urllib.parse import urlsplit
 
 import aiosmtplib
+import httpcore
 import httpx
 
-from egov_notifier.domain.delivery import Outcome, Result, classify
+from egov_notifier.domain.retry import Outcome, Result, classify, transient
 from egov_notifier.domain.webhooks import signature_headers
+
+SendOutcome: TypeAlias = Result
+USER_AGENT = "egov-events-notifier/1"
+SMS_MAX_CHARS = 480  # three concatenated segments
 
 
 @dataclass(frozen=True)
-class Message:
-    id: str
+class OutboundMessage:
+    id: str  # the delivery's id: the same on every retry and replay
     channel: str
-    recipient: str  # e-mail address, phone number, or webhook URL
+    recipient: str  # e-mail address, phone number or contact reference, or webhook URL
     subject: str
     body: str
     payload: bytes | None = None  # webhook body (the CloudEvent JSON)
-    secrets: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()  # webhook: every current secret of the endpoint
+    html: str | None = None  # e-mail: optional HTML part
 
 
-class Sender(Protocol):
-    async def send(self, message: Message) -> Result: ...
+class Channel(Protocol):
+    async def send(self, message: OutboundMessage) -> SendOutcome: ...
 
 
 class UnsafeDestination(ValueError):
     pass
 
 
+def _public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+async def _resolve(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+async def public_addresses(host: str, port: int) -> list[str]:
+    """The host's addresses, all of them public, or :class:`UnsafeDestination`."""
+    try:
+        addresses = await _resolve(host, port)
+    except OSError as exc:
+        raise UnsafeDestination(f"{host} does not resolve: {exc}") from exc
+    if not addresses or not all(_public(a) for a in addresses):
+        raise UnsafeDestination(f"{host} resolves to a non-public address")
+    return addresses
+
+
 async def check_destination(url: str, *, allow_private: bool) -> None:
+    """Refuse a URL the notifier must not call (when registering and before each send)."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UnsafeDestination(f"not an http(s) URL: {url}")
+    if parts.username or parts.password:
+        raise UnsafeDestination("credentials in the URL are not allowed")
     if allow_private:
         return
     if parts.scheme != "https":
         raise UnsafeDestination("only https endpoints are allowed")
-    infos = await asyncio.get_running_loop().getaddrinfo(
-        parts.hostname, parts.port or 443, type=socket.SOCK_STREAM
+    await public_addresses(parts.hostname, parts.port or 443)
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Connects only to public addresses, to the very address it checked (no DNS rebinding
+    between the check and the connection). TLS still verifies the host name."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        address = (await public_addresses(host, port))[0]
+        return await self._inner.connect_tcp(
+            address,
+            port,
+            timeout=timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise UnsafeDestination("unix sockets are not a destination")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def outbound_client(*, allow_private: bool, timeout: float = 10.0) -> httpx.AsyncClient:
+    """The HTTP client for webhooks and the SMS gateway: no redirects, no proxy from the
+    environment, and (unless ``allow_private``) connections to public addresses only."""
+    transport = httpx.AsyncHTTPTransport(trust_env=False)
+    if not allow_private:
+        # httpx has no public hook for the network backend; its transport wraps one
+        # httpcore pool, which is rebuilt here with the guarded backend
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            network_backend=GuardedBackend(),
+        )
+    return httpx.AsyncClient(
+        transport=transport,
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
+        headers={"user-agent": USER_AGENT},
     )
-    for info in infos:
-        addr = ipaddress.ip_address(info[4][0])
-        if (
-            addr.is_private
-            or addr.is_loopback
-            or addr.is_link_local
-            or addr.is_reserved
-            or addr.is_multicast
-            or addr.is_unspecified
-        ):
-            raise UnsafeDestination(f"{parts.hostname} resolves to a non-public address")
 
 
-class WebhookSender:
-    def __init__(self, client: httpx.AsyncClient, *, allow_private: bool) -> None:
-        self.client = client
-        self.allow_private = allow_private
+async def _post(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    content: bytes,
+    headers: dict[str, str],
+    timeout: float | None,
+) -> SendOutcome:
+    """POST without following redirects or reading the answer's body; map the answer."""
+    try:
+        async with client.stream(
+            "POST",
+            url,
+            content=content,
+            headers=headers,
+            follow_redirects=False,
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        ) as r:
+            status, retry_after = r.status_code, r.headers.get("retry-after")
+    except UnsafeDestination as exc:
+        return Result(Outcome.FAILED, None, f"refused destination: {exc}")
+    except httpx.TimeoutException as exc:
+        return transient(f"timeout: {type(exc).__name__}")
+    except httpx.HTTPError as exc:
+        return transient(f"connection error: {exc!r}")
+    return classify(status, retry_after, datetime.now(UTC))
 
-    async def send(self, message: Message) -> Result:
+
+class WebhookChannel:
+    """POSTs the CloudEvent JSON, signed as Standard Webhooks with the endpoint's secrets."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        allow_private: bool,
+        timeout: float | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.client, self.allow_private, self.timeout, self.clock = (
+            client,
+            allow_private,
+            timeout,
+            clock,
+        )
+
+    async def send(self, message: OutboundMessage) -> SendOutcome:
         try:
             await check_destination(message.recipient, allow_private=self.allow_private)
-        except (UnsafeDestination, OSError) as exc:
+        except UnsafeDestination as exc:
             return Result(Outcome.FAILED, None, f"refused destination: {exc}")
-        body = (message.payload or b"").decode()
-        headers = signature_headers(list(message.secrets), message.id, datetime.now(UTC), body)
-        headers["content-type"] = "application/cloudevents+json; charset=UTF-8"
-        try:
-            r = await self.client.post(
-                message.recipient, content=body.encode(), headers=headers, follow_redirects=False
-            )
-        except httpx.TimeoutException as exc:
-            return Result(Outcome.RETRY, None, f"timeout: {exc!r}")
-        except httpx.HTTPError as exc:
-            return Result(Outcome.RETRY, None, f"connection error: {exc!r}")
-        if 300 <= r.status_code < 400:
-            return Result(Outcome.FAILED, r.status_code, "redirects are not followed")
-        return classify(r.status_code, r.headers.get("retry-after"), datetime.now(UTC))
+        if not message.secrets:
+            return Result(Outcome.FAILED, None, "the endpoint has no signing secret")
+        body = message.payload or b""
+        headers = signature_headers(message.secrets, message.id, self.clock(), body)
+        headers["content-type"] = "application/cloudevents+json; charset=utf-8"
+        return await _post(
+            self.client, message.recipient, content=body, headers=headers, timeout=self.timeout
+        )
 
 
-class SmsGatewaySender:
+class SmsGatewayChannel:
+    """POSTs ``{"to", "text", "reference"}`` as JSON to the gateway with an API key header;
+    ``reference`` (the delivery id) lets the gateway drop a resent duplicate."""
+
     def __init__(
-        self, client: httpx.AsyncClient, url: str | None, key: str | None, *, allow_private: bool
+        self,
+        client: httpx.AsyncClient,
+        url: str | None,
+        key: str | None,
+        *,
+        allow_private: bool,
+        key_header: str = "x-api-key",
+        timeout: float | None = None,
     ) -> None:
         self.client, self.url, self.key, self.allow_private = client, url, key, allow_private
+        self.key_header, self.timeout = key_header, timeout
 
-    async def send(self, message: Message) -> Result:
+    async def send(self, message: OutboundMessage) -> SendOutcome:
         if not self.url:
             return Result(Outcome.FAILED, None, "no SMS gateway configured")
         try:
             await check_destination(self.url, allow_private=self.allow_private)
-            r = await self.client.post(
-                self.url,
-                json={"to": message.recipient, "text": message.body[:480], "reference": message.id},
-                headers={"x-api-key": self.key or ""},
-                follow_redirects=False,
-            )
         except UnsafeDestination as exc:
-            return Result(Outcome.FAILED, None, str(exc))
-        except httpx.HTTPError as exc:
-            return Result(Outcome.RETRY, None, repr(exc))
-        return classify(r.status_code, r.headers.get("retry-after"), datetime.now(UTC))
+            return Result(Outcome.FAILED, None, f"refused destination: {exc}")
+        content = json.dumps(
+            {
+                "to": message.recipient,
+                "text": message.body[:SMS_MAX_CHARS],
+                "reference": message.id,
+            },
+            ensure_ascii=False,
+        ).encode()
+        headers = {"content-type": "application/json; charset=utf-8"}
+        if self.key:
+            headers[self.key_header] = self.key
+        return await _post(
+            self.client, self.url, content=content, headers=headers, timeout=self.timeout
+        )
 
 
-class SmtpSender:
+class SmtpChannel:
+    """E-mail over SMTP (aiosmtplib): implicit TLS or STARTTLS, optional login."""
+
     def __init__(
         self,
         host: str,
@@ -127,36 +264,63 @@ class SmtpSender:
         user: str | None = None,
         password: str | None = None,
         starttls: bool = False,
+        use_tls: bool = False,
         timeout: float = 10,
+        message_domain: str = "egov-events",
     ) -> None:
         self.host, self.port, self.sender = host, port, sender
-        self.user, self.password, self.starttls, self.timeout = user, password, starttls, timeout
+        self.user, self.password, self.starttls, self.use_tls = user, password, starttls, use_tls
+        self.timeout, self.message_domain = timeout, message_domain
 
-    async def send(self, message: Message) -> Result:
+    def compose(self, message: OutboundMessage, now: datetime | None = None) -> EmailMessage:
         mail = EmailMessage()
         mail["From"] = self.sender
         mail["To"] = message.recipient
         mail["Subject"] = message.subject
-        mail["Message-ID"] = f"<{message.id}@egov-events>"  # the same id on every retry
-        mail.set_content(message.body)
+        mail["Date"] = format_datetime(now or datetime.now(UTC))
+        mail["Message-ID"] = f"<{message.id}@{self.message_domain}>"  # the same on every retry
+        mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
+        mail.set_content(message.body, charset="utf-8")
+        if message.html is not None:
+            mail.add_alternative(message.html, subtype="html", charset="utf-8")
+        return mail
+
+    async def send(self, message: OutboundMessage) -> SendOutcome:
         try:
             await aiosmtplib.send(
-                mail,
+                self.compose(message),
                 hostname=self.host,
                 port=self.port,
                 username=self.user,
                 password=self.password,
-                start_tls=self.starttls,
+                use_tls=self.use_tls,
+                start_tls=self.starttls if not self.use_tls else False,
                 timeout=self.timeout,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
-            return Result(Outcome.FAILED, None, repr(exc))
+            codes = [r.code for r in exc.recipients]
+            final = bool(codes) and all(c >= 500 for c in codes)
+            return Result(Outcome.FAILED if final else Outcome.RETRY, None, repr(exc))
+        except aiosmtplib.SMTPAuthenticationError as exc:  # settings can be fixed in time
+            return transient(repr(exc))
+        except aiosmtplib.SMTPResponseException as exc:
+            final = exc.code >= 500
+            return Result(Outcome.FAILED if final else Outcome.RETRY, None, repr(exc))
         except (aiosmtplib.SMTPException, OSError) as exc:
-            return Result(Outcome.RETRY, None, repr(exc))
+            return transient(repr(exc))
         return Result(Outcome.DELIVERED)
 
 
-async def timed(sender: Sender, message: Message) -> tuple[Result, int]:
+async def timed(channel: Channel, message: OutboundMessage) -> tuple[SendOutcome, int]:
+    """Send and measure (milliseconds) for the attempt record."""
     started = time.perf_counter()
-    result = await sender.send(message)
+    result = await channel.send(message)
     return result, int((time.perf_counter() - started) * 1000)
+
+
+# the names the use cases and composition root were written against
+Message = OutboundMessage
+Sender = Channel
+WebhookSender = WebhookChannel
+SmsGatewaySender = SmsGatewayChannel
+SmtpSender = SmtpChannel

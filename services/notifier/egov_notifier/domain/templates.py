@@ -1,73 +1,248 @@
 """Notification templates: Jinja2 in a sandbox, undefined names are errors.
 
 A template is checked when it is saved (against a sample event of each type it may render), so
-a mistake is a 4xx for the editor, never a crash at send time.
+a mistake is a 4xx for the editor, with the line, never a crash at send time. HTML bodies are
+autoescaped; subjects and plain-text bodies (e-mail text, SMS, in-app) are not.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from types import TracebackType
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True)
+MAX_SOURCE = 20_000
+VN = timezone(timedelta(hours=7), "ICT")  # Vietnam keeps UTC+7 all year
+
+
+def _moment(value: Any) -> datetime | date | None:
+    if isinstance(value, datetime | date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return date.fromisoformat(value)
+    return None
+
+
+def vn_date(value: Any) -> str:
+    """``2026-03-16T08:00:00+07:00`` → ``16/03/2026`` (the Vietnamese order)."""
+    moment = _moment(value)
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime) and moment.tzinfo is not None:
+        moment = moment.astimezone(VN)
+    return moment.strftime("%d/%m/%Y")
+
+
+def vn_datetime(value: Any) -> str:
+    """``2026-03-16T08:00:00+07:00`` → ``08:00 ngày 16/03/2026`` (Vietnam time)."""
+    moment = _moment(value)
+    if not isinstance(moment, datetime):
+        return vn_date(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(VN)
+    return moment.strftime("%H:%M ngày %d/%m/%Y")
+
+
+def _env(autoescape: bool) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=autoescape, trim_blocks=True, lstrip_blocks=True
+    )
+    env.filters["vn_date"] = vn_date
+    env.filters["vn_datetime"] = vn_datetime
+    return env
+
+
+_TEXT = _env(autoescape=False)
+_HTML = _env(autoescape=True)
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    subject: str
+    body: str  # plain text: e-mail text part, SMS, in-app item
+    html: str | None = None  # optional e-mail HTML part (autoescaped)
 
 
 @dataclass(frozen=True)
 class Rendered:
     subject: str
     body: str
+    html: str | None = None
 
 
 class TemplateInvalid(ValueError):
+    """``errors``: ``{"field", "line", "message"}`` each, for a 4xx problem answer."""
+
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         super().__init__("; ".join(e["message"] for e in errors))
         self.errors = errors
 
 
-def render(subject: str, body: str, context: dict[str, Any]) -> Rendered:
+def _template_line(tb: TracebackType | None) -> int | None:
+    # Jinja rewrites tracebacks so that template frames carry the template's own line numbers
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _error(field: str, line: int | None, message: str) -> dict[str, Any]:
+    where = f"{field} line {line}" if line else field
+    return {"field": field, "line": line, "message": f"{where}: {message}"}
+
+
+def validate_template(
+    source: str,
+    sample_context: Mapping[str, Any],
+    *,
+    field: str = "body",
+    html: bool = False,
+) -> None:
+    """Raise :class:`TemplateInvalid` for a syntax error, a name the sample context lacks
+    (anywhere in the template, even in a branch the sample does not take), or an error while
+    rendering the sample (e.g. a missing attribute), each with its line."""
+    if len(source) > MAX_SOURCE:
+        raise TemplateInvalid([_error(field, None, f"longer than {MAX_SOURCE} characters")])
+    env = _HTML if html else _TEXT
     try:
-        return Rendered(
-            _ENV.from_string(subject).render(context).strip(),
-            _ENV.from_string(body).render(context),
-        )
-    except TemplateError as exc:
-        raise TemplateInvalid([_error("template", exc)]) from exc
-
-
-def validate(subject: str, body: str, samples: list[dict[str, Any]]) -> None:
-    """Raise :class:`TemplateInvalid` listing syntax errors (with line) and names missing from
-    the sample contexts."""
+        ast = env.parse(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateInvalid([_error(field, exc.lineno, exc.message or str(exc))]) from exc
     errors = []
-    for field, source in (("subject", subject), ("body", body)):
+    missing = meta.find_undeclared_variables(ast) - set(sample_context) - set(env.globals)
+    for name in sorted(missing):
+        lines = [n.lineno for n in ast.find_all(nodes.Name) if n.name == name]
+        errors.append(_error(field, min(lines, default=None), f"'{name}' is undefined"))
+    if not errors:
         try:
-            template = _ENV.from_string(source)
-        except TemplateSyntaxError as exc:
-            errors.append(_error(field, exc))
-            continue
-        for sample in samples:
+            env.from_string(source).render(sample_context)
+        except Exception as exc:  # any failure on a sample is the editor's to fix
+            message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+            errors.append(_error(field, _template_line(exc.__traceback__), message))
+    if errors:
+        raise TemplateInvalid(errors)
+
+
+def check_template(template: Template, samples: list[Mapping[str, Any]]) -> None:
+    """Validate every part of a template against sample contexts; all errors at once."""
+    errors: list[dict[str, Any]] = []
+    parts = [("subject", template.subject, False), ("body", template.body, False)]
+    if template.html is not None:
+        parts.append(("html", template.html, True))
+    for field, source, html in parts:
+        for sample in samples or [{}]:
             try:
-                template.render(sample)
-            except TemplateError as exc:
-                errors.append(_error(field, exc))
+                validate_template(source, sample, field=field, html=html)
+            except TemplateInvalid as exc:
+                errors.extend(exc.errors)
                 break
     if errors:
         raise TemplateInvalid(errors)
 
 
-def _error(field: str, exc: TemplateError) -> dict[str, Any]:
-    line = getattr(exc, "lineno", None)
-    return {"field": field, "line": line, "message": f"{field}: {exc.message or exc}"}
+def validate(subject: str, body: str, samples: list[dict[str, Any]]) -> None:
+    """Raise :class:`TemplateInvalid` listing syntax errors and names missing from the sample
+    contexts, with lines."""
+    check_template(Template("", subject, body), list(samples))
 
 
-def context_for(event: dict[str, Any]) -> dict[str, Any]:
+def _render(source: str, context: Mapping[str, Any], field: str, html: bool = False) -> str:
+    try:
+        return (_HTML if html else _TEXT).from_string(source).render(context)
+    except Exception as exc:  # a template that slipped past the check fails one message only
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        raise TemplateInvalid([_error(field, _template_line(exc.__traceback__), message)]) from exc
+
+
+def render(subject: str, body: str, context: Mapping[str, Any]) -> Rendered:
+    return Rendered(_render(subject, context, "subject").strip(), _render(body, context, "body"))
+
+
+def render_event(template: Template, event: Mapping[str, Any]) -> Rendered:
+    """A template filled in with a CloudEvent (as JSON-ready dict)."""
+    ctx = context_for(event)
+    return Rendered(
+        " ".join(_render(template.subject, ctx, "subject").split()),
+        _render(template.body, ctx, "body"),
+        _render(template.html, ctx, "html", html=True) if template.html is not None else None,
+    )
+
+
+def context_for(event: Mapping[str, Any]) -> dict[str, Any]:
     """What a template sees: the CloudEvent's attributes, ``data`` and a few helpers."""
-    data = event.get("data", {})
+    data = event.get("data") or {}
     return {
         "event": event,
         "data": data,
         "type": event.get("type", ""),
         "subject": event.get("subject", ""),
     }
+
+
+_SIGN = "\n\nHệ thống egov-events - Sở Nội vụ tỉnh Thanh Hóa"
+DEFAULT_TEMPLATES: dict[str, Template] = {
+    t.id: t
+    for t in (
+        Template(
+            "dossier-deadline-approaching",
+            "[Sắp đến hạn] Hồ sơ {{ data.dossier_code }}",
+            "Kính gửi cán bộ xử lý,\n\nHồ sơ {{ data.dossier_code }} (thủ tục"
+            " {{ data.procedure_code }}) sắp đến hạn trả kết quả lúc"
+            " {{ data.due_at | vn_datetime }}.\nThời gian làm việc còn lại:"
+            " {{ (data.minutes_left / 60) | round(1) }} giờ." + _SIGN,
+            "<p>Kính gửi cán bộ xử lý,</p><p>Hồ sơ <b>{{ data.dossier_code }}</b> (thủ tục"
+            " {{ data.procedure_code }}) sắp đến hạn trả kết quả lúc"
+            " {{ data.due_at | vn_datetime }}.</p>",
+        ),
+        Template(
+            "dossier-overdue",
+            "[Quá hạn] Hồ sơ {{ data.dossier_code }}",
+            "Hồ sơ {{ data.dossier_code }} (thủ tục {{ data.procedure_code }}, đơn vị"
+            " {{ data.unit_code }}) đã quá hạn trả kết quả từ {{ data.due_at | vn_datetime }}."
+            "\nĐề nghị đơn vị ban hành phiếu xin lỗi và hẹn lại ngày trả kết quả theo quy"
+            " định." + _SIGN,
+        ),
+        # SMS text without diacritics: one GSM-7 segment holds 160 such characters, 70 in UCS-2
+        Template(
+            "dossier-resolved-sms",
+            "Hồ sơ {{ data.dossier_code }} đã có kết quả",
+            "Ho so {{ data.dossier_code }} da co ket qua"
+            "{% if data.result == 'granted' %} (chap thuan){% else %} (tu choi){% endif %}."
+            " Moi ong/ba den nhan ket qua hoac tra cuu tren Cong dich vu cong.",
+        ),
+        Template(
+            "submission-rejected",
+            "[Trả lại] Báo cáo chỉ tiêu kỳ {{ data.period }} của {{ data.unit_code }}",
+            "Báo cáo {{ data.submission_id }} kỳ {{ data.period }} chưa được tiếp nhận vì:\n"
+            "{% for v in data.violations %}"
+            "- Chỉ tiêu {{ v.indicator_code }} = {{ v.value }}: {{ v.message }}\n"
+            "{% endfor %}"
+            "Đề nghị đơn vị kiểm tra và gửi lại." + _SIGN,
+        ),
+        Template(
+            "award-conferred",
+            "[Khen thưởng] Quyết định {{ data.decision_number }}",
+            "Chúc mừng! Theo Quyết định số {{ data.decision_number }} ngày"
+            " {{ data.decision_date | vn_date }}, đơn vị có cá nhân/tập thể được khen thưởng"
+            " ({{ data.award }}) vì thành tích năm {{ data.achievement_year }}." + _SIGN,
+        ),
+        Template(
+            "on-time-rate-computed",
+            "Tỷ lệ giải quyết đúng hạn kỳ {{ data.period }}",
+            "Đơn vị {{ data.unit_code }}, kỳ {{ data.period }}: tỷ lệ hồ sơ giải quyết đúng và"
+            " trước hạn {{ data.on_time_rate if data.on_time_rate is not none else 'chưa có' }}%."
+            + _SIGN,
+        ),
+    )
+}
