@@ -148,7 +148,9 @@ async def test_overdue_gives_email_in_app_and_a_signed_webhook_after_retries(
     province = await notifier.client.get("/v1/inbox", headers=op, params={"role": "operator"})
     assert any(code in i["title"] for i in province.json())
 
-    deliveries = (await notifier.client.get("/v1/deliveries", headers=op)).json()
+    deliveries = (
+        await notifier.client.get("/v1/deliveries", headers=op, params={"event_id": event.id})
+    ).json()
     hook = [d for d in deliveries if d["channel"] == "webhook" and d["event_id"] == event.id]
     assert len(hook) == 1 and hook[0]["status"] == "delivered" and hook[0]["attempts"] == 4
     assert [a["status_code"] for a in hook[0]["attempt_log"]] == [503, 503, 503, 200]
@@ -214,7 +216,7 @@ async def test_4xx_is_final_410_disables_and_replay_resends_with_the_same_id(not
         async def hooks():
             rows = (
                 await notifier.client.get(
-                    "/v1/deliveries", headers=op, params={"channel": "webhook"}
+                    "/v1/deliveries", headers=op, params={"channel": "webhook", "limit": 1000}
                 )
             ).json()
             return {d["id"]: d for d in rows if d["rule_id"] == f"subscription:{sid}"}

@@ -181,6 +181,7 @@ async def deliveries(
     channel: str | None,
     since: datetime | None,
     limit: int,
+    event_id: str | None = None,
 ) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         "SELECT n.id, n.rule_id, n.event_id, n.event_type, n.channel, n.recipient_label,"
@@ -191,10 +192,12 @@ async def deliveries(
         " AS attempt_log FROM notifications n LEFT JOIN attempts a ON a.notification_id = n.id"
         " WHERE ($1::text IS NULL OR n.status = $1) AND ($2::text IS NULL OR n.channel = $2)"
         " AND ($3::timestamptz IS NULL OR n.created_at >= $3)"
+        " AND ($5::text IS NULL OR n.event_id = $5)"
         " GROUP BY n.id ORDER BY n.created_at DESC LIMIT $4",
         status,
         channel,
         since,
         limit,
+        event_id,
     )
     return [dict(r) for r in rows]

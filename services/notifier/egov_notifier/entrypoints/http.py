@@ -219,12 +219,13 @@ async def get_deliveries(
     status: Literal["pending", "sending", "retrying", "delivered", "failed"] | None = None,
     channel: Channel | None = None,
     since: datetime | None = None,
+    event_id: str | None = Query(None, description="Only those caused by this event"),
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[dict[str, Any]]:
     """Every notification with its attempts (time, outcome, HTTP status, error, duration)."""
     async with runtime_of(request).pool.acquire() as conn:
         return await store.deliveries(
-            conn, status=status, channel=channel, since=since, limit=limit
+            conn, status=status, channel=channel, since=since, limit=limit, event_id=event_id
         )
 
 
