@@ -22,12 +22,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from egov_runtime import problems
 from egov_runtime.consumer import IdempotentConsumer
-from egov_runtime.db import all_migrations, connect, create_pool, pending_migrations
+from egov_runtime.db import all_migrations, create_pool, pending_migrations
 from egov_runtime.errors import is_transient
 from egov_runtime.kafka import make_producer
 from egov_runtime.logging import configure_logging, get_logger
 from egov_runtime.outbox import OutboxRelay
-from egov_runtime.service import Runtime, ServiceSpec, Wiring
+from egov_runtime.service import Runtime, ServiceSpec
 from egov_runtime.settings import ServiceSettings
 
 log = get_logger("egov.app")
@@ -186,6 +186,3 @@ async def readiness(app: FastAPI, spec: ServiceSpec) -> dict[str, str]:
     dead = [t.get_name() for t in app.state.tasks if t.done()]
     checks["workers"] = "ok" if not dead else f"stopped: {', '.join(dead)}"
     return checks
-
-
-__all__ = ["Runtime", "ServiceSpec", "Wiring", "connect", "create_app"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import cast
 
@@ -174,5 +174,3 @@ SPEC = ServiceSpec(
     description="Administrative-procedure dossiers: legal deadlines on the Vietnamese working-day"
     " calendar, warnings, results and on-time processing rates.",
 )
-
-__all__ = ["SPEC", "closed_periods", "timedelta"]

@@ -8,8 +8,8 @@ outbound events commit together.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,6 @@ from egov_workdays import VN_TZ, CalendarException, ExceptionKind, WorkCalendar
 
 from egov_procedures.adapters import catalogue, dossiers
 from egov_procedures.domain.dossier import (
-    ApologyRefused,
     diff,
     fold,
     record_apology,
@@ -41,7 +40,7 @@ from egov_procedures.domain.model import (
     SupplementRule,
     TimeUnit,
 )
-from egov_procedures.domain.report import ReportForm, ReturnedWithdrawn, on_time_rate
+from egov_procedures.domain.report import ReportForm, ReturnedWithdrawn
 
 
 class UnknownProcedure(LookupError):
@@ -442,22 +441,3 @@ async def publish_rate_if_changed(
         [new_event(data, source=ctx.source, subject=f"{unit_code}/{label}", sequence=revision)],
     )
     return True
-
-
-__all__ = [
-    "ApologyRefused",
-    "Context",
-    "UnknownProcedure",
-    "fire_due_timers",
-    "form_from_counts",
-    "form_json",
-    "issue_apology",
-    "load_calendar",
-    "on_time_rate",
-    "procedure_from_row",
-    "publish_rate_if_changed",
-    "record_status_reports",
-    "replace",
-    "sum_forms",
-    "timedelta",
-]

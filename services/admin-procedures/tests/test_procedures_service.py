@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -331,6 +331,3 @@ async def test_ops_endpoints(service):
         "/v1/calendar/working-days", params={"from": "2026-02-12", "to": "2026-02-23"}
     )
     assert days.json()["working_days"] == 3
-
-
-__all__ = ["timedelta"]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from egov_contracts.envelope import CloudEvent, encode, new_event, to_json
+from egov_contracts.envelope import CloudEvent, new_event, to_json
 from egov_contracts.notifications import (
     NotificationChannel,
     NotificationDelivered,
@@ -283,6 +283,3 @@ async def replay(
         failed_since,
     )
     return int(status.split()[-1])
-
-
-__all__ = ["Context", "decide", "dispatch_due", "encode", "replay"]

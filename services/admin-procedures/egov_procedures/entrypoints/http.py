@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -524,6 +523,3 @@ async def put_procedure(
     async with runtime_of(request).transaction() as tx:
         await catalogue.upsert_procedures(tx.conn, [row])
     return _procedure_json(row)
-
-
-__all__ = ["json", "router"]
