@@ -165,6 +165,11 @@ class DossierResolved(DossierEvent):
     due_at: AwareDatetime
     timeliness: Timeliness
     result: ResolutionResult
+    applicant_ref: str | None = Field(
+        None,
+        description="Keyed hash of the applicant's ID: lets the one-door system's SMS gateway"
+        " tell the applicant, without personal data on the topic",
+    )
 
 
 @register

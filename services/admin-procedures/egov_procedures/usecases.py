@@ -229,6 +229,7 @@ def _outbound(
                 due_at=a["due_at"],
                 timeliness=c.Timeliness(str(a["timeliness"])),
                 result=c.ResolutionResult(str(a["result"])),
+                applicant_ref=ref,
             )
         case "rejected":
             return c.DossierRejected(

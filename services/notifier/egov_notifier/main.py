@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
 
-import httpx
 from egov_runtime.logging import get_logger
 from egov_runtime.service import Runtime, ServiceSpec, Wiring
 from egov_runtime.units import units_subscription
 
 from egov_notifier.adapters import store
-from egov_notifier.adapters.channels import SmsGatewaySender, SmtpSender, WebhookSender
-from egov_notifier.demo.data import RULES, TEMPLATES, people
+from egov_notifier.adapters.channels import (
+    SmsGatewaySender,
+    SmtpSender,
+    WebhookSender,
+    outbound_client,
+)
+from egov_notifier.demo.data import people
 from egov_notifier.demo.samples import sample_event
 from egov_notifier.domain.delivery import RetryPolicy
-from egov_notifier.domain.templates import context_for, validate
+from egov_notifier.domain.rules import DEFAULT_RULES, validate_rule
+from egov_notifier.domain.templates import DEFAULT_TEMPLATES, check_template, context_for
+from egov_notifier.domain.throttle import DigestSchedule, Throttle
 from egov_notifier.entrypoints.consumers import events_subscription
 from egov_notifier.entrypoints.http import router
 from egov_notifier.settings import NotifierSettings
-from egov_notifier.usecases import Context, dispatch_due
+from egov_notifier.usecases import Context, dispatch_due, gather_digests
 
 SERVICE = "notifier"
 log = get_logger("egov.notifier")
@@ -30,7 +37,7 @@ log = get_logger("egov.notifier")
 def wire(rt: Runtime) -> Wiring:
     settings = cast(NotifierSettings, rt.settings)
     local = not settings.production
-    client = httpx.AsyncClient(timeout=settings.send_timeout_s)
+    client = outbound_client(allow_private=local, timeout=settings.send_timeout_s)
     ctx = Context(
         source=rt.source,
         policy=RetryPolicy(tuple(settings.retry_schedule_s)),
@@ -55,10 +62,10 @@ def wire(rt: Runtime) -> Wiring:
             ),
         },
     )
-    from datetime import timedelta
-
     ctx.disable_after = timedelta(seconds=settings.disable_after_s)
     ctx.lease = timedelta(seconds=settings.lease_s)
+    ctx.throttle = Throttle(settings.throttle_limit, timedelta(seconds=settings.throttle_window_s))
+    ctx.digest = DigestSchedule(settings.digest_at)
 
     async def dispatcher(stop: asyncio.Event) -> None:
         try:
@@ -74,25 +81,38 @@ def wire(rt: Runtime) -> Wiring:
         finally:
             await client.aclose()
 
+    async def digests(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                async with rt.transaction() as tx:
+                    await gather_digests(tx, ctx, datetime.now(UTC))
+            except Exception as exc:  # retried at the next tick
+                log.warning("digest failed", error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=settings.digest_interval_s)
+
     return Wiring(
         subscriptions=[events_subscription(ctx), units_subscription()],
-        tasks=[dispatcher],
+        tasks=[dispatcher, digests],
         state={"context": ctx},
     )
 
 
 async def seed(rt: Runtime) -> str:
-    """Demo templates (checked against sample events), rules and recipients."""
+    """Default templates (checked against sample events), rules and demo recipients."""
     async with rt.transaction() as tx:
-        for tid, (subject, body) in TEMPLATES.items():
-            types = [r.event_type for r in RULES if r.template_id == tid]
-            validate(subject, body, [context_for(sample_event(t)) for t in types])
-            await store.upsert_template(tx.conn, tid, subject, body)
-        for rule in RULES:
+        for template in DEFAULT_TEMPLATES.values():
+            types = [r.event_type for r in DEFAULT_RULES if r.template_id == template.id]
+            check_template(template, [context_for(sample_event(t)) for t in types])
+            await store.upsert_template(tx.conn, template)
+        for rule in DEFAULT_RULES:
+            validate_rule(rule)
             await store.upsert_rule(tx.conn, rule)
         persons = people()
         await store.upsert_people(tx.conn, persons)
-    return f"{len(TEMPLATES)} templates, {len(RULES)} rules, {len(persons)} recipients"
+    return (
+        f"{len(DEFAULT_TEMPLATES)} templates, {len(DEFAULT_RULES)} rules, {len(persons)} recipients"
+    )
 
 
 SPEC = ServiceSpec(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from egov_runtime.settings import ServiceSettings
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
@@ -27,3 +29,7 @@ class NotifierSettings(ServiceSettings):
     dispatch_interval_s: float = 1.0
     send_timeout_s: float = 10.0
     lease_s: float = 60.0
+    throttle_limit: int = Field(10, ge=1, description="At most this many e-mails/SMS to one person")
+    throttle_window_s: float = Field(3600, gt=0, description="... in any window this long")
+    digest_at: time = Field(time(16, 30), description="Daily digest time (Vietnam time)")
+    digest_interval_s: float = 60.0

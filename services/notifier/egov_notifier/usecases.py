@@ -31,10 +31,20 @@ from egov_runtime.service import Runtime
 from egov_runtime.units import ancestry
 
 from egov_notifier.adapters import store
-from egov_notifier.adapters.channels import Message, Sender, timed
+from egov_notifier.adapters.channels import CONTACT_REF, Message, Sender, timed
 from egov_notifier.domain.delivery import Outcome, Result, RetryPolicy, should_disable
-from egov_notifier.domain.rules import Channel, mask_address, matching, recipients
-from egov_notifier.domain.templates import TemplateInvalid, context_for, render
+from egov_notifier.domain.rules import (
+    Audience,
+    Channel,
+    Priority,
+    Rule,
+    mask_address,
+    match,
+    recipients,
+)
+from egov_notifier.domain.templates import TemplateInvalid, context_for, render_context
+from egov_notifier.domain.throttle import DigestItem, DigestSchedule, Throttle, due_digests
+from egov_notifier.metrics import NOTIFICATIONS, QUEUE_AGE, SEND_SECONDS, SERVICE
 
 
 @dataclass
@@ -44,6 +54,48 @@ class Context:
     senders: dict[str, Sender] = field(default_factory=dict)
     disable_after: timedelta = timedelta(days=5)
     lease: timedelta = timedelta(seconds=60)
+    throttle: Throttle = field(default_factory=Throttle)
+    digest: DigestSchedule = field(default_factory=DigestSchedule)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One addressee of a rule over one channel."""
+
+    channel: Channel
+    address: str
+    label: str
+    unit_code: str
+    role: str | None = None  # in-app: the feed of this role at ``unit_code``
+
+
+async def _targets(tx: Tx, rule: Rule, data: dict[str, Any]) -> list[_Target]:
+    if rule.audience == Audience.APPLICANT:
+        # only the contact reference the event carries; the SMS gateway (run by the one-door
+        # system that holds the applicant's number) resolves it
+        ref = rule.contact(data)
+        unit = str(data.get("unit_code") or "")
+        if not ref:
+            return []
+        return [_Target(Channel.SMS, f"{CONTACT_REF}{ref}", f"applicant {ref[:6]}…", unit)]
+    if rule.audience == Audience.SUBSCRIBERS:
+        return []  # webhook subscriptions are matched on their own event types below
+    out: list[_Target] = []
+    for unit in rule.units(data):
+        chain = await ancestry(tx.conn, unit)
+        people = await store.people(tx.conn, chain) if chain else []
+        for person in recipients(rule, chain, people):
+            for channel in rule.channels:
+                address = {
+                    Channel.EMAIL: person.email,
+                    Channel.SMS: person.phone,
+                    Channel.IN_APP: person.id,
+                }.get(channel)
+                if not address:
+                    continue
+                label = person.id if channel == Channel.IN_APP else mask_address(address)
+                out.append(_Target(channel, address, label, person.unit_code, person.role))
+    return out
 
 
 async def decide(tx: Tx, ctx: Context, events: list[CloudEvent]) -> int:
@@ -52,69 +104,63 @@ async def decide(tx: Tx, ctx: Context, events: list[CloudEvent]) -> int:
     created = 0
     now = datetime.now(UTC)
     for event in events:
-        unit = str(event.data.get("unit_code") or "")
-        chain = await ancestry(tx.conn, unit) if unit else []
-        people = await store.people(tx.conn, chain) if chain else []
+        data = event.data if isinstance(event.data, dict) else {}
+        unit = str(data.get("unit_code") or "")
         ctx_vars = context_for(event.model_dump(mode="json"))
-        for rule in matching(all_rules, event.type):
+        for rule in match(all_rules, event.type, data):
             tpl = await store.template(tx.conn, rule.template_id) if rule.template_id else None
             error: str | None = None
             try:
-                text = render(tpl["subject"], tpl["body"], ctx_vars) if tpl else None
+                text = render_context(tpl, ctx_vars) if tpl else None
             except TemplateInvalid as exc:
                 text, error = None, str(exc)
-            for person in recipients(rule, chain, people):
-                for channel in rule.channels:
-                    address = {
-                        Channel.EMAIL: person.email,
-                        Channel.SMS: person.phone,
-                        Channel.IN_APP: person.id,
-                    }.get(channel)
-                    if not address:
-                        continue
-                    row = {
-                        "id": uuid.uuid5(
-                            uuid.NAMESPACE_URL, f"{event.id}/{rule.id}/{channel}/{address}"
-                        ),
-                        "rule_id": rule.id,
-                        "event_id": event.id,
-                        "event_type": event.type,
-                        "channel": str(channel),
-                        "recipient": address,
-                        "recipient_label": person.id
-                        if channel == Channel.IN_APP
-                        else mask_address(address),
-                        "unit_code": unit,
-                        "subject": text.subject if text else "",
-                        "body": text.body if text else "",
-                        "status": "failed" if error else "pending",
-                        "next_attempt_at": now,
-                    }
-                    if not await store.insert_notification(tx.conn, row):
-                        continue
-                    created += 1
-                    if error:
-                        await _final(tx, ctx, row, attempts=0, ok=False, error=error, now=now)
-                    elif channel == Channel.IN_APP:
-                        await tx.conn.execute(
-                            "INSERT INTO inbox_items (notification_id, unit_code, role, title,"
-                            " body) VALUES ($1, $2, $3, $4, $5)",
-                            row["id"],
-                            person.unit_code,
-                            person.role,
-                            row["subject"],
-                            row["body"],
-                        )
-                        await store.finish(
-                            tx.conn,
-                            row["id"],
-                            status="delivered",
-                            attempts=1,
-                            next_attempt_at=None,
-                            error=None,
-                            delivered_at=now,
-                        )
-                        await _final(tx, ctx, row, attempts=1, ok=True, error=None, now=now)
+            for target in await _targets(tx, rule, data):
+                digest = rule.priority == Priority.LOW and target.channel != Channel.IN_APP
+                row = {
+                    "id": uuid.uuid5(
+                        uuid.NAMESPACE_URL,
+                        f"{event.id}/{rule.id}/{target.channel}/{target.address}",
+                    ),
+                    "rule_id": rule.id,
+                    "event_id": event.id,
+                    "event_type": event.type,
+                    "channel": str(target.channel),
+                    "recipient": target.address,
+                    "recipient_label": target.label,
+                    "unit_code": target.unit_code or unit,
+                    "subject": text.subject if text else "",
+                    "body": text.body if text else "",
+                    "html": text.html if text and target.channel == Channel.EMAIL else None,
+                    "priority": str(rule.priority),
+                    "status": "failed" if error else ("digest" if digest else "pending"),
+                    "next_attempt_at": ctx.digest.slot(now) if digest else now,
+                }
+                if not await store.insert_notification(tx.conn, row):
+                    continue
+                created += 1
+                if error:
+                    await _final(tx, ctx, row, attempts=0, ok=False, error=error, now=now)
+                elif target.channel == Channel.IN_APP:
+                    await tx.conn.execute(
+                        "INSERT INTO inbox_items (notification_id, unit_code, role, title,"
+                        " body) VALUES ($1, $2, $3, $4, $5)",
+                        row["id"],
+                        target.unit_code,
+                        target.role,
+                        row["subject"],
+                        row["body"],
+                    )
+                    await store.finish(
+                        tx.conn,
+                        row["id"],
+                        status="delivered",
+                        attempts=1,
+                        next_attempt_at=None,
+                        error=None,
+                        delivered_at=now,
+                    )
+                    await _final(tx, ctx, row, attempts=1, ok=True, error=None, now=now)
+                    NOTIFICATIONS.labels(SERVICE, "in-app", "delivered").inc()
         for sub in await store.subscriptions_for(tx.conn, event.type):
             row = {
                 "id": uuid.uuid5(uuid.NAMESPACE_URL, f"{event.id}/webhook/{sub['id']}"),
@@ -158,16 +204,82 @@ async def _final(
 
 
 async def dispatch_due(rt: Runtime, ctx: Context, limit: int = 50) -> int:
-    """Send what is due; returns how many attempts were made."""
+    """Send what is due; returns how many notifications were claimed (sent or deferred)."""
     now = datetime.now(UTC)
     async with rt.transaction() as tx:
         due = await store.claim_due(tx.conn, now, now + ctx.lease, limit)
+        for channel, age in (await store.queue_ages(tx.conn, now)).items():
+            QUEUE_AGE.labels(SERVICE, channel).set(age)
+        if due:
+            due = await _throttle(tx, ctx, due, now)
     if not due:
         return 0
     results = await asyncio.gather(*(_send(rt, ctx, row) for row in due))
     for row, (result, ms) in zip(due, results, strict=True):
+        NOTIFICATIONS.labels(SERVICE, row["channel"], str(result.outcome)).inc()
+        SEND_SECONDS.labels(SERVICE, row["channel"]).observe(ms / 1000)
         await _record(rt, ctx, row, result, ms)
     return len(due)
+
+
+async def _throttle(tx: Tx, ctx: Context, rows: list[Any], now: datetime) -> list[Any]:
+    """Keep the rows that may go now; put back, to their slot, those above a person's limit
+    (e-mail and SMS: people, not systems, are throttled)."""
+    personal = [r for r in rows if r["channel"] in ("email", "sms")]
+    if not personal:
+        return rows
+    sent = await store.sent_since(
+        tx.conn,
+        sorted({(r["channel"], r["recipient"]) for r in personal}),
+        now - ctx.throttle.window,
+    )
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for row in sorted(personal, key=lambda r: (r["created_at"], str(r["id"]))):
+        groups.setdefault((row["channel"], row["recipient"]), []).append(row)
+    deferred: set[Any] = set()
+    for key, group in groups.items():
+        for row, slot in zip(
+            group, ctx.throttle.schedule(sent.get(key, []), len(group), now), strict=True
+        ):
+            if slot > now:
+                await store.defer(tx.conn, row["id"], slot)
+                NOTIFICATIONS.labels(SERVICE, row["channel"], "throttled").inc()
+                deferred.add(row["id"])
+    return [r for r in rows if r["id"] not in deferred]
+
+
+async def gather_digests(tx: Tx, ctx: Context, now: datetime) -> int:
+    """Turn the low-priority notifications whose digest time has come into one digest
+    notification per recipient, channel and day (sent and tracked like any other)."""
+    waiting = await store.digest_items_due(tx.conn, now)
+    by_id = {str(r["id"]): r for r in waiting}
+    items = [
+        DigestItem(str(r["id"]), r["recipient"], r["channel"], r["created_at"], r["subject"])
+        for r in waiting
+    ]
+    made = 0
+    for digest in due_digests(items, ctx.digest, now):
+        subject, body = digest.text()
+        first = by_id[digest.items[0].notification_id]
+        row = {
+            "id": uuid.uuid5(uuid.NAMESPACE_URL, digest.id),
+            "rule_id": "digest",
+            "event_id": digest.id,
+            "event_type": "digest",
+            "channel": digest.channel,
+            "recipient": digest.recipient,
+            "recipient_label": first["recipient_label"],
+            "unit_code": first["unit_code"],
+            "subject": subject,
+            "body": body,
+            "priority": "low",
+            "status": "pending",
+            "next_attempt_at": digest.due_at,
+        }
+        await store.insert_notification(tx.conn, row)
+        await store.mark_digested(tx.conn, [i.notification_id for i in digest.items], row["id"])
+        made += 1
+    return made
 
 
 async def _send(rt: Runtime, ctx: Context, row: Any) -> tuple[Result, int]:
@@ -191,6 +303,7 @@ async def _send(rt: Runtime, ctx: Context, row: Any) -> tuple[Result, int]:
         row["body"],
         bytes(row["payload"]) if row["payload"] is not None else None,
         secrets,
+        row["html"],
     )
     return await timed(sender, message)
 
@@ -212,39 +325,28 @@ async def _record(rt: Runtime, ctx: Context, row: Any, result: Result, ms: int) 
         if row["channel"] == "webhook":
             await _track_endpoint(tx, ctx, row["recipient"], result, now)
         if result.outcome == Outcome.DELIVERED:
-            await store.finish(
-                tx.conn,
-                row["id"],
-                status="delivered",
-                attempts=attempts,
-                next_attempt_at=None,
-                error=None,
-                delivered_at=now,
-            )
-            await _final(tx, ctx, row, attempts=attempts, ok=True, error=None, now=now)
-            return
-        retry_at = ctx.policy.next_attempt(attempts, now, result)
-        if retry_at is not None:
-            await store.finish(
-                tx.conn,
-                row["id"],
-                status="retrying",
-                attempts=attempts,
-                next_attempt_at=retry_at,
-                error=result.error,
-                delivered_at=None,
-            )
+            status, retry_at = "delivered", None
         else:
-            await store.finish(
-                tx.conn,
-                row["id"],
-                status="failed",
-                attempts=attempts,
-                next_attempt_at=None,
-                error=result.error,
-                delivered_at=None,
-            )
-            await _final(tx, ctx, row, attempts=attempts, ok=False, error=result.error, now=now)
+            retry_at = ctx.policy.next_attempt(attempts, now, result)
+            status = "retrying" if retry_at is not None else "failed"
+        await store.finish(
+            tx.conn,
+            row["id"],
+            status=status,
+            attempts=attempts,
+            next_attempt_at=retry_at,
+            error=result.error if status != "delivered" else None,
+            delivered_at=now if status == "delivered" else None,
+        )
+        if status == "retrying":
+            return
+        ok = status == "delivered"
+        if row["rule_id"] == "digest":
+            # the digest is not an event's notification: its items are, and they end with it
+            for item in await store.finish_digested(tx.conn, row["id"], status, now):
+                await _final(tx, ctx, item, attempts=attempts, ok=ok, error=result.error, now=now)
+            return
+        await _final(tx, ctx, row, attempts=attempts, ok=ok, error=result.error, now=now)
 
 
 async def _track_endpoint(tx: Tx, ctx: Context, sub_id: str, result: Result, now: datetime) -> None:

@@ -375,10 +375,12 @@ async def test_sms_gateway_gets_json_with_the_api_key(client):
         result = await good.send(OutboundMessage("n-1", "sms", "ref-7f3a", "", text))
         bad = SmsGatewayChannel(client, srv.url + "/sms", "sai", allow_private=True)
         refused = await bad.send(OutboundMessage("n-2", "sms", "ref-7f3a", "", "x"))
-    assert result.outcome is Outcome.DELIVERED
+        by_ref = await good.send(OutboundMessage("n-3", "sms", "ref:7f3a", "", "y"))
+    assert result.outcome is Outcome.DELIVERED and by_ref.outcome is Outcome.DELIVERED
     assert refused.outcome is Outcome.FAILED and refused.status_code == 401
     sent = json.loads(srv.seen[0].body)
     assert sent == {"to": "ref-7f3a", "text": text[:480], "reference": "n-1"}
+    assert json.loads(srv.seen[2].body) == {"to_ref": "7f3a", "text": "y", "reference": "n-3"}
     assert srv.seen[0].headers["content-type"].startswith("application/json")
 
 

@@ -6,7 +6,6 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from egov_notifier.demo.data import RULES, TEMPLATES
 from egov_notifier.demo.samples import sample_event
 from egov_notifier.domain.delivery import (
     Outcome,
@@ -16,7 +15,7 @@ from egov_notifier.domain.delivery import (
     parse_retry_after,
     should_disable,
 )
-from egov_notifier.domain.rules import Channel, Person, Rule, mask_address, matching, recipients
+from egov_notifier.domain.rules import Channel, Person, Rule, mask_address, match, recipients
 from egov_notifier.domain.templates import TemplateInvalid, context_for, render, validate
 from egov_notifier.domain.webhooks import generate_secret, signature_headers
 from standardwebhooks import Webhook, WebhookVerificationError
@@ -30,8 +29,12 @@ def test_rules_match_exact_and_prefix_and_skip_disabled():
         Rule("b", "vn.egov.procedures.*", (Channel.IN_APP,)),
         Rule("c", "vn.egov.procedures.*", (Channel.SMS,), enabled=False),
     ]
-    assert [r.id for r in matching(rules, "vn.egov.procedures.dossier.overdue.v1")] == ["a", "b"]
-    assert [r.id for r in matching(rules, "vn.egov.indicators.x.v1")] == []
+    data = {"unit_code": "38"}
+    assert [r.id for r in match(rules, "vn.egov.procedures.dossier.overdue.v1", data)] == [
+        "a",
+        "b",
+    ]
+    assert [r.id for r in match(rules, "vn.egov.indicators.x.v1", data)] == []
 
 
 def test_recipients_by_role_at_the_unit_and_above():
@@ -50,16 +53,6 @@ def test_recipients_by_role_at_the_unit_and_above():
 def test_masking():
     assert mask_address("nguyen.van.a@example.vn") == "n***@example.vn"
     assert mask_address("0912348912") == "0***8912"
-
-
-def test_demo_templates_render_vietnamese_text():
-    subject, body = TEMPLATES["dossier-overdue"]
-    out = render(subject, body, context_for(sample_event("vn.egov.procedures.dossier.overdue.v1")))
-    assert out.subject == "[Quá hạn] Hồ sơ 000.00.38.H12-260302-000123"
-    assert "phiếu xin lỗi" in out.body
-    for rule in RULES:
-        s, b = TEMPLATES[rule.template_id or ""]
-        validate(s, b, [context_for(sample_event(rule.event_type))])
 
 
 def test_template_errors_are_reported_with_line_and_name():

@@ -88,7 +88,7 @@ def test_match_uses_type_data_and_enabled_flag():
     assert [r.id for r in match(rules, OVERDUE, data)] == ["a-exact", "b-prefix", "hooks"]
     # no unit in the event: unit rules reach no one, subscribers still do
     assert [r.id for r in match(rules, OVERDUE, {})] == ["hooks"]
-    with_contact = {**data, "applicant_contact_ref": "sms:0***8912#a1b2"}
+    with_contact = {**data, "applicant_ref": "sms:0***8912#a1b2"}
     assert "sms" in [r.id for r in match(rules, OVERDUE, with_contact)]
     assert match(rules, "vn.egov.indicators.submission.rejected.v1", data) == []
 
@@ -145,7 +145,7 @@ def test_applicant_sms_only_when_the_event_carries_a_contact_reference():
     resolved = f"{PROC}.dossier.resolved.v1"
     assert rule.channels == (Channel.SMS,) and rule.audience is Audience.APPLICANT
     assert match([rule], resolved, {"unit_code": "38", "dossier_code": "X"}) == []
-    data = {"unit_code": "38", "applicant_contact_ref": "ref-7f3a"}
+    data = {"unit_code": "38", "applicant_ref": "ref-7f3a"}
     assert match([rule], resolved, data) == [rule]
     assert rule.contact(data) == "ref-7f3a"
 

@@ -7,69 +7,15 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiokafka import AIOKafkaProducer
 from egov_contracts import procedures as p
 from egov_contracts.envelope import encode, new_event
-from egov_contracts.reference import load_units
-from egov_contracts.topics import ALL_TOPICS, DOSSIERS, NOTIFICATION_DELIVERIES, dead_letter_topic
-from egov_notifier.main import SPEC, seed
-from egov_notifier.settings import NotifierSettings
-from egov_runtime.db import all_migrations, migrate
-from egov_runtime.devstack.postgres import create_database, drop_database
-from egov_runtime.kafka import ensure_topics
+from egov_contracts.topics import DOSSIERS, NOTIFICATION_DELIVERIES
 from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.receivers import http_receiver, smtp_server
-from egov_runtime.testing.service import TopicReader, running_service
-from egov_runtime.units import upsert_units
+from egov_runtime.testing.receivers import http_receiver
+from egov_runtime.testing.service import TopicReader
 from standardwebhooks import Webhook
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-async def smtp():
-    async with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-async def sms_gateway():
-    """A local SMS gateway: records every message it is asked to send."""
-    async with http_receiver() as gateway:
-        yield gateway
-
-
-@pytest.fixture(scope="module")
-async def notifier(kafka_bootstrap, postgres_admin_dsn, smtp, sms_gateway):
-    name = f"notifier_{uuid.uuid4().hex[:8]}"
-    dsn = await create_database(postgres_admin_dsn, name)
-    await migrate(dsn, all_migrations(SPEC.migrations))
-    await ensure_topics(kafka_bootstrap, [*ALL_TOPICS, dead_letter_topic("notifier")], partitions=3)
-    settings = NotifierSettings(
-        database_url=dsn,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        smtp_port=smtp[0],
-        sms_gateway_url=sms_gateway.url,
-        sms_gateway_key="test-key",
-        retry_schedule_s=[0, 0.2, 0.2, 0.2, 0.2],
-        dispatch_interval_s=0.1,
-        consumer_poll_timeout_ms=100,
-        relay_poll_interval_s=0.1,
-    )
-    async with running_service(SPEC, settings) as svc:
-        async with svc.runtime.transaction() as tx:
-            await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
-        await seed(svc.runtime)
-        yield svc
-    await drop_database(postgres_admin_dsn, name)
-
-
-@pytest.fixture(scope="module")
-async def producer(kafka_bootstrap):
-    prod = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
-    await prod.start()
-    yield prod
-    await prod.stop()
 
 
 def overdue(code: str, unit: str = "38.XA.SAMSON") -> p.DossierOverdue:
@@ -279,6 +225,35 @@ async def test_bad_templates_and_subscriptions_are_refused(notifier):
         params={"event_type": "vn.egov.procedures.dossier.overdue.v1"},
     )
     assert preview.json()["subject"].startswith("Hồ sơ 000.00.38")
+    # a template a saved rule uses is checked against that rule's event type too
+    used = await notifier.client.put(
+        "/v1/templates/dossier-overdue",
+        headers=op,
+        json={"subject": "{{ data.minutes_late }}", "body": "{{ data.resolved_at }}"},
+    )
+    assert used.status_code == 422 and "resolved_at" in used.text
+
+    def rule(**changes):
+        body = {
+            "event_type": "vn.egov.procedures.dossier.overdue.v1",
+            "channels": ["email"],
+            "roles": ["head"],
+            "template_id": "t1",
+            **changes,
+        }
+        return notifier.client.put("/v1/rules/r1", headers=op, json=body)
+
+    assert (await rule(channels=["webhook"])).status_code == 422  # not for people
+    assert (await rule(roles=[])).status_code == 422  # reaches no one
+    assert (await rule(audience="applicant")).status_code == 422  # applicants: SMS only
+    assert (await rule(template_id="nope")).status_code == 422
+    wrong_type = await rule(event_type="vn.egov.indicators.submission.rejected.v1")
+    assert wrong_type.status_code == 422 and "dossier_code" in wrong_type.text
+    saved = await rule(priority="low", nearest_only=True)
+    assert saved.status_code == 200, saved.text
+    rules = {r["id"]: r for r in (await notifier.client.get("/v1/rules", headers=op)).json()}
+    assert rules["r1"]["priority"] == "low" and rules["r1"]["nearest_only"] is True
+    await rule(enabled=False)
     unknown = await notifier.client.post(
         "/v1/subscriptions",
         headers=op,

@@ -36,6 +36,7 @@ from egov_notifier.domain.webhooks import signature_headers
 SendOutcome: TypeAlias = Result
 USER_AGENT = "egov-events-notifier/1"
 SMS_MAX_CHARS = 480  # three concatenated segments
+CONTACT_REF = "ref:"  # an SMS recipient that is a contact reference, not a number
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,9 @@ class WebhookChannel:
 
 class SmsGatewayChannel:
     """POSTs ``{"to", "text", "reference"}`` as JSON to the gateway with an API key header;
-    ``reference`` (the delivery id) lets the gateway drop a resent duplicate."""
+    ``reference`` (the delivery id) lets the gateway drop a resent duplicate. An applicant is
+    addressed by the contact reference the event carries (``{"to_ref", ...}``): the gateway of
+    the one-door system, which holds the number, resolves it; the notifier never sees it."""
 
     def __init__(
         self,
@@ -236,12 +239,13 @@ class SmsGatewayChannel:
             await check_destination(self.url, allow_private=self.allow_private)
         except UnsafeDestination as exc:
             return Result(Outcome.FAILED, None, f"refused destination: {exc}")
+        to = (
+            {"to_ref": message.recipient.removeprefix(CONTACT_REF)}
+            if message.recipient.startswith(CONTACT_REF)
+            else {"to": message.recipient}
+        )
         content = json.dumps(
-            {
-                "to": message.recipient,
-                "text": message.body[:SMS_MAX_CHARS],
-                "reference": message.id,
-            },
+            {**to, "text": message.body[:SMS_MAX_CHARS], "reference": message.id},
             ensure_ascii=False,
         ).encode()
         headers = {"content-type": "application/json; charset=utf-8"}

@@ -7,7 +7,8 @@ from typing import Any
 
 import asyncpg
 
-from egov_notifier.domain.rules import Channel, Person, Rule
+from egov_notifier.domain.rules import Audience, Channel, Person, Rule
+from egov_notifier.domain.templates import Template
 
 
 async def rules(conn: asyncpg.Connection) -> list[Rule]:
@@ -22,6 +23,11 @@ async def rules(conn: asyncpg.Connection) -> list[Rule]:
             r["template_id"],
             r["priority"],
             r["enabled"],
+            Audience(r["audience"]),
+            r["unit_path"],
+            r["contact_path"],
+            r["nearest_only"],
+            tuple(r["requires"]),
         )
         for r in rows
     ]
@@ -30,37 +36,53 @@ async def rules(conn: asyncpg.Connection) -> list[Rule]:
 async def upsert_rule(conn: asyncpg.Connection, rule: Rule) -> None:
     await conn.execute(
         "INSERT INTO rules (id, event_type, channels, roles, ancestor_roles, template_id,"
-        " priority, enabled) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE"
-        " SET event_type = excluded.event_type, channels = excluded.channels,"
-        " roles = excluded.roles, ancestor_roles = excluded.ancestor_roles,"
-        " template_id = excluded.template_id, priority = excluded.priority,"
-        " enabled = excluded.enabled",
+        " priority, enabled, audience, unit_path, contact_path, nearest_only, requires)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        " ON CONFLICT (id) DO UPDATE SET event_type = excluded.event_type,"
+        " channels = excluded.channels, roles = excluded.roles,"
+        " ancestor_roles = excluded.ancestor_roles, template_id = excluded.template_id,"
+        " priority = excluded.priority, enabled = excluded.enabled,"
+        " audience = excluded.audience, unit_path = excluded.unit_path,"
+        " contact_path = excluded.contact_path, nearest_only = excluded.nearest_only,"
+        " requires = excluded.requires",
         rule.id,
         rule.event_type,
         [str(c) for c in rule.channels],
         list(rule.roles),
         list(rule.ancestor_roles),
         rule.template_id,
-        rule.priority,
+        str(rule.priority),
         rule.enabled,
+        str(rule.audience),
+        rule.unit_path,
+        rule.contact_path,
+        rule.nearest_only,
+        list(rule.requires),
     )
 
 
-async def template(conn: asyncpg.Connection, tid: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM templates WHERE id = $1", tid)
+def _template(row: asyncpg.Record) -> Template:
+    return Template(row["id"], row["subject"], row["body"], row["html"])
 
 
-async def templates(conn: asyncpg.Connection) -> list[asyncpg.Record]:
-    return await conn.fetch("SELECT * FROM templates ORDER BY id")
+async def template(conn: asyncpg.Connection, tid: str) -> Template | None:
+    row = await conn.fetchrow("SELECT * FROM templates WHERE id = $1", tid)
+    return _template(row) if row is not None else None
 
 
-async def upsert_template(conn: asyncpg.Connection, tid: str, subject: str, body: str) -> None:
+async def templates(conn: asyncpg.Connection) -> list[Template]:
+    return [_template(r) for r in await conn.fetch("SELECT * FROM templates ORDER BY id")]
+
+
+async def upsert_template(conn: asyncpg.Connection, t: Template) -> None:
     await conn.execute(
-        "INSERT INTO templates (id, subject, body) VALUES ($1, $2, $3) ON CONFLICT (id)"
-        " DO UPDATE SET subject = excluded.subject, body = excluded.body, updated_at = now()",
-        tid,
-        subject,
-        body,
+        "INSERT INTO templates (id, subject, body, html) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (id) DO UPDATE SET subject = excluded.subject, body = excluded.body,"
+        " html = excluded.html, updated_at = now()",
+        t.id,
+        t.subject,
+        t.body,
+        t.html,
     )
 
 
@@ -93,8 +115,9 @@ async def subscriptions_for(conn: asyncpg.Connection, event_type: str) -> list[a
 async def insert_notification(conn: asyncpg.Connection, n: dict[str, Any]) -> bool:
     status = await conn.execute(
         "INSERT INTO notifications (id, rule_id, event_id, event_type, channel, recipient,"
-        " recipient_label, unit_code, subject, body, payload, status, next_attempt_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        " recipient_label, unit_code, subject, body, payload, status, next_attempt_at,"
+        " priority, html) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+        " $14, $15)"
         " ON CONFLICT (event_id, rule_id, channel, recipient) DO NOTHING",
         n["id"],
         n["rule_id"],
@@ -109,6 +132,8 @@ async def insert_notification(conn: asyncpg.Connection, n: dict[str, Any]) -> bo
         n.get("payload"),
         n["status"],
         n.get("next_attempt_at"),
+        n.get("priority", "normal"),
+        n.get("html"),
     )
     return bool(status.endswith("1"))
 
@@ -126,6 +151,79 @@ async def claim_due(
         now,
         lease_until,
         limit,
+    )
+
+
+async def queue_ages(conn: asyncpg.Connection, now: datetime) -> dict[str, float]:
+    """Seconds the oldest due notification has waited, per channel (0 when none waits)."""
+    rows = await conn.fetch(
+        "SELECT channel, extract(epoch FROM $1 - min(next_attempt_at))::float8 AS age"
+        " FROM notifications WHERE status IN ('pending', 'retrying') AND next_attempt_at <= $1"
+        " GROUP BY channel",
+        now,
+    )
+    ages = dict.fromkeys(("email", "sms", "webhook"), 0.0)
+    ages.update({r["channel"]: max(r["age"], 0.0) for r in rows})
+    return ages
+
+
+async def sent_since(
+    conn: asyncpg.Connection, keys: list[tuple[str, str]], since: datetime
+) -> dict[tuple[str, str], list[datetime]]:
+    """When each (channel, recipient) was last sent to, since a time."""
+    rows = await conn.fetch(
+        "SELECT n.channel, n.recipient, n.delivered_at FROM notifications n"
+        " JOIN unnest($1::text[], $2::text[]) AS k(channel, recipient)"
+        " ON n.channel = k.channel AND n.recipient = k.recipient"
+        " WHERE n.delivered_at > $3 AND n.digest_id IS NULL ORDER BY n.delivered_at",
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+        since,
+    )
+    out: dict[tuple[str, str], list[datetime]] = {}
+    for r in rows:
+        out.setdefault((r["channel"], r["recipient"]), []).append(r["delivered_at"])
+    return out
+
+
+async def defer(conn: asyncpg.Connection, nid: Any, until: datetime) -> None:
+    """Put a claimed notification back, due at ``until`` (no attempt was made)."""
+    await conn.execute(
+        "UPDATE notifications SET status = CASE WHEN attempts = 0 THEN 'pending'"
+        " ELSE 'retrying' END, next_attempt_at = $2, lease_until = NULL WHERE id = $1",
+        nid,
+        until,
+    )
+
+
+async def digest_items_due(conn: asyncpg.Connection, now: datetime) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM notifications WHERE status = 'digest' AND next_attempt_at <= $1"
+        " ORDER BY created_at FOR UPDATE SKIP LOCKED",
+        now,
+    )
+
+
+async def mark_digested(conn: asyncpg.Connection, ids: list[str], digest_id: Any) -> None:
+    await conn.execute(
+        "UPDATE notifications SET status = 'digested', digest_id = $2, next_attempt_at = NULL"
+        " WHERE id = ANY($1::uuid[])",
+        ids,
+        digest_id,
+    )
+
+
+async def finish_digested(
+    conn: asyncpg.Connection, digest_id: Any, status: str, now: datetime
+) -> list[asyncpg.Record]:
+    """The items a digest carried end as the digest did (delivered or failed)."""
+    return await conn.fetch(
+        "UPDATE notifications SET status = $2, attempts = 1,"
+        " delivered_at = CASE WHEN $2 = 'delivered' THEN $3::timestamptz END"
+        " WHERE digest_id = $1 RETURNING *",
+        digest_id,
+        status,
+        now,
     )
 
 
@@ -185,7 +283,8 @@ async def deliveries(
 ) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         "SELECT n.id, n.rule_id, n.event_id, n.event_type, n.channel, n.recipient_label,"
-        " n.unit_code, n.subject, n.status, n.attempts, n.next_attempt_at, n.last_error,"
+        " n.unit_code, n.subject, n.priority, n.digest_id, n.status, n.attempts,"
+        " n.next_attempt_at, n.last_error,"
         " n.created_at, n.delivered_at, coalesce(json_agg(json_build_object('n', a.n, 'at',"
         " a.at, 'outcome', a.outcome, 'status_code', a.status_code, 'error', a.error,"
         " 'duration_ms', a.duration_ms) ORDER BY a.n) FILTER (WHERE a.n IS NOT NULL), '[]')"

@@ -62,7 +62,7 @@ class Rule:
     enabled: bool = True
     audience: Audience = Audience.UNIT
     unit_path: str = "unit_code"
-    contact_path: str = "applicant_contact_ref"
+    contact_path: str = "applicant_ref"
     nearest_only: bool = False  # ancestor roles: only the nearest unit above that has someone
     requires: tuple[str, ...] = ()  # data paths that must be present
 
@@ -155,11 +155,6 @@ def match(rules: Iterable[Rule], event_type: str, event_data: Mapping[str, Any])
     return sorted((r for r in rules if r.applies(event_type, event_data)), key=lambda r: r.id)
 
 
-def matching(rules: Iterable[Rule], event_type: str) -> list[Rule]:
-    """The enabled rules of an event type (without looking at the event's data)."""
-    return [r for r in rules if r.matches(event_type)]
-
-
 def recipients(rule: Rule, ancestry: list[str], people: Iterable[Person]) -> list[Person]:
     """People for a rule: ``roles`` at the unit itself (``ancestry[0]``), ``ancestor_roles`` at
     the units above it."""
@@ -189,10 +184,17 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     Rule(
         "dossier-overdue",
         f"{PROC}.dossier.overdue.v1",
-        (Channel.EMAIL, Channel.IN_APP),
+        (Channel.EMAIL, Channel.IN_APP, Channel.SMS),
         roles=("head",),
         ancestor_roles=("operator",),
         template_id="dossier-overdue",
+    ),
+    Rule(
+        "dossier-apology",
+        f"{PROC}.dossier.apology-issued.v1",
+        (Channel.IN_APP,),
+        ancestor_roles=("operator",),
+        template_id="dossier-apology",
     ),
     Rule(
         "dossier-resolved-applicant",
@@ -236,7 +238,6 @@ __all__ = [
     "RuleInvalid",
     "mask_address",
     "match",
-    "matching",
     "pluck",
     "recipients",
     "validate_rule",

@@ -171,7 +171,11 @@ def render(subject: str, body: str, context: Mapping[str, Any]) -> Rendered:
 
 def render_event(template: Template, event: Mapping[str, Any]) -> Rendered:
     """A template filled in with a CloudEvent (as JSON-ready dict)."""
-    ctx = context_for(event)
+    return render_context(template, context_for(event))
+
+
+def render_context(template: Template, ctx: Mapping[str, Any]) -> Rendered:
+    """A template filled in with a context of :func:`context_for`."""
     return Rendered(
         " ".join(_render(template.subject, ctx, "subject").split()),
         _render(template.body, ctx, "body"),
@@ -212,6 +216,12 @@ DEFAULT_TEMPLATES: dict[str, Template] = {
             " {{ data.unit_code }}) đã quá hạn trả kết quả từ {{ data.due_at | vn_datetime }}."
             "\nĐề nghị đơn vị ban hành phiếu xin lỗi và hẹn lại ngày trả kết quả theo quy"
             " định." + _SIGN,
+        ),
+        Template(
+            "dossier-apology",
+            "[Phiếu xin lỗi] Hồ sơ {{ data.dossier_code }}",
+            "Đơn vị {{ data.unit_code }} đã ban hành phiếu xin lỗi, hẹn lại ngày trả kết quả"
+            " {{ data.new_due_at | vn_datetime }}. Lý do: {{ data.reason }}" + _SIGN,
         ),
         # SMS text without diacritics: one GSM-7 segment holds 160 such characters, 70 in UCS-2
         Template(

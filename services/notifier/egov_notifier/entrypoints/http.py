@@ -4,6 +4,7 @@ deliveries with their attempts, replay, and the in-app feed."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -17,8 +18,22 @@ from pydantic import BaseModel, Field
 
 from egov_notifier.adapters import store
 from egov_notifier.adapters.channels import UnsafeDestination, check_destination
-from egov_notifier.domain.rules import Channel, Person, Rule
-from egov_notifier.domain.templates import TemplateInvalid, context_for, render, validate
+from egov_notifier.domain.rules import (
+    Audience,
+    Channel,
+    Person,
+    Priority,
+    Rule,
+    RuleInvalid,
+    validate_rule,
+)
+from egov_notifier.domain.templates import (
+    Template,
+    TemplateInvalid,
+    check_template,
+    context_for,
+    render_context,
+)
 from egov_notifier.domain.webhooks import generate_secret
 from egov_notifier.usecases import replay
 
@@ -105,61 +120,95 @@ async def enable_subscription(sid: str, request: Request, principal: Operator) -
 
 class TemplateIn(BaseModel):
     subject: str = Field(min_length=1, max_length=500)
-    body: str = Field(min_length=1, max_length=20_000)
+    body: str = Field(min_length=1, max_length=20_000, description="Plain text (e-mail, SMS, app)")
+    html: str | None = Field(None, max_length=20_000, description="Optional e-mail HTML part")
     sample_types: list[str] = Field(
         default_factory=list, description="Event types the template must render"
     )
+
+
+def _invalid(title: str, exc: TemplateInvalid) -> Problem:
+    return Problem(422, title, str(exc), errors=exc.errors)
 
 
 @router.put("/templates/{tid}", tags=["templates"])
 async def put_template(
     tid: str, body: TemplateIn, request: Request, principal: Operator
 ) -> dict[str, Any]:
-    """Save a template after checking it renders every listed event type (422 otherwise)."""
-    try:
-        validate(body.subject, body.body, [_sample(t) for t in body.sample_types] or [{}])
-    except TemplateInvalid as exc:
-        raise Problem(422, "Invalid template", str(exc), errors=exc.errors) from exc
+    """Save a template after checking it renders every listed event type, and the types of
+    the rules that use it (422 with the line of each error otherwise)."""
+    template = Template(tid, body.subject, body.body, body.html)
     async with runtime_of(request).transaction() as tx:
-        await store.upsert_template(tx.conn, tid, body.subject, body.body)
-    return {"id": tid, "subject": body.subject, "body": body.body}
+        used_by = [r.event_type for r in await store.rules(tx.conn) if r.template_id == tid]
+        types = [t for t in dict.fromkeys([*body.sample_types, *used_by]) if not t.endswith("*")]
+        try:
+            check_template(template, [_sample(t) for t in types] or [{}])
+        except TemplateInvalid as exc:
+            raise _invalid("Invalid template", exc) from exc
+        await store.upsert_template(tx.conn, template)
+    return {"id": tid, **body.model_dump(exclude={"sample_types"}), "checked_with": types}
 
 
 @router.get("/templates", tags=["templates"])
 async def get_templates(request: Request, principal: Operator) -> list[dict[str, Any]]:
     async with runtime_of(request).pool.acquire() as conn:
-        return [dict(r) for r in await store.templates(conn)]
+        return [asdict(t) for t in await store.templates(conn)]
 
 
 @router.post("/templates/{tid}/preview", tags=["templates"])
 async def preview_template(
     tid: str, request: Request, principal: Operator, event_type: str = Query(...)
-) -> dict[str, str]:
+) -> dict[str, Any]:
+    """The template filled in with the contract's example event of a type."""
     async with runtime_of(request).pool.acquire() as conn:
         tpl = await store.template(conn, tid)
     if tpl is None:
         raise Problem(404, "No such template")
     try:
-        out = render(tpl["subject"], tpl["body"], _sample(event_type))
+        out = render_context(tpl, _sample(event_type))
     except TemplateInvalid as exc:
-        raise Problem(
-            422, "Template does not render this event", str(exc), errors=exc.errors
-        ) from exc
-    return {"subject": out.subject, "body": out.body}
+        raise _invalid("Template does not render this event", exc) from exc
+    return asdict(out)
 
 
 class RuleIn(BaseModel):
-    event_type: str = Field(min_length=3)
+    event_type: str = Field(min_length=3, description="Exact type, or a prefix ending in '*'")
     channels: list[Channel] = Field(min_length=1)
-    roles: list[str] = Field(default_factory=list)
-    ancestor_roles: list[str] = Field(default_factory=list)
+    audience: Audience = Audience.UNIT
+    roles: list[str] = Field(default_factory=list, description="Roles at the event's unit(s)")
+    ancestor_roles: list[str] = Field(default_factory=list, description="Roles at units above")
+    nearest_only: bool = Field(False, description="Ancestor roles: the nearest unit that has any")
+    unit_path: str = Field("unit_code", description="Where the event names its unit(s)")
+    contact_path: str = Field("applicant_ref", description="Applicant audience: contact ref")
+    requires: list[str] = Field(default_factory=list, description="Data paths that must be set")
     template_id: str
-    priority: Literal["normal", "low"] = "normal"
+    priority: Priority = Field(Priority.NORMAL, description="low: into the daily digest")
     enabled: bool = True
 
 
 @router.put("/rules/{rid}", tags=["rules"])
 async def put_rule(rid: str, body: RuleIn, request: Request, principal: Operator) -> dict[str, Any]:
+    """Save a rule; 422 when it cannot work (a channel its audience cannot be reached by, no
+    roles, an unknown template, a template that does not render the event type)."""
+    try:
+        rule = Rule(
+            rid,
+            body.event_type,
+            tuple(body.channels),
+            tuple(body.roles),
+            tuple(body.ancestor_roles),
+            body.template_id,
+            body.priority,
+            body.enabled,
+            body.audience,
+            body.unit_path,
+            body.contact_path,
+            body.nearest_only,
+            tuple(body.requires),
+        )
+        validate_rule(rule)
+    except RuleInvalid as exc:
+        raise Problem(422, "Invalid rule", str(exc)) from exc
     async with runtime_of(request).transaction() as tx:
         tpl = await store.template(tx.conn, body.template_id)
         if tpl is None:
@@ -170,21 +219,9 @@ async def put_rule(rid: str, body: RuleIn, request: Request, principal: Operator
             )
         if not body.event_type.endswith("*"):
             try:
-                validate(tpl["subject"], tpl["body"], [_sample(body.event_type)])
+                check_template(tpl, [_sample(body.event_type)])
             except TemplateInvalid as exc:
-                raise Problem(
-                    422, "The template does not render this event type", str(exc), errors=exc.errors
-                ) from exc
-        rule = Rule(
-            rid,
-            body.event_type,
-            tuple(body.channels),
-            tuple(body.roles),
-            tuple(body.ancestor_roles),
-            body.template_id,
-            body.priority,
-            body.enabled,
-        )
+                raise _invalid("The template does not render this event type", exc) from exc
         await store.upsert_rule(tx.conn, rule)
     return {"id": rid, **body.model_dump(mode="json")}
 
@@ -192,7 +229,7 @@ async def put_rule(rid: str, body: RuleIn, request: Request, principal: Operator
 @router.get("/rules", tags=["rules"])
 async def get_rules(request: Request, principal: Operator) -> list[dict[str, Any]]:
     async with runtime_of(request).pool.acquire() as conn:
-        return [r.__dict__ for r in await store.rules(conn)]
+        return [asdict(r) for r in await store.rules(conn)]
 
 
 class PersonIn(BaseModel):
@@ -216,7 +253,8 @@ async def put_recipient(
 async def get_deliveries(
     request: Request,
     principal: Operator,
-    status: Literal["pending", "sending", "retrying", "delivered", "failed"] | None = None,
+    status: Literal["pending", "sending", "retrying", "delivered", "failed", "digest", "digested"]
+    | None = None,
     channel: Channel | None = None,
     since: datetime | None = None,
     event_id: str | None = Query(None, description="Only those caused by this event"),
