@@ -40,7 +40,10 @@ def wire(rt: Runtime) -> Wiring:
     client = outbound_client(allow_private=local, timeout=settings.send_timeout_s)
     ctx = Context(
         source=rt.source,
-        policy=RetryPolicy(tuple(settings.retry_schedule_s)),
+        policy=RetryPolicy(
+            tuple(settings.retry_schedule_s),
+            disable_after=timedelta(seconds=settings.disable_after_s),
+        ),
         senders={
             "webhook": WebhookSender(client, allow_private=local),
             "sms": SmsGatewaySender(
@@ -62,7 +65,6 @@ def wire(rt: Runtime) -> Wiring:
             ),
         },
     )
-    ctx.disable_after = timedelta(seconds=settings.disable_after_s)
     ctx.lease = timedelta(seconds=settings.lease_s)
     ctx.throttle = Throttle(settings.throttle_limit, timedelta(seconds=settings.throttle_window_s))
     ctx.digest = DigestSchedule(settings.digest_at)

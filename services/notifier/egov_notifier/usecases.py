@@ -32,7 +32,14 @@ from egov_runtime.units import ancestry
 
 from egov_notifier.adapters import store
 from egov_notifier.adapters.channels import CONTACT_REF, Message, Sender, timed
-from egov_notifier.domain.delivery import Outcome, Result, RetryPolicy, should_disable
+from egov_notifier.domain.delivery import (
+    Delivery,
+    EndpointHealth,
+    Outcome,
+    Result,
+    RetryPolicy,
+    Status,
+)
 from egov_notifier.domain.rules import (
     Audience,
     Channel,
@@ -52,7 +59,6 @@ class Context:
     source: str
     policy: RetryPolicy
     senders: dict[str, Sender] = field(default_factory=dict)
-    disable_after: timedelta = timedelta(days=5)
     lease: timedelta = timedelta(seconds=60)
     throttle: Throttle = field(default_factory=Throttle)
     digest: DigestSchedule = field(default_factory=DigestSchedule)
@@ -309,68 +315,74 @@ async def _send(rt: Runtime, ctx: Context, row: Any) -> tuple[Result, int]:
 
 
 async def _record(rt: Runtime, ctx: Context, row: Any, result: Result, ms: int) -> None:
+    """Record an attempt; the delivery's next state comes from the pure state machine."""
     now = datetime.now(UTC)
-    attempts = row["attempts"] + 1
     async with rt.transaction() as tx:
+        endpoint = None
+        if row["channel"] == "webhook":
+            endpoint = await _track_endpoint(tx, ctx, row["recipient"], result, now)
+        before = Delivery(
+            str(row["id"]),
+            row["channel"],
+            row["recipient"],
+            Status.SENDING,
+            attempts=await store.attempts_of(tx.conn, row["id"]),
+        )
+        after = before.record(result, at=now, duration_ms=ms, policy=ctx.policy, endpoint=endpoint)
+        attempt = after.attempts[-1]
         await store.record_attempt(
             tx.conn,
             row["id"],
-            attempts,
-            now,
-            str(result.outcome),
-            result.status_code,
-            result.error,
-            ms,
+            attempt.n,
+            attempt.at,
+            str(attempt.outcome),
+            attempt.status_code,
+            attempt.error,
+            attempt.duration_ms,
         )
-        if row["channel"] == "webhook":
-            await _track_endpoint(tx, ctx, row["recipient"], result, now)
-        if result.outcome == Outcome.DELIVERED:
-            status, retry_at = "delivered", None
-        else:
-            retry_at = ctx.policy.next_attempt(attempts, now, result)
-            status = "retrying" if retry_at is not None else "failed"
         await store.finish(
             tx.conn,
             row["id"],
-            status=status,
-            attempts=attempts,
-            next_attempt_at=retry_at,
-            error=result.error if status != "delivered" else None,
-            delivered_at=now if status == "delivered" else None,
+            status=str(after.status),
+            attempts=attempt.n,
+            next_attempt_at=after.next_attempt_at,
+            error=after.last_error,
+            delivered_at=after.delivered_at,
         )
-        if status == "retrying":
+        if not after.final:
             return
-        ok = status == "delivered"
+        ok = after.status == Status.DELIVERED
         if row["rule_id"] == "digest":
             # the digest is not an event's notification: its items are, and they end with it
-            for item in await store.finish_digested(tx.conn, row["id"], status, now):
-                await _final(tx, ctx, item, attempts=attempts, ok=ok, error=result.error, now=now)
+            for item in await store.finish_digested(tx.conn, row["id"], str(after.status), now):
+                await _final(tx, ctx, item, attempts=attempt.n, ok=ok, error=result.error, now=now)
             return
-        await _final(tx, ctx, row, attempts=attempts, ok=ok, error=result.error, now=now)
+        await _final(tx, ctx, row, attempts=attempt.n, ok=ok, error=result.error, now=now)
 
 
-async def _track_endpoint(tx: Tx, ctx: Context, sub_id: str, result: Result, now: datetime) -> None:
-    if result.outcome == Outcome.DELIVERED:
-        await tx.conn.execute("UPDATE subscriptions SET failing_since = NULL WHERE id = $1", sub_id)
-        return
-    if result.outcome == Outcome.GONE:
-        await tx.conn.execute(
-            "UPDATE subscriptions SET enabled = false, disabled_reason = '410 Gone' WHERE id = $1",
-            sub_id,
-        )
-        return
-    since = await tx.conn.fetchval(
-        "UPDATE subscriptions SET failing_since = coalesce(failing_since, $2) WHERE id = $1"
-        " RETURNING failing_since",
+async def _track_endpoint(
+    tx: Tx, ctx: Context, sub_id: str, result: Result, now: datetime
+) -> EndpointHealth:
+    """The subscription's failure streak after this result (disabled after a long one)."""
+    row = await tx.conn.fetchrow(
+        "SELECT enabled, failing_since, disabled_reason FROM subscriptions WHERE id = $1"
+        " FOR UPDATE",
         sub_id,
-        now,
     )
-    if should_disable(since, now, ctx.disable_after):
+    if row is None:
+        return EndpointHealth(enabled=False, disabled_reason="the subscription is gone")
+    health = EndpointHealth(row["enabled"], row["failing_since"], row["disabled_reason"])
+    after = health.after(result, now, ctx.policy)
+    if after != health:
         await tx.conn.execute(
-            "UPDATE subscriptions SET enabled = false, disabled_reason = $2 WHERE id = $1",
+            "UPDATE subscriptions SET enabled = $2, failing_since = $3, disabled_reason = $4"
+            " WHERE id = $1",
             sub_id,
-            f"failing since {since.isoformat()}",
+            after.enabled,
+            after.failing_since,
+            after.disabled_reason,
         )
+    return after
 
 
 async def replay(
@@ -380,7 +392,8 @@ async def replay(
     status = await tx.conn.execute(
         "UPDATE notifications SET status = 'pending', next_attempt_at = now(), lease_until = NULL"
         " WHERE channel <> 'in-app' AND (($1::uuid[] IS NOT NULL AND id = ANY($1::uuid[]))"
-        " OR ($2::timestamptz IS NOT NULL AND status = 'failed' AND created_at >= $2))",
+        " OR ($2::timestamptz IS NOT NULL AND status IN ('failed', 'endpoint-disabled')"
+        " AND created_at >= $2))",
         ids,
         failed_since,
     )

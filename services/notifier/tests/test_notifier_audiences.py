@@ -232,3 +232,15 @@ async def test_low_priority_notifications_go_out_as_one_daily_digest(notifier, p
             return bool(rows) and all(d["status"] == "delivered" and d["digest_id"] for d in rows)
 
         await wait_for(carried, timeout=20)
+
+
+async def test_metrics_per_channel(notifier):
+    text = (await notifier.client.get("/metrics")).text
+    for line in (
+        'egov_notifications_total{channel="email",outcome="delivered",service="notifier"}',
+        'egov_notifications_total{channel="email",outcome="throttled",service="notifier"}',
+        'egov_notifications_total{channel="sms",outcome="delivered",service="notifier"}',
+        'egov_notification_send_seconds_count{channel="email",service="notifier"}',
+        'egov_notification_queue_age_seconds{channel="webhook",service="notifier"}',
+    ):
+        assert line in text, line

@@ -170,6 +170,8 @@ async def test_4xx_is_final_410_disables_and_replay_resends_with_the_same_id(not
         await wait_for(lambda: _all_final(hooks), timeout=20)
         got = await hooks()
         assert [d["attempts"] for d in got.values()] == [1, 1]  # no retry on 400 and 410
+        by_code = {d["attempt_log"][0]["status_code"]: d["status"] for d in got.values()}
+        assert by_code == {400: "failed", 410: "endpoint-disabled"}
         subs = (await notifier.client.get("/v1/subscriptions", headers=op)).json()
         assert next(s for s in subs if s["id"] == sid)["enabled"] is False
 
@@ -184,7 +186,9 @@ async def test_4xx_is_final_410_disables_and_replay_resends_with_the_same_id(not
 
 async def _all_final(hooks) -> bool:
     got = await hooks()
-    return len(got) == 2 and all(d["status"] == "failed" for d in got.values())
+    return len(got) == 2 and all(
+        d["status"] in ("failed", "endpoint-disabled") for d in got.values()
+    )
 
 
 async def test_bad_templates_and_subscriptions_are_refused(notifier):

@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from egov_notifier.domain.delivery import Attempt, Outcome
 from egov_notifier.domain.rules import Audience, Channel, Person, Rule
 from egov_notifier.domain.templates import Template
 
@@ -224,6 +225,16 @@ async def finish_digested(
         digest_id,
         status,
         now,
+    )
+
+
+async def attempts_of(conn: asyncpg.Connection, nid: Any) -> tuple[Attempt, ...]:
+    rows = await conn.fetch("SELECT * FROM attempts WHERE notification_id = $1 ORDER BY n", nid)
+    return tuple(
+        Attempt(
+            r["n"], r["at"], Outcome(r["outcome"]), r["status_code"], r["error"], r["duration_ms"]
+        )
+        for r in rows
     )
 
 

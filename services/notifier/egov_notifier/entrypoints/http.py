@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from egov_notifier.adapters import store
 from egov_notifier.adapters.channels import UnsafeDestination, check_destination
+from egov_notifier.domain.delivery import Status
 from egov_notifier.domain.rules import (
     Audience,
     Channel,
@@ -253,8 +254,7 @@ async def put_recipient(
 async def get_deliveries(
     request: Request,
     principal: Operator,
-    status: Literal["pending", "sending", "retrying", "delivered", "failed", "digest", "digested"]
-    | None = None,
+    status: Status | Literal["digest", "digested"] | None = None,
     channel: Channel | None = None,
     since: datetime | None = None,
     event_id: str | None = Query(None, description="Only those caused by this event"),
