@@ -1,35 +1,37 @@
-"""Composition root of indicators.
-
-The service runs on the runtime kit (HTTP API, health, readiness, metrics, AsyncAPI, outbox
-relay) and keeps its read model of the admin-unit hierarchy from ``egov.reference.units``.
-Its domain, use cases and consumers come with the indicators issue; its event contracts are
-already published (``egov_contracts.indicators``).
-"""
+"""Composition root of indicators: settings, use-case context, the submissions consumer and the
+units read model, the HTTP API, and the demo seed."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from egov_runtime.service import Runtime, ServiceSpec, Wiring
-from egov_runtime.settings import ServiceSettings
 from egov_runtime.units import units_router, units_subscription
-from pydantic_settings import SettingsConfigDict
 
+from egov_indicators.demo.seed import seed
+from egov_indicators.entrypoints.consumers import submissions_subscription
+from egov_indicators.entrypoints.http import router
+from egov_indicators.settings import IndicatorsSettings
+from egov_indicators.usecases import Context
 
-class IndicatorsSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="EGOV_INDICATORS_", extra="ignore")
-
-    http_port: int = 8102
+SERVICE = "indicators"
 
 
 def wire(rt: Runtime) -> Wiring:
-    return Wiring(subscriptions=[units_subscription()])
+    ctx = Context(source=rt.source)
+    return Wiring(
+        subscriptions=[submissions_subscription(ctx), units_subscription()],
+        state={"context": ctx},
+    )
 
 
 SPEC = ServiceSpec(
-    name="indicators",
+    name=SERVICE,
     settings_cls=IndicatorsSettings,
-    migrations=None,
-    routers=[units_router()],
+    migrations=Path(__file__).parent / "migrations",
+    routers=[router, units_router()],
     wire=wire,
+    seed=seed,
     description="Sector indicators: validated submissions, targets and achievement,"
     " roll-up along the admin-unit hierarchy.",
 )

@@ -16,7 +16,7 @@ import csv
 import io
 import re
 from collections.abc import Container, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -62,6 +62,8 @@ class ImportSummary:
 class CsvImport:
     submissions: tuple[Submission, ...]
     summary: ImportSummary
+    rows: Mapping[tuple[str, Period, ValueKey], int] = field(default_factory=dict)
+    """The row of each kept cell, so a rule broken later can be reported against its row."""
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,7 @@ def import_csv(
         ignored=unchanged + duplicates + len(conflicts),
         conflicts=tuple(sorted(conflicts.values(), key=lambda c: c.row)),
     )
-    return CsvImport(submissions, summary)
+    return CsvImport(submissions, summary, {cell: r.row for cell, r in kept.items()})
 
 
 def _parse_row(

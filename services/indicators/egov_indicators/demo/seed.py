@@ -1,0 +1,45 @@
+"""Demo data for ``make run``: the unit hierarchy, the catalogue, the plan's targets and the
+submissions behind the seed reports' figures (2024 by the former districts, 2025 by the communes
+that succeeded them). Idempotent: submissions already on record and unchanged targets change
+nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from egov_contracts import indicators as c
+from egov_contracts.envelope import VN_TZ, new_event
+from egov_contracts.reference import load_units
+from egov_runtime.service import Runtime
+from egov_runtime.units import upsert_units
+
+from egov_indicators import usecases
+from egov_indicators.demo import data
+
+BEFORE, AFTER = "2024", "2025"
+
+
+async def seed(rt: Runtime) -> str:
+    ctx = usecases.Context(source=rt.source)
+    async with rt.transaction() as tx:
+        await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
+        await usecases.load_rulebook(tx)
+    items = []
+    for payload in data.submissions(BEFORE, AFTER):
+        received = c.SubmissionReceived.model_validate(payload)
+        cause = new_event(received, source=f"{rt.source}/demo", subject=payload["submission_id"])
+        items.append(usecases.Incoming(received, cause, "demo"))
+    async with rt.transaction() as tx:
+        results = await usecases.handle_submissions(tx, ctx, items)
+    async with rt.transaction() as tx:
+        for code, unit, period, target in data.targets(AFTER):
+            await usecases.set_target(
+                tx, ctx, code, unit, period, Decimal(target), "Nghị quyết HĐND tỉnh (demo)", "demo"
+            )
+    done = {r.outcome for r in results}
+    when = datetime.now(VN_TZ).date().isoformat()
+    return (
+        f"{len(items)} demo submissions ({', '.join(sorted(done))}) and"
+        f" {len(data.TARGETS)} targets for {AFTER}; achievement as of {when}"
+    )

@@ -1,0 +1,592 @@
+"""HTTP API of indicators (``/v1``): submissions and CSV imports, values, achievement, targets,
+definitions and rules, approval of a period, export of a period's table. Bearer tokens with
+roles and admin-unit scope; RFC 9457 problem details for errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from egov_contracts import indicators as c
+from egov_contracts.envelope import VN_TZ, CloudEvent, new_event
+from egov_runtime.auth import Principal, require
+from egov_runtime.consumer import Tx
+from egov_runtime.idempotency import run_once
+from egov_runtime.problems import MEDIA_TYPE, Problem
+from egov_runtime.service import Runtime, runtime_of
+from egov_runtime.units import ancestry, descendants
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+
+from egov_indicators import usecases
+from egov_indicators.adapters import store
+from egov_indicators.domain import LockRefused, Period, PeriodError, achievement_pct
+
+router = APIRouter(prefix="/v1")
+
+Reader = Annotated[
+    Principal, Depends(require("admin", "operator", "officer", "council", "integration"))
+]
+Writer = Annotated[Principal, Depends(require("admin", "operator", "officer", "integration"))]
+Planner = Annotated[Principal, Depends(require("admin", "operator"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+Approver = Annotated[Principal, Depends(require("admin", "operator", "officer"))]
+MAX_CSV_BYTES = 5_000_000
+
+
+def ctx_of(request: Request) -> usecases.Context:
+    ctx: usecases.Context = request.app.state.wiring.state["context"]
+    return ctx
+
+
+async def _check_scope(rt: Runtime, principal: Principal, unit_code: str) -> None:
+    async with rt.pool.acquire() as conn:
+        chain = await ancestry(conn, unit_code)
+    if not principal.in_scope(chain):
+        raise Problem(
+            403, "Outside your unit", f"Unit {unit_code} is not within {principal.unit_code}."
+        )
+
+
+async def _scope(
+    rt: Runtime, principal: Principal, unit: str | None, subunits: bool = True
+) -> tuple[str, list[str]]:
+    unit = unit or principal.unit_code
+    await _check_scope(rt, principal, unit)
+    if not subunits:
+        return unit, [unit]
+    async with rt.pool.acquire() as conn:
+        return unit, await descendants(conn, unit)
+
+
+def _period(text: str, name: str = "period") -> Period:
+    try:
+        return Period.parse(text)
+    except PeriodError as exc:
+        raise Problem(
+            422, "Invalid period", str(exc), errors=[{"field": name, "message": str(exc)}]
+        ) from exc
+
+
+def _json(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    if isinstance(v, datetime):
+        return v.astimezone(VN_TZ).isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, list | tuple):
+        return [_json(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _json(x) for k, x in v.items()}
+    return v
+
+
+def _respond(status: int, body: dict[str, Any]) -> JSONResponse:
+    media = MEDIA_TYPE if status >= 400 else "application/json"
+    return JSONResponse(body, status_code=status, media_type=media)
+
+
+# -- submissions ------------------------------------------------------------------------------
+
+
+class SubmissionIn(c.SubmissionReceived):
+    """The inbound event's payload, plus the reason a correction of a locked period needs."""
+
+    reason: str | None = Field(None, max_length=2000, description="Lý do điều chỉnh")
+
+
+def _submission_response(
+    result: usecases.SubmissionResult, path: str
+) -> tuple[int, dict[str, Any]]:
+    body = result.json()
+    if result.outcome == "accepted":
+        return 202, body
+    if result.outcome == "conflict":
+        problem = Problem(
+            409,
+            "Submission id reused",
+            f"Submission {result.submission_id} was received before with other content.",
+        )
+        return 409, {**problem.body(path), "earlier_outcome": result.earlier_outcome}
+    rejected = result.outcome == "rejected" or result.earlier_outcome == "rejected"
+    if rejected:
+        problem = Problem(
+            422,
+            "Submission rejected",
+            f"Submission {result.submission_id} broke {len(result.violations)} rule(s);"
+            " nothing of it was recorded.",
+            errors=[{"field": v.get("indicator_code") or "", **v} for v in result.violations],
+        )
+        outcome = {k: v for k, v in body.items() if k != "status"} | {"outcome": result.outcome}
+        return 422, {**outcome, **problem.body(path)}
+    return 200, body  # a duplicate of an accepted submission: nothing changed
+
+
+@router.post("/submissions", status_code=202, tags=["submissions"])
+async def post_submission(
+    body: SubmissionIn,
+    request: Request,
+    principal: Writer,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Submit indicator values for a unit and period (the payload of
+    ``submission.received.v1``). 202 when accepted; 422 with every violated rule when
+    rejected (nothing recorded); 200 for a submission id already accepted (nothing changes)."""
+    rt = runtime_of(request)
+    ctx = ctx_of(request)
+    if "integration" not in principal.roles:
+        await _check_scope(rt, principal, body.unit_code)
+    data = c.SubmissionReceived.model_validate(body.model_dump(exclude={"reason"}))
+    path = request.url.path
+
+    async def action(tx: Tx) -> tuple[int, dict[str, Any]]:
+        cause = new_event(
+            data, source=f"{rt.source}/http", subject=f"{data.unit_code}/{data.period}"
+        )
+        [result] = await usecases.handle_submissions(
+            tx, ctx, [usecases.Incoming(data, cause, "http", body.reason)]
+        )
+        status, payload = _submission_response(result, path)
+        return status, {**payload, "correlation_id": cause.id}
+
+    status, payload = await run_once(
+        rt, principal.subject, idempotency_key, await request.body(), action
+    )
+    return _respond(status, payload)
+
+
+@router.post(
+    "/imports",
+    tags=["submissions"],
+    openapi_extra={
+        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+    },
+)
+async def post_import(
+    request: Request,
+    principal: Writer,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Upload a CSV file (``unit_code,period,indicator_code,value[,disaggregation]``; UTF-8;
+    comma, semicolon or tab). Each unit and period becomes one submission, accepted or rejected
+    whole; the answer is an import summary as DHIS2 gives one: imported, updated, ignored and
+    the conflicts with their rows."""
+    rt = runtime_of(request)
+    ctx = ctx_of(request)
+    raw = await request.body()
+    if len(raw) > MAX_CSV_BYTES:
+        raise Problem(413, "File too large", f"At most {MAX_CSV_BYTES} bytes.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Problem(
+            422,
+            "Not UTF-8",
+            "Save the file as CSV UTF-8.",
+            errors=[{"field": "body", "message": str(exc)}],
+        ) from exc
+    allowed: list[str] | None = None
+    if "integration" not in principal.roles:
+        _, allowed = await _scope(rt, principal, None)
+
+    async def action(tx: Tx) -> tuple[int, dict[str, Any]]:
+        import_id = f"CSV-{uuid.uuid4().hex[:12]}"
+        # The upload is the cause of what it leads to (correlation of the outbound events);
+        # it is not an event of its own on any topic.
+        cause = CloudEvent(
+            id=str(uuid.uuid4()),
+            source=f"{rt.source}/http",
+            type="vn.egov.indicators.csv-upload",
+            subject=import_id,
+            time=datetime.now(VN_TZ),
+            data={},
+        )
+        summary = await usecases.import_file(
+            tx,
+            ctx,
+            text,
+            import_id=import_id,
+            submitted_by=principal.subject[:64],
+            allowed_units=set(allowed) if allowed is not None else None,
+            cause=cause,
+        )
+        return 200, {**summary, "correlation_id": cause.id}
+
+    status, payload = await run_once(rt, principal.subject, idempotency_key, raw, action)
+    return _respond(status, payload)
+
+
+# -- values, history, achievement ------------------------------------------------------------
+
+
+@router.get("/values", tags=["values"])
+async def get_values(
+    request: Request,
+    principal: Reader,
+    period: str,
+    unit: str | None = None,
+    indicator: str | None = None,
+    subunits: bool = Query(False, description="Include every unit below"),
+    structure_on: date | None = Query(
+        None,
+        description="Roll up along the hierarchy valid on this day instead of the period's end"
+        " (e.g. a 2024 district report restated under the commune that succeeded it)",
+    ),
+) -> dict[str, Any]:
+    """Reported and rolled-up (``derived``) values of a unit (and its sub-units) for a period."""
+    rt = runtime_of(request)
+    p = _period(period)
+    unit, units = await _scope(rt, principal, unit, subunits)
+    async with rt.transaction() as tx:
+        book = await usecases.load_rulebook(tx)
+        if structure_on is not None:
+            wanted = units
+            if subunits:
+                hierarchy = await usecases.load_hierarchy(tx)
+                wanted = [
+                    u
+                    for u in hierarchy.codes
+                    if u in units or unit in hierarchy.ancestors_at(u, structure_on)
+                ]
+            rows = await usecases.restated_values(tx, book, wanted, p, indicator, structure_on)
+        else:
+            rows = await store.find_values(tx.conn, units, str(p), indicator)
+    items = []
+    for r in rows:
+        d = book.catalogue.get(r["indicator_code"])
+        items.append(
+            _json(
+                {
+                    **r,
+                    "disaggregation": r["disaggregation"] or None,
+                    "measure_unit": d.measure_unit if d else None,
+                    "name_vi": d.name_vi if d else None,
+                }
+            )
+        )
+    return {
+        "unit_code": unit,
+        "period": str(p),
+        "structure_on": (structure_on or p.end).isoformat(),
+        "items": items,
+    }
+
+
+@router.get("/reports/{unit}/{period}", tags=["values"])
+async def get_report(unit: str, period: str, request: Request, principal: Reader) -> dict[str, Any]:
+    """What a unit reported for a period: its submissions (accepted and rejected, with every
+    violation), the correction history (who, when, old → new, why) and the approval lock."""
+    rt = runtime_of(request)
+    p = _period(period)
+    await _check_scope(rt, principal, unit)
+    async with rt.pool.acquire() as conn:
+        subs = await store.submissions_of(conn, unit, str(p))
+        changes = await store.history(conn, unit, str(p))
+        lock = await store.get_lock(conn, unit, str(p))
+    return _json(
+        {
+            "unit_code": unit,
+            "period": str(p),
+            "locked": lock is not None,
+            "lock": lock,
+            "submissions": subs,
+            "history": changes,
+        }
+    )
+
+
+@router.get("/achievement", tags=["targets"])
+async def get_achievement(
+    request: Request,
+    principal: Reader,
+    period: str,
+    unit: str | None = None,
+    indicator: str | None = None,
+    subunits: bool = False,
+    as_of: date | None = Query(None, description="Evaluate as of this day (default: today)"),
+) -> dict[str, Any]:
+    """Actual against target for each target of the unit and period: achievement % (half-up,
+    2 decimals), change vs the previous period in the indicator's unit (pp for rates), and the
+    status (achieved/missed for a closed period; on-track/at-risk against the linear or seasonal
+    expectation to date for an open one)."""
+    rt = runtime_of(request)
+    ctx = ctx_of(request)
+    p = _period(period)
+    unit, units = await _scope(rt, principal, unit, subunits)
+    day = as_of or usecases.today()
+    items = []
+    async with rt.transaction() as tx:
+        book = await usecases.load_rulebook(tx)
+        for t in await store.find_targets(tx.conn, units, str(p), indicator):
+            e = await usecases.assess(tx, ctx, book, t, day)
+            d = book.catalogue.get(t["indicator_code"])
+            base = {
+                "unit_code": t["unit_code"],
+                "indicator_code": t["indicator_code"],
+                "name_vi": d.name_vi if d else None,
+                "period": str(p),
+                "target": format(t["target"], "f"),
+            }
+            items.append({**base, **usecases.evaluation_json(e)} if e else {**base, "actual": None})
+    return {
+        "unit_code": unit,
+        "period": str(p),
+        "as_of": day.isoformat(),
+        "rounding": "achievement_pct = actual / target × 100, half-up to 2 decimals",
+        "items": items,
+    }
+
+
+# -- targets ----------------------------------------------------------------------------------
+
+
+class TargetIn(BaseModel):
+    target: Decimal = Field(allow_inf_nan=False, description="Chỉ tiêu kế hoạch")
+    note: str = Field("", max_length=500, description="E.g. the council resolution")
+
+
+@router.put("/targets/{indicator}/{unit}/{period}", tags=["targets"])
+async def put_target(
+    indicator: str, unit: str, period: str, body: TargetIn, request: Request, principal: Planner
+) -> dict[str, Any]:
+    """Set the plan's target for an indicator, unit and period; it is evaluated at once when a
+    value exists (``target.evaluated.v1``)."""
+    rt = runtime_of(request)
+    p = _period(period)
+    await _check_scope(rt, principal, unit)
+    try:
+        async with rt.transaction() as tx:
+            evaluation = await usecases.set_target(
+                tx,
+                ctx_of(request),
+                indicator,
+                unit,
+                str(p),
+                body.target,
+                body.note,
+                principal.subject,
+            )
+    except usecases.TargetRefused as exc:
+        raise Problem(
+            422, "Invalid target", str(exc), errors=[{"field": "indicator", "message": str(exc)}]
+        ) from exc
+    return {
+        "indicator_code": indicator,
+        "unit_code": unit,
+        "period": str(p),
+        "target": format(body.target, "f"),
+        "note": body.note,
+        "evaluation": evaluation,
+    }
+
+
+@router.get("/targets", tags=["targets"])
+async def get_targets(
+    request: Request,
+    principal: Reader,
+    unit: str | None = None,
+    period: str | None = None,
+    indicator: str | None = None,
+    subunits: bool = False,
+) -> list[dict[str, Any]]:
+    rt = runtime_of(request)
+    label = str(_period(period)) if period else None
+    _, units = await _scope(rt, principal, unit, subunits)
+    async with rt.pool.acquire() as conn:
+        return [_json(t) for t in await store.find_targets(conn, units, label, indicator)]
+
+
+# -- approval ---------------------------------------------------------------------------------
+
+
+class ApprovalIn(BaseModel):
+    unit_code: str = Field(min_length=1, max_length=32)
+    period: str
+
+
+@router.post("/approvals", status_code=201, tags=["approval"])
+async def post_approval(body: ApprovalIn, request: Request, principal: Approver) -> dict[str, Any]:
+    """The level directly above approves a unit's period, which locks it: afterwards only a
+    correction (``replaces``) with a reason is accepted."""
+    rt = runtime_of(request)
+    p = _period(body.period)
+    await _check_scope(rt, principal, body.unit_code)
+    try:
+        async with rt.transaction() as tx:
+            lock = await usecases.approve_period(
+                tx,
+                body.unit_code,
+                str(p),
+                principal.subject,
+                principal.unit_code,
+                datetime.now(VN_TZ),
+            )
+    except LockRefused as exc:
+        status = 403 if exc.rule_id == "not-level-above" else 409
+        raise Problem(
+            status,
+            "Approval refused",
+            exc.message_en,
+            errors=[{"field": "unit_code", "rule": exc.rule_id, "message": exc.message_vi}],
+        ) from exc
+    return {
+        "unit_code": body.unit_code,
+        "period": str(p),
+        "approved_by": lock.approved_by,
+        "approver_unit": lock.approver_unit,
+        "locked_at": lock.locked_at.isoformat(),
+    }
+
+
+# -- definitions and rules --------------------------------------------------------------------
+
+
+@router.get("/definitions", tags=["catalogue"])
+async def get_definitions(request: Request, principal: Reader) -> list[dict[str, Any]]:
+    """The indicator catalogue: unit of measure, value type, period kind, aggregation (sum,
+    ratio of numerator and denominator, none), direction, range and disaggregations."""
+    async with runtime_of(request).transaction() as tx:
+        book = await usecases.load_rulebook(tx)
+    return [d.model_dump(mode="json") for d in book.catalogue.definitions.values()]
+
+
+@router.get("/definitions/{code}", tags=["catalogue"])
+async def get_definition(code: str, request: Request, principal: Reader) -> dict[str, Any]:
+    async with runtime_of(request).transaction() as tx:
+        book = await usecases.load_rulebook(tx)
+    d = book.catalogue.get(code)
+    if d is None:
+        raise Problem(404, "Indicator not found", f"No indicator {code}.")
+    return d.model_dump(mode="json")
+
+
+@router.put("/definitions/{code}", tags=["catalogue"])
+async def put_definition(
+    code: str, body: dict[str, Any], request: Request, principal: Admin
+) -> dict[str, Any]:
+    """Add or change an indicator; the catalogue and every rule must stay consistent."""
+    try:
+        async with runtime_of(request).transaction() as tx:
+            book = await usecases.put_definition(tx, {**body, "code": code}, principal.subject)
+    except (ValidationError, ValueError) as exc:
+        raise Problem(422, "Invalid definition", str(exc)) from exc
+    return book.catalogue[code].model_dump(mode="json")
+
+
+@router.get("/rules", tags=["catalogue"])
+async def get_rules(request: Request, principal: Reader) -> list[dict[str, Any]]:
+    """Validation rules (DHIS2-style): required, range, compare (cross-indicator, with a
+    tolerance), outlier and jump (warnings only)."""
+    async with runtime_of(request).transaction() as tx:
+        book = await usecases.load_rulebook(tx)
+    return [r.model_dump(mode="json") for r in book.rules]
+
+
+@router.put("/rules/{rule_id}", tags=["catalogue"])
+async def put_rule(
+    rule_id: str, body: dict[str, Any], request: Request, principal: Admin
+) -> dict[str, Any]:
+    try:
+        async with runtime_of(request).transaction() as tx:
+            return await usecases.put_rule(tx, {**body, "id": rule_id}, principal.subject)
+    except (ValidationError, ValueError) as exc:
+        raise Problem(422, "Invalid rule", str(exc)) from exc
+
+
+@router.delete("/rules/{rule_id}", status_code=204, tags=["catalogue"])
+async def delete_rule(rule_id: str, request: Request, principal: Admin) -> Response:
+    async with runtime_of(request).transaction() as tx:
+        await usecases.load_rulebook(tx)
+        if not await store.delete_rule(tx.conn, rule_id):
+            raise Problem(404, "Rule not found", f"No rule {rule_id}.")
+    return Response(status_code=204)
+
+
+# -- export -----------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = [
+    "unit_code",
+    "indicator_code",
+    "name_vi",
+    "disaggregation",
+    "value",
+    "measure_unit",
+    "derived",
+    "revision",
+    "target",
+    "achievement_pct",
+]
+
+
+@router.get("/export", tags=["values"])
+async def export_table(
+    request: Request,
+    principal: Reader,
+    period: str,
+    unit: str | None = None,
+    fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "xlsx",
+) -> Response:
+    """A period's table for a unit and its sub-units (reported and rolled-up values, with the
+    target and achievement where one is set), as CSV (UTF-8 with BOM, for Excel) or XLSX."""
+    rt = runtime_of(request)
+    p = _period(period)
+    unit, units = await _scope(rt, principal, unit)
+    async with rt.transaction() as tx:
+        book = await usecases.load_rulebook(tx)
+        rows = await store.find_values(tx.conn, units, str(p), None)
+        targets = {
+            (t["indicator_code"], t["unit_code"]): t["target"]
+            for t in await store.find_targets(tx.conn, units, str(p), None)
+        }
+    table: list[list[Any]] = [EXPORT_COLUMNS]
+    for r in rows:
+        d = book.catalogue.get(r["indicator_code"])
+        target = (
+            targets.get((r["indicator_code"], r["unit_code"])) if not r["disaggregation"] else None
+        )
+        pct = achievement_pct(r["value"], target) if target is not None else None
+        table.append(
+            [
+                r["unit_code"],
+                r["indicator_code"],
+                d.name_vi if d else "",
+                r["disaggregation"],
+                format(r["value"], "f"),
+                d.measure_unit if d else "",
+                "x" if r["derived"] else "",
+                r["revision"],
+                "" if target is None else format(target, "f"),
+                "" if pct is None else format(pct, "f"),
+            ]
+        )
+    name = f"chi-tieu-{unit}-{p}"
+    if fmt == "csv":
+        out = io.StringIO()
+        csv.writer(out).writerows(table)
+        return Response(
+            out.getvalue().encode("utf-8-sig"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = str(p)
+    ws.append([f"Chỉ tiêu ngành Lao động - Thương binh và Xã hội — {unit} — kỳ {p}"])
+    for line in table:
+        ws.append(line)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return Response(
+        buf.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )

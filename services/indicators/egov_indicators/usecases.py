@@ -1,0 +1,834 @@
+"""Use cases of indicators: a submission arrives (Kafka or HTTP or a CSV file), a target is set,
+the level above approves a period; plus the read models the API shows.
+
+Each write runs inside the caller's transaction (``Tx``): values, history, derived values,
+evaluations and the outbound events (outbox) commit together. Work on a period is serialised by
+an advisory lock on the period, so the roll-up of one period never races with itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Container, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from egov_contracts import indicators as c
+from egov_contracts.envelope import VN_TZ, CloudEvent, new_event
+from egov_contracts.topics import INDICATOR_RESULTS
+from egov_runtime.consumer import Tx
+
+from egov_indicators.adapters import store
+from egov_indicators.domain import (
+    AdminUnit,
+    Catalogue,
+    Decision,
+    DisaggKey,
+    Evaluation,
+    Hierarchy,
+    HistoricValue,
+    Lock,
+    Outcome,
+    Period,
+    PeriodError,
+    PeriodState,
+    RecordedValue,
+    ReportedValue,
+    Rule,
+    SeasonalProfile,
+    Submission,
+    UnitValue,
+    ValidationResult,
+    Violation,
+    catalogue_from_data,
+    decide_submission,
+    evaluate,
+    format_disagg,
+    import_csv,
+    load_seasonal_profiles,
+    lock_period,
+    roll_up,
+    rules_from_data,
+    validate,
+)
+from egov_indicators.domain.definitions import CATALOGUE_DIR
+
+RESULTS = INDICATOR_RESULTS.name
+
+
+@dataclass
+class Context:
+    """What the use cases need besides the transaction."""
+
+    source: str
+    profiles: dict[str, SeasonalProfile] = field(default_factory=load_seasonal_profiles)
+
+
+def today() -> date:
+    return datetime.now(VN_TZ).date()
+
+
+# -- catalogue --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    catalogue: Catalogue
+    rules: list[Rule]
+
+
+def bundled_catalogue() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    defs = json.loads((CATALOGUE_DIR / "indicators.json").read_text(encoding="utf-8"))
+    rules = json.loads((CATALOGUE_DIR / "rules.json").read_text(encoding="utf-8"))
+    return defs["indicators"], rules["rules"]
+
+
+async def load_rulebook(tx: Tx) -> RuleBook:
+    """The definitions and rules in force; the bundled demo catalogue fills an empty store."""
+    defs = await store.definitions(tx.conn)
+    if not defs:
+        await store.install_catalogue(tx.conn, *bundled_catalogue())
+        defs = await store.definitions(tx.conn)
+    catalogue = catalogue_from_data({"indicators": [r["definition"] for r in defs]})
+    rule_rows = await store.rules(tx.conn)
+    rules = rules_from_data({"rules": [r["rule"] for r in rule_rows]}, catalogue)
+    return RuleBook(catalogue, rules)
+
+
+async def load_hierarchy(tx: Tx) -> Hierarchy:
+    return Hierarchy(AdminUnit.from_record(r) for r in await store.units(tx.conn))
+
+
+async def put_definition(tx: Tx, definition: dict[str, Any], by: str) -> RuleBook:
+    """Add or change a definition; the whole catalogue and every rule must still hold."""
+    book = await load_rulebook(tx)
+    defs = {**{d.code: d.model_dump(mode="json") for d in book.catalogue.definitions.values()}}
+    defs[definition["code"]] = definition
+    catalogue = catalogue_from_data({"indicators": list(defs.values())})
+    rules_from_data({"rules": [r.model_dump(mode="json") for r in book.rules]}, catalogue)
+    stored = catalogue[definition["code"]].model_dump(mode="json")
+    await store.put_definition(tx.conn, definition["code"], stored, by)
+    return await load_rulebook(tx)
+
+
+async def put_rule(tx: Tx, rule: dict[str, Any], by: str) -> dict[str, Any]:
+    book = await load_rulebook(tx)
+    others = [r.model_dump(mode="json") for r in book.rules if r.id != rule.get("id")]
+    checked = rules_from_data({"rules": [*others, rule]}, book.catalogue)[-1]
+    stored = checked.model_dump(mode="json")
+    await store.put_rule(tx.conn, checked.id, stored, by)
+    return stored
+
+
+# -- submissions ------------------------------------------------------------------------------
+
+
+def violation_json(v: Violation) -> dict[str, Any]:
+    return {
+        "rule": v.rule_id,
+        "indicator_code": v.indicator_code,
+        "value": None if v.value is None else format(v.value, "f"),
+        "disaggregation": format_disagg(v.disaggregation) or None,
+        "severity": v.severity.value,
+        "message": v.message_vi,
+        "message_en": v.message_en,
+    }
+
+
+def parse_disagg(text: str) -> DisaggKey:
+    pairs = (part.split("=", 1) for part in text.split(";") if part)
+    return tuple(sorted((k, v) for k, v in pairs))
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A submission as received, from any entrypoint."""
+
+    data: c.SubmissionReceived
+    cause: CloudEvent
+    channel: str
+    reason: str | None = None
+
+
+@dataclass
+class SubmissionResult:
+    outcome: str  # accepted | rejected | duplicate | conflict
+    submission_id: str
+    unit_code: str
+    period: str
+    violations: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    earlier_outcome: str | None = None
+
+    def json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "status": self.outcome,
+            "submission_id": self.submission_id,
+            "unit_code": self.unit_code,
+            "period": self.period,
+            "imported": self.imported,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "warnings": self.warnings,
+        }
+        if self.violations:
+            body["violations"] = self.violations
+        if self.earlier_outcome:
+            body["earlier_outcome"] = self.earlier_outcome
+        return body
+
+
+def content_hash(data: c.SubmissionReceived, reason: str | None) -> str:
+    content = data.model_dump(mode="json", exclude={"submitted_at"})
+    content["reason"] = reason
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def submission_of(item: Incoming) -> Submission:
+    d = item.data
+    return Submission(
+        submission_id=d.submission_id,
+        unit_code=d.unit_code,
+        period=Period.parse(d.period),
+        values=tuple(
+            ReportedValue.of(v.indicator_code, v.value, v.disaggregation) for v in d.values
+        ),
+        submitted_by=d.submitted_by,
+        submitted_at=d.submitted_at,
+        replaces=d.replaces,
+        reason=item.reason,
+    )
+
+
+def unit_violations(hierarchy: Hierarchy, unit_code: str, period: Period) -> list[Violation]:
+    """The reporting unit must be known and in existence during (part of) the period."""
+    unit = hierarchy.get(unit_code)
+    if unit is None:
+        return [
+            Violation(
+                "unknown-unit",
+                f"Đơn vị {unit_code} không có trong danh mục đơn vị hành chính",
+                f"Unit {unit_code} is not in the admin-unit reference data",
+            )
+        ]
+    starts_late = unit.valid_from is not None and unit.valid_from > period.end
+    ended = unit.valid_to is not None and unit.valid_to < period.start
+    if starts_late or ended:
+        return [
+            Violation(
+                "unit-not-valid-in-period",
+                f"Đơn vị {unit_code} không tồn tại trong kỳ {period}"
+                f" (hiệu lực {unit.valid_from} – {unit.valid_to or '…'})",
+                f"Unit {unit_code} did not exist during {period}"
+                f" (valid {unit.valid_from} – {unit.valid_to or '…'})",
+            )
+        ]
+    return []
+
+
+async def _period_state(tx: Tx, unit: str, period: Period) -> PeriodState:
+    rows = await store.cell_values(tx.conn, unit, str(period))
+    values = {}
+    for r in rows:
+        rv = RecordedValue(
+            indicator_code=r["indicator_code"],
+            value=r["value"],
+            submission_id=r["submission_id"],
+            recorded_by=r["recorded_by"],
+            recorded_at=r["recorded_at"],
+            disaggregation=parse_disagg(r["disaggregation"]),
+            revision=r["revision"],
+            warnings=tuple(r["warnings"]),
+        )
+        values[rv.key] = rv
+    lock = await store.get_lock(tx.conn, unit, str(period))
+    return PeriodState(
+        unit_code=unit,
+        period=period,
+        values=values,
+        submissions=tuple(await store.accepted_submissions(tx.conn, unit, str(period))),
+        lock=Lock(lock["approved_by"], lock["approver_unit"], lock["locked_at"]) if lock else None,
+    )
+
+
+async def _history(tx: Tx, unit: str, period: Period, codes: Iterable[str]) -> list[HistoricValue]:
+    out = []
+    for r in await store.unit_history(tx.conn, unit, sorted(set(codes))):
+        try:
+            p = Period.parse(r["period"])
+        except PeriodError:
+            continue
+        if p != period:
+            out.append(
+                HistoricValue(r["indicator_code"], p, r["value"], parse_disagg(r["disaggregation"]))
+            )
+    return out
+
+
+@dataclass
+class _Batch:
+    """What a batch of submissions changed, to roll up and evaluate once per period."""
+
+    touched: dict[Period, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
+    causes: dict[Period, CloudEvent] = field(default_factory=dict)
+
+
+async def handle_submissions(
+    tx: Tx, ctx: Context, items: Sequence[Incoming], now: datetime | None = None
+) -> list[SubmissionResult]:
+    """Decide each submission (accepted or rejected whole), record it, then roll up and evaluate
+    the targets of every period it touched. A submission id seen before changes nothing."""
+    now = now or datetime.now(VN_TZ)
+    periods = []
+    for item in items:
+        periods.append(item.data.period)
+    await store.lock_periods(tx.conn, periods)
+    book = await load_rulebook(tx)
+    hierarchy = await load_hierarchy(tx)
+    batch = _Batch()
+    results = [await _decide(tx, ctx, book, hierarchy, item, batch, now) for item in items]
+    for period in sorted(batch.touched):
+        await refresh_period(
+            tx, ctx, book, hierarchy, period, batch.touched[period], batch.causes[period], now
+        )
+    return results
+
+
+async def _decide(
+    tx: Tx,
+    ctx: Context,
+    book: RuleBook,
+    hierarchy: Hierarchy,
+    item: Incoming,
+    batch: _Batch,
+    now: datetime,
+) -> SubmissionResult:
+    d = item.data
+    digest = content_hash(d, item.reason)
+    result = SubmissionResult("accepted", d.submission_id, d.unit_code, d.period)
+    earlier = await store.get_submission(tx.conn, d.submission_id)
+    if earlier is not None:
+        result.outcome = "duplicate" if earlier["payload_hash"] == digest else "conflict"
+        result.earlier_outcome = earlier["status"]
+        result.violations = list(earlier["violations"])
+        return result
+
+    sub = submission_of(item)
+    period = sub.period
+    state = await _period_state(tx, sub.unit_code, period)
+    history = await _history(tx, sub.unit_code, period, (v.indicator_code for v in sub.values))
+    validation = validate(sub, book.catalogue, book.rules, history, state.current_values())
+    extra = unit_violations(hierarchy, sub.unit_code, period)
+    if extra:
+        validation = ValidationResult(tuple(extra) + validation.errors, validation.warnings)
+    decision = decide_submission(state, sub, validation)
+    result.warnings = [violation_json(w) for w in decision.warnings]
+    row = {
+        "submission_id": sub.submission_id,
+        "unit_code": sub.unit_code,
+        "period": str(period),
+        "submitted_by": sub.submitted_by,
+        "submitted_at": sub.submitted_at,
+        "replaces": sub.replaces,
+        "reason": item.reason,
+        "channel": item.channel,
+        "payload_hash": digest,
+        "payload": d.model_dump(mode="json"),
+        "warnings": result.warnings,
+        "event_id": item.cause.id,
+    }
+    subject = f"{sub.unit_code}/{period}"
+    if decision.outcome is Outcome.REJECTED:
+        result.outcome = "rejected"
+        result.violations = [violation_json(v) for v in decision.violations]
+        await store.insert_submission(
+            tx.conn, {**row, "status": "rejected", "violations": result.violations}
+        )
+        rejected = c.SubmissionRejected(
+            submission_id=sub.submission_id,
+            unit_code=sub.unit_code,
+            period=str(period),
+            replaces=sub.replaces,
+            rejected_at=now,
+            violations=[
+                c.RuleViolation(
+                    indicator_code=v.indicator_code,
+                    value=v.value,
+                    rule=v.rule_id,
+                    message=v.message_vi[:2000],
+                )
+                for v in decision.violations
+            ],
+        )
+        await tx.emit(
+            RESULTS, [new_event(rejected, source=ctx.source, subject=subject, cause=item.cause)]
+        )
+        return result
+
+    await store.insert_submission(tx.conn, {**row, "status": "accepted"})
+    await _record(tx, ctx, book, sub, decision, item, now)
+    result.imported = sum(1 for ch in decision.changes if ch.old is None)
+    result.updated = len(decision.changes) - result.imported
+    result.unchanged = len(decision.unchanged)
+    touched = batch.touched[period]
+    touched.update((ch.indicator_code, sub.unit_code) for ch in decision.changes)
+    batch.causes[period] = item.cause
+    return result
+
+
+async def _record(
+    tx: Tx,
+    ctx: Context,
+    book: RuleBook,
+    sub: Submission,
+    decision: Decision,
+    item: Incoming,
+    now: datetime,
+) -> None:
+    period = str(sub.period)
+    values, history, events = [], [], []
+    accepted = c.SubmissionAccepted(
+        submission_id=sub.submission_id,
+        unit_code=sub.unit_code,
+        period=period,
+        replaces=sub.replaces,
+        accepted_at=now,
+        value_count=len(sub.values),
+    )
+    events.append(
+        new_event(
+            accepted, source=ctx.source, subject=f"{sub.unit_code}/{period}", cause=item.cause
+        )
+    )
+    for ch in decision.changes:
+        rv = decision.state.values[(ch.indicator_code, ch.disaggregation)]
+        dis = format_disagg(ch.disaggregation)
+        cell = {
+            "unit_code": sub.unit_code,
+            "period": period,
+            "indicator_code": ch.indicator_code,
+            "disaggregation": dis,
+        }
+        values.append(
+            {
+                **cell,
+                "value": ch.new,
+                "submission_id": sub.submission_id,
+                "recorded_by": sub.submitted_by,
+                "recorded_at": sub.submitted_at,
+                "revision": ch.revision,
+                "warnings": list(rv.warnings),
+            }
+        )
+        history.append(
+            {
+                **cell,
+                "old_value": ch.old,
+                "new_value": ch.new,
+                "revision": ch.revision,
+                "submission_id": sub.submission_id,
+                "replaces": sub.replaces,
+                "reason": sub.reason,
+                "changed_by": sub.submitted_by,
+                "changed_at": sub.submitted_at,
+            }
+        )
+        definition = book.catalogue[ch.indicator_code]
+        recorded = c.ValueRecorded(
+            indicator_code=ch.indicator_code,
+            unit_code=sub.unit_code,
+            period=period,
+            value=ch.new,
+            measure_unit=definition.measure_unit,
+            derived=False,
+            disaggregation=dict(ch.disaggregation) or None,
+            submission_id=sub.submission_id,
+            recorded_at=now,
+            revision=ch.revision,
+        )
+        subject = f"{ch.indicator_code}/{sub.unit_code}/{period}"
+        events.append(new_event(recorded, source=ctx.source, subject=subject, cause=item.cause))
+    await store.upsert_values(tx.conn, values)
+    await store.insert_history(tx.conn, history)
+    await tx.emit(RESULTS, events)
+
+
+# -- roll-up and targets ----------------------------------------------------------------------
+
+
+async def refresh_period(
+    tx: Tx,
+    ctx: Context,
+    book: RuleBook,
+    hierarchy: Hierarchy,
+    period: Period,
+    touched: set[tuple[str, str]],
+    cause: CloudEvent | None,
+    now: datetime,
+) -> None:
+    """Roll the period's values up the hierarchy valid at its end; publish the derived values
+    that changed; evaluate the targets of every (indicator, unit) whose total changed, for this
+    period and the next (whose change vs the previous period depends on it)."""
+    label = str(period)
+    values = [
+        UnitValue(
+            r["indicator_code"],
+            r["unit_code"],
+            period,
+            r["value"],
+            parse_disagg(r["disaggregation"]),
+        )
+        for r in await store.period_values(tx.conn, label)
+    ]
+    derived = roll_up(values, hierarchy, period, book.catalogue)
+    old = {
+        (r["unit_code"], r["indicator_code"], r["disaggregation"]): r
+        for r in await store.derived_of_period(tx.conn, label)
+    }
+    seen = set()
+    upserts, events = [], []
+    touched = set(touched)
+    for d in derived:
+        dis = format_disagg(d.disaggregation)
+        key = (d.unit_code, d.indicator_code, dis)
+        seen.add(key)
+        prev = old.get(key)
+        if (
+            prev is not None
+            and prev["value"] == d.value
+            and list(prev["sources"]) == list(d.sources)
+        ):
+            continue
+        revision = prev["revision"] + 1 if prev is not None else 1
+        upserts.append(
+            {
+                "unit_code": d.unit_code,
+                "period": label,
+                "indicator_code": d.indicator_code,
+                "disaggregation": dis,
+                "value": d.value,
+                "numerator": d.numerator,
+                "denominator": d.denominator,
+                "sources": list(d.sources),
+                "revision": revision,
+            }
+        )
+        if prev is not None and prev["value"] == d.value:
+            continue  # only the sources changed: nothing new to publish
+        if not dis:
+            touched.add((d.indicator_code, d.unit_code))
+        recorded = c.ValueRecorded(
+            indicator_code=d.indicator_code,
+            unit_code=d.unit_code,
+            period=label,
+            value=d.value,
+            measure_unit=book.catalogue[d.indicator_code].measure_unit,
+            derived=True,
+            disaggregation=dict(d.disaggregation) or None,
+            recorded_at=now,
+            revision=revision,
+        )
+        subject = f"{d.indicator_code}/{d.unit_code}/{label}"
+        events.append(new_event(recorded, source=ctx.source, subject=subject, cause=cause))
+    stale = [r for k, r in old.items() if k not in seen]
+    await store.upsert_derived(tx.conn, upserts)
+    await store.delete_derived(tx.conn, label, stale)
+    touched.update((r["indicator_code"], r["unit_code"]) for r in stale if not r["disaggregation"])
+    await tx.emit(RESULTS, events)
+    pairs = sorted(touched)
+    for p in (period, period.next()):
+        for target in await store.targets_for(tx.conn, pairs, str(p)):
+            await evaluate_target(tx, ctx, book, target, cause, now)
+
+
+def evaluation_json(e: Evaluation) -> dict[str, Any]:
+    return {
+        "indicator_code": e.indicator_code,
+        "period": str(e.period),
+        "target": format(e.target, "f"),
+        "actual": format(e.actual, "f"),
+        "measure_unit": e.measure_unit,
+        "direction": e.direction.value,
+        "achievement_pct": None if e.achievement_pct is None else format(e.achievement_pct, "f"),
+        "status": e.status.value,
+        "period_closed": e.period_closed,
+        "expected_to_date": None if e.expected_to_date is None else format(e.expected_to_date, "f"),
+        "expectation": e.expectation.value if e.expectation else None,
+        "change_vs_previous": None if e.change is None else format(e.change.value, "f"),
+        "change_unit": None if e.change is None else e.change.unit,
+        "change_label": None if e.change is None else e.change.label,
+    }
+
+
+async def assess(
+    tx: Tx,
+    ctx: Context,
+    book: RuleBook,
+    target: dict[str, Any],
+    as_of: date,
+) -> Evaluation | None:
+    """The evaluation of one target as of a day, or None without an actual value yet."""
+    definition = book.catalogue.get(target["indicator_code"])
+    if definition is None:
+        return None
+    period = Period.parse(target["period"])
+    pair = (definition.code, target["unit_code"])
+    actual = (await store.totals_of(tx.conn, [pair], str(period))).get(pair)
+    if actual is None:
+        return None
+    previous = (await store.totals_of(tx.conn, [pair], str(period.previous()))).get(pair)
+    return evaluate(
+        definition,
+        period,
+        target=target["target"],
+        actual=actual,
+        as_of=as_of,
+        previous=previous,
+        profile=ctx.profiles.get(definition.code),
+    )
+
+
+async def evaluate_target(
+    tx: Tx,
+    ctx: Context,
+    book: RuleBook,
+    target: dict[str, Any],
+    cause: CloudEvent | None,
+    now: datetime,
+) -> bool:
+    """Evaluate and publish ``target.evaluated.v1`` when the evaluation changed."""
+    e = await assess(tx, ctx, book, target, now.astimezone(VN_TZ).date())
+    if e is None:
+        return False
+    unit = target["unit_code"]
+    snapshot = evaluation_json(e)
+    if await store.get_evaluation(tx.conn, e.indicator_code, unit, str(e.period)) == snapshot:
+        return False
+    pct = (
+        e.achievement_pct
+        if e.achievement_pct is not None and abs(e.achievement_pct) < 100_000
+        else None
+    )
+    data = c.TargetEvaluated(
+        indicator_code=e.indicator_code,
+        unit_code=unit,
+        period=str(e.period),
+        target=e.target,
+        actual=e.actual,
+        measure_unit=e.measure_unit,
+        direction=c.Direction(e.direction.value),
+        achievement_pct=pct,
+        status=c.TargetStatus(e.status.value),
+        expected_to_date=e.expected_to_date,
+        change_vs_previous=e.change.value if e.change else None,
+        change_unit=e.change.unit if e.change else None,
+        period_closed=e.period_closed,
+        evaluated_at=now,
+    )
+    await store.put_evaluation(tx.conn, e.indicator_code, unit, str(e.period), snapshot, now)
+    subject = f"{e.indicator_code}/{unit}/{e.period}"
+    await tx.emit(RESULTS, [new_event(data, source=ctx.source, subject=subject, cause=cause)])
+    return True
+
+
+class TargetRefused(ValueError):
+    pass
+
+
+async def set_target(
+    tx: Tx,
+    ctx: Context,
+    indicator: str,
+    unit: str,
+    period_text: str,
+    target: Decimal,
+    note: str,
+    by: str,
+    cause: CloudEvent | None = None,
+) -> dict[str, Any] | None:
+    """Record a target of the plan and evaluate it at once when an actual value exists."""
+    period = Period.parse(period_text)
+    await store.lock_periods(tx.conn, [str(period)])
+    book = await load_rulebook(tx)
+    definition = book.catalogue.get(indicator)
+    if definition is None:
+        raise TargetRefused(f"unknown indicator {indicator}")
+    if period.kind.finer_than(definition.period_kind):
+        raise TargetRefused(f"{indicator} is reported per {definition.period_kind}, not {period}")
+    if not target.is_finite():
+        raise TargetRefused("the target must be a number")
+    await store.put_target(tx.conn, indicator, unit, str(period), target, note, by)
+    row = {"indicator_code": indicator, "unit_code": unit, "period": str(period), "target": target}
+    now = datetime.now(VN_TZ)
+    await evaluate_target(tx, ctx, book, row, cause, now)
+    e = await assess(tx, ctx, book, row, now.date())
+    return evaluation_json(e) if e else None
+
+
+# -- approval ---------------------------------------------------------------------------------
+
+
+async def approve_period(
+    tx: Tx, unit: str, period_text: str, approved_by: str, approver_unit: str, at: datetime
+) -> Lock:
+    """The level above approves and locks a unit's period (``LockRefused`` otherwise)."""
+    period = Period.parse(period_text)
+    await store.lock_periods(tx.conn, [str(period)])
+    state = await _period_state(tx, unit, period)
+    hierarchy = await load_hierarchy(tx)
+    locked = lock_period(
+        state, approved_by=approved_by, approver_unit=approver_unit, at=at, hierarchy=hierarchy
+    )
+    assert locked.lock is not None
+    await store.insert_lock(tx.conn, unit, str(period), approved_by, approver_unit, at)
+    return locked.lock
+
+
+# -- CSV import -------------------------------------------------------------------------------
+
+
+async def import_file(
+    tx: Tx,
+    ctx: Context,
+    text: str,
+    *,
+    import_id: str,
+    submitted_by: str,
+    allowed_units: Container[str] | None,
+    cause: CloudEvent,
+) -> dict[str, Any]:
+    """A spreadsheet upload: one submission per unit and period, each accepted or rejected
+    whole; the summary counts as DHIS2's import summary does."""
+    now = datetime.now(VN_TZ)
+    book = await load_rulebook(tx)
+    parsed = import_csv(
+        text,
+        book.catalogue,
+        submission_id=import_id,
+        submitted_by=submitted_by,
+        submitted_at=now,
+        allowed_units=allowed_units,
+    )
+    rows_total = parsed.summary.imported + parsed.summary.updated + parsed.summary.ignored
+    conflicts = [
+        {"row": x.row, "reason": x.reason_vi, "reason_en": x.reason_en, "value": x.value}
+        for x in parsed.summary.conflicts
+    ]
+    items = [
+        Incoming(
+            c.SubmissionReceived(
+                submission_id=s.submission_id,
+                unit_code=s.unit_code,
+                period=str(s.period),
+                values=[
+                    c.ReportedValue(
+                        indicator_code=v.indicator_code,
+                        value=v.value,
+                        disaggregation=dict(v.disaggregation) or None,
+                    )
+                    for v in s.values
+                ],
+                submitted_by=s.submitted_by,
+                submitted_at=s.submitted_at,
+            ),
+            cause,
+            "csv",
+        )
+        for s in parsed.submissions
+    ]
+    results = await handle_submissions(tx, ctx, items, now) if items else []
+    imported = sum(r.imported for r in results)
+    updated = sum(r.updated for r in results)
+    for sub, r in zip(parsed.submissions, results, strict=True):
+        if r.outcome != "rejected":
+            continue
+        first_row = min(parsed.rows[(sub.unit_code, sub.period, v.key)] for v in sub.values)
+        for v in r.violations:
+            dis = parse_disagg(v.get("disaggregation") or "")
+            cell = (sub.unit_code, sub.period, (v.get("indicator_code") or "", dis))
+            conflicts.append(
+                {
+                    "row": parsed.rows.get(cell, first_row),
+                    "reason": v["message"],
+                    "reason_en": v["message_en"],
+                    "value": v.get("value") or "",
+                    "rule": v["rule"],
+                    "submission_id": r.submission_id,
+                }
+            )
+    conflicts.sort(key=lambda x: (x["row"], x.get("rule", "")))
+    usable = imported + updated
+    status = "SUCCESS" if not conflicts else ("WARNING" if usable else "ERROR")
+    return {
+        "status": status,
+        "import_id": import_id,
+        "imported": imported,
+        "updated": updated,
+        "ignored": rows_total - imported - updated,
+        "conflicts": conflicts,
+        "submissions": [
+            {"submission_id": r.submission_id, "status": r.outcome, "warnings": r.warnings}
+            for r in results
+        ],
+    }
+
+
+# -- reads ------------------------------------------------------------------------------------
+
+
+async def restated_values(
+    tx: Tx,
+    book: RuleBook,
+    units: Sequence[str],
+    period: Period,
+    indicator: str | None,
+    structure_on: date,
+) -> list[dict[str, Any]]:
+    """The period's values rolled up along the hierarchy valid on another day (a 2024 district
+    report shown under the commune that succeeded it)."""
+    hierarchy = await load_hierarchy(tx)
+    reported = await store.period_values(tx.conn, str(period))
+    values = [
+        UnitValue(
+            r["indicator_code"],
+            r["unit_code"],
+            period,
+            r["value"],
+            parse_disagg(r["disaggregation"]),
+        )
+        for r in reported
+    ]
+    wanted = set(units)
+    out = [
+        {
+            "unit_code": r["unit_code"],
+            "period": str(period),
+            "indicator_code": r["indicator_code"],
+            "disaggregation": r["disaggregation"],
+            "value": r["value"],
+            "derived": False,
+        }
+        for r in reported
+        if r["unit_code"] in wanted and indicator in (None, r["indicator_code"])
+    ]
+    for d in roll_up(values, hierarchy, period, book.catalogue, structure_on=structure_on):
+        if d.unit_code in wanted and indicator in (None, d.indicator_code):
+            out.append(
+                {
+                    "unit_code": d.unit_code,
+                    "period": str(period),
+                    "indicator_code": d.indicator_code,
+                    "disaggregation": format_disagg(d.disaggregation),
+                    "value": d.value,
+                    "derived": True,
+                    "sources": list(d.sources),
+                }
+            )
+    return sorted(out, key=lambda v: (v["unit_code"], v["indicator_code"], v["disaggregation"]))

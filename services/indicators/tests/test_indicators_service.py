@@ -1,0 +1,574 @@
+"""indicators end to end on a real broker and PostgreSQL: submissions in over Kafka and HTTP,
+accepted/rejected, values (reported and rolled up) and target evaluations out on
+``egov.indicators.results``; duplicates, approval locks and corrections, CSV import summary,
+roll-up across the 2025 reform.
+
+The broker is shared by the whole test session, so every assertion on a topic filters by the
+ids of its own submissions (correlation ids) or by this module's start time."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from egov_contracts import indicators as c
+from egov_contracts.envelope import VN_TZ, CloudEvent, encode, new_event
+from egov_contracts.reference import load_units
+from egov_contracts.topics import (
+    ALL_TOPICS,
+    INDICATOR_RESULTS,
+    INDICATOR_SUBMISSIONS,
+    dead_letter_topic,
+)
+from egov_indicators.demo import data
+from egov_indicators.main import SPEC
+from egov_indicators.settings import IndicatorsSettings
+from egov_runtime.db import all_migrations, migrate
+from egov_runtime.devstack.postgres import create_database, drop_database
+from egov_runtime.kafka import ensure_topics
+from egov_runtime.testing.service import TopicReader, running_service
+from egov_runtime.units import upsert_units
+from openpyxl import load_workbook
+
+pytestmark = pytest.mark.integration
+STARTED = datetime.now(VN_TZ)
+
+
+@pytest.fixture(scope="module")
+async def service(kafka_bootstrap, postgres_admin_dsn):
+    name = f"indicators_{uuid.uuid4().hex[:8]}"
+    dsn = await create_database(postgres_admin_dsn, name)
+    await migrate(dsn, all_migrations(SPEC.migrations))
+    await ensure_topics(
+        kafka_bootstrap, [*ALL_TOPICS, dead_letter_topic("indicators")], partitions=3
+    )
+    settings = IndicatorsSettings(
+        database_url=dsn,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        consumer_poll_timeout_ms=100,
+        relay_poll_interval_s=0.1,
+        consumer_backoff_initial_s=0.01,
+        consumer_backoff_max_s=0.05,
+    )
+    async with running_service(SPEC, settings) as svc:
+        async with svc.runtime.transaction() as tx:
+            await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
+        yield svc
+    await drop_database(postgres_admin_dsn, name)
+
+
+@pytest.fixture(scope="module")
+async def producer(kafka_bootstrap):
+    p = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    await p.start()
+    yield p
+    await p.stop()
+
+
+@pytest.fixture(scope="module")
+async def reader(kafka_bootstrap):
+    r = TopicReader(kafka_bootstrap, [INDICATOR_RESULTS.name])
+    await r.start()
+    yield r
+    await r.stop()
+
+
+def officer(svc, unit: str = "38", role: str = "officer") -> dict[str, str]:
+    return svc.token(role, unit=unit, subject=f"{role}-{unit}")
+
+
+def payload(sid: str, unit: str, period: str, values: dict[str, Any], **kw: Any) -> dict:
+    return {
+        "submission_id": sid,
+        "unit_code": unit,
+        "period": period,
+        "values": [{"indicator_code": k, "value": str(v)} for k, v in values.items()],
+        "submitted_by": "bao-cao-test",
+        "submitted_at": datetime.now(VN_TZ).isoformat(),
+        **kw,
+    }
+
+
+def sid(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+async def send(producer, body: dict, *, times: int = 1, extra: dict | None = None) -> CloudEvent:
+    """Publish ``submission.received.v1`` as a district's system would (structured mode)."""
+    received = c.SubmissionReceived.model_validate(body)
+    key = f"{received.unit_code}/{received.period}"
+    event = new_event(received, source="/vn/38/thong-ke-huyen", subject=key)
+    if extra:  # a field a newer producer sends and this version reads tolerantly
+        event = event.model_copy(update={"data": {**event.data, **extra}})
+    value, headers = encode(event)
+    for _ in range(times):
+        await producer.send_and_wait(
+            INDICATOR_SUBMISSIONS.name, value=value, key=key.encode(), headers=headers
+        )
+    return event
+
+
+def caused_by(reader, ids: set[str], suffix: str) -> list[CloudEvent]:
+    return [e for e in reader.events if e.correlationid in ids and e.type.endswith(suffix)]
+
+
+def outcome_of(reader, submission_id: str) -> list[CloudEvent]:
+    return [
+        e
+        for e in reader.events
+        if ".submission." in e.type and e.data.get("submission_id") == submission_id
+    ]
+
+
+# -- seed figures -----------------------------------------------------------------------------
+
+
+async def test_seed_figures_reproduce_through_http(service, reader):
+    svc = service
+    for body in data.submissions("2024", "2025", prefix=sid("HTTP")):
+        r = await svc.client.post("/v1/submissions", json=body, headers=officer(svc))
+        assert r.status_code == 202, r.text
+        assert r.json()["status"] == "accepted"
+    for code, unit, period, target in data.targets("2025"):
+        r = await svc.client.put(
+            f"/v1/targets/{code}/{unit}/{period}",
+            json={"target": target, "note": "NQ HĐND"},
+            headers=officer(svc, role="operator"),
+        )
+        assert r.status_code == 200, r.text
+
+    r = await svc.client.get(
+        "/v1/achievement", params={"unit": "38", "period": "2025"}, headers=officer(svc)
+    )
+    assert r.status_code == 200, r.text
+    got = {i["indicator_code"]: i for i in r.json()["items"]}
+    for code, expected in data.EXPECTED.items():
+        assert {k: got[code][k] for k in expected} == expected, code
+
+    # the province's poverty rate is the weighted mean of the units' rates (from numerator and
+    # denominator), not their simple mean
+    r = await svc.client.get(
+        "/v1/values",
+        params={"unit": "38", "period": "2025", "indicator": "TL_HO_NGHEO", "subunits": "true"},
+        headers=officer(svc),
+    )
+    rates = {i["unit_code"]: i for i in r.json()["items"] if not i["disaggregation"]}
+    assert rates["38"]["value"] == "5.33" and rates["38"]["derived"] is True
+    assert (rates["38"]["numerator"], rates["38"]["denominator"]) == ("5330", "100000")
+    simple = (
+        Decimal(rates["38.XA.HACTHANH"]["value"]) + Decimal(rates["38.XA.DONGSON"]["value"])
+    ) / 2
+    assert simple.quantize(Decimal("0.01")) == Decimal("5.92")  # (3.00 + 8.83) / 2
+    assert Decimal(rates["38"]["value"]) != simple.quantize(Decimal("0.01"))
+
+    # the same figures went out as target.evaluated.v1 on the results topic
+    def evaluated(subject: str) -> list[CloudEvent]:
+        return [
+            e
+            for e in reader.of(subject, "target.evaluated.v1")
+            if e.time >= STARTED and e.data["period"] == "2025"
+        ]
+
+    await reader.until(lambda: evaluated("VL_GQVL/38/2025") and evaluated("TL_HO_NGHEO/38/2025"))
+    jobs = evaluated("VL_GQVL/38/2025")[-1].data
+    assert (jobs["target"], jobs["actual"], jobs["achievement_pct"], jobs["status"]) == (
+        "16000",
+        "16856",
+        "105.35",
+        "achieved",
+    )
+    poverty = evaluated("TL_HO_NGHEO/38/2025")[-1].data
+    assert (poverty["actual"], poverty["change_vs_previous"], poverty["change_unit"]) == (
+        "5.33",
+        "-1.41",
+        "pp",
+    )
+    assert poverty["direction"] == "lower-is-better" and poverty["status"] == "achieved"
+
+
+async def test_seed_figures_reproduce_through_kafka(service, producer, reader):
+    svc = service
+    # targets first: the values arriving on Kafka are what gets evaluated
+    for code, unit, period, target in data.targets("2023"):
+        r = await svc.client.put(
+            f"/v1/targets/{code}/{unit}/{period}",
+            json={"target": target},
+            headers=officer(svc, role="admin"),
+        )
+        assert r.status_code == 200 and r.json()["evaluation"] is None
+    bodies = data.submissions(
+        "2022", "2023", before_units=data.DISTRICTS, after_units=data.DISTRICTS, prefix=sid("K")
+    )
+    ids = {(await send(producer, b)).id for b in bodies}
+
+    def latest(code: str) -> dict | None:
+        found = [
+            e
+            for e in caused_by(reader, ids, "target.evaluated.v1")
+            if e.subject == f"{code}/38/2023"
+        ]
+        return found[-1].data if found else None
+
+    def complete() -> bool:
+        jobs, poverty = latest("VL_GQVL"), latest("TL_HO_NGHEO")
+        return bool(
+            jobs
+            and jobs["actual"] == "16856"
+            and poverty
+            and poverty["actual"] == "5.33"
+            and poverty.get("change_vs_previous") == "-1.41"
+        )
+
+    await reader.until(complete)
+    assert len(caused_by(reader, ids, "submission.accepted.v1")) == len(bodies)
+    for code, expected in data.EXPECTED.items():
+        await reader.until(
+            lambda code=code, want=expected["actual"]: (latest(code) or {}).get("actual") == want
+        )
+        got = latest(code)
+        assert got is not None
+        assert {k: got[k] for k in expected} == expected, code
+    derived = [
+        e.data
+        for e in caused_by(reader, ids, "value.recorded.v1")
+        if e.subject == "TL_HO_NGHEO/38/2022"
+    ]
+    assert derived[-1]["derived"] is True and derived[-1]["value"] == "6.74"
+
+
+# -- rejection with every violation -----------------------------------------------------------
+
+BROKEN = {
+    "LD_TONG": 1000,
+    "LD_QUA_DAO_TAO": 1200,  # more trained workers than the labour force
+    "LD_CO_BANG_CC": 1300,  # more with a certificate than trained
+    "TL_LD_QUA_DAO_TAO": "50.00",  # is not 1200 / 1000 × 100
+    "HO_TONG": 500,
+    "HO_NGHEO": 600,  # more poor households than households
+    "HO_CAN_NGHEO": 10,
+}
+BROKEN_RULES = {
+    "trained-within-labour-force",
+    "certificate-within-trained",
+    "rate-matches-tl-ld-qua-dao-tao",
+    "poor-within-households",
+    "poor-and-near-poor-within-households",
+}
+
+
+async def test_cross_rule_breaking_submission_is_rejected_with_every_violation(
+    service, producer, reader
+):
+    svc = service
+    # HTTP: 422 problem details listing every violation; nothing recorded
+    http_id = sid("BAD-HTTP")
+    r = await svc.client.post(
+        "/v1/submissions",
+        json=payload(http_id, "38.XA.SAMSON", "2026", BROKEN),
+        headers=officer(svc, "38.XA.SAMSON"),
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    problem = r.json()
+    assert problem["status"] == 422 and problem["title"] == "Submission rejected"
+    assert {e["rule"] for e in problem["errors"]} == BROKEN_RULES
+    r = await svc.client.get(
+        "/v1/values", params={"unit": "38.XA.SAMSON", "period": "2026"}, headers=officer(svc)
+    )
+    assert r.json()["items"] == []
+
+    # Kafka: submission.rejected.v1 with the same violations
+    kafka_id = sid("BAD-KAFKA")
+    await send(producer, payload(kafka_id, "38.XA.NAMSAMSON", "2026", BROKEN))
+    await reader.until(lambda: outcome_of(reader, kafka_id))
+    [rejected] = outcome_of(reader, kafka_id)
+    assert rejected.type == c.SubmissionRejected.event_type
+    assert {v["rule"] for v in rejected.data["violations"]} == BROKEN_RULES
+    broken_trained = next(
+        v for v in rejected.data["violations"] if v["rule"] == "trained-within-labour-force"
+    )
+    assert (broken_trained["indicator_code"], broken_trained["value"]) == ("LD_QUA_DAO_TAO", "1200")
+
+    # the HTTP rejection is published too
+    await reader.until(lambda: outcome_of(reader, http_id))
+    assert {v["rule"] for v in outcome_of(reader, http_id)[0].data["violations"]} == BROKEN_RULES
+
+
+# -- duplicates -------------------------------------------------------------------------------
+
+
+async def test_duplicates_change_nothing(service, producer, reader):
+    svc = service
+    unit, period = "38.XA.QUANGPHU", "2026-09"
+    # Kafka: the same event delivered three times, and the same submission under a new event id
+    dup = payload(sid("DUP"), unit, period, {"VL_GQVL": 120})
+    await send(producer, dup, times=3)
+    await send(producer, dup)
+    # a later submission on the same key (same partition, so after the duplicates)
+    barrier = payload(sid("BARRIER"), unit, period, {"NCC_DUOC_HO_TRO": 7})
+    await send(producer, barrier)
+    await reader.until(lambda: outcome_of(reader, barrier["submission_id"]))
+    assert [e.type for e in outcome_of(reader, dup["submission_id"])] == [
+        c.SubmissionAccepted.event_type
+    ]
+    r = await svc.client.get(f"/v1/reports/{unit}/{period}", headers=officer(svc))
+    report = r.json()
+    assert [s["submission_id"] for s in report["submissions"]] == [
+        dup["submission_id"],
+        barrier["submission_id"],
+    ]
+    assert [(h["indicator_code"], h["revision"]) for h in report["history"]] == [
+        ("VL_GQVL", 1),
+        ("NCC_DUOC_HO_TRO", 1),
+    ]
+
+    # HTTP: the same Idempotency-Key answers the same and acts once
+    body = payload(sid("IDEM"), unit, "2026-10", {"VL_GQVL": 80})
+    headers = {**officer(svc), "Idempotency-Key": f"k-{uuid.uuid4()}"}
+    first = await svc.client.post("/v1/submissions", json=body, headers=headers)
+    again = await svc.client.post("/v1/submissions", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert first.json() == again.json()
+    # the same submission without the key: recognised by its id, nothing changes
+    third = await svc.client.post("/v1/submissions", json=body, headers=officer(svc))
+    assert third.status_code == 200 and third.json()["status"] == "duplicate"
+    # the same id with other content is a conflict
+    changed = {**body, "values": [{"indicator_code": "VL_GQVL", "value": "81"}]}
+    r = await svc.client.post("/v1/submissions", json=changed, headers=officer(svc))
+    assert r.status_code == 409
+    r = await svc.client.get(f"/v1/reports/{unit}/2026-10", headers=officer(svc))
+    assert [(h["new_value"], h["revision"]) for h in r.json()["history"]] == [("80", 1)]
+    await reader.until(lambda: outcome_of(reader, body["submission_id"]))
+    assert len(outcome_of(reader, body["submission_id"])) == 1
+
+
+# -- approval, lock and corrections ------------------------------------------------------------
+
+
+async def test_correction_after_lock_needs_a_correction_with_reason(service, producer, reader):
+    svc = service
+    unit, period = "38.XA.NGASON", "2026-Q1"
+    commune = officer(svc, unit)
+    first = payload(sid("Q1"), unit, period, {"VL_GQVL": 100})
+    r = await svc.client.post("/v1/submissions", json=first, headers=commune)
+    assert r.status_code == 202
+
+    # only the level above approves
+    r = await svc.client.post(
+        "/v1/approvals", json={"unit_code": unit, "period": period}, headers=commune
+    )
+    assert r.status_code == 403
+    r = await svc.client.post(
+        "/v1/approvals", json={"unit_code": unit, "period": period}, headers=officer(svc)
+    )
+    assert r.status_code == 201, r.text
+    r = await svc.client.post(
+        "/v1/approvals", json={"unit_code": unit, "period": period}, headers=officer(svc)
+    )
+    assert r.status_code == 409
+
+    # after the lock: a plain submission is refused, a correction without a reason too
+    r = await svc.client.post(
+        "/v1/submissions", json=payload(sid("Q1"), unit, period, {"VL_GQVL": 110}), headers=commune
+    )
+    assert r.status_code == 422
+    assert [e["rule"] for e in r.json()["errors"]] == ["period-locked"]
+    no_reason = payload(sid("Q1"), unit, period, {"VL_GQVL": 120}, replaces=first["submission_id"])
+    r = await svc.client.post("/v1/submissions", json=no_reason, headers=commune)
+    assert [e["rule"] for e in r.json()["errors"]] == ["correction-reason-required"]
+
+    # a correction with its reason is accepted; the history keeps who, when, what and why
+    fixed = {**no_reason, "submission_id": sid("Q1-FIX"), "reason": "Bỏ sót xã Nga Thạch"}
+    r = await svc.client.post("/v1/submissions", json=fixed, headers=commune)
+    assert r.status_code == 202, r.text
+    assert r.json()["updated"] == 1
+    # and the same over Kafka (``reason`` read tolerantly from the event data)
+    kafka_fix = payload(
+        sid("Q1-FIX-K"), unit, period, {"VL_GQVL": 125}, replaces=first["submission_id"]
+    )
+    await send(producer, kafka_fix, extra={"reason": "Số liệu chính thức của Chi cục Thống kê"})
+    await reader.until(lambda: outcome_of(reader, kafka_fix["submission_id"]))
+    assert outcome_of(reader, kafka_fix["submission_id"])[0].type == c.SubmissionAccepted.event_type
+
+    r = await svc.client.get(f"/v1/reports/{unit}/{period}", headers=commune)
+    report = r.json()
+    assert report["locked"] is True and report["lock"]["approver_unit"] == "38"
+    assert [
+        (h["old_value"], h["new_value"], h["revision"], h["reason"]) for h in report["history"]
+    ] == [
+        (None, "100", 1, None),
+        ("100", "120", 2, "Bỏ sót xã Nga Thạch"),
+        ("120", "125", 3, "Số liệu chính thức của Chi cục Thống kê"),
+    ]
+    assert {s["status"] for s in report["submissions"]} == {"accepted", "rejected"}
+    r = await svc.client.get("/v1/values", params={"unit": unit, "period": period}, headers=commune)
+    [value] = r.json()["items"]
+    assert (value["value"], value["revision"]) == ("125", 3)
+
+
+# -- CSV import -------------------------------------------------------------------------------
+
+
+async def test_csv_import_summary(service):
+    svc = service
+    unit = "38.XA.BIMSON"
+    commune = officer(svc, unit)
+    r = await svc.client.post(
+        "/v1/submissions",
+        json=payload(sid("PRE"), unit, "2026-10", {"VL_GQVL": 50, "VL_XKLD": 5}),
+        headers=commune,
+    )
+    assert r.status_code == 202
+    text = (
+        "unit_code,period,indicator_code,value,disaggregation\n"
+        f"{unit},2026-10,VL_GQVL,50,\n"  # 2: unchanged
+        f"{unit},2026-10,VL_XKLD,7,\n"  # 3: updated
+        f"{unit},2026-10,NCC_DUOC_HO_TRO,30,\n"  # 4: imported
+        f'{unit},2026-10,GDNN_TUYEN_SINH,"16,856",\n'  # 5: not a number
+        f"{unit},2026-10,NOPE,1,\n"  # 6: unknown indicator
+        f"{unit},2026-10,NCC_DUOC_HO_TRO,30,\n"  # 7: the same cell again, same value
+        "38.XA.QUANGTRUNG,2026-10,VL_GQVL,10,\n"  # 8: outside the officer's unit
+        f"{unit},2026,HO_TONG,100,\n"  # 9-11: a poverty review breaking two rules
+        f"{unit},2026,HO_NGHEO,150,\n"
+        f"{unit},2026,HO_CAN_NGHEO,0,\n"
+    )
+    r = await svc.client.post(
+        "/v1/imports",
+        content=text.encode(),
+        headers={**commune, "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 200, r.text
+    s = r.json()
+    assert (s["status"], s["imported"], s["updated"], s["ignored"]) == ("WARNING", 1, 1, 8)
+    assert [(x["row"], x.get("rule")) for x in s["conflicts"]] == [
+        (5, None),
+        (6, None),
+        (8, None),
+        (10, "poor-within-households"),
+        (11, "poor-and-near-poor-within-households"),
+    ]
+    assert sorted(x["status"] for x in s["submissions"]) == ["accepted", "rejected"]
+    r = await svc.client.get(
+        "/v1/values", params={"unit": unit, "period": "2026-10"}, headers=commune
+    )
+    values = {i["indicator_code"]: (i["value"], i["revision"]) for i in r.json()["items"]}
+    assert values == {"VL_GQVL": ("50", 1), "VL_XKLD": ("7", 2), "NCC_DUOC_HO_TRO": ("30", 1)}
+    r = await svc.client.get("/v1/values", params={"unit": unit, "period": "2026"}, headers=commune)
+    assert r.json()["items"] == []
+
+    # the period's table exports as CSV and XLSX
+    r = await svc.client.get(
+        "/v1/export", params={"unit": unit, "period": "2026-10", "format": "csv"}, headers=commune
+    )
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert {(x["indicator_code"], x["value"]) for x in rows} == {
+        ("VL_GQVL", "50"),
+        ("VL_XKLD", "7"),
+        ("NCC_DUOC_HO_TRO", "30"),
+    }
+    r = await svc.client.get(
+        "/v1/export", params={"unit": unit, "period": "2026-10"}, headers=commune
+    )
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    assert sheet is not None and sheet.max_row == 2 + 3
+
+
+# -- roll-up across the 2025 reform -----------------------------------------------------------
+
+
+async def test_rollup_across_the_2025_reform(service, reader):
+    svc = service
+    province = officer(svc)
+
+    async def submit(unit: str, period: str, value: int) -> dict:
+        body = payload(sid("XKLD"), unit, period, {"VL_XKLD": value})
+        r = await svc.client.post("/v1/submissions", json=body, headers=province)
+        return r.json() | {"http_status": r.status_code}
+
+    # 2024: the districts roll up straight into the province
+    assert (await submit("38.389", "2024", 40))["http_status"] == 202
+    assert (await submit("38.380", "2024", 60))["http_status"] == 202
+    r = await svc.client.get(
+        "/v1/values",
+        params={"unit": "38", "period": "2024", "indicator": "VL_XKLD", "subunits": "true"},
+        headers=province,
+    )
+    items = {i["unit_code"]: i for i in r.json()["items"]}
+    assert (items["38"]["value"], items["38"]["derived"]) == ("100", True)
+    assert items["38"]["sources"] == ["38.380", "38.389"]
+    assert "38.XA.DONGSON" not in items  # the commune did not exist in 2024
+    # restated in today's units: the 2024 district report shows under its successor
+    r = await svc.client.get(
+        "/v1/values",
+        params={
+            "unit": "38.XA.DONGSON",
+            "period": "2024",
+            "indicator": "VL_XKLD",
+            "structure_on": "2026-01-01",
+        },
+        headers=province,
+    )
+    [restated] = r.json()["items"]
+    assert (restated["value"], restated["derived"], restated["sources"]) == ("40", True, ["38.389"])
+
+    # 2025: the former district's annual report rolls up through the commune that succeeded it
+    accepted = await submit("38.389", "2025", 25)
+    assert accepted["http_status"] == 202
+    assert (await submit("38.XA.DONGTIEN", "2025", 15))["http_status"] == 202
+    r = await svc.client.get(
+        "/v1/values",
+        params={"unit": "38", "period": "2025", "indicator": "VL_XKLD", "subunits": "true"},
+        headers=province,
+    )
+    items = {i["unit_code"]: i for i in r.json()["items"]}
+    assert (items["38.389"]["value"], items["38.389"]["derived"]) == ("25", False)
+    assert (items["38.XA.DONGSON"]["value"], items["38.XA.DONGSON"]["sources"]) == (
+        "25",
+        ["38.389"],
+    )
+    assert items["38"]["value"] == "40"
+    assert set(items["38"]["sources"]) == {"38.XA.DONGSON", "38.XA.DONGTIEN"}
+
+    def successor_events() -> list[CloudEvent]:
+        return [
+            e
+            for e in reader.of("VL_XKLD/38.XA.DONGSON/2025", "value.recorded.v1")
+            if e.data["derived"] and e.correlationid == accepted["correlation_id"]
+        ]
+
+    await reader.until(successor_events)
+    assert successor_events()[0].data["value"] == "25"
+
+    # a district cannot report for a period after it was abolished
+    late = await submit("38.389", "2026", 5)
+    assert late["http_status"] == 422
+    assert [v["rule"] for v in late["violations"]] == ["unit-not-valid-in-period"]
+
+
+async def test_auth_and_unit_scope(service):
+    svc = service
+    body = payload(sid("SCOPE"), "38.XA.HAMRONG", "2026-11", {"VL_GQVL": 1})
+    r = await svc.client.post("/v1/submissions", json=body)
+    assert r.status_code == 401
+    r = await svc.client.post("/v1/submissions", json=body, headers=officer(svc, "38.XA.SAMSON"))
+    assert r.status_code == 403
+    r = await svc.client.post("/v1/submissions", json=body, headers=officer(svc, role="council"))
+    assert r.status_code == 403
+    r = await svc.client.get(
+        "/v1/values", params={"unit": "38", "period": "2025"}, headers=officer(svc, "38.XA.SAMSON")
+    )
+    assert r.status_code == 403
+    r = await svc.client.put(
+        "/v1/targets/VL_GQVL/38/2026", json={"target": "1"}, headers=officer(svc)
+    )
+    assert r.status_code == 403
+    r = await svc.client.get("/v1/rules", headers=officer(svc))
+    assert {x["type"] for x in r.json()} == {"required", "compare", "outlier", "jump"}
+    r = await svc.client.get("/v1/definitions/TL_HO_NGHEO", headers=officer(svc))
+    assert (r.json()["aggregation"], r.json()["denominator"]) == ("ratio", "HO_TONG")
