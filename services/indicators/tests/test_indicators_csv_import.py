@@ -116,3 +116,10 @@ def test_values_the_rules_refuse_are_left_to_validation() -> None:
     assert result.summary.conflicts == ()
     errors = validate(result.submissions[0], CAT, load_rules(catalogue=CAT)).errors
     assert {e.rule_id for e in errors} == {"value-type", "required-poverty-survey"}
+
+
+def test_each_kept_cell_knows_its_row() -> None:
+    result = run(GOOD)
+    assert result.rows[("38.XA.DONGSON", Period.parse("2026-03"), ("VL_GQVL", ()))] == 2
+    assert result.rows[("38.XA.DONGSON", Period.parse("2025"), ("TL_HO_NGHEO", ()))] == 8
+    assert len(result.rows) == 7

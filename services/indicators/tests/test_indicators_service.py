@@ -572,3 +572,40 @@ async def test_auth_and_unit_scope(service):
     assert {x["type"] for x in r.json()} == {"required", "compare", "outlier", "jump"}
     r = await svc.client.get("/v1/definitions/TL_HO_NGHEO", headers=officer(svc))
     assert (r.json()["aggregation"], r.json()["denominator"]) == ("ratio", "HO_TONG")
+
+
+# -- demo seed --------------------------------------------------------------------------------
+
+
+async def test_demo_seed_gives_the_seed_figures_and_is_idempotent(
+    kafka_bootstrap, postgres_admin_dsn, producer
+):
+    from egov_indicators.demo.seed import seed
+    from egov_runtime.db import create_pool
+    from egov_runtime.service import Runtime
+
+    name = f"indicators_seed_{uuid.uuid4().hex[:8]}"
+    dsn = await create_database(postgres_admin_dsn, name)
+    try:
+        await migrate(dsn, all_migrations(SPEC.migrations))
+        pool = await create_pool(dsn)
+        try:
+            rt = Runtime("indicators", IndicatorsSettings(database_url=dsn), pool, producer)
+            first = await seed(rt)
+            async with pool.acquire() as conn:
+                outbox = await conn.fetchval("SELECT count(*) FROM outbox")
+                rows = await conn.fetch(
+                    "SELECT indicator_code, evaluation FROM evaluations"
+                    " WHERE unit_code = '38' AND period = '2025'"
+                )
+            second = await seed(rt)
+            async with pool.acquire() as conn:
+                assert await conn.fetchval("SELECT count(*) FROM outbox") == outbox
+        finally:
+            await pool.close()
+    finally:
+        await drop_database(postgres_admin_dsn, name)
+    assert "accepted" in first and "duplicate" in second and "accepted" not in second
+    got = {r["indicator_code"]: r["evaluation"] for r in rows}
+    for code, expected in data.EXPECTED.items():
+        assert {k: got[code][k] for k in expected} == expected, code
