@@ -506,7 +506,8 @@ async def refresh_period(
             and list(prev["sources"]) == list(d.sources)
         ):
             continue
-        revision = prev["revision"] + 1 if prev is not None else 1
+        same_value = prev is not None and prev["value"] == d.value
+        revision = 1 if prev is None else prev["revision"] + (0 if same_value else 1)
         upserts.append(
             {
                 "unit_code": d.unit_code,
@@ -520,7 +521,7 @@ async def refresh_period(
                 "revision": revision,
             }
         )
-        if prev is not None and prev["value"] == d.value:
+        if same_value:
             continue  # only the sources changed: nothing new to publish
         if not dis:
             touched.add((d.indicator_code, d.unit_code))
