@@ -1,34 +1,38 @@
-"""Composition root of nominations.
+"""Composition root of nominations: settings, context, consumers, API, demo data.
 
 The service runs on the runtime kit (HTTP API, health, readiness, metrics, AsyncAPI, outbox
-relay) and keeps its read model of the admin-unit hierarchy from ``egov.reference.units``.
-Its domain, use cases and consumers come with the nominations issue; its event contracts are
-already published (``egov_contracts.nominations``).
+relay), keeps its read model of the admin-unit hierarchy from ``egov.reference.units`` and
+reads unit performance evidence from ``egov.procedures.rates`` and ``egov.indicators.results``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import cast
+
 from egov_runtime.service import Runtime, ServiceSpec, Wiring
-from egov_runtime.settings import ServiceSettings
 from egov_runtime.units import units_router, units_subscription
-from pydantic_settings import SettingsConfigDict
 
-
-class NominationsSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="EGOV_NOMINATIONS_", extra="ignore")
-
-    http_port: int = 8103
+from egov_nominations.entrypoints.consumers import rates_subscription, targets_subscription
+from egov_nominations.entrypoints.http import router
+from egov_nominations.settings import NominationsSettings
+from egov_nominations.usecases.common import Context
 
 
 def wire(rt: Runtime) -> Wiring:
-    return Wiring(subscriptions=[units_subscription()])
+    settings = cast(NominationsSettings, rt.settings)
+    ctx = Context(source=rt.source, decider_roles=tuple(settings.decider_roles))
+    return Wiring(
+        subscriptions=[units_subscription(), rates_subscription(), targets_subscription()],
+        state={"context": ctx},
+    )
 
 
 SPEC = ServiceSpec(
     name="nominations",
     settings_cls=NominationsSettings,
-    migrations=None,
-    routers=[units_router()],
+    migrations=Path(__file__).parent / "migrations",
+    routers=[units_router(), router],
     wire=wire,
     description="Emulation movements and award nominations: eligibility from a versioned"
     " legal rule set, council votes, decisions.",

@@ -1,0 +1,1 @@
+"""PostgreSQL stores and spreadsheet files."""

@@ -1,0 +1,89 @@
+"""What every use case shares: its context, clear errors, unit scope, the working-day deadline
+function and event emission."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from egov_contracts.envelope import CloudEvent, EventData, new_event
+from egov_contracts.topics import NOMINATION_EVENTS
+from egov_runtime.auth import Principal
+from egov_runtime.consumer import Tx
+from egov_runtime.problems import Problem
+from egov_runtime.units import ancestry, get_unit
+from egov_workdays import VN_TZ, WorkCalendar
+
+from egov_nominations.domain.rules import DecidingLevel, RuleBook, bundled_rule_book
+
+
+@dataclass
+class Context:
+    """What the use cases need besides the transaction."""
+
+    source: str
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    rule_book: RuleBook = field(default_factory=bundled_rule_book)
+    decider_roles: tuple[str, ...] = ("admin",)
+
+    def add_working_days(self, day: date, n: int) -> date:
+        """The N-th working day after `day` (a non-working day counts from the next working
+        day), on the shared Vietnamese calendar."""
+        return self.calendar.end_of_nth_working_day(datetime.combine(day, time(8), VN_TZ), n).date()
+
+
+def not_found(what: str, ref: str) -> Problem:
+    return Problem(404, f"{what} not found", f"No {what.lower()} {ref}.")
+
+
+def conflict(title: str, detail: str, **extra: Any) -> Problem:
+    errors = [{"field": k, "message": str(v)} for k, v in extra.items()]
+    return Problem(409, title, detail, errors=errors)
+
+
+def invalid(detail: str, errors: Sequence[dict[str, Any]] = ()) -> Problem:
+    return Problem(422, "Invalid request", detail, errors=list(errors))
+
+
+async def check_scope(tx: Tx, principal: Principal, unit_code: str) -> None:
+    """403 unless `unit_code` lies in the caller's subtree."""
+    if not principal.in_scope(await ancestry(tx.conn, unit_code)):
+        raise Problem(
+            403, "Outside your unit", f"Unit {unit_code} is not within {principal.unit_code}."
+        )
+
+
+async def in_scope(tx: Tx, principal: Principal, unit_code: str) -> bool:
+    return principal.in_scope(await ancestry(tx.conn, unit_code))
+
+
+async def known_unit(tx: Tx, unit_code: str) -> dict[str, Any]:
+    unit = await get_unit(tx.conn, unit_code)
+    if unit is None:
+        raise invalid(
+            f"Unknown unit {unit_code}.", [{"field": "unit_code", "message": "unknown unit"}]
+        )
+    return unit
+
+
+def level_of(unit: dict[str, Any]) -> DecidingLevel:
+    """The deciding level a unit stands for: a commune, the province, or a department."""
+    match unit.get("level"):
+        case "commune":
+            return DecidingLevel.COMMUNE
+        case "province":
+            return DecidingLevel.PROVINCE
+        case "district":
+            return DecidingLevel.DISTRICT
+        case _:
+            return DecidingLevel.DEPARTMENT
+
+
+async def emit(
+    tx: Tx, ctx: Context, data: EventData, subject: str, sequence: int | None = None
+) -> CloudEvent:
+    event = new_event(data, source=ctx.source, subject=subject, sequence=sequence)
+    await tx.emit(NOMINATION_EVENTS.name, [event])
+    return event

@@ -1,0 +1,345 @@
+"""The register: people and their yearly records, entered one by one or imported from the
+spreadsheets agencies keep (ratings, earlier years' awards), with an import summary."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from egov_runtime.auth import Principal
+from egov_runtime.consumer import Tx
+from egov_runtime.units import get_unit
+
+from egov_nominations.adapters import register as store
+from egov_nominations.domain.register import (
+    AwardKind,
+    LeaveKind,
+    NomineeKind,
+    TaskRating,
+)
+from egov_nominations.usecases.common import check_scope, in_scope, invalid, known_unit, not_found
+
+# -- one by one ------------------------------------------------------------------------------
+
+
+async def put_person(
+    tx: Tx, principal: Principal, person_id: str, name: str, unit_code: str, female: bool | None
+) -> dict[str, Any]:
+    await known_unit(tx, unit_code)
+    await check_scope(tx, principal, unit_code)
+    existing = await store.get_person(tx.conn, person_id)
+    if existing is not None:
+        await check_scope(tx, principal, existing["unit_code"])
+    created = await store.upsert_person(tx.conn, person_id, name, unit_code, female)
+    return {"person_id": person_id, "created": created}
+
+
+async def person_in_scope(tx: Tx, principal: Principal, person_id: str) -> Any:
+    person = await store.get_person(tx.conn, person_id)
+    if person is None:
+        raise not_found("Person", person_id)
+    await check_scope(tx, principal, person["unit_code"])
+    return person
+
+
+async def put_rating(
+    tx: Tx,
+    principal: Principal,
+    person_id: str,
+    year: int,
+    rating: TaskRating,
+    months_on_duty: Decimal,
+    leave: list[dict[str, Any]],
+    unit_code: str | None,
+) -> dict[str, Any]:
+    person = await person_in_scope(tx, principal, person_id)
+    unit = unit_code or person["unit_code"]
+    await check_scope(tx, principal, unit)
+    created = await store.upsert_rating(
+        tx.conn, person_id, year, unit, rating.value, months_on_duty, leave, "api"
+    )
+    return {"person_id": person_id, "year": year, "created": created}
+
+
+async def record_profile(
+    tx: Tx, principal: Principal, person_id: str | None, unit_code: str | None
+) -> Principal:
+    """Scope check for a person's or unit's record (reading or writing it)."""
+    if person_id is not None:
+        await person_in_scope(tx, principal, person_id)
+    if unit_code is not None:
+        await check_scope(tx, principal, unit_code)
+    return principal
+
+
+async def person_profile(tx: Tx, principal: Principal, person_id: str) -> dict[str, Any]:
+    await person_in_scope(tx, principal, person_id)
+    record = (await store.individual_records(tx.conn, [person_id]))[person_id]
+    return record.model_dump(mode="json")
+
+
+# -- imports ---------------------------------------------------------------------------------
+
+_RATING_ALIASES = {
+    "htxsnv": TaskRating.HOAN_THANH_XUAT_SAC,
+    "hoan thanh xuat sac nhiem vu": TaskRating.HOAN_THANH_XUAT_SAC,
+    "hoan thanh xuat sac": TaskRating.HOAN_THANH_XUAT_SAC,
+    "httnv": TaskRating.HOAN_THANH_TOT,
+    "hoan thanh tot nhiem vu": TaskRating.HOAN_THANH_TOT,
+    "hoan thanh tot": TaskRating.HOAN_THANH_TOT,
+    "htnv": TaskRating.HOAN_THANH,
+    "hoan thanh nhiem vu": TaskRating.HOAN_THANH,
+    "hoan thanh": TaskRating.HOAN_THANH,
+    "khtnv": TaskRating.KHONG_HOAN_THANH,
+    "khong hoan thanh nhiem vu": TaskRating.KHONG_HOAN_THANH,
+    "khong hoan thanh": TaskRating.KHONG_HOAN_THANH,
+}
+
+
+def _plain(text: str) -> str:
+    """Lower case without Vietnamese diacritics (đ → d), spaces for dashes."""
+    t = text.strip().lower().replace("đ", "d").replace("-", " ").replace("_", " ")
+    t = "".join(c for c in unicodedata.normalize("NFD", t) if unicodedata.category(c) != "Mn")
+    return " ".join(t.split())
+
+
+def parse_rating(text: str) -> TaskRating:
+    try:
+        return TaskRating(text.strip())
+    except ValueError:
+        pass
+    found = _RATING_ALIASES.get(_plain(text))
+    if found is None:
+        raise ValueError(
+            f"unknown rating {text!r}: use one of {', '.join(r.value for r in TaskRating)}"
+        )
+    return found
+
+
+def _year(text: str) -> int:
+    try:
+        y = int(float(text))
+    except ValueError as exc:
+        raise ValueError(f"year {text!r} is not a number") from exc
+    if not 1975 <= y <= 2100:
+        raise ValueError(f"year {y} is out of range")
+    return y
+
+
+def _months(text: str, what: str) -> Decimal:
+    try:
+        m = Decimal(text.replace(",", "."))
+    except InvalidOperation as exc:
+        raise ValueError(f"{what} {text!r} is not a number") from exc
+    if not Decimal(0) <= m <= Decimal(12):
+        raise ValueError(f"{what} must be between 0 and 12")
+    return m
+
+
+def _bool(text: str) -> bool | None:
+    t = _plain(text)
+    if not t:
+        return None
+    if t in ("1", "true", "yes", "x", "nu", "co"):
+        return True
+    if t in ("0", "false", "no", "nam", "khong"):
+        return False
+    raise ValueError(f"{text!r} is not yes/no")
+
+
+@dataclass
+class ImportSummary:
+    kind: str
+    rows: int = 0
+    imported: int = 0
+    updated: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    stored: bool = False
+
+    def reject(self, line: int, reason: str, row: dict[str, str]) -> None:
+        self.rejected.append({"line": line, "reason": reason, "row": row})
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "rows": self.rows,
+            "imported": self.imported,
+            "updated": self.updated,
+            "rejected": self.rejected,
+            "stored": self.stored,
+        }
+
+
+RowAction = Callable[[], Awaitable[bool]]
+
+
+async def _prepare_rating_row(
+    tx: Tx, principal: Principal, row: dict[str, str], scope_cache: dict[str, bool]
+) -> RowAction:
+    person_id = row.get("person_id", "").strip()
+    if not person_id or len(person_id) > 64:
+        raise ValueError("person_id is required (at most 64 characters)")
+    year = _year(row.get("year", ""))
+    rating = parse_rating(row.get("rating", ""))
+    months = _months(row.get("months_on_duty") or "12", "months_on_duty")
+    leave: list[dict[str, Any]] = []
+    if row.get("leave_kind"):
+        try:
+            kind = LeaveKind(row["leave_kind"].strip())
+        except ValueError as exc:
+            raise ValueError(
+                f"unknown leave_kind {row['leave_kind']!r}:"
+                f" use one of {', '.join(k.value for k in LeaveKind)}"
+            ) from exc
+        leave.append(
+            {
+                "kind": kind.value,
+                "months": str(_months(row.get("leave_months", ""), "leave_months")),
+            }
+        )
+    female = _bool(row.get("female", ""))
+    person = await store.get_person(tx.conn, person_id)
+    name = row.get("name", "").strip()
+    unit_code = row.get("unit_code", "").strip() or (person["unit_code"] if person else "")
+    if person is None and (not name or not unit_code):
+        raise ValueError(f"unknown person {person_id}: give name and unit_code to add them")
+    if len(name) > 200:
+        raise ValueError("name is longer than 200 characters")
+    if await get_unit(tx.conn, unit_code) is None:
+        raise ValueError(f"unknown unit {unit_code}")
+    if unit_code not in scope_cache:
+        scope_cache[unit_code] = await in_scope(tx, principal, unit_code)
+    if not scope_cache[unit_code]:
+        raise ValueError(f"unit {unit_code} is outside your unit {principal.unit_code}")
+
+    async def apply() -> bool:
+        if person is None or name:
+            await store.upsert_person(tx.conn, person_id, name or person["name"], unit_code, female)
+        return await store.upsert_rating(
+            tx.conn, person_id, year, unit_code, rating.value, months, leave, "import"
+        )
+
+    return apply
+
+
+async def _prepare_award_row(
+    tx: Tx, principal: Principal, row: dict[str, str], scope_cache: dict[str, bool]
+) -> RowAction:
+    kind_text = (row.get("nominee_kind") or "individual").strip()
+    try:
+        kind = NomineeKind(kind_text)
+    except ValueError as exc:
+        raise ValueError(f"nominee_kind {kind_text!r} must be individual or collective") from exc
+    ref = (row.get("nominee_ref") or row.get("person_id") or "").strip()
+    if not ref or len(ref) > 64:
+        raise ValueError("nominee_ref is required (at most 64 characters)")
+    try:
+        award = AwardKind(row.get("award", "").strip())
+    except ValueError as exc:
+        kinds = ", ".join(a.value for a in AwardKind)
+        raise ValueError(f"unknown award {row.get('award')!r}: use one of {kinds}") from exc
+    year = _year(row.get("year", ""))
+    number = row.get("decision_number", "").strip()
+    if not number or len(number) > 64:
+        raise ValueError("decision_number is required (at most 64 characters)")
+    decided_on = None
+    if row.get("decided_on"):
+        try:
+            decided_on = date.fromisoformat(row["decided_on"].strip()[:10])
+        except ValueError as exc:
+            raise ValueError(f"decided_on {row['decided_on']!r} is not YYYY-MM-DD") from exc
+    if kind == NomineeKind.INDIVIDUAL:
+        person = await store.get_person(tx.conn, ref)
+        if person is None:
+            raise ValueError(f"unknown person {ref}: import their ratings first")
+        unit_code = person["unit_code"]
+    else:
+        if await get_unit(tx.conn, ref) is None:
+            raise ValueError(f"unknown unit {ref}")
+        unit_code = ref
+    if unit_code not in scope_cache:
+        scope_cache[unit_code] = await in_scope(tx, principal, unit_code)
+    if not scope_cache[unit_code]:
+        raise ValueError(f"unit {unit_code} is outside your unit {principal.unit_code}")
+    level = (row.get("level") or "").strip() or None
+
+    async def apply() -> bool:
+        return await store.add_award(
+            tx.conn,
+            {
+                "nominee_kind": kind.value,
+                "nominee_ref": ref,
+                "unit_code": unit_code,
+                "award": award.value,
+                "year": year,
+                "decision_number": number,
+                "level": level,
+                "decided_on": decided_on,
+                "source": "import",
+            },
+        )
+
+    return apply
+
+
+REQUIRED_COLUMNS = {
+    "ratings": {"person_id", "year", "rating"},
+    "awards": {"award", "year", "decision_number"},
+}
+
+
+async def import_rows(
+    tx: Tx,
+    principal: Principal,
+    kind: str,
+    rows: list[tuple[int, dict[str, str]]],
+    *,
+    partial: bool,
+    dry_run: bool,
+) -> ImportSummary:
+    """Check every row, then store: all rows or none (default), or only the valid ones
+    (`partial`). Rejected rows carry their line and reason."""
+    summary = ImportSummary(kind=kind, rows=len(rows))
+    columns = set().union(*(r.keys() for _, r in rows)) if rows else set()
+    missing = REQUIRED_COLUMNS[kind] - columns
+    if kind == "awards" and not ({"nominee_ref", "person_id"} & columns):
+        missing.add("nominee_ref")
+    if missing:
+        raise invalid(
+            f"The file lacks the columns {', '.join(sorted(missing))}.",
+            [{"field": c, "message": "missing column"} for c in sorted(missing)],
+        )
+    prepare = _prepare_rating_row if kind == "ratings" else _prepare_award_row
+    actions: list[RowAction] = []
+    cache: dict[str, bool] = {}
+    seen: set[tuple[str, ...]] = set()
+    for line, row in rows:
+        try:
+            action = await prepare(tx, principal, row, cache)
+            key = (
+                (row.get("person_id", "").strip(), str(_year(row["year"])))
+                if kind == "ratings"
+                else tuple(
+                    row.get(k, "").strip()
+                    for k in ("nominee_ref", "award", "year", "decision_number")
+                )
+            )
+            if key in seen:
+                raise ValueError("the same row appears twice in the file")
+            seen.add(key)
+            actions.append(action)
+        except ValueError as exc:
+            summary.reject(line, str(exc), row)
+    if dry_run or (summary.rejected and not partial):
+        return summary
+    for action in actions:
+        if await action():
+            summary.imported += 1
+        else:
+            summary.updated += 1
+    summary.stored = True
+    return summary

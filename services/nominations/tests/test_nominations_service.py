@@ -1,0 +1,479 @@
+"""nominations end to end on a real broker and PostgreSQL: a proposal through the council's
+tally to a decision with `award.conferred.v1` published once (read by a plain Kafka client and
+checked against its published JSON Schema); an on-time rate published on
+`egov.procedures.rates` appearing on a collective's nomination; bad input refused with nothing
+changed. Every test works on its own unit and ids, since the broker is shared."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from egov_contracts import procedures as proc
+from egov_contracts.envelope import decode, encode, new_event
+from egov_contracts.reference import load_units
+from egov_contracts.topics import ALL_TOPICS, NOMINATION_EVENTS, RATES, dead_letter_topic
+from egov_nominations.main import SPEC
+from egov_nominations.settings import NominationsSettings
+from egov_runtime.db import all_migrations, migrate
+from egov_runtime.devstack.postgres import create_database, drop_database
+from egov_runtime.kafka import ensure_topics
+from egov_runtime.testing.fixtures import wait_for
+from egov_runtime.testing.service import RunningService, running_service
+from egov_runtime.units import upsert_units
+
+pytestmark = pytest.mark.integration
+SCHEMAS = Path(__file__).resolve().parents[3] / "contracts" / "published" / "schemas"
+DEPT = "38.SNV"
+ALL_DOCS = ["to-trinh", "bao-cao-thanh-tich", "bien-ban-hoi-dong", "xac-nhan-sang-kien"]
+
+
+@pytest.fixture(scope="module")
+async def service(kafka_bootstrap: str, postgres_admin_dsn: str) -> AsyncIterator[RunningService]:
+    name = f"nominations_{uuid.uuid4().hex[:8]}"
+    dsn = await create_database(postgres_admin_dsn, name)
+    await migrate(dsn, all_migrations(SPEC.migrations))
+    await ensure_topics(kafka_bootstrap, [*ALL_TOPICS, dead_letter_topic("nominations")])
+    settings = NominationsSettings(
+        database_url=dsn,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        consumer_poll_timeout_ms=100,
+        relay_poll_interval_s=0.1,
+        consumer_backoff_initial_s=0.01,
+        consumer_backoff_max_s=0.05,
+    )
+    async with running_service(SPEC, settings) as svc:
+        async with svc.runtime.transaction() as tx:
+            await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
+        yield svc
+    await drop_database(postgres_admin_dsn, name)
+
+
+async def new_unit(svc: RunningService) -> str:
+    """A unit of its own under the department, so tests on the shared broker do not mix."""
+    code = f"38.SNV.T{uuid.uuid4().hex[:8].upper()}"
+    async with svc.runtime.transaction() as tx:
+        await upsert_units(
+            tx.conn,
+            [
+                {
+                    "unit_code": code,
+                    "name": f"Phòng thử {code}",
+                    "level": "agency",
+                    "parent_code": DEPT,
+                }
+            ],
+        )
+    return code
+
+
+def ok(r: Any, status: int = 200) -> Any:
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+async def add_person(
+    svc: RunningService, unit: str, ratings: dict[int, str], person_id: str | None = None
+) -> str:
+    pid = person_id or f"CB{uuid.uuid4().hex[:8].upper()}"
+    officer = svc.token("officer", unit=unit)
+    ok(
+        await svc.client.put(
+            f"/v1/register/people/{pid}",
+            json={"name": f"Nguyễn Văn {pid}", "unit_code": unit},
+            headers=officer,
+        ),
+        201,
+    )
+    for year, rating in ratings.items():
+        r = await svc.client.put(
+            f"/v1/register/people/{pid}/ratings/{year}", json={"rating": rating}, headers=officer
+        )
+        assert r.status_code in (200, 201), r.text
+    return pid
+
+
+async def add_council(svc: RunningService, size: int = 11) -> tuple[str, list[str]]:
+    suffix = uuid.uuid4().hex[:6]
+    members = [f"tv{i}-{suffix}" for i in range(1, size + 1)]
+    body = {
+        "council_id": f"HD-{suffix}",
+        "unit_code": DEPT,
+        "name": "Hội đồng Thi đua - Khen thưởng Sở",
+        "members": [{"member_id": m, "name": f"Thành viên {m}"} for m in members],
+    }
+    ok(
+        await svc.client.post("/v1/councils", json=body, headers=svc.token("officer", unit=DEPT)),
+        201,
+    )
+    return body["council_id"], members
+
+
+async def session(svc: RunningService, council: str, present: list[str]) -> str:
+    out = ok(
+        await svc.client.post(
+            f"/v1/councils/{council}/sessions",
+            json={"held_on": "2026-01-20", "present": present},
+            headers=svc.token("officer", unit=DEPT),
+        ),
+        201,
+    )
+    return str(out["session_id"])
+
+
+async def under_review(svc: RunningService, unit: str, body: dict[str, Any]) -> str:
+    """Propose and submit from the unit, then the department accepts the complete file."""
+    out = ok(
+        await svc.client.post(
+            "/v1/nominations",
+            json={"documents": ALL_DOCS, "submit": True, "achievement_year": 2025, **body},
+            headers=svc.token("officer", unit=unit),
+        ),
+        201,
+    )
+    assert out["status"] == "submitted"
+    assert out["deciding_unit_code"] == DEPT
+    nid = str(out["nomination_id"])
+    checked = ok(
+        await svc.client.post(
+            f"/v1/nominations/{nid}/completeness-check", headers=svc.token("officer", unit=DEPT)
+        )
+    )
+    assert checked["status"] == "under-review"
+    return nid
+
+
+async def read_to_end(bootstrap: str, topic: str) -> list[Any]:
+    """Every event on `topic` up to its current end offsets (a plain Kafka consumer)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        if not parts:
+            await consumer.force_metadata_update()
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        ends = await consumer.end_offsets(parts)
+        events = []
+
+        async def behind() -> bool:
+            return any([await consumer.position(tp) < ends[tp] for tp in parts])
+
+        while await behind():
+            batch = await consumer.getmany(timeout_ms=200)
+            for recs in batch.values():
+                events.extend(decode(r.value, r.headers) for r in recs)
+        return events
+    finally:
+        await consumer.stop()
+
+
+async def outbox_drained(svc: RunningService) -> bool:
+    async with svc.runtime.pool.acquire() as conn:
+        return bool(
+            await conn.fetchval("SELECT count(*) = 0 FROM outbox WHERE published_at IS NULL")
+        )
+
+
+async def test_proposal_tally_decision_publishes_award_once(
+    service: RunningService, kafka_bootstrap: str
+) -> None:
+    svc = service
+    unit = await new_unit(svc)
+    pid = await add_person(svc, unit, {2024: "hoan-thanh-tot", 2025: "hoan-thanh-xuat-sac"})
+    # earlier award history comes from the unit's spreadsheet
+    csv_text = (
+        "nominee_ref,award,year,decision_number,level,decided_on\n"
+        f"{pid},lao-dong-tien-tien,2025,15/QĐ-{unit},department,2025-12-20\n"
+    )
+    summary = ok(
+        await svc.client.post(
+            "/v1/register/imports/awards",
+            content=csv_text.encode(),
+            headers={**svc.token("officer", unit=unit), "Content-Type": "text/csv"},
+        )
+    )
+    assert summary["imported"] == 1 and summary["rejected"] == []
+
+    council, members = await add_council(svc)
+    nid = await under_review(
+        svc,
+        unit,
+        {"nominee": {"kind": "individual", "ref": pid}, "award": "chien-si-thi-dua-co-so"},
+    )
+
+    before = ok(
+        await svc.client.get(
+            f"/v1/nominations/{nid}/eligibility", headers=svc.token("officer", unit=unit)
+        )
+    )
+    assert before["eligible"] == "awaiting-vote"
+    assert before["rule_set_id"] == "2025-07-01"
+    ldtt = next(c for c in before["criteria"] if c["kind"] == "consecutive_titles")
+    assert ldtt["passed"] is True
+    assert any(f["decision_number"] == f"15/QĐ-{unit}" for f in ldtt["evidence"])
+
+    sid = await session(svc, council, members[:10])
+    tally = ok(
+        await svc.client.post(
+            f"/v1/sessions/{sid}/tallies",
+            json={"nomination_id": nid, "votes_for": 9},
+            headers=svc.token("council", unit=DEPT, subject=members[0]),
+        ),
+        201,
+    )
+    assert tally["share_of_all_members_pct"] == "81.82" and tally["passed"] is True
+
+    after = ok(
+        await svc.client.get(
+            f"/v1/nominations/{nid}/eligibility", headers=svc.token("officer", unit=unit)
+        )
+    )
+    assert after["eligible"] is True
+    head = svc.token("admin", unit=DEPT, subject="giam-doc")
+    approved = ok(await svc.client.post(f"/v1/nominations/{nid}/approve", json={}, headers=head))
+    assert approved["status"] == "approved"
+
+    number = f"{uuid.uuid4().hex[:4]}/QĐ-SNV"
+    decision = {
+        "number": number,
+        "decided_on": "2026-01-25",
+        "signer": "Giám đốc Sở",
+        "deciding_unit_code": DEPT,
+        "nomination_ids": [nid],
+    }
+    first = ok(await svc.client.post("/v1/decisions", json=decision, headers=head), 201)
+    again = ok(await svc.client.post("/v1/decisions", json=decision, headers=head), 200)
+    assert again["decision_id"] == first["decision_id"]
+
+    file = ok(
+        await svc.client.get(f"/v1/nominations/{nid}", headers=svc.token("officer", unit=unit))
+    )
+    assert file["status"] == "decided"
+    assert [h["action"] for h in file["history"]] == ["submit", "accept", "approve", "decide"]
+    assert all(h["actor"] and h["at"] for h in file["history"])
+    awards = ok(
+        await svc.client.get(f"/v1/awards?nominee={pid}", headers=svc.token("officer", unit=unit))
+    )
+    assert {(a["award"], a["decision_number"]) for a in awards} == {
+        ("lao-dong-tien-tien", f"15/QĐ-{unit}"),
+        ("chien-si-thi-dua-co-so", number),
+    }
+
+    await wait_for(lambda: outbox_drained(svc), timeout=30, message="outbox relayed")
+    events = await read_to_end(kafka_bootstrap, NOMINATION_EVENTS.name)
+    conferred = [e for e in events if e.type.endswith("award.conferred.v1") and e.subject == number]
+    assert len(conferred) == 1
+    data = conferred[0].data
+    schema = json.loads((SCHEMAS / "vn.egov.nominations.award.conferred.v1.json").read_text())
+    jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
+    assert data["recipients"] == [{"kind": "individual", "ref": pid, "unit_code": unit}]
+    assert data["decision_number"] == number and data["nomination_ids"] == [nid]
+    types = [e.type.split(".")[-2] for e in events if e.subject == nid]
+    assert types == ["submitted", "assessed", "voted", "approved"]
+
+    annex = ok(
+        await svc.client.get(
+            f"/v1/reports/decision-annex?decision={first['decision_id']}&format=json", headers=head
+        )
+    )
+    assert annex["rows"][0]["nominee"] == f"Nguyễn Văn {pid}"
+    xlsx = await svc.client.get(
+        f"/v1/reports/decision-annex?decision={first['decision_id']}&format=xlsx", headers=head
+    )
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+async def test_on_time_rate_appears_on_the_collective_nomination(
+    service: RunningService, kafka_bootstrap: str
+) -> None:
+    svc = service
+    unit = await new_unit(svc)
+    for _ in range(3):
+        await add_person(svc, unit, {2025: "hoan-thanh-tot"})
+    rate = proc.OnTimeRateComputed(
+        unit_code=unit,
+        period="2025",
+        period_from=date(2024, 12, 15),
+        period_to=date(2025, 12, 14),
+        carried_over=0,
+        received_online=30,
+        received_counter_postal=10,
+        resolved_early=20,
+        resolved_on_time=19,
+        resolved_late=1,
+        in_progress_within_deadline=0,
+        in_progress_overdue=0,
+        withdrawn=0,
+        returned=0,
+        on_time_rate=Decimal("97.50"),
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    await producer.start()
+    try:
+        event = new_event(rate, source="/vn/38/admin-procedures", subject=f"{unit}/2025")
+        value, headers = encode(event)
+        for _ in range(2):  # delivered twice: applied once
+            await producer.send_and_wait(
+                RATES.name, value=value, key=f"{unit}/2025".encode(), headers=headers
+            )
+    finally:
+        await producer.stop()
+
+    nid = (
+        ok(
+            await svc.client.post(
+                "/v1/nominations",
+                json={
+                    "nominee": {"kind": "collective", "ref": unit},
+                    "award": "tap-the-lao-dong-tien-tien",
+                    "achievement_year": 2025,
+                    "documents": ALL_DOCS,
+                },
+                headers=svc.token("officer", unit=unit),
+            ),
+            201,
+        )
+    )["nomination_id"]
+
+    async def shown() -> Any:
+        r = await svc.client.get(f"/v1/nominations/{nid}", headers=svc.token("officer", unit=unit))
+        return ok(r)["unit_evidence"]["2025"]["on_time_rate"]
+
+    seen = await wait_for(shown, timeout=30, message="on-time rate evidence")
+    assert seen["on_time_rate_pct"] == "97.50"
+    assert seen["source_event_id"] == event.id and seen["resolved"] == 40
+    elig = ok(
+        await svc.client.get(
+            f"/v1/nominations/{nid}/eligibility", headers=svc.token("officer", unit=unit)
+        )
+    )
+    facts = {f["key"]: f["value"] for f in elig["context"]}
+    assert Decimal(str(facts["on_time_rate_pct"])) == Decimal("97.50")
+    assert elig["unit_evidence"]["2025"]["on_time_rate"]["period"] == "2025"
+    async with svc.runtime.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", event.id) == 1
+
+
+async def test_bad_input_is_refused_and_changes_nothing(service: RunningService) -> None:
+    svc = service
+    unit = await new_unit(svc)
+    officer = svc.token("officer", unit=unit)
+    pid = await add_person(svc, unit, {2025: "hoan-thanh-xuat-sac"})
+
+    # unknown person
+    r = await svc.client.post(
+        "/v1/nominations",
+        json={
+            "nominee": {"kind": "individual", "ref": "KHONG-CO"},
+            "award": "lao-dong-tien-tien",
+            "achievement_year": 2025,
+        },
+        headers=officer,
+    )
+    assert r.status_code == 422 and "Unknown person" in r.json()["detail"]
+    assert ok(await svc.client.get(f"/v1/nominations?unit={unit}", headers=officer)) == []
+
+    council, members = await add_council(svc)
+    nid = await under_review(
+        svc,
+        unit,
+        {"nominee": {"kind": "individual", "ref": pid}, "award": "chien-si-thi-dua-co-so"},
+    )
+    member = svc.token("council", unit=DEPT, subject=members[0])
+
+    # tally above the members present / the council's size
+    sid = await session(svc, council, members[:9])
+    r = await svc.client.post(
+        f"/v1/sessions/{sid}/tallies", json={"nomination_id": nid, "votes_for": 12}, headers=member
+    )
+    assert r.status_code == 422 and "present" in r.json()["detail"]
+    assert ok(await svc.client.get(f"/v1/sessions/{sid}", headers=member))["tallies"] == []
+
+    # a meeting of 7 of 11 takes no valid vote
+    thin = await session(svc, council, members[:7])
+    r = await svc.client.post(
+        f"/v1/sessions/{thin}/tallies", json={"nomination_id": nid, "votes_for": 7}, headers=member
+    )
+    assert r.status_code == 409 and "quorum" in r.json()["detail"].lower()
+    assert ok(await svc.client.get(f"/v1/sessions/{thin}", headers=member))["tallies"] == []
+
+    # a council member of another council cannot record
+    r = await svc.client.post(
+        f"/v1/sessions/{sid}/tallies",
+        json={"nomination_id": nid, "votes_for": 9},
+        headers=svc.token("council", unit=DEPT, subject="nguoi-ngoai"),
+    )
+    assert r.status_code == 403
+
+    # decision on a file that is not approved
+    head = svc.token("admin", unit=DEPT, subject="giam-doc")
+    number = f"{uuid.uuid4().hex[:4]}/QĐ-SNV"
+    r = await svc.client.post(
+        "/v1/decisions",
+        json={
+            "number": number,
+            "decided_on": "2026-01-25",
+            "signer": "Giám đốc",
+            "deciding_unit_code": DEPT,
+            "nomination_ids": [nid],
+        },
+        headers=head,
+    )
+    assert r.status_code == 409 and "under-review" in r.json()["detail"]
+    file = ok(await svc.client.get(f"/v1/nominations/{nid}", headers=officer))
+    assert file["status"] == "under-review" and file["decision"] is None
+    assert ok(await svc.client.get(f"/v1/awards?nominee={pid}", headers=officer)) == []
+    # only the deciding head's role records a decision
+    r = await svc.client.post(
+        "/v1/decisions",
+        json={
+            "number": number,
+            "decided_on": "2026-01-25",
+            "signer": "x",
+            "deciding_unit_code": DEPT,
+            "nomination_ids": [nid],
+        },
+        headers=svc.token("officer", unit=DEPT),
+    )
+    assert r.status_code == 403
+
+    # another unit's officer neither sees nor proposes
+    other = svc.token("officer", unit=await new_unit(svc))
+    assert (await svc.client.get(f"/v1/nominations/{nid}", headers=other)).status_code == 403
+
+    # malformed CSV rows: all rejected with their line, nothing stored
+    new_id = f"CB{uuid.uuid4().hex[:8].upper()}"
+    csv_text = (
+        "person_id,name,unit_code,year,rating\n"
+        f"{new_id},Trần Thị B,{unit},2025,hoàn thành tốt\n"
+        f"{pid},,{unit},20x5,hoan-thanh\n"
+        f"{pid},,{unit},2024,rất tốt\n"
+        f"KHONG-CO,,,2025,htnv\n"
+    )
+    r = await svc.client.post(
+        "/v1/register/imports/ratings",
+        content=csv_text.encode(),
+        headers={**officer, "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 422, r.text
+    lines = {e["field"]: e["message"] for e in r.json()["errors"]}
+    assert set(lines) == {"line 3", "line 4", "line 5"}
+    assert "not a number" in lines["line 3"] and "unknown rating" in lines["line 4"]
+    assert "unknown person" in lines["line 5"]
+    assert (
+        await svc.client.get(f"/v1/register/people/{new_id}", headers=officer)
+    ).status_code == 404
+    profile = ok(await svc.client.get(f"/v1/register/people/{pid}", headers=officer))
+    assert [r["year"] for r in profile["ratings"]] == [2025]
