@@ -67,6 +67,9 @@ class SubmissionReceived(EventData):
     submitted_by: Code = Field(description="Account or system that sent it (not a person name)")
     submitted_at: AwareDatetime = Field(description="Thời điểm gửi báo cáo")
     replaces: Code | None = Field(None, description="A correction of this earlier submission")
+    reason: Text | None = Field(
+        None, description="Why a correction is made — lý do điều chỉnh (required after a lock)"
+    )
 
 
 class _SubmissionOutcome(EventData):

@@ -10,17 +10,10 @@ from egov_runtime.consumer import Incoming, Subscription, Tx
 from egov_indicators import usecases
 
 
-def _reason(item: Incoming) -> str | None:
-    # The published v1 schema has no ``reason`` yet; a producer that sends one (the optional
-    # field proposed for v1) is read tolerantly, so corrections of locked periods work on Kafka.
-    reason = item.event.data.get("reason")
-    return str(reason) if isinstance(reason, str) and reason.strip() else None
-
-
 def submissions_subscription(ctx: usecases.Context) -> Subscription:
     async def handle(tx: Tx, items: list[Incoming]) -> None:
         batch = [
-            usecases.Incoming(i.data, i.event, "kafka", _reason(i))
+            usecases.Incoming(i.data, i.event, "kafka", i.data.reason)
             for i in items
             if isinstance(i.data, c.SubmissionReceived)
         ]

@@ -95,12 +95,6 @@ def _respond(status: int, body: dict[str, Any]) -> JSONResponse:
 # -- submissions ------------------------------------------------------------------------------
 
 
-class SubmissionIn(c.SubmissionReceived):
-    """The inbound event's payload, plus the reason a correction of a locked period needs."""
-
-    reason: str | None = Field(None, max_length=2000, description="Lý do điều chỉnh")
-
-
 def _submission_response(
     result: usecases.SubmissionResult, path: str
 ) -> tuple[int, dict[str, Any]]:
@@ -130,7 +124,7 @@ def _submission_response(
 
 @router.post("/submissions", status_code=202, tags=["submissions"])
 async def post_submission(
-    body: SubmissionIn,
+    body: c.SubmissionReceived,
     request: Request,
     principal: Writer,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
@@ -142,7 +136,7 @@ async def post_submission(
     ctx = ctx_of(request)
     if "integration" not in principal.roles:
         await _check_scope(rt, principal, body.unit_code)
-    data = c.SubmissionReceived.model_validate(body.model_dump(exclude={"reason"}))
+    data = body
     path = request.url.path
 
     async def action(tx: Tx) -> tuple[int, dict[str, Any]]:
@@ -150,7 +144,7 @@ async def post_submission(
             data, source=f"{rt.source}/http", subject=f"{data.unit_code}/{data.period}"
         )
         [result] = await usecases.handle_submissions(
-            tx, ctx, [usecases.Incoming(data, cause, "http", body.reason)]
+            tx, ctx, [usecases.Incoming(data, cause, "http", data.reason)]
         )
         status, payload = _submission_response(result, path)
         return status, {**payload, "correlation_id": cause.id}
