@@ -40,6 +40,54 @@ class RunningService:
 
 
 @asynccontextmanager
+async def running_stack(
+    kafka_bootstrap: str,
+    postgres_admin_dsn: str,
+    services: dict[str, tuple[ServiceSpec, dict[str, Any]]],
+) -> AsyncIterator[dict[str, RunningService]]:
+    """Several services for a cross-service test, each on its own fresh, migrated database
+    with the reference units loaded, on one broker (fast polling); they meet only on topics.
+    ``services``: name → (spec, settings overrides)."""
+    from egov_contracts.reference import load_units
+    from egov_contracts.topics import ALL_TOPICS, dead_letter_topic
+
+    from egov_runtime.db import all_migrations, migrate
+    from egov_runtime.devstack.postgres import create_database, drop_database
+    from egov_runtime.kafka import ensure_topics
+    from egov_runtime.units import upsert_units
+
+    await ensure_topics(
+        kafka_bootstrap,
+        [*ALL_TOPICS, *(dead_letter_topic(s.name) for s, _ in services.values())],
+        partitions=3,
+    )
+    names = {key: f"stack_{key.replace('-', '_')}_{uuid.uuid4().hex[:6]}" for key in services}
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            running: dict[str, RunningService] = {}
+            for key, (spec, overrides) in services.items():
+                dsn = await create_database(postgres_admin_dsn, names[key])
+                if spec.migrations is not None:
+                    await migrate(dsn, all_migrations(spec.migrations))
+                settings = spec.settings_cls(
+                    database_url=dsn,
+                    kafka_bootstrap_servers=kafka_bootstrap,
+                    consumer_poll_timeout_ms=100,
+                    relay_poll_interval_s=0.1,
+                    **overrides,
+                )
+                svc = await stack.enter_async_context(running_service(spec, settings))
+                async with svc.runtime.transaction() as tx:
+                    await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
+                running[key] = svc
+            yield running
+    finally:
+        for name in names.values():
+            with contextlib.suppress(Exception):
+                await drop_database(postgres_admin_dsn, name)
+
+
+@asynccontextmanager
 async def running_service(
     spec: ServiceSpec, settings: ServiceSettings
 ) -> AsyncIterator[RunningService]:
