@@ -13,6 +13,7 @@ from typing import cast
 from egov_runtime.service import Runtime, ServiceSpec, Wiring
 from egov_runtime.units import units_router, units_subscription
 
+from egov_nominations.demo import generate
 from egov_nominations.entrypoints.consumers import rates_subscription, targets_subscription
 from egov_nominations.entrypoints.http import router
 from egov_nominations.settings import NominationsSettings
@@ -28,12 +29,19 @@ def wire(rt: Runtime) -> Wiring:
     )
 
 
+async def seed(rt: Runtime) -> str:
+    """Demo data for ``make run`` (fast, idempotent)."""
+    settings = cast(NominationsSettings, rt.settings)
+    return await generate.seed(rt, settings.demo_people)
+
+
 SPEC = ServiceSpec(
     name="nominations",
     settings_cls=NominationsSettings,
     migrations=Path(__file__).parent / "migrations",
     routers=[units_router(), router],
     wire=wire,
+    seed=seed,
     description="Emulation movements and award nominations: eligibility from a versioned"
     " legal rule set, council votes, decisions.",
 )

@@ -1,0 +1,57 @@
+"""The demo seed loads quickly, leaves files in every status, and a second run changes
+nothing."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from egov_nominations.main import SPEC
+from egov_nominations.settings import NominationsSettings
+from egov_runtime.db import all_migrations, create_pool, migrate
+from egov_runtime.devstack.postgres import create_database, drop_database
+from egov_runtime.service import Runtime
+
+pytestmark = pytest.mark.integration
+
+
+async def test_demo_seed_covers_every_status_and_is_idempotent(postgres_admin_dsn: str) -> None:
+    name = f"nominations_demo_{uuid.uuid4().hex[:8]}"
+    dsn = await create_database(postgres_admin_dsn, name)
+    try:
+        await migrate(dsn, all_migrations(SPEC.migrations))
+        settings = NominationsSettings(database_url=dsn)
+        pool = await create_pool(dsn)
+        try:
+            rt = Runtime("nominations", settings, pool, producer=None)  # type: ignore[arg-type]
+            assert SPEC.seed is not None
+            first = await SPEC.seed(rt)
+            async with pool.acquire() as conn:
+                statuses = {
+                    r["status"] for r in await conn.fetch("SELECT DISTINCT status FROM nominations")
+                }
+                counts = await conn.fetchrow(
+                    "SELECT (SELECT count(*) FROM people) AS people,"
+                    " (SELECT count(*) FROM outbox) AS events,"
+                    " (SELECT count(*) FROM award_history) AS awards"
+                )
+            assert statuses == {
+                "draft",
+                "submitted",
+                "returned",
+                "under-review",
+                "approved",
+                "forwarded",
+                "decided",
+                "rejected",
+            }, first
+            assert counts["people"] == 200
+            second = await SPEC.seed(rt)
+            assert "already present" in second
+            async with pool.acquire() as conn:
+                assert await conn.fetchval("SELECT count(*) FROM outbox") == counts["events"]
+                assert await conn.fetchval("SELECT count(*) FROM award_history") == counts["awards"]
+        finally:
+            await pool.close()
+    finally:
+        await drop_database(postgres_admin_dsn, name)
