@@ -18,7 +18,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from egov_runtime.problems import Problem
 
-ROLES = ("admin", "operator", "officer", "council", "integration")
+# head: the head of a unit or agency who decides (e.g. the director signing an award decision)
+ROLES = ("admin", "operator", "officer", "council", "head", "integration")
 ISSUER = "egov-events"
 _bearer = HTTPBearer(auto_error=False)
 
