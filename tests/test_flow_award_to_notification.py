@@ -33,7 +33,7 @@ async def test_decided_award_reaches_the_nominees_unit(kafka_bootstrap, postgres
             nom = svc["nominations"]
             assert NOMINATIONS.seed is not None
             await NOMINATIONS.seed(nom.runtime)
-            head = nom.token("admin", unit=DEPT, subject="giam-doc-so")
+            head = nom.token("head", unit=DEPT, subject="giam-doc-so")
             r = await nom.client.get(
                 "/v1/nominations", params={"unit": DEPT, "status": "approved"}, headers=head
             )

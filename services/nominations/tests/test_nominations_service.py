@@ -241,7 +241,11 @@ async def test_proposal_tally_decision_publishes_award_once(
         )
     )
     assert after["eligible"] is True
-    head = svc.token("admin", unit=DEPT, subject="giam-doc")
+    head = svc.token("head", unit=DEPT, subject="giam-doc")
+    # the administrator is not the deciding head (unless decider_roles names its role)
+    admin = svc.token("admin", unit=DEPT, subject="quan-tri")
+    r = await svc.client.post(f"/v1/nominations/{nid}/approve", json={}, headers=admin)
+    assert r.status_code == 403, r.text
     approved = ok(await svc.client.post(f"/v1/nominations/{nid}/approve", json={}, headers=head))
     assert approved["status"] == "approved"
 
@@ -253,6 +257,12 @@ async def test_proposal_tally_decision_publishes_award_once(
         "deciding_unit_code": DEPT,
         "nomination_ids": [nid],
     }
+    r = await svc.client.post("/v1/decisions", json=decision, headers=admin)
+    assert r.status_code == 403, r.text
+    # the head of the nominee's unit is not the head of the deciding unit
+    unit_head = svc.token("head", unit=unit, subject="truong-don-vi")
+    r = await svc.client.post("/v1/decisions", json=decision, headers=unit_head)
+    assert r.status_code == 403, r.text
     first = ok(await svc.client.post("/v1/decisions", json=decision, headers=head), 201)
     again = ok(await svc.client.post("/v1/decisions", json=decision, headers=head), 200)
     assert again["decision_id"] == first["decision_id"]
@@ -418,7 +428,7 @@ async def test_bad_input_is_refused_and_changes_nothing(service: RunningService)
     assert r.status_code == 403
 
     # decision on a file that is not approved
-    head = svc.token("admin", unit=DEPT, subject="giam-doc")
+    head = svc.token("head", unit=DEPT, subject="giam-doc")
     number = f"{uuid.uuid4().hex[:4]}/QĐ-SNV"
     r = await svc.client.post(
         "/v1/decisions",
@@ -435,19 +445,20 @@ async def test_bad_input_is_refused_and_changes_nothing(service: RunningService)
     file = ok(await svc.client.get(f"/v1/nominations/{nid}", headers=officer))
     assert file["status"] == "under-review" and file["decision"] is None
     assert ok(await svc.client.get(f"/v1/awards?nominee={pid}", headers=officer)) == []
-    # only the deciding head's role records a decision
-    r = await svc.client.post(
-        "/v1/decisions",
-        json={
-            "number": number,
-            "decided_on": "2026-01-25",
-            "signer": "x",
-            "deciding_unit_code": DEPT,
-            "nomination_ids": [nid],
-        },
-        headers=svc.token("officer", unit=DEPT),
-    )
-    assert r.status_code == 403
+    # only the deciding head's role records a decision (not an officer, not an administrator)
+    for role in ("officer", "admin"):
+        r = await svc.client.post(
+            "/v1/decisions",
+            json={
+                "number": number,
+                "decided_on": "2026-01-25",
+                "signer": "x",
+                "deciding_unit_code": DEPT,
+                "nomination_ids": [nid],
+            },
+            headers=svc.token(role, unit=DEPT),
+        )
+        assert r.status_code == 403, (role, r.text)
 
     # another unit's officer neither sees nor proposes
     other = svc.token("officer", unit=await new_unit(svc))

@@ -264,7 +264,7 @@ async def _review_2025(
     people: list[dict[str, Any]],
     ratings: dict[str, dict[int, str]],
 ) -> str:
-    officer, head = _who("officer", DEPT), _who("admin", DEPT, "giam-doc-so")
+    officer, head = _who("officer", DEPT), _who("head", DEPT, "giam-doc-so")
     dept_people = [p for p in people if p["unit_code"].startswith(DEPT)]
     good = [p for p in dept_people if ratings[p["person_id"]][2025] in RATINGS[:2]]
     # LĐTT 2025: 13 people decided by the director (Giấy khen-level decision of the department)
@@ -394,11 +394,10 @@ async def _review_2025(
 
 
 async def _movement_2026(tx: Any, ctx: Context, people: list[dict[str, Any]]) -> None:
-    head = _who("admin", DEPT)
     await uc.launch_movement(
         tx,
         ctx,
-        head,
+        _who("admin", DEPT),
         {
             "movement_id": MOVEMENT_2026,
             "title": "Phong trào thi đua “Cán bộ, công chức thi đua thực hiện văn hoá công sở”"

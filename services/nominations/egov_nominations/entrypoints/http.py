@@ -43,10 +43,14 @@ from egov_nominations.usecases.common import Context, check_scope, invalid
 
 router = APIRouter(prefix="/v1")
 
-Reader = Annotated[Principal, Depends(require("admin", "operator", "officer", "council"))]
+# The deciding head (role `head`) reads the files, decisions and reports of its unit's subtree.
+Reader = Annotated[Principal, Depends(require("admin", "operator", "officer", "council", "head"))]
 Writer = Annotated[Principal, Depends(require("admin", "officer"))]
 Council = Annotated[Principal, Depends(require("council"))]
-Anyone = Annotated[Principal, Depends(require("admin", "operator", "officer", "council"))]
+# The deciding head's steps (approve, reject, forward, decide): the route lets every staff role
+# through and the use case admits only the configured `decider_roles` (default: head).
+DECIDER_ROUTE_ROLES = ("head", "admin", "officer", "council", "operator")
+Decider = Annotated[Principal, Depends(require(*DECIDER_ROUTE_ROLES))]
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
@@ -544,21 +548,21 @@ _action(
     ReasonIn,
     lambda tx, ctx, p, nid, b: uc.approve(tx, ctx, p, nid, b.reason if b else None),
     "The head approves an eligible file (after the council's valid tally where required).",
-    roles=("admin", "officer", "council", "operator"),
+    roles=DECIDER_ROUTE_ROLES,
 )
 _action(
     "reject",
     RejectIn,
     lambda tx, ctx, p, nid, b: uc.reject(tx, ctx, p, nid, b.reason),
     "Reject with a reason.",
-    roles=("admin", "officer", "council", "operator"),
+    roles=DECIDER_ROUTE_ROLES,
 )
 _action(
     "forward",
     ForwardIn,
     lambda tx, ctx, p, nid, b: uc.forward(tx, ctx, p, nid, b.to_level, b.to_unit_code, b.reason),
     "Forward an approved file to the level that grants the award.",
-    roles=("admin", "officer", "council", "operator"),
+    roles=DECIDER_ROUTE_ROLES,
 )
 
 
@@ -675,7 +679,7 @@ class DecisionIn(_In):
 
 @router.post("/decisions", status_code=201, tags=["decisions"])
 async def post_decision(
-    body: DecisionIn, request: Request, principal: Anyone, key: IdemKey = None
+    body: DecisionIn, request: Request, principal: Decider, key: IdemKey = None
 ) -> JSONResponse:
     """The decision conferring the awards (number, date, signer) on approved files; the
     award history is updated and ``award.conferred.v1`` published once per award."""

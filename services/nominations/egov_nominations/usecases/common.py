@@ -26,7 +26,7 @@ class Context:
     source: str
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     rule_book: RuleBook = field(default_factory=bundled_rule_book)
-    decider_roles: tuple[str, ...] = ("admin",)
+    decider_roles: tuple[str, ...] = ("head",)
 
     def add_working_days(self, day: date, n: int) -> date:
         """The N-th working day after `day` (a non-working day counts from the next working
