@@ -1,26 +1,59 @@
 """Composition root of indicators: settings, use-case context, the submissions consumer and the
-units read model, the HTTP API, and the demo seed."""
+units read model, the periodic re-evaluation of open periods, the HTTP API, and the demo seed."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
+from typing import cast
 
+from egov_runtime.logging import get_logger
 from egov_runtime.service import Runtime, ServiceSpec, Wiring
 from egov_runtime.units import units_router, units_subscription
+from egov_workdays import VN_TZ
 
 from egov_indicators.demo.seed import seed
 from egov_indicators.entrypoints.consumers import submissions_subscription
 from egov_indicators.entrypoints.http import router
 from egov_indicators.settings import IndicatorsSettings
-from egov_indicators.usecases import Context
+from egov_indicators.usecases import Context, reevaluate_open_periods
 
 SERVICE = "indicators"
+log = get_logger("egov.indicators")
+
+
+async def _every(
+    stop: asyncio.Event, seconds: float, work: Callable[[], Awaitable[object]], name: str
+) -> None:
+    while not stop.is_set():
+        try:
+            await work()
+        except Exception as exc:  # a failed round is retried at the next tick
+            log.warning(f"{name} failed", error=repr(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 def wire(rt: Runtime) -> Wiring:
+    settings = cast(IndicatorsSettings, rt.settings)
     ctx = Context(source=rt.source)
+
+    async def reevaluate() -> None:
+        today = datetime.now(VN_TZ).date()  # the day in Vietnam decides what is open
+        async with rt.transaction() as tx:
+            published = await reevaluate_open_periods(tx, ctx, today)
+        if published:
+            log.info("open periods re-evaluated", day=today.isoformat(), changed=len(published))
+
+    async def run_reevaluation(stop: asyncio.Event) -> None:
+        await _every(stop, settings.reevaluate_interval_s, reevaluate, "re-evaluation")
+
     return Wiring(
         subscriptions=[submissions_subscription(ctx), units_subscription()],
+        tasks=[run_reevaluation],
         state={"context": ctx},
     )
 

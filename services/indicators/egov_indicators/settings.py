@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from egov_runtime.settings import ServiceSettings
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 
@@ -10,3 +11,9 @@ class IndicatorsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="EGOV_INDICATORS_", extra="ignore")
 
     http_port: int = 8102
+    reevaluate_interval_s: float = Field(
+        3600.0,
+        gt=0,
+        description="How often targets of open periods are re-evaluated as days pass"
+        " (on-track → at-risk, achieved or missed at the period's end).",
+    )

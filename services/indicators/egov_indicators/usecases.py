@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Collection, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -46,6 +46,7 @@ from egov_indicators.domain import (
     Violation,
     catalogue_from_data,
     decide_submission,
+    due_for_reevaluation,
     evaluate,
     format_disagg,
     import_csv,
@@ -596,6 +597,12 @@ async def assess(
     )
 
 
+def _same(a: dict[str, Any], b: dict[str, Any], ignore: Collection[str]) -> bool:
+    return {k: v for k, v in a.items() if k not in ignore} == {
+        k: v for k, v in b.items() if k not in ignore
+    }
+
+
 async def evaluate_target(
     tx: Tx,
     ctx: Context,
@@ -603,14 +610,20 @@ async def evaluate_target(
     target: dict[str, Any],
     cause: CloudEvent | None,
     now: datetime,
+    *,
+    as_of: date | None = None,
+    ignore: Collection[str] = (),
 ) -> bool:
-    """Evaluate and publish ``target.evaluated.v1`` when the evaluation changed."""
-    e = await assess(tx, ctx, book, target, now.astimezone(VN_TZ).date())
+    """Evaluate (as of ``as_of``, by default the day of ``now`` in Vietnam) and publish
+    ``target.evaluated.v1`` when the evaluation differs from the last one published in more
+    than the ``ignore``d fields; the evaluation stored is always the last one published."""
+    e = await assess(tx, ctx, book, target, as_of or now.astimezone(VN_TZ).date())
     if e is None:
         return False
     unit = target["unit_code"]
     snapshot = evaluation_json(e)
-    if await store.get_evaluation(tx.conn, e.indicator_code, unit, str(e.period)) == snapshot:
+    last = await store.get_evaluation(tx.conn, e.indicator_code, unit, str(e.period))
+    if last is not None and _same(last, snapshot, ignore):
         return False
     pct = (
         e.achievement_pct
@@ -637,6 +650,52 @@ async def evaluate_target(
     subject = f"{e.indicator_code}/{unit}/{e.period}"
     await tx.emit(RESULTS, [new_event(data, source=ctx.source, subject=subject, cause=cause)])
     return True
+
+
+# What moves every day of an open period by itself: not news unless the status moves with it.
+DAILY_FIELDS = frozenset({"expected_to_date"})
+
+
+async def reevaluate_open_periods(
+    tx: Tx, ctx: Context, today: date, now: datetime | None = None
+) -> list[str]:
+    """Re-evaluate, as of ``today``, every target whose period is in progress or has ended
+    since its last evaluation, and publish ``target.evaluated.v1`` for each evaluation that
+    changed: on-track → at-risk (or back) as the expectation moves with the days, on-track or
+    at-risk → achieved or missed once the period has ended. The expected value to date alone
+    moving is not published (``GET /v1/achievement`` shows it). Idempotent: a second run on
+    the same day publishes nothing. Returns the subjects published
+    (``<indicator>/<unit>/<period>``).
+
+    Takes the advisory locks of the periods re-evaluated and of the periods before them (whose
+    values are their baselines), as the roll-up does, so it never races with a submission."""
+    now = now or datetime.now(VN_TZ)
+
+    def due(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for row in rows:
+            try:
+                period = Period.parse(row["period"])
+            except PeriodError:
+                continue
+            if due_for_reevaluation(period, today, row["last_closed"]):
+                out.append(row)
+        return out
+
+    candidates = due(await store.targets_not_closed(tx.conn))
+    if not candidates:
+        return []
+    periods = {Period.parse(r["period"]) for r in candidates}
+    await store.lock_periods(tx.conn, [str(p) for p in periods | {p.previous() for p in periods}])
+    # read again under the locks: a target or an evaluation may have changed meanwhile
+    locked = {str(p) for p in periods}
+    fresh = [r for r in due(await store.targets_not_closed(tx.conn)) if r["period"] in locked]
+    book = await load_rulebook(tx)
+    published = []
+    for row in fresh:
+        if await evaluate_target(tx, ctx, book, row, None, now, as_of=today, ignore=DAILY_FIELDS):
+            published.append(f"{row['indicator_code']}/{row['unit_code']}/{row['period']}")
+    return published
 
 
 class TargetRefused(ValueError):

@@ -388,6 +388,22 @@ async def targets_for(
     )
 
 
+async def targets_not_closed(conn: asyncpg.Connection) -> list[Row]:
+    """Every target whose last evaluation did not see its period closed (or that has none
+    yet), with ``last_closed`` (None without an evaluation): the candidates for re-evaluation
+    as days pass."""
+    return _rows(
+        await conn.fetch(
+            "SELECT t.indicator_code, t.unit_code, t.period, t.target,"
+            " (e.evaluation ->> 'period_closed')::boolean AS last_closed"
+            " FROM targets t LEFT JOIN evaluations e USING (indicator_code, unit_code, period)"
+            " WHERE e.evaluation IS NULL"
+            " OR NOT coalesce((e.evaluation ->> 'period_closed')::boolean, false)"
+            " ORDER BY t.period, t.indicator_code, t.unit_code"
+        )
+    )
+
+
 async def get_evaluation(
     conn: asyncpg.Connection, indicator: str, unit: str, period: str
 ) -> Row | None:

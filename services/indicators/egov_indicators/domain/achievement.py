@@ -192,6 +192,22 @@ def evaluate(
     )
 
 
+def due_for_reevaluation(period: Period, today: date, last_closed: bool | None) -> bool:
+    """Whether the mere passing of days may have changed a target's evaluation on ``today``.
+
+    A period in progress moves its expectation every day (on-track can turn at-risk with the
+    same value); a period that has ended since its last evaluation (made while it was still
+    open, ``last_closed`` false) turns achieved or missed. A period not yet begun, or one whose
+    last evaluation already saw it closed (or that was never evaluated: no actual value), has
+    nothing new to say until a value or the target changes.
+    """
+    if today < period.start:
+        return False
+    if not period.is_closed_on(today):
+        return True
+    return last_closed is False
+
+
 def seasonal_profile(weights: Sequence[Decimal | int | str]) -> SeasonalProfile:
     return SeasonalProfile(tuple(Decimal(w) for w in weights))
 
