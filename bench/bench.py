@@ -106,11 +106,27 @@ async def copy_all(dsn: str, records: list[tuple[bytes, bytes, list]]) -> float:
         await conn.close()
 
 
-async def pipeline(bootstrap: str, dsn: str, in_topic: str, out_topic: str, records: list) -> float:
+async def pipeline(
+    bootstrap: str,
+    dsn: str,
+    in_topic: str,
+    out_topic: str,
+    records: list,
+    *,
+    relay_process: bool = False,
+) -> float:
     """The inputs are on ``in_topic`` already (as the raw stages had theirs); the worker has
-    joined its group; the clock runs until every outbound event is published."""
+    joined its group; the clock runs until every outbound event is published. With
+    ``relay_process`` the outbox relay runs in a process of its own (as a deployment may run
+    it), so consuming and publishing use both cores."""
     n = len(records)
     await produce_all(bootstrap, in_topic, records)
+    relay = None
+    if relay_process:
+        relay = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "egov_runtime.sample", "relay", "--dsn", dsn,
+            "--bootstrap", bootstrap,
+        )  # fmt: skip
     stop, ready = asyncio.Event(), asyncio.Event()
     worker = asyncio.create_task(
         run_worker(
@@ -122,6 +138,7 @@ async def pipeline(bootstrap: str, dsn: str, in_topic: str, out_topic: str, reco
             ready=ready,
             batch_size=1000,
             downstream=False,
+            relay=not relay_process,
         )
     )
     await ready.wait()
@@ -143,6 +160,9 @@ async def pipeline(bootstrap: str, dsn: str, in_topic: str, out_topic: str, reco
         stop.set()
         await worker
         await conn.close()
+        if relay is not None:
+            relay.terminate()
+            await relay.wait()
     return elapsed
 
 
@@ -238,6 +258,13 @@ async def main() -> None:
         progress("pipeline")
         t_pipe = await pipeline(bootstrap, dsn, in_topic, out_topic, records)
         rate_pipe = n / t_pipe
+        progress("pipeline, relay in its own process")
+        dsn2 = await env.fresh_database("bench_relay")
+        await prepare_database(dsn2)
+        in2, out2 = f"bench.{tag}.in2", f"bench.{tag}.out2"
+        await create_topics(bootstrap, in2, out2)
+        t_pipe2 = await pipeline(bootstrap, dsn2, in2, out2, records, relay_process=True)
+        rate_pipe2 = n / t_pipe2
         lat_dsn = await env.fresh_database("bench_latency")
         await prepare_database(lat_dsn)
         lat = await latency(bootstrap, lat_dsn, args.rate, args.seconds)
@@ -249,6 +276,8 @@ async def main() -> None:
         print(f"raw serial bound                {serial:>10,.0f} ev/s")
         print(f"kit pipeline (effectively-once) {rate_pipe:>10,.0f} ev/s")
         print(f"ratio pipeline / raw serial     {rate_pipe / serial:>10.2f}")
+        print(f"kit pipeline, relay process     {rate_pipe2:>10,.0f} ev/s")
+        print(f"ratio (relay process) / serial  {rate_pipe2 / serial:>10.2f}")
         if lat:
             print(
                 f"latency at {args.rate} ev/s offered: p50={pct(lat, 50):.1f} ms"

@@ -105,6 +105,19 @@ async def effect_counts(conn: asyncpg.Connection) -> dict[str, int]:
     return dict(row)
 
 
+async def run_relay(dsn: str, bootstrap: str, stop: asyncio.Event) -> None:
+    """Only the outbox relay (a process of its own: it elects a leader by advisory lock)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    await producer.start()
+    try:
+        relay = OutboxRelay(
+            service=SERVICE, dsn=dsn, producer=producer, poll_interval_s=0.2, standby_interval_s=0.5
+        )
+        await relay.run(stop)
+    finally:
+        await producer.stop()
+
+
 async def run_worker(
     dsn: str,
     bootstrap: str,
@@ -115,7 +128,9 @@ async def run_worker(
     stop: asyncio.Event | None = None,
     ready: asyncio.Event | None = None,
     downstream: bool = True,
+    relay: bool = True,
 ) -> None:
+    """The sample's consumers (and, with ``relay``, its outbox relay) in this process."""
     stop = stop or asyncio.Event()
     pool = await create_pool(dsn, min_size=2, max_size=6)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
@@ -142,14 +157,16 @@ async def run_worker(
             backoff_max_s=1.0,
         ),
     ][: 2 if downstream else 1]
-    relay = OutboxRelay(
-        service=SERVICE, dsn=dsn, producer=producer, poll_interval_s=0.2, standby_interval_s=0.5
-    )
+    relays = [
+        OutboxRelay(
+            service=SERVICE, dsn=dsn, producer=producer, poll_interval_s=0.2, standby_interval_s=0.5
+        )
+    ][: 1 if relay else 0]
     try:
         await asyncio.gather(*(c.start() for c in consumers))
         if ready is not None:
             ready.set()
-        await asyncio.gather(relay.run(stop), *(c.run(stop) for c in consumers))
+        await asyncio.gather(*(r.run(stop) for r in relays), *(c.run(stop) for c in consumers))
     finally:
         for c in consumers:
             await c.stop()
@@ -159,11 +176,11 @@ async def run_worker(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["worker"])
+    parser.add_argument("command", choices=["worker", "relay"])
     parser.add_argument("--dsn", required=True)
     parser.add_argument("--bootstrap", required=True)
-    parser.add_argument("--in-topic", required=True)
-    parser.add_argument("--out-topic", required=True)
+    parser.add_argument("--in-topic")
+    parser.add_argument("--out-topic")
     args = parser.parse_args()
     configure_logging(SERVICE, "WARNING")
 
@@ -172,6 +189,11 @@ def main() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        if args.command == "relay":
+            await run_relay(args.dsn, args.bootstrap, stop)
+            return
+        if not (args.in_topic and args.out_topic):
+            parser.error("worker needs --in-topic and --out-topic")
         await run_worker(args.dsn, args.bootstrap, args.in_topic, args.out_topic, stop=stop)
 
     asyncio.run(_main())

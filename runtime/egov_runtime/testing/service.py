@@ -69,12 +69,16 @@ async def running_stack(
                 dsn = await create_database(postgres_admin_dsn, names[key])
                 if spec.migrations is not None:
                     await migrate(dsn, all_migrations(spec.migrations))
+                fast = {
+                    "consumer_poll_timeout_ms": 100,
+                    "relay_poll_interval_s": 0.1,
+                    "consumer_backoff_initial_s": 0.01,
+                    "consumer_backoff_max_s": 0.05,
+                }
                 settings = spec.settings_cls(
                     database_url=dsn,
                     kafka_bootstrap_servers=kafka_bootstrap,
-                    consumer_poll_timeout_ms=100,
-                    relay_poll_interval_s=0.1,
-                    **overrides,
+                    **{**fast, **overrides},
                 )
                 svc = await stack.enter_async_context(running_service(spec, settings))
                 async with svc.runtime.transaction() as tx:
@@ -85,6 +89,17 @@ async def running_stack(
         for name in names.values():
             with contextlib.suppress(Exception):
                 await drop_database(postgres_admin_dsn, name)
+
+
+@asynccontextmanager
+async def running_alone(
+    kafka_bootstrap: str, postgres_admin_dsn: str, spec: ServiceSpec, **overrides: Any
+) -> AsyncIterator[RunningService]:
+    """One service as :func:`running_stack` runs it (fresh migrated database, units loaded)."""
+    async with running_stack(
+        kafka_bootstrap, postgres_admin_dsn, {spec.name: (spec, overrides)}
+    ) as stack:
+        yield stack[spec.name]
 
 
 @asynccontextmanager

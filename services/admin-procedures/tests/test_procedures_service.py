@@ -12,16 +12,10 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from egov_contracts import procedures as c
 from egov_contracts.envelope import encode, new_event
-from egov_contracts.reference import load_units
-from egov_contracts.topics import ALL_TOPICS, DOSSIERS, STATUS_REPORTS, dead_letter_topic
+from egov_contracts.topics import DOSSIERS, STATUS_REPORTS, dead_letter_topic
 from egov_procedures.adapters import catalogue
 from egov_procedures.main import DEMO, SPEC
-from egov_procedures.settings import ProceduresSettings
-from egov_runtime.db import all_migrations, migrate
-from egov_runtime.devstack.postgres import create_database, drop_database
-from egov_runtime.kafka import ensure_topics
-from egov_runtime.testing.service import TopicReader, running_service
-from egov_runtime.units import upsert_units
+from egov_runtime.testing.service import TopicReader, running_alone
 from egov_workdays import VN_TZ, WorkCalendar
 
 pytestmark = pytest.mark.integration
@@ -34,25 +28,14 @@ def vn(*args: int) -> datetime:
 
 @pytest.fixture(scope="module")
 async def service(kafka_bootstrap, postgres_admin_dsn):
-    name = f"procs_{uuid.uuid4().hex[:8]}"
-    dsn = await create_database(postgres_admin_dsn, name)
-    await migrate(dsn, all_migrations(SPEC.migrations))
-    await ensure_topics(
-        kafka_bootstrap, [*ALL_TOPICS, dead_letter_topic("admin-procedures")], partitions=3
-    )
-    settings = ProceduresSettings(
-        database_url=dsn,
-        kafka_bootstrap_servers=kafka_bootstrap,
+    async with running_alone(
+        kafka_bootstrap,
+        postgres_admin_dsn,
+        SPEC,
         timer_interval_s=0.2,
         rates_interval_s=3600,
-        consumer_poll_timeout_ms=100,
-        relay_poll_interval_s=0.1,
-        consumer_backoff_initial_s=0.01,
-        consumer_backoff_max_s=0.05,
-    )
-    async with running_service(SPEC, settings) as svc:
+    ) as svc:
         async with svc.runtime.transaction() as tx:
-            await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
             procs = json.loads(DEMO.read_text(encoding="utf-8"))["procedures"]
             await catalogue.upsert_procedures(
                 tx.conn,
@@ -73,7 +56,6 @@ async def service(kafka_bootstrap, postgres_admin_dsn):
                 ],
             )
         yield svc
-    await drop_database(postgres_admin_dsn, name)
 
 
 @pytest.fixture(scope="module")

@@ -19,21 +19,16 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from egov_contracts import indicators as c
 from egov_contracts.envelope import VN_TZ, CloudEvent, encode, new_event
-from egov_contracts.reference import load_units
 from egov_contracts.topics import (
-    ALL_TOPICS,
     INDICATOR_RESULTS,
     INDICATOR_SUBMISSIONS,
-    dead_letter_topic,
 )
 from egov_indicators.demo import data
 from egov_indicators.main import SPEC
 from egov_indicators.settings import IndicatorsSettings
 from egov_runtime.db import all_migrations, migrate
 from egov_runtime.devstack.postgres import create_database, drop_database
-from egov_runtime.kafka import ensure_topics
-from egov_runtime.testing.service import TopicReader, running_service
-from egov_runtime.units import upsert_units
+from egov_runtime.testing.service import TopicReader, running_alone
 from openpyxl import load_workbook
 
 pytestmark = pytest.mark.integration
@@ -42,25 +37,8 @@ STARTED = datetime.now(VN_TZ)
 
 @pytest.fixture(scope="module")
 async def service(kafka_bootstrap, postgres_admin_dsn):
-    name = f"indicators_{uuid.uuid4().hex[:8]}"
-    dsn = await create_database(postgres_admin_dsn, name)
-    await migrate(dsn, all_migrations(SPEC.migrations))
-    await ensure_topics(
-        kafka_bootstrap, [*ALL_TOPICS, dead_letter_topic("indicators")], partitions=3
-    )
-    settings = IndicatorsSettings(
-        database_url=dsn,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        consumer_poll_timeout_ms=100,
-        relay_poll_interval_s=0.1,
-        consumer_backoff_initial_s=0.01,
-        consumer_backoff_max_s=0.05,
-    )
-    async with running_service(SPEC, settings) as svc:
-        async with svc.runtime.transaction() as tx:
-            await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
+    async with running_alone(kafka_bootstrap, postgres_admin_dsn, SPEC) as svc:
         yield svc
-    await drop_database(postgres_admin_dsn, name)
 
 
 @pytest.fixture(scope="module")

@@ -19,15 +19,10 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from egov_contracts import procedures as proc
 from egov_contracts.envelope import decode, encode, new_event
-from egov_contracts.reference import load_units
-from egov_contracts.topics import ALL_TOPICS, NOMINATION_EVENTS, RATES, dead_letter_topic
+from egov_contracts.topics import NOMINATION_EVENTS, RATES
 from egov_nominations.main import SPEC
-from egov_nominations.settings import NominationsSettings
-from egov_runtime.db import all_migrations, migrate
-from egov_runtime.devstack.postgres import create_database, drop_database
-from egov_runtime.kafka import ensure_topics
 from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.service import RunningService, running_service
+from egov_runtime.testing.service import RunningService, running_alone
 from egov_runtime.units import upsert_units
 
 pytestmark = pytest.mark.integration
@@ -38,23 +33,8 @@ ALL_DOCS = ["to-trinh", "bao-cao-thanh-tich", "bien-ban-hoi-dong", "xac-nhan-san
 
 @pytest.fixture(scope="module")
 async def service(kafka_bootstrap: str, postgres_admin_dsn: str) -> AsyncIterator[RunningService]:
-    name = f"nominations_{uuid.uuid4().hex[:8]}"
-    dsn = await create_database(postgres_admin_dsn, name)
-    await migrate(dsn, all_migrations(SPEC.migrations))
-    await ensure_topics(kafka_bootstrap, [*ALL_TOPICS, dead_letter_topic("nominations")])
-    settings = NominationsSettings(
-        database_url=dsn,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        consumer_poll_timeout_ms=100,
-        relay_poll_interval_s=0.1,
-        consumer_backoff_initial_s=0.01,
-        consumer_backoff_max_s=0.05,
-    )
-    async with running_service(SPEC, settings) as svc:
-        async with svc.runtime.transaction() as tx:
-            await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
+    async with running_alone(kafka_bootstrap, postgres_admin_dsn, SPEC) as svc:
         yield svc
-    await drop_database(postgres_admin_dsn, name)
 
 
 async def new_unit(svc: RunningService) -> str:
@@ -488,3 +468,87 @@ async def test_bad_input_is_refused_and_changes_nothing(service: RunningService)
     ).status_code == 404
     profile = ok(await svc.client.get(f"/v1/register/people/{pid}", headers=officer))
     assert [r["year"] for r in profile["ratings"]] == [2025]
+
+
+async def test_reports_and_the_people_list_read_the_unit_subtree(service: RunningService) -> None:
+    svc = service
+    unit = await new_unit(svc)
+    officer = svc.token("officer", unit=unit)
+    dept = svc.token("officer", unit=DEPT)
+    head = svc.token("head", unit=DEPT, subject="giam-doc")
+    pid = await add_person(svc, unit, {2024: "hoan-thanh-tot", 2025: "hoan-thanh-xuat-sac"})
+    other = await add_person(svc, unit, {2025: "hoan-thanh-tot"})
+
+    # the people list of a unit's subtree; the head reads it, another unit's officer does not
+    people = ok(await svc.client.get(f"/v1/register/people?unit={unit}", headers=officer))
+    assert people == [
+        {"person_id": p, "name": f"Nguyễn Văn {p}", "unit_code": unit} for p in sorted([pid, other])
+    ]
+    assert ok(await svc.client.get(f"/v1/register/people?unit={unit}", headers=head)) == people
+    stranger = svc.token("officer", unit=await new_unit(svc))
+    r = await svc.client.get(f"/v1/register/people?unit={unit}", headers=stranger)
+    assert r.status_code == 403
+
+    # awards counted by kind, level and individual/collective
+    csv_text = (
+        "nominee_kind,nominee_ref,award,year,decision_number,level\n"
+        f"individual,{pid},lao-dong-tien-tien,2024,07/QĐ-{unit},department\n"
+        f"individual,{other},lao-dong-tien-tien,2024,07/QĐ-{unit},department\n"
+        f"collective,{unit},tap-the-lao-dong-tien-tien,2024,08/QĐ-{unit},department\n"
+    )
+    summary = ok(
+        await svc.client.post(
+            "/v1/register/imports/awards",
+            content=csv_text.encode(),
+            headers={**officer, "Content-Type": "text/csv"},
+        )
+    )
+    assert summary["imported"] == 3, summary
+    report = ok(await svc.client.get(f"/v1/reports/awards?unit={unit}&year=2024", headers=head))
+    assert [(r["award"], r["level"], r["nominee_kind"], r["count"]) for r in report["rows"]] == [
+        ("lao-dong-tien-tien", "department", "individual", 2),
+        ("tap-the-lao-dong-tien-tien", "department", "collective", 1),
+    ]
+    assert "02 cá nhân" in report["summary_vi"] and "01 tập thể" in report["summary_vi"]
+    empty = ok(await svc.client.get(f"/v1/reports/awards?unit={unit}&year=2023", headers=head))
+    assert empty["rows"] == [] and empty["summary_vi"] == "Chưa có khen thưởng"
+    csv_report = await svc.client.get(
+        f"/v1/reports/awards?unit={unit}&year=2024&format=csv", headers=officer
+    )
+    assert csv_report.status_code == 200 and csv_report.headers["content-type"].startswith(
+        "text/csv"
+    )
+    assert (
+        await svc.client.get(f"/v1/reports/awards?unit={unit}", headers=head)
+    ).status_code == 422
+
+    # the list of proposals before a council session, with the tally once recorded
+    council, members = await add_council(svc)
+    nid = await under_review(
+        svc,
+        unit,
+        {"nominee": {"kind": "individual", "ref": pid}, "award": "chien-si-thi-dua-co-so"},
+    )
+    sid = await session(svc, council, members[:10])
+
+    async def proposal() -> dict[str, Any]:
+        table = ok(await svc.client.get(f"/v1/reports/proposals?session={sid}", headers=dept))
+        assert table["session_id"] == sid
+        [row] = [r for r in table["rows"] if r["nomination_id"] == nid]
+        return dict(row)
+
+    before = await proposal()
+    assert before["nominee"] == f"Nguyễn Văn {pid}" and before["votes_for"] is None
+    ok(
+        await svc.client.post(
+            f"/v1/sessions/{sid}/tallies",
+            json={"nomination_id": nid, "votes_for": 9},
+            headers=svc.token("council", unit=DEPT, subject=members[0]),
+        ),
+        201,
+    )
+    after = await proposal()
+    assert after["votes_for"] == 9 and after["share_of_all_members_pct"] == "81.82"
+    assert after["passed"] is True
+    xlsx = await svc.client.get(f"/v1/reports/proposals?session={sid}&format=xlsx", headers=head)
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
