@@ -185,6 +185,10 @@ async def list_nominations(
     )
 
 
+async def count_nominations(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM nominations"))
+
+
 async def open_nomination_for(
     conn: asyncpg.Connection, kind: str, ref: str, award: str, year: int, occasion: str
 ) -> asyncpg.Record | None:
@@ -291,6 +295,16 @@ async def session_tallies(conn: asyncpg.Connection, session_id: str) -> list[asy
 
 
 # -- decisions --------------------------------------------------------------------------------
+
+
+async def lock_decision_number(
+    conn: asyncpg.Connection, deciding_unit_code: str, number: str
+) -> None:
+    """Serialise the recording of one decision number of a unit until the transaction ends."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        f"decision\x1f{deciding_unit_code}\x1f{number}",
+    )
 
 
 async def get_decision(

@@ -41,6 +41,15 @@ async def get_person(conn: asyncpg.Connection, person_id: str) -> asyncpg.Record
     return await conn.fetchrow("SELECT * FROM people WHERE person_id = $1", person_id)
 
 
+async def list_people(conn: asyncpg.Connection, units: Sequence[str]) -> list[asyncpg.Record]:
+    """Person id, name and unit of the people of `units`, by unit and id."""
+    return await conn.fetch(
+        "SELECT person_id, name, unit_code FROM people WHERE unit_code = ANY($1)"
+        " ORDER BY unit_code, person_id",
+        list(units),
+    )
+
+
 async def upsert_person(
     conn: asyncpg.Connection, person_id: str, name: str, unit_code: str, female: bool | None
 ) -> bool:

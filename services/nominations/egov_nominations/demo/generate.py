@@ -99,7 +99,7 @@ async def seed(rt: Runtime, count: int = 200) -> str:
     async with rt.transaction() as tx:
         await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
         if await files.get_movement(tx.conn, MOVEMENT_2026) is not None:
-            n = await tx.conn.fetchval("SELECT count(*) FROM nominations")
+            n = await files.count_nominations(tx.conn)
             return f"demo data already present ({n} nominations)"
 
         people = _people(rng, count)

@@ -158,12 +158,7 @@ async def list_people(
     async def act(tx: Tx) -> list[dict[str, Any]]:
         u = unit or principal.unit_code
         await check_scope(tx, principal, u)
-        units = await descendants(tx.conn, u)
-        rows = await tx.conn.fetch(
-            "SELECT person_id, name, unit_code FROM people WHERE unit_code = ANY($1)"
-            " ORDER BY unit_code, person_id",
-            units,
-        )
+        rows = await store.list_people(tx.conn, await descendants(tx.conn, u))
         return [dict(r) for r in rows]
 
     return await _read(request, act)

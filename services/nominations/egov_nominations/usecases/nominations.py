@@ -772,10 +772,7 @@ async def decide(
     deciding_unit = body["deciding_unit_code"]
     await known_unit(tx, deciding_unit)
     ids = list(dict.fromkeys(body["nomination_ids"]))
-    await tx.conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-        f"decision\x1f{deciding_unit}\x1f{body['number']}",
-    )
+    await files.lock_decision_number(tx.conn, deciding_unit, body["number"])
     existing = await files.get_decision(tx.conn, deciding_unit, body["number"])
     if existing is not None:
         same = (

@@ -12,6 +12,7 @@ from egov_runtime.consumer import Tx
 from egov_runtime.units import descendants
 
 from egov_nominations.adapters import files
+from egov_nominations.adapters import reports as report_store
 from egov_nominations.domain.engine import AWARD_NAMES_VI
 from egov_nominations.domain.register import AwardKind
 from egov_nominations.domain.workflow import Status
@@ -50,16 +51,7 @@ async def awards_summary(
     level and individual/collective, with the seeds' summary line."""
     await check_scope(tx, principal, unit)
     units = await descendants(tx.conn, unit)
-    rows = await tx.conn.fetch(
-        "SELECT a.award, COALESCE(a.level, '') AS level, a.nominee_kind, count(*) AS n"
-        " FROM award_history a LEFT JOIN nominations n ON n.nomination_id = a.nomination_id"
-        " WHERE a.unit_code = ANY($1) AND ($2::int IS NULL OR a.year = $2)"
-        " AND ($3::text IS NULL OR n.movement_id = $3)"
-        " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
-        units,
-        year,
-        movement_id,
-    )
+    rows = await report_store.award_counts(tx.conn, units, year=year, movement_id=movement_id)
     by_award: dict[str, Counter[str]] = {}
     for r in rows:
         by_award.setdefault(r["award"], Counter())[r["nominee_kind"]] += r["n"]
@@ -89,12 +81,8 @@ async def proposals(tx: Tx, ctx: Context, principal: Principal, session_id: str)
     member = principal.subject in {m["member_id"] for m in s["members"]}
     if not member:
         await check_scope(tx, principal, s["unit_code"])
-    rows = await tx.conn.fetch(
-        "SELECT * FROM nominations WHERE session_id = $1 OR (deciding_unit_code = $2"
-        " AND status = $3) ORDER BY award, nominee_kind, nominee_ref",
-        session_id,
-        s["unit_code"],
-        Status.UNDER_REVIEW.value,
+    rows = await report_store.session_proposals(
+        tx.conn, session_id, s["unit_code"], Status.UNDER_REVIEW.value
     )
     tallies = {t["nomination_id"]: t for t in await files.session_tallies(tx.conn, session_id)}
     out = []
