@@ -135,3 +135,13 @@ def test_dates_mean_whole_local_days():
     by_dates = report_form(dossiers, date(2026, 6, 15), date(2026, 7, 14))
     assert by_dates == report_form(dossiers, start, end)
     assert (by_dates.carried_over, by_dates.received) == (1, 2)
+
+
+def test_rates_are_published_for_recent_months_quarters_and_the_last_year():
+    from egov_procedures.main import closed_periods
+
+    labels = [label for label, _s, _e in closed_periods(date(2026, 11, 23), PeriodScheme.CUTOFF)]
+    # ND 09/2019 cut-off: "2026-11" ran 15 Oct – 14 Nov and is closed on 23 Nov
+    assert labels[:4] == ["2026-11", "2026-10", "2026-09", "2026-08"]
+    assert {"2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3", "2025"} <= set(labels)
+    assert "2026-Q4" not in labels and "2026" not in labels
