@@ -3,8 +3,6 @@ procedure catalogue. Bearer tokens with roles and admin-unit scope; RFC 9457 err
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -15,6 +13,7 @@ from egov_runtime.auth import Principal, require
 from egov_runtime.idempotency import run_once
 from egov_runtime.problems import Problem
 from egov_runtime.service import Runtime, runtime_of
+from egov_runtime.tables import table_download
 from egov_runtime.units import ancestry, descendants
 from egov_workdays import VN_TZ
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -363,29 +362,12 @@ async def on_time_report(
     total_line = (["TOTAL"] if group_by else []) + [body["total"][k] for k in REPORT_COLUMNS]
     table: list[list[Any]] = [header, *lines, total_line]
     name = f"bao-cao-dung-han-{unit}-{start}-{end}"
-    if format == "csv":
-        out = io.StringIO()
-        csv.writer(out).writerows(table)
-        return Response(
-            out.getvalue().encode("utf-8-sig"),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Bieu 06"
-    ws.append([f"Báo cáo tình hình giải quyết TTHC — {unit} — {start} đến {end}"])
-    for line in table:
-        ws.append(line)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return Response(
-        buf.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    return table_download(
+        table,
+        name=name,
+        fmt=format,
+        title=f"Báo cáo tình hình giải quyết TTHC — {unit} — {start} đến {end}",
+        sheet="Bieu 06",
     )
 
 

@@ -4,8 +4,6 @@ roles and admin-unit scope; RFC 9457 problem details for errors."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,6 +16,7 @@ from egov_runtime.consumer import Tx
 from egov_runtime.idempotency import run_once
 from egov_runtime.problems import MEDIA_TYPE, Problem
 from egov_runtime.service import Runtime, runtime_of
+from egov_runtime.tables import table_download
 from egov_runtime.units import ancestry, descendants
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -560,27 +559,10 @@ async def export_table(
             ]
         )
     name = f"chi-tieu-{unit}-{p}"
-    if fmt == "csv":
-        out = io.StringIO()
-        csv.writer(out).writerows(table)
-        return Response(
-            out.getvalue().encode("utf-8-sig"),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = str(p)
-    ws.append([f"Chỉ tiêu ngành Lao động - Thương binh và Xã hội — {unit} — kỳ {p}"])
-    for line in table:
-        ws.append(line)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return Response(
-        buf.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    return table_download(
+        table,
+        name=name,
+        fmt=fmt,
+        title=f"Chỉ tiêu ngành Lao động - Thương binh và Xã hội — {unit} — kỳ {p}",
+        sheet=str(p),
     )
