@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from egov_notifier import metrics as notifier_metrics
 from egov_runtime import metrics
 from prometheus_client import REGISTRY
 
@@ -14,6 +15,7 @@ DASHBOARD = Path(__file__).resolve().parent.parent / "deploy" / "grafana" / "ego
 
 def test_every_charted_metric_is_exported():
     assert metrics.EVENTS_CONSUMED is not None  # registers the kit's metrics
+    assert notifier_metrics.NOTIFICATIONS is not None  # and the notifier's
     suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
     exported = {
         family.name + suffix
