@@ -27,6 +27,7 @@ from egov_indicators.domain import (
     AdminUnit,
     Catalogue,
     Decision,
+    DerivedValue,
     DisaggKey,
     Evaluation,
     Hierarchy,
@@ -44,6 +45,7 @@ from egov_indicators.domain import (
     UnitValue,
     ValidationResult,
     Violation,
+    aggregate_over_time,
     catalogue_from_data,
     decide_submission,
     due_for_reevaluation,
@@ -285,17 +287,27 @@ async def handle_submissions(
     tx: Tx, ctx: Context, items: Sequence[Incoming], now: datetime | None = None
 ) -> list[SubmissionResult]:
     """Decide each submission (accepted or rejected whole), record it, then roll up and evaluate
-    the targets of every period it touched. A submission id seen before changes nothing."""
+    the targets of every period it touched and of the longer periods those are part of (a
+    month's quarter, half-year and year, derived over time). A submission id seen before
+    changes nothing."""
     now = now or datetime.now(VN_TZ)
     periods = []
     for item in items:
         periods.append(item.data.period)
+        try:
+            periods.extend(str(p) for p in Period.parse(item.data.period).enclosing())
+        except PeriodError:
+            pass  # rejected by validation
     await store.lock_periods(tx.conn, periods)
     book = await load_rulebook(tx)
     hierarchy = await load_hierarchy(tx)
     batch = _Batch()
     results = [await _decide(tx, ctx, book, hierarchy, item, batch, now) for item in items]
-    for period in sorted(batch.touched):
+    for period in list(batch.touched):
+        for longer in period.enclosing():  # the quarter, half-year and year it is part of
+            batch.touched.setdefault(longer, set())
+            batch.causes.setdefault(longer, batch.causes[period])
+    for period in sorted(batch.touched, key=lambda p: (p.start, p.kind.months)):
         await refresh_period(
             tx, ctx, book, hierarchy, period, batch.touched[period], batch.causes[period], now
         )
@@ -464,6 +476,33 @@ async def _record(
 # -- roll-up and targets ----------------------------------------------------------------------
 
 
+async def _derive_period(
+    tx: Tx, book: RuleBook, hierarchy: Hierarchy, period: Period, structure_on: date | None = None
+) -> list[DerivedValue]:
+    """The period's derived values: over time for each unit from its own shorter periods (which
+    then count as the unit's values), and along the hierarchy above the units."""
+    labels = [str(period), *(str(p) for p in period.sub_periods())]
+    reported = [
+        UnitValue(
+            r["indicator_code"],
+            r["unit_code"],
+            Period.parse(r["period"]),
+            r["value"],
+            parse_disagg(r["disaggregation"]),
+        )
+        for r in await store.values_of_periods(tx.conn, labels)
+    ]
+    over_time = aggregate_over_time(reported, period, book.catalogue)
+    own = [v for v in reported if v.period == period] + [
+        UnitValue(d.indicator_code, d.unit_code, period, d.value, d.disaggregation)
+        for d in over_time
+    ]
+    rolled = roll_up(own, hierarchy, period, book.catalogue, structure_on=structure_on)
+    return sorted(
+        [*over_time, *rolled], key=lambda v: (v.unit_code, v.indicator_code, v.disaggregation)
+    )
+
+
 async def refresh_period(
     tx: Tx,
     ctx: Context,
@@ -474,21 +513,12 @@ async def refresh_period(
     cause: CloudEvent | None,
     now: datetime,
 ) -> None:
-    """Roll the period's values up the hierarchy valid at its end; publish the derived values
-    that changed; evaluate the targets of every (indicator, unit) whose total changed, for this
-    period and the next (whose change vs the previous period depends on it)."""
+    """Derive each unit's values of the period from its shorter periods (a year from its
+    months), roll the period's values up the hierarchy valid at its end; publish the derived
+    values that changed; evaluate the targets of every (indicator, unit) whose total changed,
+    for this period and the next (whose change vs the previous period depends on it)."""
     label = str(period)
-    values = [
-        UnitValue(
-            r["indicator_code"],
-            r["unit_code"],
-            period,
-            r["value"],
-            parse_disagg(r["disaggregation"]),
-        )
-        for r in await store.period_values(tx.conn, label)
-    ]
-    derived = roll_up(values, hierarchy, period, book.catalogue)
+    derived = await _derive_period(tx, book, hierarchy, period)
     old = {
         (r["unit_code"], r["indicator_code"], r["disaggregation"]): r
         for r in await store.derived_of_period(tx.conn, label)
@@ -855,16 +885,6 @@ async def restated_values(
     report shown under the commune that succeeded it)."""
     hierarchy = await load_hierarchy(tx)
     reported = await store.period_values(tx.conn, str(period))
-    values = [
-        UnitValue(
-            r["indicator_code"],
-            r["unit_code"],
-            period,
-            r["value"],
-            parse_disagg(r["disaggregation"]),
-        )
-        for r in reported
-    ]
     wanted = set(units)
     out = [
         {
@@ -878,7 +898,7 @@ async def restated_values(
         for r in reported
         if r["unit_code"] in wanted and indicator in (None, r["indicator_code"])
     ]
-    for d in roll_up(values, hierarchy, period, book.catalogue, structure_on=structure_on):
+    for d in await _derive_period(tx, book, hierarchy, period, structure_on):
         if d.unit_code in wanted and indicator in (None, d.indicator_code):
             out.append(
                 {

@@ -171,6 +171,17 @@ async def period_values(conn: asyncpg.Connection, period: str) -> list[Row]:
     )
 
 
+async def values_of_periods(conn: asyncpg.Connection, periods: Sequence[str]) -> list[Row]:
+    """The reported values of every unit for these periods (a year and its parts)."""
+    return _rows(
+        await conn.fetch(
+            "SELECT unit_code, period, indicator_code, disaggregation, value FROM indicator_values"
+            " WHERE period = ANY($1::text[])",
+            list(periods),
+        )
+    )
+
+
 async def upsert_values(conn: asyncpg.Connection, rows: Sequence[Row]) -> None:
     await conn.executemany(
         "INSERT INTO indicator_values (unit_code, period, indicator_code, disaggregation, value,"

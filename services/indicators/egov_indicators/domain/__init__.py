@@ -1,6 +1,7 @@
 """Pure rules of the sector's indicators: periods, definitions as data, validation rules,
-achievement against targets, roll-up along the time-dependent admin-unit hierarchy,
-corrections and locks, and CSV import. No I/O beyond reading the bundled catalogue files."""
+achievement against targets, aggregation of a unit's months into quarters and years, roll-up
+along the time-dependent admin-unit hierarchy, corrections and locks, and CSV import. No I/O
+beyond reading the bundled catalogue files."""
 
 from egov_indicators.domain.achievement import (
     Change,
@@ -25,12 +26,14 @@ from egov_indicators.domain.definitions import (
     Direction,
     IndicatorDefinition,
     Temporal,
+    TimeAggregation,
     ValueType,
     catalogue_from_data,
     load_catalogue,
 )
 from egov_indicators.domain.expressions import Expression, ExpressionError
 from egov_indicators.domain.hierarchy import AdminUnit, DerivedValue, Hierarchy, roll_up
+from egov_indicators.domain.over_time import aggregate_over_time
 from egov_indicators.domain.periods import Period, PeriodError, PeriodKind, parse_period
 from egov_indicators.domain.submissions import (
     ChangeKind,
@@ -111,6 +114,7 @@ __all__ = [
     "Status",
     "Submission",
     "Temporal",
+    "TimeAggregation",
     "UnitValue",
     "ValidationResult",
     "ValueChange",
@@ -118,6 +122,7 @@ __all__ = [
     "ValueType",
     "Violation",
     "achievement_pct",
+    "aggregate_over_time",
     "catalogue_from_data",
     "change_vs_previous",
     "decide_submission",

@@ -1,8 +1,9 @@
 """Indicator definitions (danh mục chỉ tiêu) as data, and the demo catalogue of the sector.
 
 A definition says what an indicator measures and how it behaves: its unit of measure, value
-type, the finest period it is reported for, how it rolls up the admin-unit hierarchy, which
-direction is better, its allowed range and its disaggregations (phân tổ).
+type, the finest period it is reported for, how it rolls up the admin-unit hierarchy, how it
+adds up over time (months into quarters and years), which direction is better, its allowed
+range and its disaggregations (phân tổ).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -52,6 +53,40 @@ class Temporal(StrEnum):
     STOCK = "stock"
 
 
+class TimeAggregation(StrEnum):
+    """How the value of a longer period (quarter, half-year, year) follows from the values of the
+    shorter periods that make it up, for one unit (``domain/over_time.py``):
+
+    - ``sum``: the parts add up (jobs created in a year = the twelve months);
+    - ``last``: a snapshot, the last part's value (poor households at the end of the year =
+      December's count);
+    - ``ratio``: recomputed from the period's numerator and denominator (themselves aggregated
+      over time by their own rule), never a mean of the parts' rates;
+    - ``none``: not derived (an allowance level set once a year).
+
+    The default follows the value type and the definition: ``ratio`` for rates (``percent``
+    with numerator and denominator; ``none`` for a rate without them or another indicator that
+    does not roll up), ``sum`` for flows, ``last`` for stocks.
+    """
+
+    SUM = "sum"
+    LAST = "last"
+    RATIO = "ratio"
+    NONE = "none"
+
+
+def default_time_aggregation(data: Mapping[str, object]) -> TimeAggregation:
+    """The time aggregation of a definition that does not state one (see ``TimeAggregation``)."""
+    aggregation = str(data.get("aggregation") or "")
+    if aggregation == Aggregation.RATIO:
+        return TimeAggregation.RATIO
+    if aggregation == Aggregation.NONE or str(data.get("value_type")) == ValueType.PERCENT:
+        return TimeAggregation.NONE
+    if str(data.get("temporal") or Temporal.STOCK) == Temporal.FLOW:
+        return TimeAggregation.SUM
+    return TimeAggregation.LAST
+
+
 class IndicatorDefinition(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -67,6 +102,10 @@ class IndicatorDefinition(BaseModel):
     factor: Decimal = Decimal(100)
     direction: Direction = Direction.HIGHER_IS_BETTER
     temporal: Temporal = Temporal.STOCK
+    time_aggregation: TimeAggregation = Field(
+        TimeAggregation.NONE,
+        description="How a longer period's value follows from its parts (default by type)",
+    )
     min_value: Decimal | None = None
     max_value: Decimal | None = None
     decimals: int = Field(2, ge=0, le=6, description="Decimals shown and kept for derived values")
@@ -75,11 +114,22 @@ class IndicatorDefinition(BaseModel):
         description="Allowed breakdowns and their categories, e.g. {'sex': ['male', 'female']}",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_time_aggregation(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and data.get("time_aggregation") is None:
+            return {**data, "time_aggregation": default_time_aggregation(data)}
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         is_ratio = self.aggregation is Aggregation.RATIO
         if is_ratio != (self.numerator is not None and self.denominator is not None):
             raise ValueError("a ratio needs numerator and denominator, and only a ratio has them")
+        if self.time_aggregation is TimeAggregation.RATIO and not is_ratio:
+            raise ValueError("time_aggregation ratio needs a ratio with numerator and denominator")
+        if self.time_aggregation is TimeAggregation.SUM and self.is_rate:
+            raise ValueError("a rate does not add up over time (use ratio, last or none)")
         if self.min_value is not None and self.max_value is not None:
             if self.min_value > self.max_value:
                 raise ValueError("min_value is above max_value")
@@ -122,6 +172,13 @@ class Catalogue(BaseModel):
                     raise ValueError(f"{d.code} refers to an unknown indicator {ref}")
                 if target.aggregation is not Aggregation.SUM:
                     raise ValueError(f"{d.code}: numerator/denominator {ref} must be a sum")
+                over_time = (TimeAggregation.SUM, TimeAggregation.LAST)
+                if d.time_aggregation is TimeAggregation.RATIO:
+                    if target.time_aggregation not in over_time:
+                        raise ValueError(
+                            f"{d.code}: numerator/denominator {ref} must aggregate over time"
+                            " (sum or last)"
+                        )
         return self
 
     def __getitem__(self, code: str) -> IndicatorDefinition:

@@ -43,6 +43,13 @@ _MONTHS = {
 }
 
 
+_FINER = {
+    PeriodKind.YEAR: PeriodKind.HALF_YEAR,
+    PeriodKind.HALF_YEAR: PeriodKind.QUARTER,
+    PeriodKind.QUARTER: PeriodKind.MONTH,
+}
+
+
 class PeriodError(ValueError):
     """A period text that is not one of the four forms."""
 
@@ -138,6 +145,33 @@ class Period:
         if day >= self.end:
             return Decimal(1)
         return Decimal((day - self.start).days + 1) / Decimal(self.days)
+
+    def parts(self) -> list[Period]:
+        """The periods of the next finer kind that make up this one, in order: a year's halves,
+        a half-year's quarters, a quarter's months; none for a month."""
+        finer = _FINER.get(self.kind)
+        if finer is None:
+            return []
+        per = self.kind.months // finer.months
+        first = (self.index - 1) * per + 1
+        return [Period(self.year, finer, i) for i in range(first, first + per)]
+
+    def sub_periods(self) -> list[Period]:
+        """Every shorter period within this one (halves, quarters and months of a year)."""
+        out: list[Period] = []
+        for part in self.parts():
+            out.append(part)
+            out.extend(part.sub_periods())
+        return out
+
+    def enclosing(self) -> list[Period]:
+        """The longer periods that contain this one, shortest first (2026-07 → 2026-Q3,
+        2026-H2, 2026)."""
+        return [
+            Period(self.year, kind, (self.first_month - 1) // kind.months + 1)
+            for kind in (PeriodKind.QUARTER, PeriodKind.HALF_YEAR, PeriodKind.YEAR)
+            if self.kind.finer_than(kind)
+        ]
 
     def months(self) -> list[Period]:
         """The calendar months of this period, in order."""
