@@ -33,7 +33,11 @@ async def test_demo_seed_covers_every_status_and_is_idempotent(postgres_admin_ds
                 counts = await conn.fetchrow(
                     "SELECT (SELECT count(*) FROM people) AS people,"
                     " (SELECT count(*) FROM outbox) AS events,"
-                    " (SELECT count(*) FROM award_history) AS awards"
+                    " (SELECT count(*) FROM award_history) AS awards,"
+                    " (SELECT count(*) FROM emulation_cluster_leaders) AS leaders,"
+                    " (SELECT count(*) FROM emulation_cluster_log) AS cluster_log,"
+                    " (SELECT count(*) FROM nominations WHERE award = 'co-thi-dua-cap-tinh')"
+                    " AS flags"
                 )
             assert statuses == {
                 "draft",
@@ -46,11 +50,14 @@ async def test_demo_seed_covers_every_status_and_is_idempotent(postgres_admin_ds
                 "rejected",
             }, first
             assert counts["people"] == 200
+            assert (counts["leaders"], counts["flags"]) == (2, 1), first
             second = await SPEC.seed(rt)
             assert "already present" in second
             async with pool.acquire() as conn:
                 assert await conn.fetchval("SELECT count(*) FROM outbox") == counts["events"]
                 assert await conn.fetchval("SELECT count(*) FROM award_history") == counts["awards"]
+                log = await conn.fetchval("SELECT count(*) FROM emulation_cluster_log")
+                assert log == counts["cluster_log"]
         finally:
             await pool.close()
     finally:

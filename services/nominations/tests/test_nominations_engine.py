@@ -12,6 +12,7 @@ from egov_nominations.domain import (
     AwardRecord,
     DisciplineLevel,
     DisciplineRecord,
+    EmulationCluster,
     IndividualRecord,
     Initiative,
     Leave,
@@ -29,6 +30,7 @@ from egov_nominations.domain import (
     YearRating,
     assess,
     bundled_rule_book,
+    meeting_date_problem,
     tally_result,
 )
 from hypothesis import given
@@ -562,3 +564,92 @@ def test_consecutive_titles_property(years: set[int]) -> None:
     while 2025 - run in years:
         run += 1
     assert facts(a.criterion("ba-lan-cstd-co-so"), "consecutive_years") == [run]
+
+
+# -- Cờ thi đua: the leading collective of an emulation cluster -------------------------
+
+CO = AwardKind.CO_THI_DUA_CAP_TINH
+
+
+def cluster(
+    year: int = 2025,
+    members: tuple[str, ...] = ("phong-bao-tro-xa-hoi", "phong-viec-lam"),
+    leaders: tuple[str, ...] = ("phong-bao-tro-xa-hoi",),
+) -> EmulationCluster:
+    return EmulationCluster(
+        id="cum-1",
+        name="Cụm thi đua các phòng chuyên môn",
+        year=year,
+        unit_code="so-noi-vu",
+        members=members,
+        leaders=leaders,
+        meeting_reference=f"BB-{year}/CTĐ1" if leaders else None,
+        meeting_on=date(year, 12, 20) if leaders else None,
+    )
+
+
+def flag(*clusters: EmulationCluster, votes: int | None = None) -> object:
+    record = unit(20, 20, rating=XS).model_copy(update={"clusters": clusters})
+    vote = tally_result(11, 11, votes, Decimal(80)) if votes is not None else None
+    return assess(record, CO, 2025, BOOK.ruleset_for(2025), vote)
+
+
+def test_flag_passes_the_cluster_criterion_when_proposed_as_leader() -> None:
+    a = flag(cluster(), votes=9)
+    led = a.criterion("dan-dau-cum-khoi")  # type: ignore[attr-defined]
+    assert led.outcome == Outcome.PASSED
+    assert facts(led, "cluster:cum-1") == ["Cụm thi đua các phòng chuyên môn"]
+    assert facts(led, "meeting_reference") == ["BB-2025/CTĐ1"]
+    assert facts(led, "meeting_on") == ["2025-12-20"]
+    assert "BB-2025/CTĐ1" in led.message_vi
+    assert "Luật Thi đua, khen thưởng 06/2022/QH15" in str(led.citation)
+    assert a.eligible is True  # type: ignore[attr-defined]
+
+
+def test_flag_without_a_vote_awaits_the_council_after_the_cluster_proposal() -> None:
+    a = flag(cluster())
+    assert a.criterion("dan-dau-cum-khoi").passed  # type: ignore[attr-defined]
+    assert a.eligible == "awaiting-vote"  # type: ignore[attr-defined]
+
+
+def test_flag_fails_when_the_cluster_proposed_another_collective() -> None:
+    led = flag(cluster(leaders=("phong-viec-lam",)), votes=11).criterion("dan-dau-cum-khoi")  # type: ignore[attr-defined]
+    assert led.outcome == Outcome.FAILED
+    assert "phong-viec-lam" in led.message_en
+    assert facts(led, "member") == [True]
+
+
+def test_flag_fails_when_the_cluster_has_not_met() -> None:
+    led = flag(cluster(leaders=())).criterion("dan-dau-cum-khoi")  # type: ignore[attr-defined]
+    assert led.outcome == Outcome.FAILED
+    assert "has not proposed" in led.message_en
+
+
+def test_flag_fails_when_the_lead_was_in_another_year() -> None:
+    a = flag(cluster(year=2024), cluster(year=2025, leaders=("phong-viec-lam",)), votes=11)
+    led = a.criterion("dan-dau-cum-khoi")  # type: ignore[attr-defined]
+    assert led.outcome == Outcome.FAILED
+    assert "only in 2024" in led.message_en
+    assert facts(led, "led_in_years") == ["2024"]
+    assert a.eligible is False  # type: ignore[attr-defined]
+
+
+def test_flag_fails_for_a_unit_in_no_cluster() -> None:
+    led = flag().criterion("dan-dau-cum-khoi")  # type: ignore[attr-defined]
+    assert led.outcome == Outcome.FAILED
+    assert "not a member of any emulation cluster in 2025" in led.message_en
+
+
+def test_flag_fails_for_a_leader_that_is_not_a_member() -> None:
+    odd = cluster(members=("phong-viec-lam", "phong-nguoi-co-cong"))
+    led = flag(odd, votes=11).criterion("dan-dau-cum-khoi")  # type: ignore[attr-defined]
+    assert led.outcome == Outcome.FAILED
+    assert "not a member of it in 2025" in led.message_en
+    assert facts(led, "member") == [False]
+
+
+def test_cluster_meeting_date_must_review_its_year() -> None:
+    assert meeting_date_problem(2025, date(2025, 12, 20)) is None
+    assert meeting_date_problem(2025, date(2026, 1, 15)) is None
+    assert meeting_date_problem(2025, date(2024, 12, 20)) is not None
+    assert cluster().non_members(["phong-bao-tro-xa-hoi", "xa-a"]) == ["xa-a"]

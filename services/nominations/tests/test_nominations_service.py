@@ -552,3 +552,92 @@ async def test_reports_and_the_people_list_read_the_unit_subtree(service: Runnin
     assert after["passed"] is True
     xlsx = await svc.client.get(f"/v1/reports/proposals?session={sid}&format=xlsx", headers=head)
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+async def test_cluster_leader_passes_the_flag_criterion_and_a_non_leader_fails(
+    service: RunningService,
+) -> None:
+    svc = service
+    leader, other, outsider = [await new_unit(svc) for _ in range(3)]
+    dept = svc.token("officer", unit=DEPT)
+    cluster = f"CUM-{uuid.uuid4().hex[:8].upper()}"
+    url = f"/v1/register/clusters/{cluster}/years/2025"
+    body = {"name": "Cụm thi đua các phòng thử", "unit_code": DEPT, "members": [leader, other]}
+
+    async def stored(cid: str) -> Any:
+        async with svc.runtime.pool.acquire() as conn:
+            return await conn.fetchrow(
+                "SELECT (SELECT count(*) FROM emulation_clusters WHERE cluster_id = $1) AS c,"
+                " (SELECT count(*) FROM emulation_cluster_leaders WHERE cluster_id = $1) AS l,"
+                " (SELECT count(*) FROM emulation_cluster_log WHERE cluster_id = $1) AS g",
+                cid,
+            )
+
+    # refused: an unknown member unit, or a unit's officer outside the department's scope
+    bad = {**body, "members": [leader, "38.SNV.KHONGCO"]}
+    r = await svc.client.put(url, json=bad, headers=dept)
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem")
+    assert "38.SNV.KHONGCO" in r.json()["detail"]
+    r = await svc.client.put(url, json=body, headers=svc.token("officer", unit=leader))
+    assert r.status_code == 403, r.text
+    assert tuple(await stored(cluster)) == (0, 0, 0)
+
+    created = ok(await svc.client.put(url, json=body, headers=dept), 201)
+    assert created["members"] == sorted([leader, other]) and created["leaders"] == []
+
+    # refused: a leader that is not a member, or an unknown unit; nothing stored
+    meeting = {"meeting_reference": "BB-12/CTĐ-2025", "meeting_on": "2025-12-18"}
+    for leaders, needle in (([outsider], "not a member"), (["38.SNV.KHONGCO"], "Unknown unit")):
+        r = await svc.client.put(
+            f"{url}/leaders", json={"leaders": leaders, **meeting}, headers=dept
+        )
+        assert r.status_code == 422, r.text
+        assert needle in r.json()["detail"]
+    assert tuple(await stored(cluster)) == (1, 0, 1)
+
+    led = ok(
+        await svc.client.put(f"{url}/leaders", json={"leaders": [leader], **meeting}, headers=dept)
+    )
+    assert led["leaders"] == [leader] and led["meeting_reference"] == "BB-12/CTĐ-2025"
+    # the leader cannot leave the cluster while it is the proposed leader
+    r = await svc.client.put(url, json={**body, "members": [other, outsider]}, headers=dept)
+    assert r.status_code == 409, r.text
+    history = ok(await svc.client.get(f"/v1/register/clusters/{cluster}", headers=dept))
+    assert [h["what"] for h in history["history"]] == ["composition", "leaders"]
+    listed = ok(
+        await svc.client.get(
+            "/v1/register/clusters", params={"year": 2025}, headers=svc.token("officer", unit=other)
+        )
+    )
+    assert cluster in {c["cluster_id"] for c in listed}
+
+    async def flag_criterion(unit: str) -> Any:
+        officer = svc.token("officer", unit=unit)
+        nid = ok(
+            await svc.client.post(
+                "/v1/nominations",
+                json={
+                    "nominee": {"kind": "collective", "ref": unit},
+                    "award": "co-thi-dua-cap-tinh",
+                    "achievement_year": 2025,
+                    "documents": ALL_DOCS,
+                },
+                headers=officer,
+            ),
+            201,
+        )["nomination_id"]
+        elig = ok(await svc.client.get(f"/v1/nominations/{nid}/eligibility", headers=officer))
+        assert elig["eligible"] is False  # no excellent rating, no vote yet
+        return next(c for c in elig["criteria"] if c["id"] == "dan-dau-cum-khoi")
+
+    passed = await flag_criterion(leader)
+    assert passed["outcome"] == "passed", passed
+    evidence = {f["key"]: f["value"] for f in passed["evidence"]}
+    assert evidence[f"cluster:{cluster}"] == "Cụm thi đua các phòng thử"
+    assert evidence["meeting_reference"] == "BB-12/CTĐ-2025"
+    assert evidence["meeting_on"] == "2025-12-18"
+    assert passed["citation"]["article"] == 26
+
+    failed = await flag_criterion(other)
+    assert failed["outcome"] == "failed"
+    assert leader in failed["message_en"] and "other collectives" in failed["message_en"]

@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 
+from egov_nominations.adapters.clusters import clusters_of_unit
 from egov_nominations.domain.register import (
     AwardKind,
     AwardRecord,
@@ -347,6 +348,7 @@ async def unit_record(
         pending=tuple(_pending(r) for r in pend),
         awards=tuple(_award(r) for r in awards),
         evidence=tuple(evidence),
+        clusters=tuple(await clusters_of_unit(conn, unit_code)),
     )
     return record, details
 

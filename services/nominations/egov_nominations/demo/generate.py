@@ -20,9 +20,11 @@ from egov_runtime.consumer import Tx
 from egov_runtime.service import Runtime
 from egov_runtime.units import upsert_units
 
+from egov_nominations.adapters import clusters as cluster_store
 from egov_nominations.adapters import files
 from egov_nominations.adapters import register as store
 from egov_nominations.domain.rules import DecidingLevel
+from egov_nominations.usecases import clusters
 from egov_nominations.usecases import nominations as uc
 from egov_nominations.usecases.common import Context
 
@@ -99,8 +101,9 @@ async def seed(rt: Runtime, count: int = 200) -> str:
     async with rt.transaction() as tx:
         await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
         if await files.get_movement(tx.conn, MOVEMENT_2026) is not None:
+            added = await _clusters_2025(tx, ctx)  # for demo data seeded before the clusters
             n = await files.count_nominations(tx.conn)
-            return f"demo data already present ({n} nominations)"
+            return f"demo data already present ({n} nominations){added}"
 
         people = _people(rng, count)
         ratings: dict[str, dict[int, str]] = {}
@@ -197,8 +200,12 @@ async def seed(rt: Runtime, count: int = 200) -> str:
             },
         )
         summary = await _review_2025(tx, ctx, people, ratings)
+        clusters = await _clusters_2025(tx, ctx)
         await _movement_2026(tx, ctx, people)
-    return f"{count} people, 3 years of ratings; 2025 review: {summary}; 2026 movement launched"
+    return (
+        f"{count} people, 3 years of ratings; 2025 review: {summary}{clusters};"
+        " 2026 movement launched"
+    )
 
 
 async def _award(conn: Any, p: dict[str, Any], award: str, year: int, number: str) -> None:
@@ -391,6 +398,50 @@ async def _review_2025(
         await _propose(tx, ctx, unit, unit, "tap-the-lao-dong-tien-tien", kind="collective")
         counts["draft"] = counts.get("draft", 0) + 1
     return ", ".join(f"{v} {k}" for k, v in counts.items())
+
+
+CLUSTERS_2025 = [
+    # (cluster, name, the unit that runs it, members, leader, meeting reference, date)
+    (
+        "CUM-SNV-PHONG",
+        "Cụm thi đua các phòng chuyên môn thuộc Sở Nội vụ",
+        DEPT,
+        ["38.SNV.NCC", "38.SNV.VL", "38.SNV.GDNN"],
+        "38.SNV.GDNN",
+        "BB-03/CTĐ-SNV",
+        date(2025, 12, 19),
+    ),
+    (
+        "CUM-XA-TRUNGTAM",
+        "Cụm thi đua các xã, phường khu vực trung tâm",
+        "38",
+        ["38.XA.HACTHANH", "38.XA.THOXUAN", "38.XA.NGASON"],
+        "38.XA.HACTHANH",
+        "BB-07/CTĐ-CUMXA",
+        date(2025, 12, 23),
+    ),
+]
+
+
+async def _clusters_2025(tx: Tx, ctx: Context) -> str:
+    """Two emulation clusters of 2025 with the leader each proposed, and a Cờ thi đua file
+    (draft) for the department's leading collective; nothing when already there."""
+    if await cluster_store.get_cluster_year(tx.conn, CLUSTERS_2025[0][0], 2025) is not None:
+        return ""
+    for cid, name, runner, members, leader, meeting, held_on in CLUSTERS_2025:
+        officer = _who("officer", runner)
+        await clusters.put_cluster(tx, officer, cid, 2025, name, runner, members)
+        await clusters.put_leaders(tx, officer, cid, 2025, [leader], meeting, held_on)
+    leader = CLUSTERS_2025[0][4]
+    await store.upsert_unit_rating(tx.conn, leader, 2025, "hoan-thanh-xuat-sac")
+    if (
+        await files.open_nomination_for(
+            tx.conn, "collective", leader, "co-thi-dua-cap-tinh", 2025, "yearly"
+        )
+        is None
+    ):
+        await _propose(tx, ctx, leader, leader, "co-thi-dua-cap-tinh", kind="collective")
+    return f"; {len(CLUSTERS_2025)} emulation clusters with their 2025 leaders"
 
 
 async def _movement_2026(tx: Any, ctx: Context, people: list[dict[str, Any]]) -> None:

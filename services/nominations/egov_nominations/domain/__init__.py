@@ -15,6 +15,7 @@ from egov_nominations.domain.register import (
     AwardRecord,
     DisciplineLevel,
     DisciplineRecord,
+    EmulationCluster,
     IndividualRecord,
     Initiative,
     InitiativeKind,
@@ -31,6 +32,7 @@ from egov_nominations.domain.register import (
     UnitRecord,
     WorkYear,
     YearRating,
+    meeting_date_problem,
 )
 from egov_nominations.domain.rules import (
     AwardRule,
@@ -72,6 +74,7 @@ __all__ = [
     "DisciplineLevel",
     "DisciplineRecord",
     "Eligibility",
+    "EmulationCluster",
     "Fact",
     "IndividualRecord",
     "Initiative",
@@ -103,6 +106,7 @@ __all__ = [
     "allowed_actions",
     "assess",
     "bundled_rule_book",
+    "meeting_date_problem",
     "parse_rule_set",
     "tally_result",
 ]

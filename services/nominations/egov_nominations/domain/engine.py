@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from egov_nominations.domain.register import (
     AwardKind,
     AwardRecord,
+    EmulationCluster,
     IndividualRecord,
     NomineeKind,
     NomineeRecord,
@@ -585,12 +586,64 @@ class _Ctx:
         return self._result(c, _ok(ok), facts, vi, en)
 
     def _led_cluster(self, c: LedEmulationCluster) -> CriterionResult:
-        ok = self.year in self.unit.cluster_leader_years
-        v_vi, v_en = _verdict(ok)
-        facts = [Fact(key="cluster_leader", value=ok, year=self.year)]
-        vi = f"Được cụm, khối thi đua suy tôn dẫn đầu năm {self.year}: {v_vi}"
-        en = f"Proposed by its emulation cluster as leading unit for {self.year}: {v_en}"
-        return self._result(c, _ok(ok), facts, vi, en)
+        unit = self.unit
+        in_year = sorted((k for k in unit.clusters if k.year == self.year), key=lambda k: k.id)
+        led = [k for k in in_year if k.led_by(unit.id)]
+        facts: list[Fact] = []
+        for k in led or in_year:
+            facts.append(Fact(key=f"cluster:{k.id}", value=k.name, year=k.year))
+            facts.append(Fact(key="member", value=unit.id in k.members, year=k.year))
+            facts.append(Fact(key="leaders", value=", ".join(k.leaders) or None, year=k.year))
+            facts.append(Fact(key="meeting_reference", value=k.meeting_reference, year=k.year))
+            facts.append(
+                Fact(
+                    key="meeting_on",
+                    value=k.meeting_on.isoformat() if k.meeting_on else None,
+                    year=k.year,
+                )
+            )
+        if led:
+            names = ", ".join(f"«{k.name}» ({k.meeting_reference})" for k in led)
+            vi = f"Được cụm, khối thi đua suy tôn dẫn đầu năm {self.year}: {names}, đạt"
+            en = f"Proposed as leading collective of its cluster in {self.year}: {names}, met"
+            return self._result(c, Outcome.PASSED, facts, vi, en)
+        vi, en = self._not_led_reason(in_year)
+        other = sorted({k.year for k in unit.clusters if k.led_by(unit.id)} - {self.year})
+        if other:
+            facts.append(Fact(key="led_in_years", value=", ".join(map(str, other))))
+            vi += f" (chỉ dẫn đầu cụm năm {', '.join(map(str, other))})"
+            en += f" (led its cluster only in {', '.join(map(str, other))})"
+        prefix_vi = f"Được cụm, khối thi đua suy tôn dẫn đầu năm {self.year}: không đạt — "
+        prefix_en = f"Proposed as leading collective of its cluster in {self.year}: not met — "
+        return self._result(c, Outcome.FAILED, facts, prefix_vi + vi, prefix_en + en)
+
+    def _not_led_reason(self, in_year: list[EmulationCluster]) -> tuple[str, str]:
+        unit = self.unit
+        outside = [k for k in in_year if unit.id in k.leaders and unit.id not in k.members]
+        if outside:
+            ids = ", ".join(k.id for k in outside)
+            return (
+                f"được nêu dẫn đầu cụm {ids} nhưng không là thành viên cụm năm {self.year}",
+                f"named leader of {ids} but not a member of it in {self.year}",
+            )
+        member_of = [k for k in in_year if unit.id in k.members]
+        if not member_of:
+            return (
+                f"không là thành viên cụm, khối thi đua nào năm {self.year}",
+                f"not a member of any emulation cluster in {self.year}",
+            )
+        proposed = [k for k in member_of if k.leaders]
+        if not proposed:
+            ids = ", ".join(k.id for k in member_of)
+            return (
+                f"cụm {ids} chưa có biên bản suy tôn đơn vị dẫn đầu năm {self.year}",
+                f"cluster {ids} has not proposed its leading collective for {self.year}",
+            )
+        others = "; ".join(f"{k.id}: {', '.join(k.leaders)}" for k in proposed)
+        return (
+            f"cụm suy tôn đơn vị khác dẫn đầu ({others})",
+            f"the cluster proposed other collectives ({others})",
+        )
 
     def _ballot(self, c: BallotShareOfAllMembersAtLeast) -> CriterionResult:
         if self.vote is None:

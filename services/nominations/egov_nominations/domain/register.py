@@ -257,6 +257,35 @@ class IndividualRecord(_Value):
         return [p for p in self.pending if not p.resolved]
 
 
+class EmulationCluster(_Value):
+    """An emulation cluster or bloc (cụm, khối thi đua) in one year: its member units and the
+    leading collective(s) its meeting proposed (suy tôn dẫn đầu), once it has met."""
+
+    id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    year: Year
+    unit_code: str = Field(min_length=1, max_length=64, description="The unit that runs it")
+    members: tuple[str, ...] = ()
+    leaders: tuple[str, ...] = ()
+    meeting_reference: str | None = Field(None, max_length=200, description="Biên bản họp cụm")
+    meeting_on: date | None = None
+
+    def non_members(self, units: tuple[str, ...] | list[str]) -> list[str]:
+        """The units of `units` that are not members of the cluster this year."""
+        return [u for u in units if u not in self.members]
+
+    def led_by(self, unit: str) -> bool:
+        """The cluster proposed `unit`, one of its members, as a leading collective."""
+        return unit in self.leaders and unit in self.members
+
+
+def meeting_date_problem(year: int, meeting_on: date) -> str | None:
+    """A cluster reviews a year at its end or early in the next; any other date is a mistake."""
+    if meeting_on.year not in (year, year + 1):
+        return f"a meeting on {meeting_on.isoformat()} cannot review the year {year}"
+    return None
+
+
 class UnitRecord(_Value):
     """A collective with its members, its own rating and evidence from other services."""
 
@@ -267,8 +296,9 @@ class UnitRecord(_Value):
     pending: tuple[PendingMatter, ...] = ()
     awards: tuple[AwardRecord, ...] = ()
     evidence: tuple[UnitEvidence, ...] = ()
-    cluster_leader_years: tuple[int, ...] = Field(
-        (), description="Years the emulation cluster proposed it as leading unit"
+    clusters: tuple[EmulationCluster, ...] = Field(
+        (),
+        description="The emulation clusters (any year) it belongs to or was proposed to lead",
     )
 
     @property

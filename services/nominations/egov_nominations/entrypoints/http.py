@@ -36,9 +36,9 @@ from egov_nominations.domain.register import (
     TaskRating,
 )
 from egov_nominations.domain.rules import DecidingLevel
+from egov_nominations.usecases import clusters, reports
 from egov_nominations.usecases import nominations as uc
 from egov_nominations.usecases import register as reg
-from egov_nominations.usecases import reports
 from egov_nominations.usecases.common import Context, check_scope, invalid
 
 router = APIRouter(prefix="/v1")
@@ -251,6 +251,79 @@ async def put_unit_rating(
         return 200, {"unit_code": unit_code, "year": year, "rating": body.rating.value}
 
     return await _write(request, principal, key, act)
+
+
+class ClusterIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    unit_code: UnitCode = Field(description="The unit that runs the cluster and records it")
+    members: list[UnitCode] = Field(min_length=2, max_length=200)
+
+
+class ClusterLeadersIn(_In):
+    leaders: list[UnitCode] = Field(min_length=1, max_length=20)
+    meeting_reference: str = Field(min_length=1, max_length=200, description="Biên bản họp cụm")
+    meeting_on: date
+
+
+@router.put("/register/clusters/{cluster_id}/years/{year}", tags=["register"])
+async def put_cluster(
+    cluster_id: Code,
+    year: Annotated[int, Field(ge=1975, le=2100)],
+    body: ClusterIn,
+    request: Request,
+    principal: Writer,
+    key: IdemKey = None,
+) -> JSONResponse:
+    """An emulation cluster or bloc (cụm, khối thi đua) and its member units for a year."""
+
+    async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
+        out = await clusters.put_cluster(
+            tx, principal, cluster_id, year, body.name, body.unit_code, body.members
+        )
+        return (201 if out["created"] else 200), out
+
+    return await _write(request, principal, key, act)
+
+
+@router.put("/register/clusters/{cluster_id}/years/{year}/leaders", tags=["register"])
+async def put_cluster_leaders(
+    cluster_id: Code,
+    year: Annotated[int, Field(ge=1975, le=2100)],
+    body: ClusterLeadersIn,
+    request: Request,
+    principal: Writer,
+    key: IdemKey = None,
+) -> JSONResponse:
+    """The leading collective(s) the cluster's meeting proposed for the year (suy tôn dẫn
+    đầu), the evidence of the province's Cờ thi đua; each must be a member that year."""
+
+    async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
+        out = await clusters.put_leaders(
+            tx,
+            principal,
+            cluster_id,
+            year,
+            body.leaders,
+            body.meeting_reference,
+            body.meeting_on,
+        )
+        return 200, out
+
+    return await _write(request, principal, key, act)
+
+
+@router.get("/register/clusters/{cluster_id}", tags=["register"])
+async def get_cluster(cluster_id: str, request: Request, principal: Reader) -> dict[str, Any]:
+    """A cluster's years (members, leaders, meeting) and who recorded what when."""
+    return await _read(request, lambda tx: clusters.cluster_history(tx, principal, cluster_id))
+
+
+@router.get("/register/clusters", tags=["register"])
+async def list_clusters(
+    request: Request, principal: Reader, unit: str | None = None, year: int | None = None
+) -> list[dict[str, Any]]:
+    """Clusters run by, or with a member in, the unit's subtree (default: the caller's)."""
+    return await _read(request, lambda tx: clusters.list_clusters(tx, principal, unit, year))
 
 
 @router.post("/register/imports/{kind}", tags=["register"])

@@ -1,0 +1,160 @@
+"""Emulation clusters and blocs (cụm, khối thi đua) in the register: a cluster's member units
+for a year and the leading collective(s) its meeting proposed — the evidence the province's
+Cờ thi đua rests on. Recorded by the officer of the unit that runs the cluster; a request that
+is refused stores nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from egov_runtime.auth import Principal
+from egov_runtime.consumer import Tx
+from egov_runtime.problems import Problem
+from egov_runtime.units import descendants, get_unit
+
+from egov_nominations.adapters import clusters as store
+from egov_nominations.domain.register import meeting_date_problem
+from egov_nominations.usecases.common import (
+    check_scope,
+    conflict,
+    in_scope,
+    invalid,
+    known_unit,
+    not_found,
+)
+
+
+def cluster_json(r: Any) -> dict[str, Any]:
+    return {
+        "cluster_id": r["cluster_id"],
+        "year": r["year"],
+        "name": r["name"],
+        "unit_code": r["unit_code"],
+        "members": list(r["members"]),
+        "leaders": list(r["leaders"]),
+        "meeting_reference": r["meeting_reference"],
+        "meeting_on": r["meeting_on"].isoformat() if r["meeting_on"] else None,
+        "recorded_by": r["recorded_by"],
+        "recorded_at": r["recorded_at"].isoformat(),
+    }
+
+
+def _duplicates(field: str, units: Sequence[str]) -> None:
+    twice = sorted({u for u in units if list(units).count(u) > 1})
+    if twice:
+        raise invalid(
+            f"{', '.join(twice)} listed twice.",
+            [{"field": field, "message": f"{u} is listed twice"} for u in twice],
+        )
+
+
+async def _known_units(tx: Tx, field: str, units: Sequence[str]) -> None:
+    unknown = [u for u in units if await get_unit(tx.conn, u) is None]
+    if unknown:
+        raise invalid(
+            f"Unknown unit {', '.join(unknown)}.",
+            [{"field": field, "message": f"unknown unit {u}"} for u in unknown],
+        )
+
+
+async def put_cluster(
+    tx: Tx,
+    principal: Principal,
+    cluster_id: str,
+    year: int,
+    name: str,
+    unit_code: str,
+    members: Sequence[str],
+) -> dict[str, Any]:
+    """Record a cluster's composition for a year (a correction replaces the member list; a
+    unit the cluster proposed as leader cannot leave it)."""
+    _duplicates("members", members)
+    await known_unit(tx, unit_code)
+    await _known_units(tx, "members", members)
+    await check_scope(tx, principal, unit_code)
+    for m in members:
+        await check_scope(tx, principal, m)
+    existing = await store.get_cluster_year(tx.conn, cluster_id, year, lock=True)
+    if existing is not None:
+        await check_scope(tx, principal, existing["unit_code"])
+        leaving = [u for u in existing["leaders"] if u not in members]
+        if leaving:
+            raise conflict(
+                "Leader would leave the cluster",
+                f"{', '.join(leaving)} was proposed as the leading collective of {cluster_id}"
+                f" for {year}; record the cluster's leaders again before it leaves.",
+                members=f"{', '.join(leaving)} must stay a member",
+            )
+    created = await store.upsert_cluster_year(
+        tx.conn, cluster_id, year, name, unit_code, members, principal.subject
+    )
+    row = await store.get_cluster_year(tx.conn, cluster_id, year)
+    return {**cluster_json(row), "created": created}
+
+
+async def put_leaders(
+    tx: Tx,
+    principal: Principal,
+    cluster_id: str,
+    year: int,
+    leaders: Sequence[str],
+    meeting_reference: str,
+    meeting_on: date,
+) -> dict[str, Any]:
+    """The leading collective(s) the cluster's meeting proposed for the year (suy tôn dẫn
+    đầu); each must be a member of the cluster that year."""
+    cluster = await store.get_cluster_year(tx.conn, cluster_id, year, lock=True)
+    if cluster is None:
+        raise not_found("Emulation cluster", f"{cluster_id} for {year}")
+    await check_scope(tx, principal, cluster["unit_code"])
+    _duplicates("leaders", leaders)
+    await _known_units(tx, "leaders", leaders)
+    outside = [u for u in leaders if u not in cluster["members"]]
+    if outside:
+        raise invalid(
+            f"{', '.join(outside)} is not a member of {cluster_id} in {year}.",
+            [
+                {"field": "leaders", "message": f"{u} is not a member of the cluster"}
+                for u in outside
+            ],
+        )
+    problem = meeting_date_problem(year, meeting_on)
+    if problem:
+        raise invalid(
+            f"The meeting date is wrong: {problem}.", [{"field": "meeting_on", "message": problem}]
+        )
+    for u in leaders:
+        await check_scope(tx, principal, u)
+    await store.replace_leaders(
+        tx.conn, cluster_id, year, leaders, meeting_reference, meeting_on, principal.subject
+    )
+    return cluster_json(await store.get_cluster_year(tx.conn, cluster_id, year))
+
+
+async def cluster_history(tx: Tx, principal: Principal, cluster_id: str) -> dict[str, Any]:
+    """Every year of a cluster with its members and leaders, and who recorded what when."""
+    years = await store.cluster_years(tx.conn, cluster_id)
+    if not years:
+        raise not_found("Emulation cluster", cluster_id)
+    units = {r["unit_code"] for r in years} | {m for r in years for m in r["members"]}
+    if not any([await in_scope(tx, principal, u) for u in sorted(units)]):
+        raise Problem(
+            403, "Outside your unit", f"Cluster {cluster_id} is not within {principal.unit_code}."
+        )
+    return {
+        "cluster_id": cluster_id,
+        "years": [cluster_json(r) for r in years],
+        "history": await store.cluster_log(tx.conn, cluster_id),
+    }
+
+
+async def list_clusters(
+    tx: Tx, principal: Principal, unit: str | None, year: int | None
+) -> list[dict[str, Any]]:
+    """Clusters run by, or with a member in, the unit's subtree (default: the caller's)."""
+    u = unit or principal.unit_code
+    await check_scope(tx, principal, u)
+    rows = await store.list_clusters(tx.conn, await descendants(tx.conn, u), year)
+    return [cluster_json(r) for r in rows]
