@@ -181,6 +181,10 @@ def main() -> None:
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--in-topic")
     parser.add_argument("--out-topic")
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument(
+        "--no-downstream", action="store_true", help="only the copy stage (for the benchmark)"
+    )
     args = parser.parse_args()
     configure_logging(SERVICE, "WARNING")
 
@@ -194,7 +198,15 @@ def main() -> None:
             return
         if not (args.in_topic and args.out_topic):
             parser.error("worker needs --in-topic and --out-topic")
-        await run_worker(args.dsn, args.bootstrap, args.in_topic, args.out_topic, stop=stop)
+        await run_worker(
+            args.dsn,
+            args.bootstrap,
+            args.in_topic,
+            args.out_topic,
+            stop=stop,
+            batch_size=args.batch_size,
+            downstream=not args.no_downstream,
+        )
 
     asyncio.run(_main())
 
