@@ -278,6 +278,10 @@ async def main() -> None:
         progress("pipeline")
         t_pipe = await pipeline(bootstrap, dsn, in_topic, out_topic, records)
         rate_pipe = n / t_pipe
+        lat_dsn = await env.fresh_database("bench_latency")
+        await prepare_database(lat_dsn)
+        lat = await latency(bootstrap, lat_dsn, args.rate, args.seconds)
+        # last: the other stages run before extra processes and their consumer group exist
         progress(f"pipeline in {args.workers} worker processes")
         dsn2 = await env.fresh_database("bench_workers")
         await prepare_database(dsn2)
@@ -285,9 +289,6 @@ async def main() -> None:
         await create_topics(bootstrap, in2, out2)
         t_pipe2 = await pipeline_processes(bootstrap, dsn2, in2, out2, records, args.workers)
         rate_pipe2 = n / t_pipe2
-        lat_dsn = await env.fresh_database("bench_latency")
-        await prepare_database(lat_dsn)
-        lat = await latency(bootstrap, lat_dsn, args.rate, args.seconds)
         when = datetime.now(UTC).isoformat(timespec="seconds")
         print(f"egov-events runtime benchmark ({when}, {n} events, {size:.0f} B each)")
         print(f"raw produce (aiokafka)          {n / t_produce:>10,.0f} ev/s")
