@@ -11,6 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
+from egov_contracts.nominations import AwardKind, NomineeKind  # the published slugs
 from pydantic import BaseModel, ConfigDict, Field
 
 Year = Annotated[int, Field(ge=1975, le=2100)]
@@ -18,27 +19,6 @@ Year = Annotated[int, Field(ge=1975, le=2100)]
 
 class _Value(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class AwardKind(StrEnum):
-    """Emulation titles and commendations; the slugs are those of the event contracts."""
-
-    LAO_DONG_TIEN_TIEN = "lao-dong-tien-tien"
-    CHIEN_SI_THI_DUA_CO_SO = "chien-si-thi-dua-co-so"
-    CHIEN_SI_THI_DUA_CAP_TINH = "chien-si-thi-dua-cap-tinh"
-    CHIEN_SI_THI_DUA_TOAN_QUOC = "chien-si-thi-dua-toan-quoc"
-    TAP_THE_LAO_DONG_TIEN_TIEN = "tap-the-lao-dong-tien-tien"
-    TAP_THE_LAO_DONG_XUAT_SAC = "tap-the-lao-dong-xuat-sac"
-    CO_THI_DUA_CAP_TINH = "co-thi-dua-cap-tinh"
-    GIAY_KHEN = "giay-khen"
-    BANG_KHEN_CHU_TICH_TINH = "bang-khen-chu-tich-tinh"
-    BANG_KHEN_THU_TUONG = "bang-khen-thu-tuong"
-    HUAN_CHUONG_LAO_DONG = "huan-chuong-lao-dong"
-
-
-class NomineeKind(StrEnum):
-    INDIVIDUAL = "individual"  # cá nhân
-    COLLECTIVE = "collective"  # tập thể
 
 
 class TaskRating(StrEnum):
