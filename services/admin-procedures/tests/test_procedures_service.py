@@ -198,8 +198,10 @@ async def test_deadline_warnings_fire_once(service, producer, reader):
     code = f"HS-{uuid.uuid4().hex[:6]}"
     cal = WorkCalendar()
     now = datetime.now(UTC)
-    # received 9 working days ago on a 10-day procedure: 75 % and "1 day left" are both past
-    received_at = cal.subtract_working_minutes(now, 9 * 480)
+    # received 9.5 working days ago on a 10-day procedure: 75 % and "1 day left" are both past
+    # (half a day of margin: after office hours the clock stands still at 17:00, so exactly
+    # 9 days ago would leave exactly one day, on the threshold)
+    received_at = cal.subtract_working_minutes(now, 9 * 480 + 240)
     await send(producer, report(code, "received", received_at, procedure="T10"))
     await reader.until(lambda: len(reader.of(code, "deadline-approaching.v1")) >= 2, 20)
     async with service.runtime.pool.acquire() as conn:
