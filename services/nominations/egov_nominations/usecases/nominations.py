@@ -347,6 +347,15 @@ async def submit(
     return await nomination_view(tx, ctx, nomination_id)
 
 
+async def _advance(tx: Tx, ctx: Context, row: Any, file: Any, event: Any) -> dict[str, Any]:
+    """Store the file's next version and announce the step (same version as the sequence)."""
+    nomination_id = row["nomination_id"]
+    version = row["version"] + 1
+    await files.save_file(tx.conn, nomination_id, file, version)
+    await emit(tx, ctx, event, nomination_id, version)
+    return await nomination_view(tx, ctx, nomination_id)
+
+
 async def _deciding_officer(tx: Tx, principal: Principal, row: Any) -> None:
     await check_scope(tx, principal, row["deciding_unit_code"])
 
@@ -358,16 +367,13 @@ async def return_for_completion(
     await _deciding_officer(tx, principal, row)
     at = now()
     file = _step(lambda: files.file_of(row).return_for_completion(principal.subject, at, reasons))
-    version = row["version"] + 1
-    await files.save_file(tx.conn, nomination_id, file, version)
-    await emit(
+    return await _advance(
         tx,
         ctx,
+        row,
+        file,
         c.NominationReturned(**_base(row, at), reason="; ".join(file.return_reasons)[:2000]),
-        nomination_id,
-        version,
     )
-    return await nomination_view(tx, ctx, nomination_id)
 
 
 async def check_completeness(
@@ -698,17 +704,14 @@ async def approve(
         )
     at = now()
     file = _step(lambda: files.file_of(row).approve(principal.subject, at, reason))
-    version = row["version"] + 1
-    await files.save_file(tx.conn, nomination_id, file, version)
     deciding = await get_unit(tx.conn, row["deciding_unit_code"]) or {}
-    await emit(
+    return await _advance(
         tx,
         ctx,
+        row,
+        file,
         c.NominationApproved(**_base(row, at), deciding_level=_contract_level(level_of(deciding))),
-        nomination_id,
-        version,
     )
-    return await nomination_view(tx, ctx, nomination_id)
 
 
 async def reject(
@@ -719,16 +722,13 @@ async def reject(
     await _deciding_officer(tx, principal, row)
     at = now()
     file = _step(lambda: files.file_of(row).reject(principal.subject, at, reason))
-    version = row["version"] + 1
-    await files.save_file(tx.conn, nomination_id, file, version)
-    await emit(
+    return await _advance(
         tx,
         ctx,
+        row,
+        file,
         c.NominationRejected(**_base(row, at), reason=reason[:2000]),
-        nomination_id,
-        version,
     )
-    return await nomination_view(tx, ctx, nomination_id)
 
 
 async def forward(
@@ -745,18 +745,15 @@ async def forward(
     await _deciding_officer(tx, principal, row)
     at = now()
     file = _step(lambda: files.file_of(row).forward(principal.subject, at, to_level.value, reason))
-    version = row["version"] + 1
-    await files.save_file(tx.conn, nomination_id, file, version)
-    await emit(
+    return await _advance(
         tx,
         ctx,
+        row,
+        file,
         c.NominationForwarded(
             **_base(row, at), to_level=_contract_level(to_level), to_unit_code=to_unit_code
         ),
-        nomination_id,
-        version,
     )
-    return await nomination_view(tx, ctx, nomination_id)
 
 
 # -- decisions -------------------------------------------------------------------------------
