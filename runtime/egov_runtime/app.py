@@ -4,7 +4,8 @@
 calls the service's composition root (``spec.wire``), and runs its consumers, the outbox relay
 and its background tasks until shutdown. Shutdown is graceful: the stop event lets consumers
 finish and commit the batch in hand and the relay finish its batch, then everything closes.
-Every service also gets ``/healthz``, ``/readyz``, ``/metrics`` and ``/asyncapi.json``.
+Every service also gets ``/healthz``, ``/readyz``, ``/metrics``, ``/asyncapi.json`` and ``/docs``
+(Swagger UI served offline).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from egov_runtime import problems
@@ -112,7 +114,9 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             await pool.close()
             log.info("service stopped")
 
-    app = FastAPI(
+    # /docs and /redoc serve Swagger UI's and ReDoc's files from the installed package, not a
+    # CDN: government networks are closed, and a docs page that needs the internet is blank.
+    app = FastAPIOffline(
         title=f"egov-events {spec.name}",
         description=spec.description,
         version="1.0.0",
