@@ -315,3 +315,62 @@ async def test_ops_endpoints(service):
         "/v1/calendar/working-days", params={"from": "2026-02-12", "to": "2026-02-23"}
     )
     assert days.json()["working_days"] == 3
+
+
+async def test_operator_queues_overdue_due_soon_and_paused(service, producer, reader):
+    """The queues an operator watches: overdue (longest first, in working days), due within N
+    working days, paused; open dossiers only, filtered by unit subtree and channel."""
+    unit = "38.XA.HOANGHOA"
+    cal = WorkCalendar()
+    day = cal.office_hours.minutes_per_day
+    now = datetime.now(UTC)
+    tag = uuid.uuid4().hex[:6]
+    ago = {"late10": 10, "late7": 7, "soon": 3.5, "fresh": 0, "paused": 1}
+    codes = {k: f"Q-{k}-{tag}" for k in ago}
+    for key, days in ago.items():
+        at = cal.subtract_working_minutes(now, int(days * day))
+        await send(producer, report(codes[key], "received", at, unit=unit, channel="online"))
+    await send(
+        producer,
+        report(codes["paused"], "supplement-requested", now, unit=unit, note="Thiếu giấy tờ"),
+    )
+    await reader.until(lambda: all(reader.of(code, "received.v1") for code in codes.values()))
+    await reader.until(lambda: reader.of(codes["paused"], "supplement-requested.v1"))
+    client = service.client
+    officer = service.token("officer", unit=unit)
+
+    async def queue(**params):
+        r = await client.get("/v1/dossiers", params={"unit": unit, **params}, headers=officer)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    late = await queue(overdue="true")
+    assert [i["dossier_code"] for i in late["items"]] == [codes["late10"], codes["late7"]]
+    assert late["total"] == 2
+    first, second = (i["overdue_working_days"] for i in late["items"])
+    assert first > second >= 1
+
+    soon = await queue(due_within_working_days=3)
+    assert [i["dossier_code"] for i in soon["items"]] == [codes["soon"]]
+    assert 0 < soon["items"][0]["working_days_left"] <= 3
+    everything_open = {
+        i["dossier_code"] for i in (await queue(due_within_working_days=60))["items"]
+    }
+    assert codes["fresh"] in everything_open and codes["late10"] not in everything_open
+
+    paused = await queue(paused="true")
+    assert [i["dossier_code"] for i in paused["items"]] == [codes["paused"]]
+    assert paused["items"][0]["status"] == "awaiting-supplement"
+
+    page = await queue(overdue="true", limit=1, offset=1)
+    assert [i["dossier_code"] for i in page["items"]] == [codes["late7"]] and page["total"] == 2
+    assert (await queue(overdue="true", channel="counter"))["total"] == 0
+    elsewhere = service.token("officer", unit="38.XA.THOXUAN")
+    r = await client.get(
+        "/v1/dossiers", params={"unit": unit, "overdue": "true"}, headers=elsewhere
+    )
+    assert r.status_code == 403
+    r = await client.get(
+        "/v1/dossiers", params={"overdue": "true", "paused": "true"}, headers=officer
+    )
+    assert r.status_code == 422

@@ -265,6 +265,16 @@ async def timeline(conn: asyncpg.Connection, code: str) -> list[asyncpg.Record]:
     )
 
 
+# Phases (the status column) of an open dossier whose clock is paused (the citizen supplements
+# papers, or the procedure is suspended): the paused queue, not the overdue or due-soon ones.
+PAUSED_STATUSES = ("awaiting-supplement", "suspended")
+QUEUE_ORDER = {
+    None: "received_at DESC NULLS LAST, dossier_code",
+    "due": "due_at ASC NULLS LAST, dossier_code",
+    "paused": "updated_at ASC, dossier_code",
+}
+
+
 async def search(
     conn: asyncpg.Connection,
     *,
@@ -274,20 +284,36 @@ async def search(
     due_before: datetime | None,
     limit: int,
     offset: int,
-) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT dossier_code, procedure_code, unit_code, channel, status, received_at, due_at,"
-        " finished_at, timeliness FROM dossiers WHERE unit_code = ANY($1::text[])"
+    channel: str | None = None,
+    open_only: bool = False,
+    due_after: datetime | None = None,
+    paused: bool | None = None,
+    order: str | None = None,
+) -> tuple[list[asyncpg.Record], int]:
+    """One page of dossiers matching the filters, and how many match in all.
+
+    ``paused``: True keeps only paused dossiers, False leaves them out, None either way."""
+    where = (
+        " FROM dossiers WHERE unit_code = ANY($1::text[])"
         " AND ($2::text IS NULL OR procedure_code = $2) AND ($3::text IS NULL OR status = $3)"
         " AND ($4::timestamptz IS NULL OR due_at < $4)"
-        " ORDER BY received_at DESC NULLS LAST, dossier_code LIMIT $5 OFFSET $6",
-        units,
-        procedure,
-        state,
-        due_before,
+        " AND ($5::text IS NULL OR channel = $5)"
+        " AND (NOT $6::bool OR finished_at IS NULL)"
+        " AND ($7::timestamptz IS NULL OR due_at >= $7)"
+        " AND ($8::bool IS NULL OR (status = ANY($9::text[])) = $8)"
+    )
+    args = [units, procedure, state, due_before, channel, open_only, due_after, paused]
+    args.append(list(PAUSED_STATUSES))
+    rows = await conn.fetch(
+        "SELECT dossier_code, procedure_code, unit_code, channel, status, received_at, due_at,"
+        f" finished_at, timeliness, updated_at{where} ORDER BY {QUEUE_ORDER[order]}"
+        " LIMIT $10 OFFSET $11",
+        *args,
         limit,
         offset,
     )
+    total = await conn.fetchval(f"SELECT count(*){where}", *args)
+    return rows, int(total)
 
 
 GROUPS = {"procedure": "procedure_code", "unit": "unit_code", "channel": "channel"}

@@ -209,13 +209,48 @@ async def list_dossiers(
     procedure: str | None = None,
     state: str | None = Query(None, description="processing, awaiting-supplement, resolved…"),
     due_before: AwareDatetime | None = None,
+    channel: str | None = Query(None, description="counter, online, postal…"),
+    overdue: bool = Query(
+        False, description="Only open dossiers past their deadline, longest overdue first"
+    ),
+    due_within_working_days: int | None = Query(
+        None, ge=0, le=60, description="Only open dossiers due within N working days from now"
+    ),
+    paused: bool = Query(
+        False, description="Only open dossiers paused (supplement requested, suspended)"
+    ),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
+    """Dossiers of a unit's subtree, newest first, or one of the operators' queues: ``overdue``,
+    ``due_within_working_days`` or ``paused`` (then open dossiers only, most urgent first). Each
+    open dossier past its deadline carries ``overdue_working_days``, one not yet due
+    ``working_days_left`` (office time, holidays and weekends skipped)."""
+    if sum([overdue, due_within_working_days is not None, paused]) > 1:
+        raise Problem(
+            422,
+            "One queue at a time",
+            "Give only one of overdue, due_within_working_days and paused.",
+            errors=[{"field": "overdue", "message": "combined with another queue"}],
+        )
     rt = runtime_of(request)
+    calendar = ctx_of(request).calendar
+    now = datetime.now(UTC)
+    due_after = None
+    queue: dict[str, Any] = {}
+    if overdue:
+        due_before = min(due_before or now, now)
+        queue = {"open_only": True, "paused": False, "order": "due"}
+    elif due_within_working_days is not None:
+        until = calendar.add_working_days(now, due_within_working_days)
+        due_before = min(due_before or until, until)
+        due_after = now
+        queue = {"open_only": True, "paused": False, "order": "due"}
+    elif paused:
+        queue = {"open_only": True, "paused": True, "order": "paused"}
     unit, units = await _scope(rt, principal, unit)
     async with rt.pool.acquire() as conn:
-        rows = await dossiers.search(
+        rows, total = await dossiers.search(
             conn,
             units=units,
             procedure=procedure,
@@ -223,12 +258,23 @@ async def list_dossiers(
             due_before=due_before,
             limit=limit,
             offset=offset,
+            channel=channel,
+            due_after=due_after,
+            **queue,
         )
-    return {
-        "items": [{k: _iso(v) for k, v in dict(r).items()} for r in rows],
-        "limit": limit,
-        "offset": offset,
-    }
+    minutes_per_day = calendar.office_hours.minutes_per_day
+    items = []
+    for r in rows:
+        item = {k: _iso(v) for k, v in dict(r).items()}
+        if r["finished_at"] is None and r["due_at"] is not None:
+            if r["due_at"] <= now:
+                late = calendar.working_minutes_between(r["due_at"], now)
+                item["overdue_working_days"] = round(late / minutes_per_day, 1)
+            else:
+                left = calendar.working_minutes_between(now, r["due_at"])
+                item["working_days_left"] = round(left / minutes_per_day, 1)
+        items.append(item)
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
 class ApologyIn(BaseModel):
