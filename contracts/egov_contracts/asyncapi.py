@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from egov_contracts.envelope import all_event_types
+from egov_contracts.envelope import all_event_types, wire_data
 from egov_contracts.examples import EXAMPLES
 from egov_contracts.schemas import schema_of
 from egov_contracts.topics import ALL_TOPICS, Topic
@@ -84,7 +84,7 @@ def document(service: str | None = None) -> dict[str, Any]:
     if service is not None:
         wanted = set(PRODUCES.get(service, [])) | set(CONSUMES.get(service, []))
         topics = [t for t in topics if t.name in wanted]
-    examples = {ex.event_type: ex.model_dump(mode="json", exclude_none=True) for ex in EXAMPLES}
+    examples = {ex.event_type: wire_data(ex) for ex in EXAMPLES}
     channels: dict[str, Any] = {}
     messages: dict[str, Any] = {}
     schemas: dict[str, Any] = {}

@@ -118,6 +118,29 @@ def parse_data(event: CloudEvent) -> EventData:
         ) from exc
 
 
+def wire_data(data: BaseModel) -> dict[str, Any]:
+    """``data`` as JSON for the wire: an optional field left at ``None`` is omitted, a required
+    one that may be ``None`` (e.g. a criterion not decided yet, ``passed: null``) is kept, at
+    every depth, so the record validates against the published schema."""
+    dumped = data.model_dump(mode="json")
+    _prune(data, dumped)
+    return dumped
+
+
+def _prune(model: BaseModel, dumped: dict[str, Any]) -> None:
+    for name, field in type(model).model_fields.items():
+        key = field.serialization_alias or field.alias or name
+        value = getattr(model, name)
+        if value is None and not field.is_required():
+            dumped.pop(key, None)
+        elif isinstance(value, BaseModel) and isinstance(dumped.get(key), dict):
+            _prune(value, dumped[key])
+        elif isinstance(value, list | tuple) and isinstance(dumped.get(key), list):
+            for item, out in zip(value, dumped[key], strict=False):
+                if isinstance(item, BaseModel) and isinstance(out, dict):
+                    _prune(item, out)
+
+
 def format_sequence(n: int) -> str:
     """The CloudEvents sequence extension: a string that sorts (zero-padded to 20 digits)."""
     if n < 0:
@@ -152,7 +175,7 @@ def new_event(
         causationid=cause.id if cause is not None else None,
         traceparent=traceparent or (cause.traceparent if cause is not None else None),
         sequence=format_sequence(sequence) if sequence is not None else None,
-        data=data.model_dump(mode="json", exclude_none=True),
+        data=wire_data(data),
     )
 
 
