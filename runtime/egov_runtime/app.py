@@ -31,6 +31,7 @@ from egov_runtime.logging import configure_logging, get_logger
 from egov_runtime.outbox import OutboxRelay
 from egov_runtime.service import Runtime, ServiceSpec
 from egov_runtime.settings import ServiceSettings
+from egov_runtime.units import units_router
 
 log = get_logger("egov.app")
 STARTUP_TIMEOUT_S = 60.0
@@ -149,6 +150,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
 
     for router in spec.routers:
         app.include_router(router)
+    if not any(getattr(r, "path", None) == "/v1/units" for r in app.routes):
+        app.include_router(units_router())  # every service keeps the hierarchy: it shows it
     return app
 
 

@@ -12,8 +12,10 @@ from datetime import date
 from typing import Any
 
 import asyncpg
+from fastapi import APIRouter, Request
 
 from egov_runtime.consumer import Incoming, Subscription, Tx
+from egov_runtime.problems import Problem
 
 UNIT_UPSERTED = "vn.egov.reference.unit.upserted.v1"
 
@@ -100,14 +102,14 @@ async def publish_units(producer: Any, units: Sequence[Any], source: str) -> int
     return len(units)
 
 
-def units_router() -> Any:
+def units_router() -> APIRouter:
     """``GET /v1/units`` and ``GET /v1/units/{code}``: this service's view of the hierarchy
     (public reference data), with each unit's ancestry, so operators can see what a service
-    knows."""
-    from fastapi import APIRouter, Request
+    knows. Every service has it (the app factory mounts it).
 
-    from egov_runtime.problems import Problem
-
+    ``Request`` is imported at module level on purpose: with postponed annotations FastAPI
+    resolves the string ``"Request"`` in this module's globals, and a local import made it an
+    unknown query parameter (422 on every call, 500 on ``/openapi.json``)."""
     router = APIRouter(prefix="/v1", tags=["reference"])
 
     @router.get("/units")

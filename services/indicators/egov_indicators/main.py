@@ -12,7 +12,7 @@ from typing import cast
 
 from egov_runtime.logging import get_logger
 from egov_runtime.service import Runtime, ServiceSpec, Wiring
-from egov_runtime.units import units_router, units_subscription
+from egov_runtime.units import units_subscription
 from egov_workdays import VN_TZ
 
 from egov_indicators.demo.seed import seed
@@ -62,7 +62,7 @@ SPEC = ServiceSpec(
     name=SERVICE,
     settings_cls=IndicatorsSettings,
     migrations=Path(__file__).parent / "migrations",
-    routers=[router, units_router()],
+    routers=[router],
     wire=wire,
     seed=seed,
     description="Sector indicators: validated submissions, targets and achievement,"

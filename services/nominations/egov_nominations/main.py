@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import cast
 
 from egov_runtime.service import Runtime, ServiceSpec, Wiring
-from egov_runtime.units import units_router, units_subscription
+from egov_runtime.units import units_subscription
 
 from egov_nominations.demo import generate
 from egov_nominations.entrypoints.consumers import rates_subscription, targets_subscription
@@ -39,7 +39,7 @@ SPEC = ServiceSpec(
     name="nominations",
     settings_cls=NominationsSettings,
     migrations=Path(__file__).parent / "migrations",
-    routers=[units_router(), router],
+    routers=[router],
     wire=wire,
     seed=seed,
     description="Emulation movements and award nominations: eligibility from a versioned"
