@@ -45,8 +45,8 @@ format: install
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
 
-contracts: install ## regenerate contracts/published (schemas, AsyncAPI)
-	$(PY) -m egov_contracts.publish
+contracts: install ## regenerate contracts/published (schemas, AsyncAPI); ACCEPT="why" accepts a deliberate incompatible change
+	$(PY) -m egov_contracts.publish $(if $(ACCEPT),--accept "$(ACCEPT)")
 
 drill: install ## crash drills: ROUNDS=20 by default
 	$(PY) bench/drill.py --rounds $${ROUNDS:-20}
