@@ -126,6 +126,9 @@ async def test_overdue_dossier_reaches_the_officer_and_subscribed_systems(
                 await wait_for(lambda: len(_for(hook, code)) >= 2, timeout=30)
                 head = notif.token("officer", unit="38.XA.SAMSON")
                 feed = (await notif.client.get("/v1/inbox", headers=head)).json()
+                about = await notif.client.get(
+                    "/v1/deliveries", params={"about": code}, headers=notif.token("operator")
+                )
 
     finally:
         await producer.stop()
@@ -137,6 +140,10 @@ async def test_overdue_dossier_reaches_the_officer_and_subscribed_systems(
     assert f"[Quá hạn] Hồ sơ {code}" in subjects
     assert f"[Sắp đến hạn] Hồ sơ {code}" in subjects
     assert any(code in item["title"] for item in feed)
+    # the notifications sent about the dossier, listed by its code (the console's dossier page)
+    sent = about.json()
+    assert {n["event_subject"] for n in sent} == {code}
+    assert {"email", "webhook"} <= {n["channel"] for n in sent}
     attempts = _for(hook, code)
     assert [status for _req, status in attempts] == [503, 200]
     assert attempts[0][0].headers["webhook-id"] == attempts[1][0].headers["webhook-id"]

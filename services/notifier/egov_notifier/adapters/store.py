@@ -117,8 +117,8 @@ async def insert_notification(conn: asyncpg.Connection, n: dict[str, Any]) -> bo
     status = await conn.execute(
         "INSERT INTO notifications (id, rule_id, event_id, event_type, channel, recipient,"
         " recipient_label, unit_code, subject, body, payload, status, next_attempt_at,"
-        " priority, html) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-        " $14, $15)"
+        " priority, html, event_subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+        " $11, $12, $13, $14, $15, $16)"
         " ON CONFLICT (event_id, rule_id, channel, recipient) DO NOTHING",
         n["id"],
         n["rule_id"],
@@ -135,6 +135,7 @@ async def insert_notification(conn: asyncpg.Connection, n: dict[str, Any]) -> bo
         n.get("next_attempt_at"),
         n.get("priority", "normal"),
         n.get("html"),
+        n.get("event_subject"),
     )
     return bool(status.endswith("1"))
 
@@ -291,9 +292,11 @@ async def deliveries(
     since: datetime | None,
     limit: int,
     event_id: str | None = None,
+    about: str | None = None,
 ) -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        "SELECT n.id, n.rule_id, n.event_id, n.event_type, n.channel, n.recipient_label,"
+        "SELECT n.id, n.rule_id, n.event_id, n.event_type, n.event_subject, n.channel,"
+        " n.recipient_label,"
         " n.unit_code, n.subject, n.priority, n.digest_id, n.status, n.attempts,"
         " n.next_attempt_at, n.last_error,"
         " n.created_at, n.delivered_at, coalesce(json_agg(json_build_object('n', a.n, 'at',"
@@ -303,11 +306,13 @@ async def deliveries(
         " WHERE ($1::text IS NULL OR n.status = $1) AND ($2::text IS NULL OR n.channel = $2)"
         " AND ($3::timestamptz IS NULL OR n.created_at >= $3)"
         " AND ($5::text IS NULL OR n.event_id = $5)"
+        " AND ($6::text IS NULL OR n.event_subject = $6)"
         " GROUP BY n.id ORDER BY n.created_at DESC LIMIT $4",
         status,
         channel,
         since,
         limit,
         event_id,
+        about,
     )
     return [dict(r) for r in rows]

@@ -258,12 +258,21 @@ async def get_deliveries(
     channel: Channel | None = None,
     since: datetime | None = None,
     event_id: str | None = Query(None, description="Only those caused by this event"),
+    about: str | None = Query(
+        None, description="Only those caused by events about this subject (e.g. a dossier code)"
+    ),
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[dict[str, Any]]:
     """Every notification with its attempts (time, outcome, HTTP status, error, duration)."""
     async with runtime_of(request).pool.acquire() as conn:
         return await store.deliveries(
-            conn, status=status, channel=channel, since=since, limit=limit, event_id=event_id
+            conn,
+            status=status,
+            channel=channel,
+            since=since,
+            limit=limit,
+            event_id=event_id,
+            about=about,
         )
 
 
