@@ -8,6 +8,7 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 PY := .venv/bin/python
 PYTEST_ARGS ?=
+ARGS ?=
 
 .PHONY: install run test test-fast lint format contracts drill bench clean
 
@@ -26,8 +27,8 @@ contracts/tools/node_modules/.installed: contracts/tools/package-lock.json
 
 install: .venv/.synced contracts/tools/node_modules/.installed
 
-run: install ## the whole system locally: broker, PostgreSQL, four services, demo data
-	$(PY) -m egov_runtime.devstack
+run: install ## the whole system locally: broker, PostgreSQL, four services, demo data; ARGS="--keep-data …"
+	$(PY) -m egov_runtime.devstack $(ARGS)
 
 test: install ## every package's tests against a real Kafka-protocol broker and PostgreSQL
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -19,12 +19,16 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from egov_runtime.auth import ROLES, decode_token
 from egov_runtime.devstack.broker import free_port
-from egov_runtime.devstack.postgres import drop_database
+from egov_runtime.devstack.postgres import create_database, drop_database, dsn_for
 from egov_runtime.testing.fixtures import wait_for
 
 pytestmark = pytest.mark.integration
 
 JWT_SECRET = "devstack-test-secret-of-at-least-32-bytes"
+TOKEN_UNITS = [
+    ["38.380", "Thành phố Thanh Hóa", "district"],
+    ["38.XA.HACTHANH", "Phường Hạc Thành", "commune"],
+]
 
 # A stand-in service: answers /readyz on its port, and leaves a grandchild in its process group
 # so the test sees that stopping the stack stops whole groups.
@@ -92,6 +96,7 @@ DRIVER = textwrap.dedent(
         broker_port=spec["broker_port"],
         ready_timeout=spec["ready_timeout"],
         jwt_secret=spec["jwt_secret"],
+        token_units=[tuple(u) for u in spec["token_units"]],
     )
     sys.exit(asyncio.run(run_stack(config)))
     """
@@ -166,6 +171,7 @@ class FakeStack:
             "broker_port": self.broker_port,
             "ready_timeout": 30,
             "jwt_secret": JWT_SECRET,
+            "token_units": [["38", "Tỉnh Thanh Hóa", "province"], *TOKEN_UNITS],
         }
         (tmp / "stack-spec.json").write_text(json.dumps(spec))
         (tmp / "driver.py").write_text(DRIVER)
@@ -233,6 +239,15 @@ async def test_stack_comes_up_writes_stack_json_and_stops_on_ctrl_c(fake_stack) 
         assert set(info["tokens"]) == set(ROLES)
         for role, token in info["tokens"].items():
             assert decode_token(JWT_SECRET, token).roles == frozenset({role})
+        # the secret is there for the command line; a district's and a commune's tokens too
+        assert info["jwt_secret"] == JWT_SECRET
+        assert stack_json.stat().st_mode & 0o077 == 0  # readable by its owner only
+        for code, name, level in TOKEN_UNITS:
+            unit = info["units"][code]
+            assert (unit["name"], unit["level"]) == (name, level)
+            assert set(unit["tokens"]) == set(ROLES)
+            principal = decode_token(JWT_SECRET, unit["tokens"]["officer"])
+            assert (principal.unit_code, principal.roles) == (code, frozenset({"officer"}))
 
         admin = AIOKafkaAdminClient(bootstrap_servers=info["kafka_bootstrap"])
         await admin.start()
@@ -267,6 +282,7 @@ async def test_stack_comes_up_writes_stack_json_and_stops_on_ctrl_c(fake_stack) 
 
     assert code == 0, stack.text()
     assert "[egov] stopped" in stack.text()
+    assert not stack_json.exists()  # it describes a running stack only
     left = [p for p in [*stack.recorded_pids(), info["broker_pid"]] if _alive(p)]
     assert left == [], f"processes left running: {left}"
     assert _processes_mentioning(f"127.0.0.1:{stack.broker_port}") == []
@@ -306,3 +322,54 @@ async def test_sigterm_while_starting_stops_what_was_started(fake_stack) -> None
     assert "interrupted" in stack.text()
     assert [p for p in sleepers if _alive(p)] == []
     assert _processes_mentioning(f"127.0.0.1:{stack.broker_port}") == []
+
+
+async def test_a_database_the_stack_did_not_create_is_never_dropped(
+    fake_stack, postgres_admin_dsn: str
+) -> None:
+    stack = fake_stack(["zeta"])
+    name = stack.services[0]["database"]
+    conn = await asyncpg.connect(postgres_admin_dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')  # somebody's database, same name
+    finally:
+        await conn.close()
+    mine = await asyncpg.connect(dsn_for(postgres_admin_dsn, name))
+    try:
+        await mine.execute("CREATE TABLE precious (x int); INSERT INTO precious VALUES (1)")
+    finally:
+        await mine.close()
+
+    process = stack.start()
+    code = await wait_for(process.poll, timeout=90, interval=0.2, message="orchestrator exit")
+
+    out = stack.text()
+    assert code == 1, out
+    assert f"database {name} on " in out and "was not created by the dev stack" in out
+    assert "--keep-data" in out and "DATABASE_URL" in out  # what to do about it
+    mine = await asyncpg.connect(dsn_for(postgres_admin_dsn, name))
+    try:
+        assert await mine.fetchval("SELECT x FROM precious") == 1
+    finally:
+        await mine.close()
+
+
+async def test_the_stack_drops_and_recreates_only_its_own_databases(
+    postgres_admin_dsn: str,
+) -> None:
+    name = f"t{uuid.uuid4().hex[:8]}_marked"
+    try:
+        dsn = await create_database(postgres_admin_dsn, name, fresh=True)
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute("CREATE TABLE old_run (x int)")
+        finally:
+            await conn.close()
+        await create_database(postgres_admin_dsn, name, fresh=True)  # marked: dropped
+        conn = await asyncpg.connect(dsn)
+        try:
+            assert await conn.fetchval("SELECT to_regclass('old_run')") is None
+        finally:
+            await conn.close()
+    finally:
+        await drop_database(postgres_admin_dsn, name)

@@ -44,19 +44,49 @@ async def accepts_connections(dsn: str, timeout: float = 2.0) -> bool:
     return True
 
 
+# The comment the dev stack puts on every database it creates: only those are ever dropped.
+MARKER = "egov-events dev stack (make run): dropped and recreated by each run"
+
+
+class NotOurDatabase(RuntimeError):
+    """A database of the wanted name exists and the dev stack did not create it."""
+
+
+def _server(admin_dsn: str) -> str:
+    parts = urlsplit(admin_dsn)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+
+
 async def create_database(admin_dsn: str, name: str, *, fresh: bool = False) -> str:
-    """Create ``name`` unless it exists (``fresh``: drop it first); returns its DSN."""
+    """Create ``name`` unless it exists, marked as the dev stack's; returns its DSN.
+
+    ``fresh`` drops it first, but only when it carries the dev stack's marker: a database of
+    the same name that somebody else created is refused (:class:`NotOurDatabase`).
+    """
     conn = await asyncpg.connect(admin_dsn)
     try:
-        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-        if exists and fresh:
+        row = await conn.fetchrow(
+            "SELECT oid, shobj_description(oid, 'pg_database') AS note"
+            " FROM pg_database WHERE datname = $1",
+            name,
+        )
+        if row is not None and fresh:
+            if row["note"] != MARKER:
+                raise NotOurDatabase(
+                    f"database {name} on {_server(admin_dsn)} was not created by the dev stack"
+                    " (it has no dev-stack comment), so it is not dropped. If it is an old"
+                    f" dev-stack database, drop it (psql -h {urlsplit(admin_dsn).hostname}"
+                    f' -U postgres -c "DROP DATABASE {name}"); to run on it as it is, use'
+                    " --keep-data; or give the stack another server with DATABASE_URL"
+                )
             await conn.execute(f"DROP DATABASE {_quoted(name)} WITH (FORCE)")
-            exists = False
-        if not exists:
+            row = None
+        if row is None:
             try:
                 await conn.execute(f"CREATE DATABASE {_quoted(name)}")
             except asyncpg.DuplicateDatabaseError:
-                pass  # created concurrently: idempotent all the same
+                return dsn_for(admin_dsn, name)  # created concurrently: idempotent all the same
+            await conn.execute(f"COMMENT ON DATABASE {_quoted(name)} IS '{MARKER}'")
     finally:
         await conn.close()
     return dsn_for(admin_dsn, name)

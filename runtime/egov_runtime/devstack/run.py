@@ -12,6 +12,11 @@ Ports (defaults; environment variable or flag to change them):
   admin-procedures 8101 (EGOV_RUN_PROCEDURES_PORT), indicators 8102 (EGOV_RUN_INDICATORS_PORT),
   nominations 8103 (EGOV_RUN_NOMINATIONS_PORT), notifier 8104 (EGOV_RUN_NOTIFIER_PORT),
   or --port SERVICE=PORT.
+
+Through make: ``make run ARGS="--keep-data --port notifier=9104 --broker-port 29092 --no-demo"``.
+Databases are dropped and recreated each run (``--keep-data`` keeps them), but only those the
+stack created itself (it marks them with a comment); another database of the same name on the
+server is refused, never dropped.
 """
 
 from __future__ import annotations
@@ -19,14 +24,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import secrets
 import signal
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import IO, Any
@@ -34,7 +38,13 @@ from typing import IO, Any
 import httpx
 
 from egov_runtime.devstack.broker import ExternalBroker, LocalBroker, resolve_broker
-from egov_runtime.devstack.postgres import EmbeddedPostgres, create_database, resolve_server
+from egov_runtime.devstack.postgres import (
+    EmbeddedPostgres,
+    NotOurDatabase,
+    create_database,
+    resolve_server,
+)
+from egov_runtime.stackfile import write_stack
 
 STOP_GRACE_S = 8.0  # then SIGKILL; the whole stop stays within 15 s
 
@@ -66,6 +76,8 @@ class StackConfig:
     seed: bool = True
     jwt_secret: str | None = None
     unit_code: str = "38"
+    # (code, name, level) of the units stack.json gives tokens for, besides the province's
+    token_units: Sequence[tuple[str, str, str]] = ()
     echo_logs: bool = True
 
 
@@ -114,11 +126,37 @@ def default_config(
         )
     return StackConfig(
         services=services,
+        token_units=demo_token_units(),
         setup=[("topics", _cli("topics")), ("reference", _cli("reference"))],
         broker_port=int(os.environ.get("EGOV_RUN_BROKER_PORT", "19092")),
         jwt_secret=os.environ.get("EGOV_JWT_SECRET"),
         unit_code=os.environ.get("EGOV_PROVINCE_CODE", "38"),
     )
+
+
+def demo_token_units() -> list[tuple[str, str, str]]:
+    """The units of the demo hierarchy to give tokens for: the province, the department, a
+    former district and the commune that succeeded it, another commune."""
+    from egov_contracts.reference import UnitLevel, load_units
+
+    units = load_units()
+    by_code = {u.unit_code: u for u in units}
+    province = next(u for u in units if u.level == UnitLevel.PROVINCE)
+    chosen = [province]
+    chosen += [
+        u
+        for u in units
+        if u.level == UnitLevel.AGENCY
+        and u.parent_code == province.unit_code
+        and u.valid_to is None
+    ][:1]
+    district = next((u for u in units if u.level == UnitLevel.DISTRICT), None)
+    if district is not None:
+        chosen.append(district)
+        if district.successor_code in by_code:
+            chosen.append(by_code[district.successor_code])
+    chosen += [u for u in units if u.level == UnitLevel.COMMUNE and u not in chosen][:1]
+    return [(u.unit_code, u.name, u.level.value) for u in chosen]
 
 
 def say(msg: str) -> None:
@@ -252,9 +290,15 @@ class Stack:
             f" last lines of {r.log}:\n{tail(r.log)}"
         )
 
+    @property
+    def stack_file(self) -> Path:
+        return self.config.run_dir / "stack.json"
+
     async def up(self) -> dict[str, Any]:
         cfg = self.config
         self.logs.mkdir(parents=True, exist_ok=True)
+        # a previous run's file names a broker and a secret that are gone
+        self.stack_file.unlink(missing_ok=True)
         broker = await asyncio.to_thread(resolve_broker, cfg.broker_port, self.logs / "broker.log")
         self.broker = broker
         kind = "tansu, in memory" if broker.local else "external"
@@ -304,24 +348,29 @@ class Stack:
                 if r.svc.seed:
                     await self.run_once(r.svc.name, "seed (demo data)", r.svc.seed, r.env, r.log)
         stack = self.describe(bootstrap, admin_dsn, jwt_secret)
-        path = cfg.run_dir / "stack.json"
-        path.write_text(json.dumps(stack, indent=2))
-        self.print_table(stack, path)
+        write_stack(self.stack_file, stack)
+        self.print_table(stack, self.stack_file)
         self.serving = True
         return stack
 
     def describe(self, bootstrap: str, admin_dsn: str, jwt_secret: str) -> dict[str, Any]:
         from egov_runtime.auth import ROLES, issue_token
 
-        tokens = {
-            role: issue_token(
-                jwt_secret,
-                subject=f"dev-{role}",
-                roles=[role],
-                unit_code=self.config.unit_code,
-                ttl_seconds=7 * 86_400,
-            )
-            for role in ROLES
+        def tokens_of(unit_code: str) -> dict[str, str]:
+            return {
+                role: issue_token(
+                    jwt_secret,
+                    subject=f"dev-{role}-{unit_code}",
+                    roles=[role],
+                    unit_code=unit_code,
+                    ttl_seconds=7 * 86_400,
+                )
+                for role in ROLES
+            }
+
+        units = {
+            code: {"name": name, "level": level, "tokens": tokens_of(code)}
+            for code, name, level in self.config.token_units
         }
         return {
             "kafka_bootstrap": bootstrap,
@@ -339,8 +388,13 @@ class Stack:
                 for r in self.running
             },
             "broker_pid": self.broker.pid if isinstance(self.broker, LocalBroker) else None,
-            "tokens": tokens,
-            "note": "development tokens of the local stack only, signed with its own secret",
+            "jwt_secret": jwt_secret,
+            "tokens": tokens_of(self.config.unit_code),
+            "units": units,
+            "note": "development tokens of the local stack only, signed with its own secret"
+            " (jwt_secret, random per run); `tokens` are the province's, `units` gives a"
+            " district's and a commune's for trying unit scope; python -m egov_runtime.cli"
+            " token --role ROLE --unit CODE mints others",
         }
 
     def print_table(self, stack: dict[str, Any], path: Path) -> None:
@@ -375,6 +429,8 @@ class Stack:
 
     async def down(self) -> None:
         say("stopping")
+        if self.serving:
+            self.stack_file.unlink(missing_ok=True)  # it describes a stack that is running
         processes = [r.process for r in self.running if r.process is not None]
         await _stop_processes([*processes, *self.oneshots], grace=STOP_GRACE_S)
         for r in self.running:
@@ -405,7 +461,7 @@ async def run_stack(config: StackConfig) -> int:
             body.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             code = await body
-    except (StackError, TimeoutError, OSError) as exc:
+    except (StackError, NotOurDatabase, TimeoutError, OSError) as exc:
         say(f"failed: {exc}")
         code = 1
     finally:
@@ -447,11 +503,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--keep-data", action="store_true", help="keep the databases of the previous run"
     )
     parser.add_argument("--no-demo", action="store_true", help="skip the demo data")
+    parser.add_argument(
+        "--database-suffix",
+        default="",
+        help="appended to each database's name (two stacks on one PostgreSQL server)",
+    )
     parser.add_argument("--ready-timeout", type=float, default=90.0)
     parser.add_argument("--quiet", action="store_true", help="service logs to files only")
     args = parser.parse_args(argv)
     names = args.services.split(",") if args.services else None
     config = default_config(_parse_ports(args.port), names)
+    if args.database_suffix:
+        suffix = args.database_suffix
+        config.services = [replace(s, database=f"{s.database}_{suffix}") for s in config.services]
     if args.broker_port:
         config.broker_port = args.broker_port
     config.fresh = not args.keep_data
