@@ -4,7 +4,12 @@ published JSON Schemas its events point at (``dataschema``)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from egov_contracts.envelope import all_event_types, dataschema_url, new_event
+from egov_contracts.examples import example_for
 from egov_indicators.main import SPEC as INDICATORS
 from egov_nominations.main import SPEC as NOMINATIONS
 from egov_notifier.main import SPEC as NOTIFIER
@@ -14,6 +19,7 @@ from egov_runtime.testing.service import running_alone
 pytestmark = pytest.mark.integration
 
 SPECS = [PROCEDURES, INDICATORS, NOMINATIONS, NOTIFIER]
+PUBLISHED = Path(__file__).resolve().parent.parent / "contracts" / "published" / "schemas"
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
@@ -49,3 +55,42 @@ async def test_documents_and_units_answer(kafka_bootstrap, postgres_admin_dsn, s
         assert one.status_code == 200 and one.json()["ancestry"] == ["38"]
         missing = await svc.client.get("/v1/units/NO-SUCH-UNIT")
         assert missing.status_code == 404
+
+        # every event's dataschema resolves to its published reader schema, served here
+        base = svc.settings.schema_base_url
+        for t in sorted(all_event_types()):
+            uri = new_event(example_for(t), source="/vn/38/test", subject="S").dataschema
+            assert uri == dataschema_url(t) and uri.startswith(base)
+            served = await svc.client.get(f"/schemas/{uri.removeprefix(base)}")
+            assert served.status_code == 200, uri
+            published = PUBLISHED / "reader" / f"{t}.json"
+            assert served.json() == json.loads(published.read_text(encoding="utf-8"))
+        writer_type = "vn.egov.procedures.dossier.resolved.v1"
+        writer = await svc.client.get(f"/schemas/{writer_type}.json")
+        assert writer.json() == json.loads(
+            (PUBLISHED / f"{writer_type}.json").read_text(encoding="utf-8")
+        )
+        index = (await svc.client.get("/schemas")).json()["types"]
+        assert len(index) == len(all_event_types())
+        assert (await svc.client.get("/schemas/vn.egov.nothing.v1.json")).status_code == 404
+
+
+async def test_an_inbound_payload_with_unknown_fields_at_any_depth_is_read(
+    kafka_bootstrap, postgres_admin_dsn
+):
+    """Readers, ours included, ignore fields a newer minor added, nested ones too."""
+    report = {
+        "dossier_code": "000.00.38.H12-260302-900001",
+        "procedure_code": "1.001865",
+        "unit_code": "38",
+        "status": "received",
+        "occurred_at": "2026-03-02T08:00:00+07:00",
+        "channel": "online",
+        "added_in_a_later_minor": {"x": 1},
+        "applicant": {"kind": "citizen", "name": "Nguyễn Văn An", "added_later_too": True},
+    }
+    async with running_alone(kafka_bootstrap, postgres_admin_dsn, PROCEDURES) as svc:
+        answer = await svc.client.post(
+            "/v1/status-reports", json=report, headers=svc.token("integration")
+        )
+        assert answer.status_code == 202, answer.text

@@ -19,7 +19,32 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 VN_TZ = timezone(timedelta(hours=7), "+07:00")
 STRUCTURED_CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
-SCHEMA_BASE = "https://schemas.egov.vn/events/"
+# ``$id`` of the published schemas: a stable name, not an address.
+SCHEMA_ID_BASE = "https://schemas.egov.vn/events/"
+# Where the schemas are served: every service answers ``GET /schemas/{type}.json`` (writer) and
+# ``GET /schemas/reader/{type}.json`` (reader); the runtime sets this from the setting
+# ``schema_base_url`` (``EGOV_SCHEMA_BASE_URL``) at start. The default is admin-procedures of
+# the local stack (``make run``).
+DEFAULT_SCHEMA_BASE_URL = "http://127.0.0.1:8101/schemas/"
+_schema_base_url = DEFAULT_SCHEMA_BASE_URL
+
+
+def configure_schema_base_url(url: str) -> None:
+    """Set the base URL ``dataschema`` points into (ends with ``/``)."""
+    global _schema_base_url
+    _schema_base_url = url if url.endswith("/") else f"{url}/"
+
+
+def schema_url(event_type: str, role: Literal["reader", "writer"] = "reader") -> str:
+    """Where a service serves the type's reader (open) or writer (closed) schema."""
+    return f"{_schema_base_url}{'reader/' if role == 'reader' else ''}{event_type}.json"
+
+
+def dataschema_url(event_type: str) -> str:
+    """The ``dataschema`` of an event: its open reader schema, where a service serves it."""
+    return schema_url(event_type, "reader")
+
+
 REQUIRED = ("specversion", "id", "source", "type")
 
 
@@ -63,23 +88,33 @@ class CloudEvent(BaseModel):
     data: dict[str, Any]
 
 
-class EventData(BaseModel):
-    """Base of every payload model: closed schema for producers, tolerant parsing for readers."""
+class ContractModel(BaseModel):
+    """Base of every model of the contracts, nested ones included.
 
-    model_config = ConfigDict(extra="forbid")
+    Readers are tolerant at every depth: a field unknown to this version (added by a newer
+    minor) is ignored, never an error (the Kafka consumers and the HTTP bodies of inbound
+    payloads alike). Writers stay closed all the same: a model only ever serialises its
+    declared fields, which is what the closed writer schema says.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class EventData(ContractModel):
+    """Base of every payload model: closed schema for producers, tolerant parsing for readers."""
 
     event_type: ClassVar[str]
     topic: ClassVar[str]
 
     @classmethod
     def parse_tolerant(cls, data: dict[str, Any]) -> Self:
-        """Validate ``data`` ignoring fields unknown to this version (added by a newer minor)."""
-        known = {k: v for k, v in data.items() if k in cls.model_fields}
-        return cls.model_validate(known)
+        """Validate ``data`` ignoring fields unknown to this version, at every depth."""
+        return cls.model_validate(data)
 
     @classmethod
     def schema_uri(cls) -> str:
-        return f"{SCHEMA_BASE}{cls.event_type}.json"
+        """The ``$id`` of the type's writer schema."""
+        return f"{SCHEMA_ID_BASE}{cls.event_type}.json"
 
 
 _REGISTRY: dict[str, type[EventData]] = {}
@@ -170,7 +205,7 @@ def new_event(
         type=data.event_type,
         subject=subject,
         time=(time or datetime.now(VN_TZ)),
-        dataschema=data.schema_uri(),
+        dataschema=dataschema_url(data.event_type),
         correlationid=correlationid,
         causationid=cause.id if cause is not None else None,
         traceparent=traceparent or (cause.traceparent if cause is not None else None),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
-from egov_contracts.envelope import EventData, register
+from egov_contracts.envelope import ContractModel, EventData, register
 from egov_contracts.topics import INDICATOR_RESULTS, INDICATOR_SUBMISSIONS
 from egov_contracts.types import Amount, Code, Percent, Period, Text, UnitCode
 
@@ -29,10 +29,8 @@ class Direction(StrEnum):
     LOWER_IS_BETTER = "lower-is-better"
 
 
-class ReportedValue(BaseModel):
+class ReportedValue(ContractModel):
     """One indicator value of a submission."""
-
-    model_config = ConfigDict(extra="forbid")
 
     indicator_code: Code = Field(description="Indicator code — mã chỉ tiêu")
     value: Amount = Field(description="Reported value — giá trị, in the indicator's unit")
@@ -41,10 +39,8 @@ class ReportedValue(BaseModel):
     )
 
 
-class RuleViolation(BaseModel):
+class RuleViolation(ContractModel):
     """A validation rule a submitted value broke."""
-
-    model_config = ConfigDict(extra="forbid")
 
     indicator_code: Code | None = Field(None, description="None for a rule on the whole report")
     value: Amount | None = None

@@ -12,9 +12,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
-from egov_contracts.envelope import EventData, register
+from egov_contracts.envelope import ContractModel, EventData, register
 from egov_contracts.topics import NOMINATION_EVENTS
 from egov_contracts.types import Code, Percent, Text, UnitCode
 
@@ -57,20 +57,16 @@ class AwardOccasion(StrEnum):
     UNEXPECTED = "unexpected"
 
 
-class Nominee(BaseModel):
+class Nominee(ContractModel):
     """A person (by personnel reference) or a collective (by unit code)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     kind: NomineeKind
     ref: Code = Field(description="Individual: personnel ref — mã cán bộ; collective: unit code")
     unit_code: UnitCode = Field(description="The unit the nominee belongs to — đơn vị")
 
 
-class CriterionResult(BaseModel):
+class CriterionResult(ContractModel):
     """One checked condition of the rule set, with its evidence — tiêu chuẩn."""
-
-    model_config = ConfigDict(extra="forbid")
 
     rule_id: Code
     article: str = Field(max_length=200, description="Legal basis — căn cứ, e.g. 'Đ.24 Luật TĐKT'")

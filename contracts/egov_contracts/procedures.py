@@ -6,9 +6,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
-from egov_contracts.envelope import EventData, register
+from egov_contracts.envelope import ContractModel, EventData, register
 from egov_contracts.topics import DOSSIERS, RATES, STATUS_REPORTS
 from egov_contracts.types import Code, Percent, Text, UnitCode
 
@@ -60,11 +60,9 @@ class ApplicantKind(StrEnum):
     ORGANISATION = "organisation"
 
 
-class Applicant(BaseModel):
+class Applicant(ContractModel):
     """PERSONAL DATA — thông tin người nộp. Only in the inbound status report; kept by
     admin-procedures alone and never published (outbound events carry ``applicant_ref``)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     kind: ApplicantKind = ApplicantKind.CITIZEN
     national_id: str | None = Field(None, max_length=20, description="Số định danh / CCCD")

@@ -21,7 +21,11 @@ from pathlib import Path
 from egov_contracts.asyncapi import document
 from egov_contracts.compat import ACCEPTED, PUBLISHED, ROOT, SNAPSHOT, compare, load_published
 from egov_contracts.envelope import VN_TZ
-from egov_contracts.schemas import all_schemas
+from egov_contracts.schemas import all_reader_schemas, all_schemas
+
+
+def readers_dir() -> Path:
+    return PUBLISHED / "reader"
 
 
 def render(obj: object) -> str:
@@ -32,6 +36,7 @@ def artefacts() -> dict[Path, str]:
     """Every published file and its content; the snapshot keeps types no longer produced."""
     schemas = all_schemas()
     files = {PUBLISHED / f"{t}.json": render(s) for t, s in schemas.items()}
+    files.update({readers_dir() / f"{t}.json": render(s) for t, s in all_reader_schemas().items()})
     files.update({SNAPSHOT / f"{t}.json": render(s) for t, s in schemas.items()})
     files.update(
         {p: p.read_text(encoding="utf-8") for p in SNAPSHOT.glob("*.json") if p.stem not in schemas}
@@ -47,7 +52,11 @@ def stale() -> list[str]:
         for p, text in wanted.items()
         if not p.exists() or p.read_text(encoding="utf-8") != text
     ]
-    out += [str(p.relative_to(ROOT)) for p in PUBLISHED.glob("*.json") if p not in wanted]
+    out += [
+        str(p.relative_to(ROOT))
+        for p in (*PUBLISHED.glob("*.json"), *readers_dir().glob("*.json"))
+        if p not in wanted
+    ]
     return sorted(out)
 
 
@@ -100,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     files = artefacts()
     PUBLISHED.mkdir(parents=True, exist_ok=True)
     SNAPSHOT.mkdir(parents=True, exist_ok=True)
-    for p in PUBLISHED.glob("*.json"):
+    readers_dir().mkdir(parents=True, exist_ok=True)
+    for p in (*PUBLISHED.glob("*.json"), *readers_dir().glob("*.json")):
         if p not in files:
             p.unlink()
     for path, text in files.items():

@@ -1,4 +1,7 @@
-"""JSON Schema (2020-12) of every event type, closed for producers."""
+"""JSON Schema (2020-12) of every event type, twice: a closed **writer** schema (unknown
+properties forbidden at every level: what our producers, and producers of inbound types, must
+write) and an open **reader** schema (the same, with unknown properties allowed at every level:
+what consumers validate against, so a field added in a later minor never breaks them)."""
 
 from __future__ import annotations
 
@@ -37,4 +40,27 @@ def schema_of(model: type[EventData]) -> dict[str, Any]:
 
 
 def all_schemas() -> dict[str, dict[str, Any]]:
+    """The writer schemas (the compatibility gate's subject)."""
     return {t: schema_of(m) for t, m in sorted(all_event_types().items())}
+
+
+def _open(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            k: _open(v) for k, v in node.items() if not (k == "additionalProperties" and v is False)
+        }
+    if isinstance(node, list):
+        return [_open(v) for v in node]
+    return node
+
+
+def reader_schema_of(model: type[EventData]) -> dict[str, Any]:
+    """The writer schema with unknown properties allowed at every level."""
+    schema = _open(schema_of(model))
+    schema["$id"] = model.schema_uri().replace(model.event_type, f"reader/{model.event_type}")
+    schema["x-schema-role"] = "reader"
+    return dict(schema)
+
+
+def all_reader_schemas() -> dict[str, dict[str, Any]]:
+    return {t: reader_schema_of(m) for t, m in sorted(all_event_types().items())}

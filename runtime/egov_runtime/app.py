@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+from egov_contracts.envelope import configure_schema_base_url
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
@@ -142,6 +143,37 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    configure_schema_base_url(settings.schema_base_url)
+
+    @app.get("/schemas", tags=["contracts"])
+    async def schema_index() -> dict[str, Any]:
+        """Every event type with the addresses of its writer and reader schemas."""
+        from egov_contracts.envelope import all_event_types, schema_url
+
+        return {
+            "types": [
+                {"type": t, "writer": schema_url(t, "writer"), "reader": schema_url(t)}
+                for t in sorted(all_event_types())
+            ]
+        }
+
+    @app.get("/schemas/{event_type}.json", tags=["contracts"])
+    async def writer_schema(event_type: str) -> JSONResponse:
+        """The closed writer schema of a type: what producers must write."""
+        from egov_contracts.schemas import schema_of
+
+        return JSONResponse(schema_of(_contract(event_type)), media_type="application/schema+json")
+
+    @app.get("/schemas/reader/{event_type}.json", tags=["contracts"])
+    async def reader_schema(event_type: str) -> JSONResponse:
+        """The open reader schema of a type: what consumers validate against (the events'
+        ``dataschema``)."""
+        from egov_contracts.schemas import reader_schema_of
+
+        return JSONResponse(
+            reader_schema_of(_contract(event_type)), media_type="application/schema+json"
+        )
+
     @app.get("/asyncapi.json", tags=["operations"])
     async def asyncapi() -> JSONResponse:
         from egov_contracts.asyncapi import document
@@ -153,6 +185,18 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     if not any(getattr(r, "path", None) == "/v1/units" for r in app.routes):
         app.include_router(units_router())  # every service keeps the hierarchy: it shows it
     return app
+
+
+def _contract(event_type: str) -> Any:
+    from egov_contracts.envelope import UnknownEventType, all_event_types, model_for
+
+    try:
+        model = model_for(event_type)
+    except UnknownEventType:
+        model = None
+    if model is None or event_type not in all_event_types():
+        raise problems.Problem(404, "Unknown event type", f"No published type {event_type}.")
+    return model
 
 
 async def _run_consumer(consumer: IdempotentConsumer, stop: asyncio.Event) -> None:

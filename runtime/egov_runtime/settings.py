@@ -24,6 +24,12 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8100
     jwt_secret: SecretStr = SecretStr("local-development-secret-change-me")
     personal_data_key: SecretStr = SecretStr("local-personal-data-key-change-me")
+    schema_base_url: str = Field(
+        "http://127.0.0.1:8101/schemas/",
+        description="Where the events' `dataschema` points: a public address of any service's"
+        " `/schemas/` (every service serves every type's writer and reader schema). Default:"
+        " admin-procedures of the local stack.",
+    )
 
     # Kafka producer: the idempotent producer is on in production (Apache Kafka); the local
     # Kafka-protocol broker does not implement InitProducerId, so it is off by default.
