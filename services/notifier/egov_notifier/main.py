@@ -25,6 +25,7 @@ from egov_notifier.domain.delivery import RetryPolicy
 from egov_notifier.domain.rules import DEFAULT_RULES, validate_rule
 from egov_notifier.domain.templates import DEFAULT_TEMPLATES, check_template, context_for
 from egov_notifier.domain.throttle import DigestSchedule, Throttle
+from egov_notifier.entrypoints import subscriptions
 from egov_notifier.entrypoints.consumers import events_subscription
 from egov_notifier.entrypoints.http import router
 from egov_notifier.settings import NotifierSettings
@@ -121,7 +122,7 @@ SPEC = ServiceSpec(
     name=SERVICE,
     settings_cls=NotifierSettings,
     migrations=Path(__file__).parent / "migrations",
-    routers=[router],
+    routers=[router, subscriptions.router],
     wire=wire,
     seed=seed,
     description="Notifications from domain events: e-mail, signed webhooks, SMS gateway, in-app.",

@@ -33,3 +33,9 @@ class NotifierSettings(ServiceSettings):
     throttle_window_s: float = Field(3600, gt=0, description="... in any window this long")
     digest_at: time = Field(time(16, 30), description="Daily digest time (Vietnam time)")
     digest_interval_s: float = 60.0
+    secret_overlap_s: float = Field(
+        86400, ge=0, description="After a secret rotation, the previous secret signs this long"
+    )
+    secret_overlap_max_s: float = Field(
+        30 * 86400, ge=0, description="The longest overlap a caller may choose"
+    )

@@ -31,6 +31,7 @@ from egov_runtime.service import Runtime
 from egov_runtime.units import ancestry
 
 from egov_notifier.adapters import store
+from egov_notifier.adapters import subscriptions as subs
 from egov_notifier.adapters.channels import CONTACT_REF, Message, Sender, timed
 from egov_notifier.domain.delivery import (
     Delivery,
@@ -49,6 +50,7 @@ from egov_notifier.domain.rules import (
     match,
     recipients,
 )
+from egov_notifier.domain.subscriptions import event_units, reaches
 from egov_notifier.domain.templates import TemplateInvalid, context_for, render_context
 from egov_notifier.domain.throttle import DigestItem, DigestSchedule, Throttle, due_digests
 from egov_notifier.metrics import NOTIFICATIONS, QUEUE_AGE, SEND_SECONDS, SERVICE
@@ -168,24 +170,40 @@ async def decide(tx: Tx, ctx: Context, events: list[CloudEvent]) -> int:
                     )
                     await _final(tx, ctx, row, attempts=1, ok=True, error=None, now=now)
                     NOTIFICATIONS.labels(SERVICE, "in-app", "delivered").inc()
-        for sub in await store.subscriptions_for(tx.conn, event.type):
-            row = {
-                "id": uuid.uuid5(uuid.NAMESPACE_URL, f"{event.id}/webhook/{sub['id']}"),
-                "rule_id": f"subscription:{sub['id']}",
-                "event_id": event.id,
-                "event_subject": event.subject,
-                "event_type": event.type,
-                "channel": "webhook",
-                "recipient": sub["id"],
-                "recipient_label": sub["system"],
-                "unit_code": unit,
-                "subject": event.type,
-                "body": "",
-                "payload": to_json(event),
-                "status": "pending",
-                "next_attempt_at": now,
-            }
-            created += int(await store.insert_notification(tx.conn, row))
+        created += await _webhooks(tx, event, unit, now)
+    return created
+
+
+async def _webhooks(tx: Tx, event: CloudEvent, unit: str, now: datetime) -> int:
+    """One webhook notification per enabled subscription of the event's type whose unit
+    subtree the event concerns (an event naming no unit: province-wide subscriptions only)."""
+    created = 0
+    ancestries: list[list[str]] | None = None
+    for sub in await subs.matching(tx.conn, event.type):
+        scope = sub["unit_code"]
+        province = await subs.is_province(tx.conn, scope)
+        if not province and ancestries is None:
+            data = event.data if isinstance(event.data, dict) else {}
+            ancestries = [await ancestry(tx.conn, u) for u in event_units(data)]
+        if not reaches(scope, province, ancestries or []):
+            continue
+        row = {
+            "id": uuid.uuid5(uuid.NAMESPACE_URL, f"{event.id}/webhook/{sub['id']}"),
+            "rule_id": f"subscription:{sub['id']}",
+            "event_id": event.id,
+            "event_subject": event.subject,
+            "event_type": event.type,
+            "channel": "webhook",
+            "recipient": sub["id"],
+            "recipient_label": sub["system"],
+            "unit_code": unit,
+            "subject": event.type,
+            "body": "",
+            "payload": to_json(event),
+            "status": "pending",
+            "next_attempt_at": now,
+        }
+        created += int(await store.insert_notification(tx.conn, row))
     return created
 
 
@@ -299,10 +317,11 @@ async def _send(rt: Runtime, ctx: Context, row: Any) -> tuple[Result, int]:
     recipient = row["recipient"]
     if channel == "webhook":
         async with rt.pool.acquire() as conn:
-            sub = await conn.fetchrow("SELECT * FROM subscriptions WHERE id = $1", recipient)
+            sub = await subs.get(conn, recipient)
+            signing = await subs.secrets_in_force(conn, recipient, datetime.now(UTC))
         if sub is None or not sub["enabled"]:
             return Result(Outcome.FAILED, None, "the subscription is disabled or gone"), 0
-        recipient, secrets = sub["url"], tuple(sub["secrets"])
+        recipient, secrets = sub["url"], tuple(signing)
     message = Message(
         str(row["id"]),
         channel,
@@ -366,11 +385,7 @@ async def _track_endpoint(
     tx: Tx, ctx: Context, sub_id: str, result: Result, now: datetime
 ) -> EndpointHealth:
     """The subscription's failure streak after this result (disabled after a long one)."""
-    row = await tx.conn.fetchrow(
-        "SELECT enabled, failing_since, disabled_reason FROM subscriptions WHERE id = $1"
-        " FOR UPDATE",
-        sub_id,
-    )
+    row = await subs.get(tx.conn, sub_id, lock=True)
     if row is None:
         return EndpointHealth(enabled=False, disabled_reason="the subscription is gone")
     health = EndpointHealth(row["enabled"], row["failing_since"], row["disabled_reason"])
@@ -384,6 +399,11 @@ async def _track_endpoint(
             after.failing_since,
             after.disabled_reason,
         )
+        if health.enabled and not after.enabled:
+            changed = {**row, "enabled": False, "disabled_reason": after.disabled_reason}
+            await subs.audit(
+                tx.conn, before=row, after=changed, actor=SERVICE, roles=(), action="disabled"
+            )
     return after
 
 

@@ -104,15 +104,6 @@ async def upsert_people(conn: asyncpg.Connection, persons: list[Person]) -> None
     )
 
 
-async def subscriptions_for(conn: asyncpg.Connection, event_type: str) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT * FROM subscriptions WHERE enabled AND ($1 = ANY(event_types)"
-        " OR EXISTS (SELECT 1 FROM unnest(event_types) t WHERE t LIKE '%*'"
-        " AND $1 LIKE replace(t, '*', '%')))",
-        event_type,
-    )
-
-
 async def insert_notification(conn: asyncpg.Connection, n: dict[str, Any]) -> bool:
     status = await conn.execute(
         "INSERT INTO notifications (id, rule_id, event_id, event_type, channel, recipient,"

@@ -1,5 +1,6 @@
-"""HTTP API of the notifier (``/v1``): webhook subscriptions, templates, rules, recipients,
-deliveries with their attempts, replay, and the in-app feed."""
+"""HTTP API of the notifier (``/v1``): templates, rules, recipients, deliveries with their
+attempts, replay, and the in-app feed (webhook subscriptions: ``subscriptions.py``; the event
+feed: ``feed.py``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from egov_contracts.envelope import all_event_types
 from egov_runtime.auth import Principal, require
 from egov_runtime.problems import Problem
 from egov_runtime.service import runtime_of
@@ -17,7 +17,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from egov_notifier.adapters import store
-from egov_notifier.adapters.channels import UnsafeDestination, check_destination
 from egov_notifier.domain.delivery import Status
 from egov_notifier.domain.rules import (
     Audience,
@@ -35,7 +34,6 @@ from egov_notifier.domain.templates import (
     context_for,
     render_context,
 )
-from egov_notifier.domain.webhooks import generate_secret
 from egov_notifier.usecases import replay
 
 router = APIRouter(prefix="/v1")
@@ -48,75 +46,6 @@ def _sample(event_type: str) -> dict[str, Any]:
     from egov_notifier.demo.samples import sample_event
 
     return context_for(sample_event(event_type))
-
-
-class SubscriptionIn(BaseModel):
-    system: str = Field(min_length=2, max_length=200, description="The consuming system")
-    url: str = Field(max_length=2000)
-    event_types: list[str] = Field(min_length=1)
-
-
-@router.post("/subscriptions", status_code=201, tags=["webhooks"])
-async def create_subscription(
-    body: SubscriptionIn, request: Request, principal: Operator
-) -> dict[str, Any]:
-    """Register a webhook endpoint. The signing secret is shown once, in this answer."""
-    rt = runtime_of(request)
-    known = set(all_event_types())
-    unknown = [t for t in body.event_types if not t.endswith("*") and t not in known]
-    if unknown:
-        raise Problem(
-            422,
-            "Unknown event types",
-            errors=[{"field": "event_types", "message": f"unknown type {t}"} for t in unknown],
-        )
-    try:
-        await check_destination(body.url, allow_private=not rt.settings.production)
-    except (UnsafeDestination, OSError) as exc:
-        raise Problem(
-            422, "Endpoint refused", str(exc), errors=[{"field": "url", "message": str(exc)}]
-        ) from exc
-    sid, secret = f"sub_{uuid.uuid4().hex[:12]}", generate_secret()
-    async with rt.transaction() as tx:
-        await tx.conn.execute(
-            "INSERT INTO subscriptions (id, system, url, event_types, secrets)"
-            " VALUES ($1, $2, $3, $4, $5)",
-            sid,
-            body.system,
-            body.url,
-            body.event_types,
-            [secret],
-        )
-    return {
-        "id": sid,
-        "system": body.system,
-        "url": body.url,
-        "event_types": body.event_types,
-        "secret": secret,
-    }
-
-
-@router.get("/subscriptions", tags=["webhooks"])
-async def list_subscriptions(request: Request, principal: Operator) -> list[dict[str, Any]]:
-    async with runtime_of(request).pool.acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT id, system, url, event_types, enabled, disabled_reason,"
-            " failing_since, created_at FROM subscriptions ORDER BY id"
-        )
-    return [dict(r) for r in rows]
-
-
-@router.post("/subscriptions/{sid}/enable", tags=["webhooks"])
-async def enable_subscription(sid: str, request: Request, principal: Operator) -> dict[str, str]:
-    async with runtime_of(request).transaction() as tx:
-        done = await tx.conn.execute(
-            "UPDATE subscriptions SET enabled = true, disabled_reason = NULL,"
-            " failing_since = NULL WHERE id = $1",
-            sid,
-        )
-    if done.endswith(" 0"):
-        raise Problem(404, "No such subscription")
-    return {"id": sid, "status": "enabled"}
 
 
 class TemplateIn(BaseModel):

@@ -1,0 +1,197 @@
+"""PostgreSQL store of webhook subscriptions: the endpoints, their secrets, the audit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from egov_notifier.domain.subscriptions import Secret, changes, in_force
+
+COLUMNS = (
+    "id, system, url, event_types, unit_code, owner, enabled, disabled_reason,"
+    " failing_since, created_at, updated_at"
+)
+
+
+async def get(conn: asyncpg.Connection, sid: str, *, lock: bool = False) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        f"SELECT {COLUMNS} FROM subscriptions WHERE id = $1{' FOR UPDATE' if lock else ''}", sid
+    )
+    return dict(row) if row is not None else None
+
+
+async def listing(
+    conn: asyncpg.Connection, *, owner: str | None, units: Sequence[str] | None, province: bool
+) -> list[dict[str, Any]]:
+    """Subscriptions of one owner (``owner``), or those scoped within ``units`` (and the
+    unscoped ones for a province-wide caller); neither: all."""
+    rows = await conn.fetch(
+        f"SELECT {COLUMNS} FROM subscriptions WHERE ($1::text IS NULL OR owner = $1)"
+        " AND ($2::text[] IS NULL OR unit_code = ANY($2::text[])"
+        " OR ($3 AND unit_code IS NULL)) ORDER BY created_at, id",
+        owner,
+        list(units) if units is not None else None,
+        province,
+    )
+    return [dict(r) for r in rows]
+
+
+async def insert(conn: asyncpg.Connection, sub: dict[str, Any], secret: str) -> dict[str, Any]:
+    row = await conn.fetchrow(
+        "INSERT INTO subscriptions (id, system, url, event_types, unit_code, owner)"
+        f" VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}",
+        sub["id"],
+        sub["system"],
+        sub["url"],
+        sub["event_types"],
+        sub["unit_code"],
+        sub["owner"],
+    )
+    await conn.execute(
+        "INSERT INTO subscription_secrets (subscription_id, secret) VALUES ($1, $2)",
+        sub["id"],
+        secret,
+    )
+    return dict(row)
+
+
+async def update(conn: asyncpg.Connection, sid: str, fields: dict[str, Any]) -> dict[str, Any]:
+    allowed = ("system", "url", "event_types", "unit_code", "enabled", "disabled_reason")
+    names = [n for n in allowed if n in fields]
+    assignments = ", ".join(f"{n} = ${i}" for i, n in enumerate(names, start=2))
+    extra = ", failing_since = NULL" if fields.get("enabled") is True else ""
+    row = await conn.fetchrow(
+        f"UPDATE subscriptions SET {assignments}{extra}, updated_at = now() WHERE id = $1"
+        f" RETURNING {COLUMNS}",
+        sid,
+        *(fields[n] for n in names),
+    )
+    return dict(row)
+
+
+async def delete(conn: asyncpg.Connection, sid: str) -> None:
+    await conn.execute("DELETE FROM subscriptions WHERE id = $1", sid)
+
+
+async def secrets(conn: asyncpg.Connection, sid: str) -> list[Secret]:
+    rows = await conn.fetch(
+        "SELECT secret, created_at, expires_at FROM subscription_secrets"
+        " WHERE subscription_id = $1",
+        sid,
+    )
+    return [Secret(r["secret"], r["created_at"], r["expires_at"]) for r in rows]
+
+
+async def secrets_in_force(conn: asyncpg.Connection, sid: str, now: datetime) -> list[str]:
+    return in_force(await secrets(conn, sid), now)
+
+
+async def rotate(conn: asyncpg.Connection, sid: str, new: str, retire_at: datetime) -> None:
+    """Add ``new``; every secret still signing stops at ``retire_at`` (or sooner, if an
+    earlier rotation already said so)."""
+    await conn.execute(
+        "UPDATE subscription_secrets SET expires_at = LEAST(coalesce(expires_at, $2), $2)"
+        " WHERE subscription_id = $1",
+        sid,
+        retire_at,
+    )
+    await conn.execute(
+        "INSERT INTO subscription_secrets (subscription_id, secret) VALUES ($1, $2)", sid, new
+    )
+
+
+async def retire_previous(conn: asyncpg.Connection, sid: str, at: datetime) -> int:
+    """Every secret but the newest stops signing at ``at`` (or sooner)."""
+    status = await conn.execute(
+        "UPDATE subscription_secrets SET expires_at = LEAST(coalesce(expires_at, $2), $2)"
+        " WHERE subscription_id = $1 AND secret <> (SELECT secret FROM subscription_secrets"
+        " WHERE subscription_id = $1 ORDER BY created_at DESC LIMIT 1)"
+        " AND (expires_at IS NULL OR expires_at > $2)",
+        sid,
+        at,
+    )
+    return int(status.split()[-1])
+
+
+async def prune_secrets(conn: asyncpg.Connection, now: datetime) -> int:
+    """Forget secrets that no longer sign anything."""
+    status = await conn.execute(
+        "DELETE FROM subscription_secrets WHERE expires_at IS NOT NULL AND expires_at <= $1", now
+    )
+    return int(status.split()[-1])
+
+
+async def audit(
+    conn: asyncpg.Connection,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    actor: str,
+    roles: Sequence[str],
+    action: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Record one change (who, when, what): the audited fields that differ, plus ``extra``."""
+    current = after if after is not None else before
+    assert current is not None
+    await conn.execute(
+        "INSERT INTO subscription_audit (subscription_id, owner, unit_code, actor, actor_roles,"
+        " action, changes) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        current["id"],
+        current.get("owner"),
+        current.get("unit_code"),
+        actor,
+        sorted(roles),
+        action,
+        {**changes(before, after), **(extra or {})},
+    )
+
+
+async def audit_log(
+    conn: asyncpg.Connection,
+    *,
+    subscription_id: str | None,
+    owner: str | None,
+    units: Sequence[str] | None,
+    province: bool,
+    since: datetime | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Audit entries, newest first, that the caller may read (the same rule as
+    :func:`listing`, on the owner and unit recorded with each entry)."""
+    rows = await conn.fetch(
+        "SELECT id, subscription_id, at, actor, actor_roles, action, changes, owner, unit_code"
+        " FROM subscription_audit WHERE ($1::text IS NULL OR subscription_id = $1)"
+        " AND ($2::text IS NULL OR owner = $2)"
+        " AND ($3::text[] IS NULL OR unit_code = ANY($3::text[]) OR ($4 AND unit_code IS NULL))"
+        " AND ($5::timestamptz IS NULL OR at >= $5) ORDER BY id DESC LIMIT $6",
+        subscription_id,
+        owner,
+        list(units) if units is not None else None,
+        province,
+        since,
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def matching(conn: asyncpg.Connection, event_type: str) -> list[asyncpg.Record]:
+    """Enabled subscriptions whose event types match (exactly, or a prefix ending in ``*``)."""
+    return await conn.fetch(
+        "SELECT id, system, unit_code FROM subscriptions WHERE enabled"
+        " AND ($1 = ANY(event_types) OR EXISTS (SELECT 1 FROM unnest(event_types) t"
+        " WHERE t LIKE '%*' AND $1 LIKE replace(t, '*', '%')))",
+        event_type,
+    )
+
+
+async def is_province(conn: asyncpg.Connection, unit_code: str | None) -> bool:
+    """True for the root of the hierarchy (the province): a unit with no parent."""
+    if unit_code is None:
+        return True
+    return bool(
+        await conn.fetchval("SELECT parent_code IS NULL FROM units WHERE unit_code = $1", unit_code)
+    )
