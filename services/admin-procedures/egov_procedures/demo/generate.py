@@ -1,9 +1,12 @@
 """A year of realistic dossiers as one-door systems would report them.
 
-Deterministic (seeded). About one dossier in 5,000 is resolved late, so the year's on-time rate
-comes out near the 99.98% provinces publish; a few are withdrawn or returned, some pass through
-a supplement request, and the most recent ones are still in progress (some close to their
-deadline, so the warnings fire while the demo runs).
+Deterministic (seeded, with the clock given). Counter and postal dossiers are received in
+office hours of working days, online ones at any hour; nothing happens after the given "now",
+and every instant is a whole second. About one dossier in 1,000 is resolved late, so the year's
+on-time rate comes out near the 99.9 % provinces publish; a few are withdrawn or returned, some
+pass through a supplement request, and the most recent ones are still in progress: a few past
+their deadline (the overdue queue), others due within a couple of working days (the warnings
+fire while the demo runs).
 """
 
 from __future__ import annotations
@@ -54,9 +57,44 @@ NAMES = [
 ]
 
 
-def _office_instant(rng: random.Random, cal: WorkCalendar, day: datetime) -> datetime:
-    minutes = rng.randrange(0, cal.office_hours.minutes_per_day)
-    return cal.add_working_minutes(day, minutes)
+# Received by a person at the one-stop desk (a letter is opened there too): office hours of
+# working days. Online submissions arrive at any hour of any day.
+DESK_CHANNELS = (c.Channel.COUNTER, c.Channel.POSTAL)
+CHANNELS = [
+    c.Channel.ONLINE,
+    c.Channel.PUBLIC_SERVICE_PORTAL,
+    c.Channel.COUNTER,
+    c.Channel.COUNTER,
+    c.Channel.POSTAL,
+]
+OVERDUE_WINDOW = timedelta(days=20)  # how far back a dossier may be still open past its deadline
+OVERDUE_SHARE = 0.06  # of the dossiers due in that window, left open past the deadline
+# of the dossiers due within one, two working days, those still being worked on
+DUE_SOON_SHARES = ((1, 0.8), (2, 0.4))
+
+
+def _received_at(
+    rng: random.Random,
+    cal: WorkCalendar,
+    start: datetime,
+    now: datetime,
+    channel: c.Channel,
+) -> datetime:
+    """A whole-second instant in [start, now): any time online, desk hours at the desk."""
+    span = int((now - start).total_seconds())
+    while True:
+        at = (start + timedelta(seconds=rng.randrange(span))).astimezone(VN_TZ)
+        if channel not in DESK_CHANNELS:
+            return at
+        day = at.date()
+        if not cal.is_working_day(day):
+            continue
+        opens, closes = rng.choice(cal.office_hours.periods)
+        p_start = datetime.combine(day, opens, VN_TZ)
+        p_end = datetime.combine(day, closes, VN_TZ)
+        at = p_start + timedelta(seconds=rng.randrange(int((p_end - p_start).total_seconds())))
+        if at < now:
+            return at
 
 
 def generate(
@@ -65,10 +103,10 @@ def generate(
     count: int,
     now: datetime,
     seed: int = 38,
-    late_one_in: int = 5000,
+    late_one_in: int = 1000,
 ) -> Iterator[c.StatusReported]:
     """Status reports of ``count`` dossiers received over the year before ``now``, in time
-    order per dossier."""
+    order per dossier; every report is before ``now`` and on a whole second."""
     rng = random.Random(seed)
     cal = WorkCalendar()
     start = (
@@ -76,24 +114,15 @@ def generate(
         .astimezone(VN_TZ)
         .replace(hour=0, minute=0, second=0, microsecond=0)
     )
+    due_soon = [(cal.add_working_days(now, days), share) for days, share in DUE_SOON_SHARES]
     late_left = max(1, count // late_one_in)
     for i in range(count):
         p = rng.choice(procedures)
         unit = rng.choice(COMMUNES if p.get("level") == "commune" else PROVINCE_UNITS)
-        received = _office_instant(rng, cal, start + timedelta(days=rng.random() * 365))
-        if rng.random() < 0.35:  # online submissions arrive at any hour
-            received = received.replace(hour=rng.randrange(0, 24))
+        channel = rng.choice(CHANNELS)
+        received = _received_at(rng, cal, start, now, channel)
         total = p["processing_value"] * (60 if p["processing_unit"] == "working-hours" else 480)
         code = f"000.00.38.H{i % 97:02d}-{received:%y%m%d}-{i:06d}"
-        channel = rng.choice(
-            [
-                c.Channel.ONLINE,
-                c.Channel.PUBLIC_SERVICE_PORTAL,
-                c.Channel.COUNTER,
-                c.Channel.COUNTER,
-                c.Channel.POSTAL,
-            ]
-        )
         base = {"dossier_code": code, "procedure_code": p["code"], "unit_code": unit}
         national_id = f"038{rng.randrange(10**8, 10**9)}"
         yield c.StatusReported(
@@ -116,14 +145,16 @@ def generate(
             used = int(total * rng.uniform(0.1, 0.4))
             asked = cal.add_working_minutes(received, used)
             back = cal.add_working_minutes(asked, rng.randrange(480, 4 * 480))
-            if back >= now:
-                continue
+            if asked >= now:
+                continue  # still in progress, before the request
             yield c.StatusReported(
                 **base,
                 status=c.DossierStatus.SUPPLEMENT_REQUESTED,
                 occurred_at=asked,
                 note="Bổ sung giấy tờ chứng minh",
             )
+            if back >= now:
+                continue  # waiting for the applicant's papers
             yield c.StatusReported(
                 **base, status=c.DossierStatus.SUPPLEMENT_RECEIVED, occurred_at=back
             )
@@ -153,9 +184,14 @@ def generate(
                     note="Hồ sơ không đủ điều kiện tiếp nhận giải quyết",
                 )
             continue
-        if late_left and rng.random() < 1.5 / late_one_in * 10 and due < now - timedelta(days=3):
+        if now - OVERDUE_WINDOW < due < now and rng.random() < OVERDUE_SHARE:
+            continue  # still open past its deadline: the overdue queue is never empty
+        soon = next((share for until, share in due_soon if now <= due <= until), 0.0)
+        if rng.random() < soon:
+            continue  # still being worked on, due within a couple of working days
+        if late_left and rng.random() < 15 / late_one_in and due < now - timedelta(days=3):
             late_left -= 1
-            resolved = due + timedelta(days=1, hours=2)
+            resolved = cal.add_working_minutes(due, rng.randrange(60, 3 * 480))
         else:
             share = rng.uniform(0.3, 0.98)
             left = cal.working_minutes_between(at, due)
