@@ -117,7 +117,10 @@ async def test_overdue_dossier_reaches_the_officer_and_subscribed_systems(
                 )
                 value, headers = encode(new_event(report, source="/vn/38/mot-cua", subject=code))
                 await producer.send_and_wait(
-                    STATUS_REPORTS.name, value=value, key=code.encode(), headers=headers
+                    STATUS_REPORTS.name,
+                    value=value,
+                    key=code.encode(),
+                    headers=[*headers, proc.credential(unit="38.XA.SAMSON")],
                 )
 
                 await wait_for(

@@ -71,7 +71,10 @@ async def test_on_time_rate_from_admin_procedures_shows_on_the_collective_nomina
                     event = new_event(report, source="/vn/38/mot-cua", subject=code)
                     value, headers = encode(event)
                     await producer.send_and_wait(
-                        STATUS_REPORTS.name, value=value, key=code.encode(), headers=headers
+                        STATUS_REPORTS.name,
+                        value=value,
+                        key=code.encode(),
+                        headers=[*headers, svc["admin-procedures"].credential(unit=unit)],
                     )
 
             nom = svc["nominations"]

@@ -9,8 +9,9 @@ the admin-unit hierarchy.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 from fastapi import Depends, Request
@@ -57,22 +58,72 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def decode_token(secret: str, token: str) -> Principal:
-    try:
-        claims = jwt.decode(
-            token,
-            secret,
-            algorithms=["HS256"],
-            issuer=ISSUER,
-            options={"require": ["exp", "sub", "iss"]},
-        )
-    except jwt.PyJWTError as exc:
-        raise Problem(401, "Invalid token", str(exc)) from exc
+def _principal(secret: str, token: str, leeway_s: float = 0) -> Principal:
+    """The principal of a signed token (HS256 only: ``alg: none`` and other algorithms are
+    refused by PyJWT); raises ``jwt.PyJWTError``."""
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        secret,
+        algorithms=["HS256"],
+        issuer=ISSUER,
+        leeway=leeway_s,
+        options={"require": ["exp", "sub", "iss"]},
+    )
     return Principal(
         subject=str(claims["sub"]),
         roles=frozenset(r for r in claims.get("roles", []) if r in ROLES),
         unit_code=str(claims.get("unit", "")),
     )
+
+
+def decode_token(secret: str, token: str) -> Principal:
+    try:
+        return _principal(secret, token)
+    except jwt.PyJWTError as exc:
+        raise Problem(401, "Invalid token", str(exc)) from exc
+
+
+# -- credentials on Kafka records ------------------------------------------------------------
+#
+# A producer of an inbound topic (a one-door system) attaches the same bearer token it would
+# send over HTTP as the record header ``authorization: Bearer <jwt>``; the consumer decides with
+# it which units the record may speak for, by the same rules as the HTTP API.
+
+CREDENTIAL_HEADER = "authorization"
+
+
+class CredentialError(ValueError):
+    """A record's credential is missing, malformed, expired or not signed with our secret."""
+
+
+def credential_header(token: str) -> tuple[str, bytes]:
+    """The Kafka record header carrying ``token``."""
+    return (CREDENTIAL_HEADER, f"Bearer {token}".encode())
+
+
+def record_credential(
+    headers: Sequence[tuple[str, bytes]] | None, secret: str, *, leeway_s: float = 0
+) -> Principal | None:
+    """The principal of a record's ``authorization`` header, None when there is none.
+
+    ``leeway_s``: how long after its expiry a credential is still accepted, so records that
+    waited in the topic through an outage are still handled.
+    """
+    values = [v for k, v in headers or () if k.lower() == CREDENTIAL_HEADER]
+    if not values:
+        return None
+    if len(values) > 1:
+        raise CredentialError("more than one authorization header")
+    try:
+        scheme, _, token = values[0].decode("ascii").partition(" ")
+    except UnicodeDecodeError as exc:
+        raise CredentialError("the authorization header is not ASCII") from exc
+    if scheme.lower() != "bearer" or not token:
+        raise CredentialError("the authorization header is not `Bearer <token>`")
+    try:
+        return _principal(secret, token.strip(), leeway_s)
+    except jwt.PyJWTError as exc:
+        raise CredentialError(f"invalid credential: {exc}") from exc
 
 
 async def current_principal(

@@ -76,13 +76,29 @@ class Incoming:
 
 @dataclass
 class Tx:
-    """What a handler gets: the open transaction's connection and the outbox."""
+    """What a handler gets: the open transaction's connection and the outbox.
+
+    A handler that refuses an event (its producer may not say it, e.g. a report for a unit its
+    credential does not cover) calls :meth:`refuse`: the event changes nothing, it is dead-
+    lettered with the reason once the transaction commits, and it is not remembered in the
+    inbox, so a replay is judged again.
+    """
 
     conn: asyncpg.Connection
     service: str
+    refused: dict[str, tuple[str, str]] = field(default_factory=dict)
 
-    async def emit(self, topic: str, events: Sequence[CloudEvent]) -> None:
-        await outbox.append(self.conn, self.service, topic, events)
+    async def emit(
+        self,
+        topic: str,
+        events: Sequence[CloudEvent],
+        headers: Sequence[tuple[str, bytes]] = (),
+    ) -> None:
+        """Append ``events`` to the outbox; ``headers`` are added to each record."""
+        await outbox.append(self.conn, self.service, topic, events, headers)
+
+    def refuse(self, event_id: str, reason: str, error: str) -> None:
+        self.refused[event_id] = (reason, error)
 
 
 BatchHandler = Callable[[Tx, list[Incoming]], Awaitable[None]]
@@ -257,8 +273,7 @@ class IdempotentConsumer:
         delay = self.backoff_initial_s
         while True:
             try:
-                await self._transaction(items)
-                return []
+                return await self._transaction(items)
             except Exception as exc:
                 transient = is_transient(exc)
                 metrics.EVENTS_FAILED.labels(
@@ -296,8 +311,10 @@ class IdempotentConsumer:
             dead.extend(result)
         return dead
 
-    async def _transaction(self, items: list[Incoming]) -> None:
+    async def _transaction(self, items: list[Incoming]) -> list[DeadLetter]:
+        """Apply ``items`` in one transaction; returns the events the handler refused."""
         started = time.perf_counter()
+        tx: Tx | None = None
         unique: dict[str, Incoming] = {}
         for it in items:
             unique.setdefault(it.event.id, it)
@@ -326,10 +343,17 @@ class IdempotentConsumer:
                     event_id=fresh[0].event.id,
                     correlation_id=fresh[0].event.correlationid,
                 )
+                tx = Tx(conn, self.service)
                 try:
-                    await self.sub.handler(Tx(conn, self.service), fresh)
+                    await self.sub.handler(tx, fresh)
                 finally:
                     structlog.contextvars.reset_contextvars(**token)
+                if tx.refused:
+                    await conn.execute(
+                        "DELETE FROM inbox WHERE consumer = $1 AND event_id = ANY($2::text[])",
+                        self.sub.name,
+                        list(tx.refused),
+                    )
             faults.point("consumer.before-db-commit")
         faults.point("consumer.after-db-commit")
         duplicates = len(items) - len(fresh)
@@ -342,6 +366,13 @@ class IdempotentConsumer:
         metrics.HANDLER_SECONDS.labels(self.service, self.sub.name).observe(
             time.perf_counter() - started
         )
+        if tx is None or not tx.refused:
+            return []
+        return [
+            DeadLetter(it.record, *tx.refused[it.event.id], it.event)
+            for it in fresh
+            if it.event.id in tx.refused
+        ]
 
     async def _dead_letter(self, dead: list[DeadLetter], stop: asyncio.Event) -> bool:
         delay = self.backoff_initial_s

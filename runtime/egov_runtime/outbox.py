@@ -45,9 +45,14 @@ def relay_lock_id(service: str) -> int:
 
 
 async def append(
-    conn: asyncpg.Connection, service: str, topic: str, events: Sequence[CloudEvent]
+    conn: asyncpg.Connection,
+    service: str,
+    topic: str,
+    events: Sequence[CloudEvent],
+    extra_headers: Sequence[tuple[str, bytes]] = (),
 ) -> None:
-    """Insert events into the outbox in the caller's transaction (key = subject)."""
+    """Insert events into the outbox in the caller's transaction (key = subject);
+    ``extra_headers`` (text values, e.g. a record credential) go on every record."""
     if not events:
         return
     ids, keys, values, headers = [], [], [], []
@@ -56,7 +61,7 @@ async def append(
         ids.append(ev.id)
         keys.append(ev.subject)
         values.append(value)
-        headers.append(json.dumps([[k, v.decode()] for k, v in hdrs]))
+        headers.append(json.dumps([[k, v.decode()] for k, v in [*hdrs, *extra_headers]]))
     # one statement for the whole batch (arrays), not one round trip per row
     await conn.execute(
         "INSERT INTO outbox (event_id, topic, key, value, headers)"

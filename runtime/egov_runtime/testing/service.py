@@ -17,7 +17,7 @@ from egov_contracts.envelope import CloudEvent, EnvelopeError, decode
 from fastapi import FastAPI
 
 from egov_runtime.app import create_app
-from egov_runtime.auth import issue_token
+from egov_runtime.auth import credential_header, issue_token
 from egov_runtime.service import Runtime, ServiceSpec
 from egov_runtime.settings import ServiceSettings
 
@@ -37,6 +37,17 @@ class RunningService:
         secret = self.settings.jwt_secret.get_secret_value()
         jwt = issue_token(secret, subject=subject, roles=list(roles), unit_code=unit)
         return {"Authorization": f"Bearer {jwt}"}
+
+    def credential(
+        self, *roles: str, unit: str = "38", subject: str = "mot-cua"
+    ) -> tuple[str, bytes]:
+        """The Kafka record header a one-door system (default role ``integration``) attaches
+        to what it produces to this service's inbound topics."""
+        secret = self.settings.jwt_secret.get_secret_value()
+        jwt = issue_token(
+            secret, subject=subject, roles=list(roles or ("integration",)), unit_code=unit
+        )
+        return credential_header(jwt)
 
 
 @asynccontextmanager

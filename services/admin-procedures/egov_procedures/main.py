@@ -12,6 +12,7 @@ from typing import cast
 from egov_contracts.envelope import encode, new_event
 from egov_contracts.reference import load_units
 from egov_contracts.topics import STATUS_REPORTS
+from egov_runtime.auth import credential_header, issue_token
 from egov_runtime.logging import get_logger
 from egov_runtime.service import Runtime, ServiceSpec, Wiring
 from egov_runtime.units import units_subscription, upsert_units
@@ -20,7 +21,7 @@ from egov_workdays import VN_TZ
 from egov_procedures.adapters import catalogue, dossiers
 from egov_procedures.demo.generate import generate
 from egov_procedures.domain.report import PeriodScheme, period_bounds
-from egov_procedures.entrypoints.consumers import status_reports_subscription
+from egov_procedures.entrypoints.consumers import Credentials, status_reports_subscription
 from egov_procedures.entrypoints.http import router
 from egov_procedures.settings import ProceduresSettings
 from egov_procedures.usecases import (
@@ -127,7 +128,17 @@ def wire(rt: Runtime) -> Wiring:
         await _every(stop, settings.rates_interval_s, rates, "on-time rates")
 
     return Wiring(
-        subscriptions=[status_reports_subscription(ctx), units_subscription()],
+        subscriptions=[
+            status_reports_subscription(
+                ctx,
+                Credentials(
+                    secret=settings.jwt_secret.get_secret_value(),
+                    required=settings.report_credentials_required,
+                    leeway_s=settings.report_credential_leeway_s,
+                ),
+            ),
+            units_subscription(),
+        ],
         tasks=[run_calendar, run_timers, run_rates],
         state={"context": ctx},
     )
@@ -147,11 +158,21 @@ async def seed(rt: Runtime) -> str:
     now = datetime.now(UTC)
     sent = 0
     futures = []
+    # the demo one-door system of the province, with its integration credential
+    credential = credential_header(
+        issue_token(
+            settings.jwt_secret.get_secret_value(),
+            subject="mot-cua-demo",
+            roles=["integration"],
+            unit_code=settings.province_code,
+        )
+    )
     for data in generate(procedures, count=settings.demo_dossiers, now=now):
         event = new_event(
             data, source="/vn/38/mot-cua-demo", subject=data.dossier_code, time=data.occurred_at
         )
         value, headers = encode(event)
+        headers.append(credential)
         futures.append(
             await rt.producer.send(
                 STATUS_REPORTS.name, value=value, key=data.dossier_code.encode(), headers=headers

@@ -17,7 +17,9 @@ from egov_contracts import procedures as c
 from egov_contracts.envelope import CloudEvent, EventData, new_event
 from egov_contracts.personal_data import applicant_ref
 from egov_contracts.topics import DOSSIERS, RATES
+from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
+from egov_runtime.units import ancestry
 from egov_workdays import VN_TZ, CalendarException, ExceptionKind, WorkCalendar
 
 from egov_procedures.adapters import catalogue, dossiers
@@ -102,17 +104,28 @@ def _domain_report(report_id: str, data: c.StatusReported) -> StatusReport:
     )
 
 
-async def record_status_reports(
-    tx: Tx, ctx: Context, items: list[tuple[c.StatusReported, CloudEvent]]
-) -> int:
-    """Apply a batch of status reports; returns the number of outbound events emitted."""
-    by_dossier: dict[str, list[tuple[c.StatusReported, CloudEvent]]] = defaultdict(list)
-    for data, event in items:
-        by_dossier[data.dossier_code].append((data, event))
+Reported = tuple[c.StatusReported, CloudEvent, Principal | None]
+
+
+async def record_status_reports(tx: Tx, ctx: Context, items: list[Reported]) -> int:
+    """Apply a batch of status reports; returns the number of outbound events emitted.
+
+    Each report comes with its reporter (the principal of its credential; None where credentials
+    are not required and none was sent). A report is refused (``tx.refuse``: dead-lettered with
+    its reason, nothing changed) when it names a unit other than its dossier's, or when its
+    reporter's unit scope does not cover the dossier's unit.
+    """
+    by_dossier: dict[str, list[Reported]] = defaultdict(list)
+    for item in items:
+        by_dossier[item[0].dossier_code].append(item)
     emitted = 0
     totals: dict[tuple[str, str], Counter[tuple[date, str, str]]] = defaultdict(Counter)
+    scopes: dict[str, list[str]] = {}  # ancestry per unit, for this batch
     for code in sorted(by_dossier):  # a fixed lock order across concurrent batches
-        emitted += await _record_for_dossier(tx, ctx, code, by_dossier[code], totals)
+        row = await dossiers.lock_dossier(tx.conn, code)
+        admitted = await _admitted(tx, code, row, by_dossier[code], scopes)
+        if admitted:
+            emitted += await _record_for_dossier(tx, ctx, code, row, admitted, totals)
     # the aggregates of the whole batch at once, in one key order: concurrent batches of other
     # partitions touch the same daily rows, and one order means no deadlock
     for (unit_code, procedure_code), delta in sorted(totals.items()):
@@ -120,14 +133,46 @@ async def record_status_reports(
     return emitted
 
 
+async def _admitted(
+    tx: Tx, code: str, row: Any, items: list[Reported], scopes: dict[str, list[str]]
+) -> list[tuple[c.StatusReported, CloudEvent]]:
+    """The reports of one dossier that may be applied; the others are refused on ``tx``. The
+    dossier's unit is its stored one, or for a new dossier the first admitted report's."""
+    owner: str | None = row["unit_code"] if row else None
+    admitted = []
+    for data, event, reporter in items:
+        unit = owner or data.unit_code
+        if data.unit_code != unit:
+            tx.refuse(
+                event.id,
+                "unit-mismatch",
+                f"the report names unit {data.unit_code}; dossier {code} belongs to {unit}",
+            )
+            continue
+        if reporter is not None:
+            if unit not in scopes:
+                scopes[unit] = await ancestry(tx.conn, unit)
+            if not reporter.unit_code or not reporter.in_scope(scopes[unit]):
+                tx.refuse(
+                    event.id,
+                    "out-of-scope",
+                    f"the credential of {reporter.subject} covers unit {reporter.unit_code},"
+                    f" not {unit}",
+                )
+                continue
+        owner = unit
+        admitted.append((data, event))
+    return admitted
+
+
 async def _record_for_dossier(
     tx: Tx,
     ctx: Context,
     code: str,
+    row: Any,
     items: list[tuple[c.StatusReported, CloudEvent]],
     totals: dict[tuple[str, str], Counter[tuple[date, str, str]]],
 ) -> int:
-    row = await dossiers.lock_dossier(tx.conn, code)
     first = items[0][0]
     procedure_code = row["procedure_code"] if row else first.procedure_code
     unit_code = row["unit_code"] if row else first.unit_code

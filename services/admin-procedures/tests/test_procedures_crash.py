@@ -21,6 +21,8 @@ from egov_contracts.reference import load_units
 from egov_contracts.topics import ALL_TOPICS, DOSSIERS, STATUS_REPORTS, dead_letter_topic
 from egov_procedures.adapters import catalogue
 from egov_procedures.main import SPEC
+from egov_procedures.settings import ProceduresSettings
+from egov_runtime.auth import credential_header, issue_token
 from egov_runtime.db import all_migrations, connect, migrate
 from egov_runtime.devstack.broker import free_port
 from egov_runtime.devstack.postgres import create_database, drop_database
@@ -71,6 +73,10 @@ async def test_killed_mid_stream_loses_and_duplicates_nothing(kafka_bootstrap, p
         "EGOV_PROCEDURES_HTTP_PORT": str(free_port()),
         "EGOV_PROCEDURES_RATES_INTERVAL_S": "3600",
     }
+    secret = ProceduresSettings().jwt_secret.get_secret_value()
+    credential = credential_header(
+        issue_token(secret, subject="mot-cua", roles=["integration"], unit_code="38")
+    )
     tag = uuid.uuid4().hex[:6]
     codes = [f"CR-{tag}-{i:04d}" for i in range(DOSSIERS_N)]
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
@@ -94,7 +100,10 @@ async def test_killed_mid_stream_loses_and_duplicates_nothing(kafka_bootstrap, p
                 )
                 value, headers = encode(new_event(data, source="/x", subject=code))
                 await producer.send(
-                    STATUS_REPORTS.name, value=value, key=code.encode(), headers=headers
+                    STATUS_REPORTS.name,
+                    value=value,
+                    key=code.encode(),
+                    headers=[*headers, credential],
                 )
             if i % 20 == 19:
                 await producer.flush()

@@ -15,6 +15,8 @@ from egov_contracts.envelope import encode, new_event
 from egov_contracts.topics import DOSSIERS, STATUS_REPORTS, dead_letter_topic
 from egov_procedures.adapters import catalogue
 from egov_procedures.main import DEMO, SPEC
+from egov_procedures.settings import ProceduresSettings
+from egov_runtime.auth import credential_header, issue_token
 from egov_runtime.testing.service import TopicReader, running_alone
 from egov_workdays import VN_TZ, WorkCalendar
 
@@ -85,7 +87,23 @@ def report(code, status, at, procedure="T5", unit="38.SNV.VL", **kw) -> c.Status
     )
 
 
-async def send(producer, data: c.StatusReported, *, binary: bool = False, times: int = 1):
+def credential(unit="38", roles=("integration",)) -> tuple[str, bytes]:
+    """A one-door system's credential for `unit` (the record header), signed as the service's
+    tokens are."""
+    secret = ProceduresSettings().jwt_secret.get_secret_value()
+    return credential_header(
+        issue_token(secret, subject="mot-cua", roles=list(roles), unit_code=unit)
+    )
+
+
+async def send(
+    producer,
+    data: c.StatusReported,
+    *,
+    binary: bool = False,
+    times: int = 1,
+    auth: tuple[str, bytes] | None = None,
+):
     ev = new_event(data, source="/vn/38/mot-cua", subject=data.dossier_code)
     if binary:
         attrs = ev.model_dump(mode="json", exclude_none=True)
@@ -95,6 +113,7 @@ async def send(producer, data: c.StatusReported, *, binary: bool = False, times:
         value = json.dumps(payload).encode()
     else:
         value, headers = encode(ev)
+    headers = [*headers, auth or credential()]
     for _ in range(times):
         await producer.send_and_wait(
             STATUS_REPORTS.name, value=value, key=data.dossier_code.encode(), headers=headers
@@ -241,7 +260,8 @@ async def test_http_auth_scope_idempotency_and_problems(service, reader):
     assert len(reader.of(code, "received.v1")) == 1
     officer = service.token("officer", unit="38.XA.SAMSON")
     assert (await client.get(f"/v1/dossiers/{code}", headers=officer)).status_code == 200
-    assert (await client.get(f"/v1/dossiers/{code}", headers=officer_elsewhere)).status_code == 403
+    # another unit's dossier answers as a missing one would (existence does not leak)
+    assert (await client.get(f"/v1/dossiers/{code}", headers=officer_elsewhere)).status_code == 404
     integration = service.token("integration")
     assert (await client.get(f"/v1/dossiers/{code}", headers=integration)).status_code == 403
 

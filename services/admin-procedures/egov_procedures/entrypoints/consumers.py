@@ -2,16 +2,56 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from egov_contracts import procedures as c
 from egov_contracts.topics import STATUS_REPORTS
+from egov_runtime.auth import CredentialError, record_credential
 from egov_runtime.consumer import Incoming, Subscription, Tx
 
-from egov_procedures.usecases import Context, record_status_reports
+from egov_procedures.usecases import Context, Reported, record_status_reports
+
+# who may report a status, on Kafka as over HTTP (POST /v1/status-reports)
+REPORTER_ROLES = frozenset({"admin", "operator", "officer", "integration"})
 
 
-def status_reports_subscription(ctx: Context) -> Subscription:
+@dataclass(frozen=True)
+class Credentials:
+    """How records on the status-report topic are authenticated (see contracts/README.md)."""
+
+    secret: str
+    required: bool = True
+    leeway_s: float = 0
+
+
+def status_reports_subscription(ctx: Context, credentials: Credentials) -> Subscription:
     async def handle(tx: Tx, items: list[Incoming]) -> None:
-        batch = [(i.data, i.event) for i in items if isinstance(i.data, c.StatusReported)]
+        batch: list[Reported] = []
+        for i in items:
+            if not isinstance(i.data, c.StatusReported):
+                continue
+            try:
+                reporter = record_credential(
+                    i.record.headers, credentials.secret, leeway_s=credentials.leeway_s
+                )
+            except CredentialError as exc:
+                tx.refuse(i.event.id, "unauthenticated", str(exc))
+                continue
+            if reporter is None and credentials.required:
+                tx.refuse(
+                    i.event.id,
+                    "unauthenticated",
+                    "no `authorization: Bearer <token>` header (a one-door system's credential)",
+                )
+                continue
+            if reporter is not None and not reporter.has_any(REPORTER_ROLES):
+                tx.refuse(
+                    i.event.id,
+                    "unauthorized",
+                    f"{reporter.subject} has none of the roles {', '.join(sorted(REPORTER_ROLES))}",
+                )
+                continue
+            batch.append((i.data, i.event, reporter))
         await record_status_reports(tx, ctx, batch)
 
     return Subscription(

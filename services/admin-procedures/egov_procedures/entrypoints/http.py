@@ -9,12 +9,13 @@ from typing import Annotated, Any, Literal
 from egov_contracts import procedures as c
 from egov_contracts.envelope import new_event
 from egov_contracts.topics import STATUS_REPORTS
-from egov_runtime.auth import Principal, require
+from egov_runtime.auth import Principal, credential_header, issue_token, require
 from egov_runtime.idempotency import run_once
 from egov_runtime.problems import Problem
+from egov_runtime.scope import check_root, check_scope
 from egov_runtime.service import Runtime, runtime_of
 from egov_runtime.tables import table_download
-from egov_runtime.units import ancestry, descendants
+from egov_runtime.units import descendants
 from egov_workdays import VN_TZ
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -47,21 +48,17 @@ def ctx_of(request: Request) -> Context:
     return ctx
 
 
-async def _check_scope(rt: Runtime, principal: Principal, unit_code: str) -> None:
-    async with rt.pool.acquire() as conn:
-        chain = await ancestry(conn, unit_code)
-    if not principal.in_scope(chain):
-        raise Problem(
-            403, "Outside your unit", f"Unit {unit_code} is not within {principal.unit_code}."
-        )
+def _dossier_missing(code: str) -> Problem:
+    """The one answer for a dossier that does not exist or that the caller may not see."""
+    return Problem(404, "Dossier not found", f"No dossier {code}.")
 
 
 async def _scope(rt: Runtime, principal: Principal, unit: str | None) -> tuple[str, list[str]]:
     """The unit asked for (default: the caller's), checked against the caller's scope, and the
     units below it."""
     unit = unit or principal.unit_code
-    await _check_scope(rt, principal, unit)
     async with rt.pool.acquire() as conn:
+        await check_scope(conn, principal, unit)
         return unit, await descendants(conn, unit)
 
 
@@ -76,14 +73,40 @@ async def post_status_report(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
     """Accept a status report (the same payload as the inbound event); it is processed in order
-    with the reports arriving on Kafka."""
+    with the reports arriving on Kafka.
+
+    Every role, `integration` included, reports only for units in its scope: the body's unit
+    must be in the caller's subtree, and for a dossier already known it must be the dossier's
+    unit (another unit's dossier answers 404, as a missing one would)."""
     rt = runtime_of(request)
-    if "integration" not in principal.roles:
-        await _check_scope(rt, principal, body.unit_code)
+    async with rt.pool.acquire() as conn:
+        await check_scope(conn, principal, body.unit_code)
+        row = await dossiers.get_dossier(conn, body.dossier_code)
+        if row is not None:
+            await check_scope(
+                conn, principal, row["unit_code"], hidden=_dossier_missing(body.dossier_code)
+            )
+    if row is not None and row["unit_code"] != body.unit_code:
+        raise Problem(
+            422,
+            "Not the dossier's unit",
+            f"Dossier {body.dossier_code} belongs to {row['unit_code']}, not {body.unit_code}.",
+            errors=[{"field": "unit_code", "message": f"must be {row['unit_code']}"}],
+        )
+    # the copy on the topic carries a credential of the caller's scope, signed by this service:
+    # the consumer judges it as it judges a one-door system's records
+    credential = credential_header(
+        issue_token(
+            rt.settings.jwt_secret.get_secret_value(),
+            subject=principal.subject,
+            roles=sorted(principal.roles),
+            unit_code=principal.unit_code,
+        )
+    )
 
     async def action(tx: Any) -> tuple[int, dict[str, Any]]:
         event = new_event(body, source=f"{rt.source}/http", subject=body.dossier_code)
-        await tx.emit(STATUS_REPORTS.name, [event])
+        await tx.emit(STATUS_REPORTS.name, [event], [credential])
         return 202, {"status": "accepted", "event_id": event.id, "dossier_code": body.dossier_code}
 
     raw = await request.body()
@@ -108,8 +131,8 @@ async def get_dossier(code: str, request: Request, principal: Reader) -> dict[st
     async with rt.pool.acquire() as conn:
         row = await dossiers.get_dossier(conn, code)
         if row is None:
-            raise Problem(404, "Dossier not found", f"No dossier {code}.")
-        await _check_scope(rt, principal, row["unit_code"])
+            raise _dossier_missing(code)
+        await check_scope(conn, principal, row["unit_code"], hidden=_dossier_missing(code))
         reports = await dossiers.timeline(conn, code)
         apology = await dossiers.get_apology(conn, code)
         prow = await catalogue.get_procedure(conn, row["procedure_code"])
@@ -294,9 +317,9 @@ async def post_apology(
     ctx = ctx_of(request)
     async with rt.pool.acquire() as conn:
         row = await dossiers.get_dossier(conn, code)
-    if row is None:
-        raise Problem(404, "Dossier not found", f"No dossier {code}.")
-    await _check_scope(rt, principal, row["unit_code"])
+        if row is None:
+            raise _dossier_missing(code)
+        await check_scope(conn, principal, row["unit_code"], hidden=_dossier_missing(code))
     try:
         async with rt.transaction() as tx:
             data = await issue_apology(
@@ -467,9 +490,11 @@ async def put_exception(
     day: date, body: ExceptionIn, request: Request, principal: Admin
 ) -> dict[str, Any]:
     """A day the province declares off, or a make-up working day. New deadlines use it at once;
-    deadlines already computed are not moved."""
+    deadlines already computed are not moved. Province-wide: needs a role scoped at the
+    province."""
     rt = runtime_of(request)
     async with rt.transaction() as tx:
+        await check_root(tx.conn, principal, rt.settings.province_code, "The calendar")
         await catalogue.put_calendar_exception(
             tx.conn, day, body.kind, body.note, principal.subject
         )
@@ -481,6 +506,7 @@ async def put_exception(
 async def delete_exception(day: date, request: Request, principal: Admin) -> Response:
     rt = runtime_of(request)
     async with rt.transaction() as tx:
+        await check_root(tx.conn, principal, rt.settings.province_code, "The calendar")
         if not await catalogue.delete_calendar_exception(tx.conn, day):
             raise Problem(404, "No exception on that day")
         ctx_of(request).calendar = await load_calendar(tx)
@@ -528,7 +554,10 @@ async def put_procedure(
     code: str, body: ProcedureIn, request: Request, principal: Admin
 ) -> dict[str, Any]:
     """Create or change a procedure; dossiers already received keep their deadlines until their
-    next report."""
+    next report. The catalogue is province-wide: needs a role scoped at the province."""
+    rt = runtime_of(request)
+    async with rt.pool.acquire() as conn:
+        await check_root(conn, principal, rt.settings.province_code, "The procedure catalogue")
     settings = {
         k: v
         for k, v in {
@@ -548,6 +577,6 @@ async def put_procedure(
         procedure_from_row(row)
     except ValueError as exc:
         raise Problem(422, "Invalid procedure", str(exc)) from exc
-    async with runtime_of(request).transaction() as tx:
+    async with rt.transaction() as tx:
         await catalogue.upsert_procedures(tx.conn, [row])
     return _procedure_json(row)
