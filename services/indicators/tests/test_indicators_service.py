@@ -456,6 +456,82 @@ async def test_csv_import_summary(service):
     assert sheet is not None and sheet.max_row == 2 + 3
 
 
+async def test_a_dry_run_checks_everything_and_stores_and_sends_nothing(service, reader):
+    svc = service
+    unit = "38.XA.THOXUAN"
+    commune = officer(svc, unit)
+    text = (
+        "unit_code,period,indicator_code,value\n"
+        f"{unit},2026-09,VL_GQVL,40\n"
+        f"{unit},2026-09,VL_XKLD,ba\n"  # 3: not a number
+    )
+    headers = {**commune, "Content-Type": "text/csv", "Idempotency-Key": sid("dry")}
+
+    dry = await svc.client.post(
+        "/v1/imports", params={"dry_run": "true"}, content=text.encode(), headers=headers
+    )
+
+    assert dry.status_code == 200, dry.text
+    d = dry.json()
+    assert (d["dry_run"], d["status"], d["imported"], d["updated"]) == (True, "WARNING", 1, 0)
+    assert [x["row"] for x in d["conflicts"]] == [3]
+    assert [x["status"] for x in d["submissions"]] == ["accepted"]
+    r = await svc.client.get(
+        "/v1/values", params={"unit": unit, "period": "2026-09"}, headers=commune
+    )
+    assert r.json()["items"] == []
+    # the same key for the real import: a dry run is not remembered either
+    real = await svc.client.post("/v1/imports", content=text.encode(), headers=headers)
+    assert real.status_code == 200, real.text
+    assert (real.json()["dry_run"], real.json()["imported"]) == (False, 1)  # not "unchanged"
+    subject = f"VL_GQVL/{unit}/2026-09"
+    await reader.until(lambda: reader.of(subject, "value.recorded.v1"))
+    # the outbox publishes in order: a dry run's event would have come first
+    assert [e.correlationid for e in reader.of(subject, "value.recorded.v1")] == [
+        real.json()["correlation_id"]
+    ]
+
+
+async def test_an_xlsx_upload_is_imported_like_its_csv_with_the_sheets_row_numbers(service):
+    from openpyxl import Workbook
+
+    svc = service
+    unit = "38.XA.TRIEUSON"
+    commune = officer(svc, unit)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["unit_code", "period", "indicator_code", "value"])
+    sheet.append([unit, datetime(2026, 9, 1), "VL_GQVL", 35])  # Excel's date for "2026-09"
+    sheet.append([])
+    sheet.append([unit, "2026-09", "VL_XKLD", 12.0])
+    sheet.append([unit, "2026-09", "NOPE", 1])  # row 5: unknown indicator
+    buf = io.BytesIO()
+    book.save(buf)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    r = await svc.client.post(
+        "/v1/imports", content=buf.getvalue(), headers={**commune, "Content-Type": xlsx}
+    )
+
+    assert r.status_code == 200, r.text
+    s = r.json()
+    assert (s["status"], s["imported"], s["updated"]) == ("WARNING", 2, 0)
+    assert [(x["row"], x["value"]) for x in s["conflicts"]] == [(5, "NOPE")]
+    r = await svc.client.get(
+        "/v1/values", params={"unit": unit, "period": "2026-09"}, headers=commune
+    )
+    assert {i["indicator_code"]: i["value"] for i in r.json()["items"]} == {
+        "VL_GQVL": "35",
+        "VL_XKLD": "12",
+    }
+    broken = await svc.client.post(
+        "/v1/imports", content=b"PK\x03\x04 not a workbook", headers=commune
+    )
+    assert broken.status_code == 422
+    assert broken.json()["title"] == "Unreadable spreadsheet"
+
+
 # -- roll-up across the 2025 reform -----------------------------------------------------------
 
 

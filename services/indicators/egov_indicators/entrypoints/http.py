@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from egov_indicators import usecases
 from egov_indicators.adapters import store
+from egov_indicators.adapters.spreadsheets import XLSX, UnreadableFile, is_xlsx, xlsx_to_csv
 from egov_indicators.domain import LockRefused, Period, PeriodError, achievement_pct
 
 router = APIRouter(prefix="/v1")
@@ -158,38 +159,61 @@ async def post_submission(
     "/imports",
     tags=["submissions"],
     openapi_extra={
-        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+        "requestBody": {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+            },
+            "required": True,
+        }
     },
 )
 async def post_import(
     request: Request,
     principal: Writer,
+    dry_run: Annotated[
+        bool, Query(description="Check the file and answer its summary; store and send nothing")
+    ] = False,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
     """Upload a CSV file (``unit_code,period,indicator_code,value[,disaggregation]``; UTF-8;
-    comma, semicolon or tab). Each unit and period becomes one submission, accepted or rejected
-    whole; the answer is an import summary as DHIS2 gives one: imported, updated, ignored and
-    the conflicts with their rows."""
+    comma, semicolon or tab) or an XLSX workbook (its first sheet, the same columns;
+    Content-Type ``application/vnd.openxmlformats-officedocument.spreadsheetml.sheet``). Each
+    unit and period becomes one submission, accepted or rejected whole; the answer is an import
+    summary as DHIS2 gives one: imported, updated, ignored and the conflicts with their rows.
+    ``?dry_run=true`` runs every check and answers the same summary, then stores nothing and
+    publishes nothing (``"dry_run": true``)."""
     rt = runtime_of(request)
     ctx = ctx_of(request)
     raw = await request.body()
     if len(raw) > MAX_CSV_BYTES:
         raise Problem(413, "File too large", f"At most {MAX_CSV_BYTES} bytes.")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Problem(
-            422,
-            "Not UTF-8",
-            "Save the file as CSV UTF-8.",
-            errors=[{"field": "body", "message": str(exc)}],
-        ) from exc
+    if is_xlsx(raw, request.headers.get("content-type", "")):
+        try:
+            text = xlsx_to_csv(raw)
+        except UnreadableFile as exc:
+            raise Problem(
+                422,
+                "Unreadable spreadsheet",
+                "Save the file as an Excel workbook (.xlsx) or as CSV UTF-8.",
+                errors=[{"field": "body", "message": str(exc)}],
+            ) from exc
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Problem(
+                422,
+                "Not UTF-8",
+                "Save the file as CSV UTF-8.",
+                errors=[{"field": "body", "message": str(exc)}],
+            ) from exc
     allowed: list[str] | None = None
     if "integration" not in principal.roles:
         _, allowed = await _scope(rt, principal, None)
 
     async def action(tx: Tx) -> tuple[int, dict[str, Any]]:
-        import_id = f"CSV-{uuid.uuid4().hex[:12]}"
+        import_id = f"{'DRY' if dry_run else 'CSV'}-{uuid.uuid4().hex[:12]}"
         # The upload is the cause of what it leads to (correlation of the outbound events);
         # it is not an event of its own on any topic.
         cause = CloudEvent(
@@ -209,8 +233,21 @@ async def post_import(
             allowed_units=set(allowed) if allowed is not None else None,
             cause=cause,
         )
-        return 200, {**summary, "correlation_id": cause.id}
+        if dry_run:
+            return 200, {**summary, "dry_run": True}
+        return 200, {**summary, "dry_run": False, "correlation_id": cause.id}
 
+    if dry_run:
+        # The very checks of a real import, in a transaction that is always rolled back: what
+        # it would store and the events it would send are undone, nothing is remembered.
+        async with rt.pool.acquire() as conn:
+            rollback = conn.transaction()
+            await rollback.start()
+            try:
+                status, payload = await action(Tx(conn, rt.service))
+            finally:
+                await rollback.rollback()
+        return _respond(status, payload)
     status, payload = await run_once(rt, principal.subject, idempotency_key, raw, action)
     return _respond(status, payload)
 
