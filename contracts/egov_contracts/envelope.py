@@ -10,6 +10,7 @@ interoperates.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
@@ -227,33 +228,72 @@ def encode(event: CloudEvent) -> tuple[bytes, list[tuple[str, bytes]]]:
     ]
 
 
-def decode(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> CloudEvent:
-    """A CloudEvent from a Kafka record in structured or binary mode."""
-    hdrs = {k.lower(): v for k, v in headers}
-    content_type = _text(hdrs.get("content-type", b"")).lower()
+# Bounds of what a reader parses (a record beyond them is an EnvelopeLimitExceeded): JSON
+# deeper than any contract needs, and integers with more digits than any contract field has
+# (Python refuses to convert more than 4,300 digits with a ValueError; PostgreSQL's bigint holds
+# 19). The JSON parser of the fast path stops at depth 200 but accepts any number of digits.
+MAX_DEPTH = 64
+MAX_NUMBER_CHARS = 64
+# A long number or a non-JSON constant (NaN, Infinity, which Python's and pydantic's parsers
+# accept) may be there: the strict parse decides (it may just be text inside a string).
+_SUSPECT = re.compile(rb"[0-9.eE+-]{%d,}|NaN|Infinity" % (MAX_NUMBER_CHARS + 1))
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"{}[]")
+
+
+class EnvelopeLimitExceeded(EnvelopeError):
+    """The record is beyond a bound of the reader (nesting depth, number length)."""
+
+
+def decode(value: bytes | None, headers: Sequence[tuple[str, bytes | None]]) -> CloudEvent:
+    """A CloudEvent from a Kafka record in structured or binary mode.
+
+    Any byte sequence either gives a CloudEvent or raises :class:`EnvelopeError`: headers that
+    are not UTF-8, JSON nested deeper than ``MAX_DEPTH``, numbers longer than
+    ``MAX_NUMBER_CHARS`` and whatever else the parsers refuse all end as that one error class.
+    """
+    try:
+        return _decode(value, headers)
+    except EnvelopeError:
+        raise
+    except (ValueError, TypeError, RecursionError, MemoryError, AttributeError) as exc:
+        # UnicodeDecodeError and the int-digits limit are ValueErrors; RecursionError is a
+        # RuntimeError the JSON parser raises on deep nesting.
+        raise EnvelopeError(f"unreadable record: {type(exc).__name__}: {exc}"[:500]) from exc
+
+
+def _decode(value: bytes | None, headers: Sequence[tuple[str, bytes | None]]) -> CloudEvent:
+    hdrs = {str(k).lower(): v for k, v in headers}
+    # Tolerant: a content type that is not UTF-8 is simply not one of ours.
+    content_type = _text(hdrs.get("content-type") or b"", errors="replace").lower()
     if value is None:
         raise EnvelopeError("empty record value")
     binary = "ce_specversion" in hdrs and not content_type.startswith("application/cloudevents")
     try:
+        _check_bounds(value)
         if binary:
             attrs: dict[str, Any] = {
-                k[3:]: _text(v) for k, v in hdrs.items() if k.startswith("ce_")
+                k[3:]: _text(v or b"") for k, v in hdrs.items() if k.startswith("ce_")
             }
             if content_type:
                 attrs["datacontenttype"] = content_type.split(";")[0].strip()
-            attrs["data"] = json.loads(value) if value else {}
+            attrs["data"] = _loads(value) if value else {}
         else:
             try:  # the fast path: validate the JSON bytes directly
                 return CloudEvent.model_validate_json(value)
             except ValidationError:
                 pass  # say precisely what is wrong below
-            attrs = json.loads(value)
+            attrs = _loads(value)
             if not isinstance(attrs, dict):
                 raise EnvelopeError("the record value is JSON but not an object")
             if "data_base64" in attrs:
                 raise EnvelopeError("data_base64 is not supported: data must be JSON")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise EnvelopeError(f"not UTF-8: {exc}") from exc
+    except json.JSONDecodeError as exc:
         raise EnvelopeError(f"not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise EnvelopeLimitExceeded("JSON nested too deeply") from exc
     missing = [a for a in (*REQUIRED, "subject", "time") if a not in attrs]
     if missing:
         raise EnvelopeError(f"not a CloudEvent: missing {', '.join(missing)}")
@@ -265,5 +305,47 @@ def decode(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> CloudEv
         raise EnvelopeError(f"invalid CloudEvent attributes: {exc.errors()[0]['msg']}") from exc
 
 
-def _text(v: bytes | str) -> str:
-    return v.decode() if isinstance(v, bytes) else v
+def _check_bounds(value: bytes) -> None:
+    """Refuse deep nesting, long numbers and NaN/Infinity before a lenient parser sees them.
+
+    The common record (a handful of brackets, short numbers) costs two counts and one regex
+    scan, all at C speed; only a suspicious record is looked at more closely.
+    """
+    if value.count(b"{") + value.count(b"[") > MAX_DEPTH and _depth_exceeds(value, MAX_DEPTH):
+        raise EnvelopeLimitExceeded(f"JSON nested deeper than {MAX_DEPTH} levels")
+    if _SUSPECT.search(value):
+        _loads(value, parse_int=_bounded_number, parse_float=_bounded_number)
+
+
+def _depth_exceeds(value: bytes, limit: int) -> bool:
+    """Whether the JSON's brackets nest deeper than ``limit``, without parsing it.
+
+    json.loads bounds depth only by the interpreter's recursion limit, and pydantic's parser
+    not below 200, so the bound is measured first: strings dropped, only brackets kept, then
+    innermost pairs removed ``limit`` times; anything left is deeper (or not JSON anyway).
+    """
+    brackets = _STRING.sub(b"", value).translate(None, _NOT_BRACKETS)
+    for _ in range(limit):
+        inner = brackets.replace(b"{}", b"").replace(b"[]", b"")
+        if inner == brackets:
+            break
+        brackets = inner
+    return bool(brackets)
+
+
+def _bounded_number(text: str) -> Any:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise EnvelopeLimitExceeded(f"a number longer than {MAX_NUMBER_CHARS} characters")
+    return float(text) if any(c in text for c in ".eE") else int(text)
+
+
+def _loads(value: bytes, **hooks: Any) -> Any:
+    return json.loads(value, parse_constant=_refuse_constant, **hooks)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise EnvelopeError(f"not JSON: {name} is not a JSON number")
+
+
+def _text(v: bytes | str, errors: str = "strict") -> str:
+    return v.decode("utf-8", errors) if isinstance(v, bytes) else v

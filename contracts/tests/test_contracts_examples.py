@@ -99,6 +99,60 @@ def test_garbage_is_an_envelope_error(value, headers, why):
         decode(value, headers)
 
 
+_ENVELOPE = (
+    b'{"specversion":"1.0","id":"1","source":"/x","type":"t","subject":"s",'
+    b'"time":"2026-01-01T00:00:00+07:00","data":%s}'
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "headers", "why"),
+    [
+        (b"{" * 1200, [], "nested deeper"),
+        (_ENVELOPE % (b'{"a":' + b"[" * 1000 + b"]" * 1000 + b"}"), [], "nested deeper"),
+        (b"[" * 200_000 + b"]" * 200_000, [], "nested deeper"),
+        (_ENVELOPE % (b'{"n":' + b"9" * 4301 + b"}"), [], "number longer"),
+        (_ENVELOPE % (b'{"n":-0.' + b"1" * 5000 + b"}"), [], "number longer"),
+        (_ENVELOPE % b'{"n":NaN}', [], "not a JSON number"),
+        (b"", [], "not JSON"),
+        (bytes(range(256)) * 64, [], "not JSON"),
+        (b'\xff\xfe{"a":1}', [], "not"),
+        (b"{}", [("ce_specversion", b"1.0"), ("ce_id", b"\xff\xfe")], "not UTF-8"),
+        (b"{}", [("ce_specversion", None), ("ce_id", None)], "missing"),
+    ],
+    ids=[
+        "open-brackets",
+        "deep-data",
+        "deep-balanced",
+        "int-4301-digits",
+        "long-fraction",
+        "nan",
+        "empty",
+        "binary",
+        "bom-garbage",
+        "binary-mode-non-utf8-header",
+        "null-headers",
+    ],
+)
+def test_records_beyond_the_bounds_are_envelope_errors(value, headers, why):
+    """Each shape that used to escape the decoder (RecursionError, the int-digits ValueError,
+    UnicodeDecodeError) is an EnvelopeError, the one class the consumer dead-letters."""
+    with pytest.raises(EnvelopeError, match=why):
+        decode(value, headers)
+
+
+def test_tolerated_record_shapes_still_decode():
+    """A non-UTF-8 content type is not ours but does not stop a structured record; digits and
+    brackets inside strings are text, not numbers or nesting."""
+    event = new_event(EXAMPLES[0], source="/a", subject="S")
+    value, headers = encode(event)
+    odd = [("content-type", b"\xff\xfe\x00"), *headers[1:]]
+    assert decode(value, odd).id == event.id
+    noisy = new_event(EXAMPLES[0], source="/a", subject="1" * 200 + "[{" * 100)
+    value, headers = encode(noisy)
+    assert decode(value, headers).subject == noisy.subject
+
+
 def test_causation_and_correlation_follow_the_cause():
     cause = new_event(EXAMPLES[0], source="/a", subject="S")
     effect = new_event(EXAMPLES[1], source="/b", subject="S", cause=cause)

@@ -89,6 +89,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
                 backoff_initial_s=settings.consumer_backoff_initial_s,
                 backoff_max_s=settings.consumer_backoff_max_s,
                 fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+                max_record_bytes=settings.consumer_max_record_bytes,
+                dead_letter_max_bytes=settings.dead_letter_max_bytes,
             )
             for sub in wiring.subscriptions
         ]
@@ -96,7 +98,12 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         app.state.consumers = consumers
         stop = runtime.stop
         tasks = [asyncio.create_task(relay.run(stop), name="outbox-relay")]
-        tasks += [asyncio.create_task(_run_consumer(c, stop), name=c.group_id) for c in consumers]
+        tasks += [
+            asyncio.create_task(
+                _run_consumer(c, stop, settings.consumer_restart_backoff_s), name=c.group_id
+            )
+            for c in consumers
+        ]
         tasks += [
             asyncio.create_task(t(stop), name=getattr(t, "__name__", "task")) for t in wiring.tasks
         ]
@@ -199,12 +206,15 @@ def _contract(event_type: str) -> Any:
     return model
 
 
-async def _run_consumer(consumer: IdempotentConsumer, stop: asyncio.Event) -> None:
-    delay = 1.0
+async def _run_consumer(
+    consumer: IdempotentConsumer, stop: asyncio.Event, first_delay: float = 1.0
+) -> None:
+    delay = first_delay
     while not stop.is_set():
         try:
             await consumer.run(stop)
         except Exception as exc:
+            consumer.crashed(repr(exc)[:300])
             log.exception(
                 "consumer crashed; restarting", consumer=consumer.group_id, error=repr(exc)
             )
@@ -236,4 +246,17 @@ async def readiness(app: FastAPI, spec: ServiceSpec) -> dict[str, str]:
         checks["broker"] = f"error: {exc!r}"
     dead = [t.get_name() for t in app.state.tasks if t.done()]
     checks["workers"] = "ok" if not dead else f"stopped: {', '.join(dead)}"
+    settings = runtime.settings
+    stuck = {
+        c.group_id: why
+        for c in app.state.consumers
+        if (
+            why := c.health(
+                stuck_after_s=settings.consumer_stuck_after_s,
+                max_restarts=settings.consumer_max_restarts,
+                window_s=settings.consumer_restart_window_s,
+            )
+        )
+    }
+    checks["consumers"] = "ok" if not stuck else "; ".join(f"{k} {v}" for k, v in stuck.items())
     return checks

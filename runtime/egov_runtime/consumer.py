@@ -26,8 +26,10 @@ guarantees this loop exists for.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +40,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from egov_contracts.envelope import (
     CloudEvent,
     EnvelopeError,
+    EnvelopeLimitExceeded,
     EventData,
     SchemaViolation,
     UnknownEventType,
@@ -149,7 +152,17 @@ class IdempotentConsumer:
         backoff_initial_s: float = 0.2,
         backoff_max_s: float = 30.0,
         fetch_max_wait_ms: int = 100,
+        max_record_bytes: int = 1_048_576,
+        dead_letter_max_bytes: int = 512 * 1024,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.clock = clock
+        self.busy_since: float | None = None  # a batch in hand since (clock)
+        self.busy_with: list[str] = []  # its partitions and first offsets
+        self.restarts: deque[float] = deque(maxlen=100)  # when run() crashed (clock)
+        self.last_error: str | None = None
+        self.max_record_bytes = max_record_bytes
+        self.dead_letter_max_bytes = dead_letter_max_bytes
         self.fetch_max_wait_ms = fetch_max_wait_ms
         self.service = service
         self.sub = subscription
@@ -198,7 +211,10 @@ class IdempotentConsumer:
             # Partitions are independent (order holds within each), so their batches run
             # concurrently, each in its own transaction: database round trips overlap.
             work = [(tp, records) for tp, records in batches.items() if records]
+            self.busy_since = self.clock() if work else None
+            self.busy_with = [f"{tp.topic}[{tp.partition}]@{recs[0].offset}" for tp, recs in work]
             done = await asyncio.gather(*(self._process(records, stop) for _tp, records in work))
+            self.busy_since = None
             offsets: dict[TopicPartition, int] = {}
             for (tp, records), stored in zip(work, done, strict=True):
                 if not stored:
@@ -210,6 +226,28 @@ class IdempotentConsumer:
                 self._lag(tp, offsets[tp])
             if offsets:
                 await self._commit(offsets)
+
+    def crashed(self, error: str) -> None:
+        """Note that ``run`` ended with an error (it is restarted by its supervisor)."""
+        self.restarts.append(self.clock())
+        self.last_error = error
+        self.busy_since = None
+
+    def health(self, *, stuck_after_s: float, max_restarts: int, window_s: float) -> str | None:
+        """Why this consumer does not move (None when it does): a batch in hand for longer
+        than ``stuck_after_s`` (records pending on a partition, none committed), or more than
+        ``max_restarts`` crashes within ``window_s``."""
+        now = self.clock()
+        recent = [t for t in self.restarts if now - t <= window_s]
+        if len(recent) > max_restarts:
+            return (
+                f"looping: restarted {len(recent)} times in {window_s:.0f} s"
+                f" (last error: {self.last_error})"
+            )
+        since = self.busy_since
+        if since is not None and now - since > stuck_after_s:
+            return f"stuck: no progress on {', '.join(self.busy_with)} for {now - since:.0f} s"
+        return None
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         assert self.consumer is not None
@@ -250,18 +288,33 @@ class IdempotentConsumer:
         return True
 
     def _decode(self, rec: ConsumerRecord, dead: list[DeadLetter]) -> Incoming | None:
+        """The record as an event, or None with its dead letter: the one place where any byte
+        sequence is sorted into handled or dead-lettered (nothing escapes to restart the loop).
+        """
+        size = record_size(rec)
+        if size > self.max_record_bytes:
+            dead.append(
+                DeadLetter(rec, "too-large", f"{size} bytes > {self.max_record_bytes} bytes")
+            )
+            return None
+        event: CloudEvent | None = None
         try:
             event = decode(rec.value, list(rec.headers or ()))
+            data = parse_data(event)
+        except EnvelopeLimitExceeded as exc:
+            dead.append(DeadLetter(rec, "limit-exceeded", str(exc)))
+            return None
         except EnvelopeError as exc:
             dead.append(DeadLetter(rec, "not-a-cloudevent", str(exc)))
             return None
-        try:
-            data = parse_data(event)
         except UnknownEventType as exc:
             dead.append(DeadLetter(rec, "unknown-type", str(exc), event))
             return None
         except SchemaViolation as exc:
             dead.append(DeadLetter(rec, "schema-violation", str(exc), event))
+            return None
+        except Exception as exc:  # RecursionError, ValueError, ...: whatever a parser raises
+            dead.append(DeadLetter(rec, "undecodable", f"{type(exc).__name__}: {exc}", event))
             return None
         return Incoming(event, data, rec)
 
@@ -379,10 +432,16 @@ class IdempotentConsumer:
         while True:
             try:
                 await publish_dead_letters(
-                    self.producer, self.pool, self.service, self.sub.name, self.dlq_topic, dead
+                    self.producer,
+                    self.pool,
+                    self.service,
+                    self.sub.name,
+                    self.dlq_topic,
+                    dead,
+                    max_bytes=self.dead_letter_max_bytes,
                 )
                 break
-            except Exception as exc:
+            except Exception as exc:  # broker or database away: the partition waits for them
                 log.warning("dead-lettering failed, retrying", error=repr(exc))
                 if stop.is_set():
                     return False
@@ -394,13 +453,71 @@ class IdempotentConsumer:
             log.error(
                 "record dead-lettered",
                 reason=d.reason,
-                error=d.error,
+                error=d.error[:500],
                 topic=d.record.topic,
                 partition=d.record.partition,
                 offset=d.record.offset,
                 event_id=d.event.id if d.event else None,
             )
         return True
+
+
+def record_size(rec: ConsumerRecord) -> int:
+    """Bytes of a record's key, value and headers (what the broker let through)."""
+    return (
+        len(rec.key or b"")
+        + len(rec.value or b"")
+        + sum(len(k or "") + len(v or b"") for k, v in (rec.headers or ()))
+    )
+
+
+def _text(value: str) -> str:
+    """Text PostgreSQL accepts (no NUL, no lone surrogates) from anything a record carried."""
+    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\\0")
+
+
+def _header_row(key: str, value: bytes | None) -> list[str]:
+    """A header for the ``dead_letters`` table: [key, text], or [key, base64, "base64"] when
+    the value is not UTF-8 (so replay gives back the same bytes)."""
+    if value is None:
+        return [_text(key), "", "null"]
+    try:
+        text = value.decode("utf-8")
+        if "\x00" not in text:
+            return [_text(key), text]
+    except UnicodeDecodeError:
+        pass
+    return [_text(key), base64.b64encode(value).decode(), "base64"]
+
+
+def _dead_letter_record(
+    d: DeadLetter, service: str, consumer: str, now: str, max_bytes: int
+) -> tuple[bytes | None, list[tuple[str, bytes]]]:
+    """Value and headers of the dead-letter copy: the original headers copied as bytes, then
+    the ``dlq_*`` ones; a record too big for the dead-letter topic loses its value and original
+    headers there (the ``dead_letters`` table keeps them whole, for replay)."""
+    r = d.record
+    dlq = [
+        ("dlq_reason", d.reason.encode()),
+        ("dlq_error", _text(d.error[:2000]).encode()),
+        ("dlq_service", service.encode()),
+        ("dlq_consumer", consumer.encode()),
+        ("dlq_original_topic", r.topic.encode()),
+        ("dlq_original_partition", str(r.partition).encode()),
+        ("dlq_original_offset", str(r.offset).encode()),
+        ("dlq_failed_at", now.encode()),
+    ]
+    if r.key is not None and len(r.key) <= max_bytes // 4:
+        dlq.append(("dlq_original_key", r.key))
+    original = [
+        (_text(k), v if v is not None else b"")
+        for k, v in (r.headers or ())
+        if not str(k).startswith("dlq_")
+    ]
+    if record_size(r) > max_bytes:
+        dlq.append(("dlq_value_omitted", str(record_size(r)).encode()))
+        return None, dlq
+    return r.value, original + dlq
 
 
 async def publish_dead_letters(
@@ -410,27 +527,23 @@ async def publish_dead_letters(
     consumer: str,
     dlq_topic: str,
     dead: list[DeadLetter],
+    *,
+    max_bytes: int = 512 * 1024,
 ) -> None:
-    """Publish to the dead-letter topic (acknowledged), then record in ``dead_letters``."""
+    """Publish to the dead-letter topic (acknowledged), then record in ``dead_letters``.
+
+    Nothing a record carries can make this fail for good: text is cleaned for PostgreSQL,
+    headers that are not UTF-8 are kept as base64, an oversized record's copy on the topic
+    goes without its value; only the broker or the database being away makes it fail.
+    """
     now = datetime.now(UTC).isoformat()
     futures = []
     rows = []
     for d in dead:
         r = d.record
-        headers = [(k, v) for k, v in (r.headers or ()) if not k.startswith("dlq_")]
-        headers += [
-            ("dlq_reason", d.reason.encode()),
-            ("dlq_error", d.error[:2000].encode()),
-            ("dlq_service", service.encode()),
-            ("dlq_consumer", consumer.encode()),
-            ("dlq_original_topic", r.topic.encode()),
-            ("dlq_original_partition", str(r.partition).encode()),
-            ("dlq_original_offset", str(r.offset).encode()),
-            ("dlq_failed_at", now.encode()),
-        ]
-        if r.key is not None:
-            headers.append(("dlq_original_key", r.key))
-        futures.append(await producer.send(dlq_topic, value=r.value, key=r.key, headers=headers))
+        value, headers = _dead_letter_record(d, service, consumer, now, max_bytes)
+        key = r.key if r.key is None or len(r.key) <= max_bytes // 4 else None
+        futures.append(await producer.send(dlq_topic, value=value, key=key, headers=headers))
         rows.append(
             (
                 consumer,
@@ -439,11 +552,11 @@ async def publish_dead_letters(
                 r.offset,
                 r.key,
                 r.value,
-                [[k, v.decode("utf-8", "replace")] for k, v in (r.headers or ())],
+                [_header_row(k, v) for k, v in (r.headers or ())],
                 d.reason,
-                d.error,
-                d.event.id if d.event else None,
-                d.event.type if d.event else None,
+                _text(d.error[:4000]),
+                _text(d.event.id) if d.event else None,
+                _text(d.event.type) if d.event else None,
             )
         )
     await asyncio.gather(*futures)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import asyncpg
@@ -36,7 +37,7 @@ async def replay(
     )
     futures = []
     for r in rows:
-        headers = [(k, v.encode()) for k, v in r["headers"] if not k.startswith("dlq_")]
+        headers = [_header(*h) for h in r["headers"] if not h[0].startswith("dlq_")]
         headers.append(("dlq_replayed_from", str(r["id"]).encode()))
         futures.append(
             await producer.send(r["topic"], value=r["value"], key=r["key"], headers=headers)
@@ -48,3 +49,12 @@ async def replay(
         "UPDATE dead_letters SET replayed_at = now() WHERE id = ANY($1::bigint[])", done
     )
     return done
+
+
+def _header(key: str, value: str, encoding: str = "text") -> tuple[str, bytes | None]:
+    """A stored header back as bytes (see ``consumer._header_row``)."""
+    if encoding == "base64":
+        return key, base64.b64decode(value)
+    if encoding == "null":
+        return key, None
+    return key, value.encode()

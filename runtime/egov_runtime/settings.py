@@ -48,6 +48,23 @@ class ServiceSettings(BaseSettings):
     )
     consumer_backoff_initial_s: float = 0.2
     consumer_backoff_max_s: float = 30.0
+    consumer_restart_backoff_s: float = Field(
+        1.0, description="First wait before a crashed consumer is restarted (doubles to 30 s)."
+    )
+    consumer_max_record_bytes: int = Field(
+        1_048_576, description="A larger record (key, value, headers) is dead-lettered unread."
+    )
+    dead_letter_max_bytes: int = Field(
+        512 * 1024,
+        description="A larger record's copy on the dead-letter topic goes without its value.",
+    )
+    consumer_stuck_after_s: float = Field(
+        60.0, description="/readyz fails when a consumer's batch in hand is older than this."
+    )
+    consumer_max_restarts: int = Field(
+        3, description="/readyz fails when a consumer crashed more often within the window."
+    )
+    consumer_restart_window_s: float = 300.0
 
     # Outbox relay
     relay_batch_size: int = 1000

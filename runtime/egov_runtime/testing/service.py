@@ -78,8 +78,7 @@ async def running_stack(
             running: dict[str, RunningService] = {}
             for key, (spec, overrides) in services.items():
                 dsn = await create_database(postgres_admin_dsn, names[key])
-                if spec.migrations is not None:
-                    await migrate(dsn, all_migrations(spec.migrations))
+                await migrate(dsn, all_migrations(spec.migrations))  # the kit's tables at least
                 fast = {
                     "consumer_poll_timeout_ms": 100,
                     "relay_poll_interval_s": 0.1,
