@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from egov_contracts.envelope import ContractModel, EventData, register
 from egov_contracts.topics import INDICATOR_RESULTS, INDICATOR_SUBMISSIONS
-from egov_contracts.types import Amount, Code, Percent, Period, Text, UnitCode
+from egov_contracts.types import (
+    LINE_PATTERN,
+    Amount,
+    Code,
+    Moment,
+    Note,
+    Percent,
+    Period,
+    Text,
+    UnitCode,
+)
 
 Disaggregation = dict[str, str]
+# What a producer may send: at most 20 dimensions, short single-line names and options.
+ReportedDisaggregation = Annotated[
+    dict[
+        Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=LINE_PATTERN)],
+        Annotated[str, StringConstraints(max_length=100, pattern=LINE_PATTERN)],
+    ],
+    Field(max_length=20),
+]
+# A reported value: at most 30 significant digits, 10 of them decimals (what a count, an amount
+# in đồng or a rate can need; a 4,300-digit number is not a report).
+ReportedAmount = Annotated[Amount, Field(max_digits=30, decimal_places=10)]
 
 
 class TargetStatus(StrEnum):
@@ -33,8 +55,8 @@ class ReportedValue(ContractModel):
     """One indicator value of a submission."""
 
     indicator_code: Code = Field(description="Indicator code — mã chỉ tiêu")
-    value: Amount = Field(description="Reported value — giá trị, in the indicator's unit")
-    disaggregation: Disaggregation | None = Field(
+    value: ReportedAmount = Field(description="Reported value — giá trị, in the indicator's unit")
+    disaggregation: ReportedDisaggregation | None = Field(
         None, description="Breakdown — phân tổ, e.g. {'sex': 'female', 'area': 'rural'}"
     )
 
@@ -61,9 +83,9 @@ class SubmissionReceived(EventData):
     period: Period
     values: list[ReportedValue] = Field(min_length=1, max_length=5000)
     submitted_by: Code = Field(description="Account or system that sent it (not a person name)")
-    submitted_at: AwareDatetime = Field(description="Thời điểm gửi báo cáo")
+    submitted_at: Moment = Field(description="Thời điểm gửi báo cáo (2000 to 2099)")
     replaces: Code | None = Field(None, description="A correction of this earlier submission")
-    reason: Text | None = Field(
+    reason: Note | None = Field(
         None, description="Why a correction is made — lý do điều chỉnh (required after a lock)"
     )
 

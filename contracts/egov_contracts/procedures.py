@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from egov_contracts.envelope import ContractModel, EventData, register
 from egov_contracts.topics import DOSSIERS, RATES, STATUS_REPORTS
-from egov_contracts.types import Code, Percent, Text, UnitCode
+from egov_contracts.types import Code, Line, Moment, Note, Percent, Text, UnitCode
 
 
 class DossierStatus(StrEnum):
@@ -65,10 +65,22 @@ class Applicant(ContractModel):
     admin-procedures alone and never published (outbound events carry ``applicant_ref``)."""
 
     kind: ApplicantKind = ApplicantKind.CITIZEN
-    national_id: str | None = Field(None, max_length=20, description="Số định danh / CCCD")
-    name: str | None = Field(None, max_length=200, description="Họ tên")
-    phone: str | None = Field(None, max_length=20, description="Số điện thoại")
-    email: str | None = Field(None, max_length=200, description="Thư điện tử")
+    national_id: str | None = Field(
+        None,
+        max_length=20,
+        pattern=r"^[0-9A-Za-z][0-9A-Za-z \-]*$",
+        description="Số định danh / CCCD",
+    )
+    name: Line | None = Field(None, description="Họ tên")
+    phone: str | None = Field(
+        None, max_length=20, pattern=r"^\+?[0-9][0-9 ().\-]*$", description="Số điện thoại"
+    )
+    email: str | None = Field(
+        None,
+        max_length=200,
+        pattern=r"^[^@\s\x00-\x1F\x7F]+@[^@\s\x00-\x1F\x7F]+$",
+        description="Thư điện tử",
+    )
 
 
 @register
@@ -82,11 +94,11 @@ class StatusReported(EventData):
     procedure_code: Code = Field(description="Procedure code — mã thủ tục hành chính")
     unit_code: UnitCode = Field(description="Handling agency or admin unit — đơn vị xử lý")
     status: DossierStatus
-    occurred_at: AwareDatetime = Field(description="When it happened — thời điểm")
+    occurred_at: Moment = Field(description="When it happened — thời điểm (2000 to 2099)")
     channel: Channel | None = Field(None, description="Submission channel (for received)")
     result: ResolutionResult | None = Field(None, description="For resolved — kết quả")
     applicant: Applicant | None = None
-    note: Text | None = Field(None, description="Note or reason — ghi chú, lý do")
+    note: Note | None = Field(None, description="Note or reason — ghi chú, lý do")
 
 
 class DossierEvent(EventData):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, PlainSerializer, StringConstraints, WithJsonSchema
+from pydantic import AwareDatetime, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
 Code = Annotated[
     str,
@@ -56,4 +57,29 @@ Percent = Annotated[
         mode="serialization",
     ),
 ]
+# No control characters in text (NUL above all: PostgreSQL cannot store it and a terminal or
+# a spreadsheet misreads the others); notes may keep tabs and line breaks, a line may not.
+TEXT_PATTERN = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$"
+LINE_PATTERN = r"^[^\x00-\x1F\x7F]*$"
 Text = Annotated[str, StringConstraints(max_length=2000)]
+# Inbound free text (a note, a reason): what a producer sends is checked; outbound text is
+# the services' own and stays plain Text.
+Note = Annotated[str, StringConstraints(max_length=2000, pattern=TEXT_PATTERN)]
+Line = Annotated[str, StringConstraints(max_length=200, pattern=LINE_PATTERN)]
+
+# The instants a report may carry: nothing of this system happened before 2000 or after 2099.
+# The contract bounds the absolute range; how far ahead of *now* a report may be is the
+# receiving service's check, against its own clock (a setting, see the runtime kit's edge).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+Moment = Annotated[
+    AwareDatetime,
+    Field(
+        ge=EARLIEST,
+        lt=LATEST,
+        json_schema_extra={
+            "formatMinimum": "2000-01-01T00:00:00Z",
+            "formatExclusiveMaximum": "2100-01-01T00:00:00Z",
+        },
+    ),
+]

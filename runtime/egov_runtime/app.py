@@ -26,6 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from egov_runtime import problems
 from egov_runtime.consumer import IdempotentConsumer
 from egov_runtime.db import all_migrations, create_pool, pending_migrations
+from egov_runtime.edge import EdgeGuard, install_database_refusals
 from egov_runtime.errors import is_transient
 from egov_runtime.kafka import make_producer
 from egov_runtime.logging import configure_logging, get_logger
@@ -132,6 +133,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         lifespan=lifespan,
     )
     problems.install(app)
+    install_database_refusals(app)
+    app.add_middleware(EdgeGuard)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

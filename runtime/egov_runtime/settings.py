@@ -7,10 +7,13 @@ appear in logs or reprs.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from egov_runtime.edge import TimeWindow
 
 
 class ServiceSettings(BaseSettings):
@@ -72,8 +75,19 @@ class ServiceSettings(BaseSettings):
     relay_standby_interval_s: float = 2.0
     outbox_retention_hours: int = 72
 
+    # Validation at the edge: the instants a caller may report (see egov_runtime.edge)
+    earliest_event_time: datetime = Field(
+        datetime(2000, 1, 1, tzinfo=UTC), description="Reports before this are refused."
+    )
+    max_ahead_s: float = Field(
+        900.0, ge=0, description="How far after now a reported instant may be (clock drift)."
+    )
+
     db_pool_min: int = 1
     db_pool_max: int = 10
+
+    def time_window(self) -> TimeWindow:
+        return TimeWindow(self.earliest_event_time, timedelta(seconds=self.max_ahead_s))
 
     @property
     def production(self) -> bool:

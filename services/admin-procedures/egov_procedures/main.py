@@ -136,6 +136,8 @@ def wire(rt: Runtime) -> Wiring:
                     required=settings.report_credentials_required,
                     leeway_s=settings.report_credential_leeway_s,
                 ),
+                settings.time_window(),
+                rt.now,
             ),
             units_subscription(),
         ],

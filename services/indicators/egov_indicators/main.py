@@ -52,7 +52,10 @@ def wire(rt: Runtime) -> Wiring:
         await _every(stop, settings.reevaluate_interval_s, reevaluate, "re-evaluation")
 
     return Wiring(
-        subscriptions=[submissions_subscription(ctx), units_subscription()],
+        subscriptions=[
+            submissions_subscription(ctx, rt.settings.time_window(), rt.now),
+            units_subscription(),
+        ],
         tasks=[run_reevaluation],
         state={"context": ctx},
     )

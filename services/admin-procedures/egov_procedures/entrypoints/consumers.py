@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from egov_contracts import procedures as c
 from egov_contracts.topics import STATUS_REPORTS
 from egov_runtime.auth import CredentialError, record_credential
 from egov_runtime.consumer import Incoming, Subscription, Tx
+from egov_runtime.edge import TimeWindow
 
 from egov_procedures.usecases import Context, Reported, record_status_reports
 
@@ -24,11 +27,21 @@ class Credentials:
     leeway_s: float = 0
 
 
-def status_reports_subscription(ctx: Context, credentials: Credentials) -> Subscription:
+def status_reports_subscription(
+    ctx: Context,
+    credentials: Credentials,
+    window: TimeWindow,
+    now: Callable[[], datetime],
+) -> Subscription:
     async def handle(tx: Tx, items: list[Incoming]) -> None:
         batch: list[Reported] = []
         for i in items:
             if not isinstance(i.data, c.StatusReported):
+                continue
+            # a report dated beyond the window is dead-lettered with the reason, not applied
+            implausible = window.refusal(i.data.occurred_at, now())
+            if implausible:
+                tx.refuse(i.event.id, "implausible", f"occurred_at: {implausible}")
                 continue
             try:
                 reporter = record_credential(

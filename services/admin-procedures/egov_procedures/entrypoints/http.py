@@ -10,6 +10,7 @@ from egov_contracts import procedures as c
 from egov_contracts.envelope import new_event
 from egov_contracts.topics import STATUS_REPORTS
 from egov_runtime.auth import Principal, credential_header, issue_token, require
+from egov_runtime.edge import Offset
 from egov_runtime.idempotency import run_once
 from egov_runtime.problems import Problem
 from egov_runtime.scope import check_root, check_scope
@@ -79,6 +80,7 @@ async def post_status_report(
     must be in the caller's subtree, and for a dossier already known it must be the dossier's
     unit (another unit's dossier answers 404, as a missing one would)."""
     rt = runtime_of(request)
+    rt.settings.time_window().check(rt.now(), occurred_at=body.occurred_at)
     async with rt.pool.acquire() as conn:
         await check_scope(conn, principal, body.unit_code)
         row = await dossiers.get_dossier(conn, body.dossier_code)
@@ -243,7 +245,7 @@ async def list_dossiers(
         False, description="Only open dossiers paused (supplement requested, suspended)"
     ),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Dossiers of a unit's subtree, newest first, or one of the operators' queues: ``overdue``,
     ``due_within_working_days`` or ``paused`` (then open dossiers only, most urgent first). Each

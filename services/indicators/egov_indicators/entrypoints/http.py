@@ -134,6 +134,7 @@ async def post_submission(
     rejected (nothing recorded); 200 for a submission id already accepted (nothing changes)."""
     rt = runtime_of(request)
     ctx = ctx_of(request)
+    rt.settings.time_window().check(rt.now(), submitted_at=body.submitted_at)
     if "integration" not in principal.roles:
         await _check_scope(rt, principal, body.unit_code)
     data = body

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from egov_contracts.types import Code, UnitCode
 from egov_runtime.auth import Principal, require
 from egov_runtime.consumer import Tx
+from egov_runtime.edge import OptionalYear
 from egov_runtime.idempotency import run_once
 from egov_runtime.problems import Problem
 from egov_runtime.service import runtime_of
@@ -320,7 +321,7 @@ async def get_cluster(cluster_id: str, request: Request, principal: Reader) -> d
 
 @router.get("/register/clusters", tags=["register"])
 async def list_clusters(
-    request: Request, principal: Reader, unit: str | None = None, year: int | None = None
+    request: Request, principal: Reader, unit: str | None = None, year: OptionalYear = None
 ) -> list[dict[str, Any]]:
     """Clusters run by, or with a member in, the unit's subtree (default: the caller's)."""
     return await _read(request, lambda tx: clusters.list_clusters(tx, principal, unit, year))
@@ -395,7 +396,7 @@ async def post_movement(
 
 @router.get("/movements", tags=["movements"])
 async def get_movements(
-    request: Request, principal: Reader, year: int | None = None
+    request: Request, principal: Reader, year: OptionalYear = None
 ) -> list[dict[str, Any]]:
     async def act(tx: Tx) -> list[dict[str, Any]]:
         return [uc.movement_json(r) for r in await files.list_movements(tx.conn, year)]
@@ -430,7 +431,7 @@ async def get_registrations(
     request: Request,
     principal: Reader,
     unit: str | None = None,
-    year: int | None = None,
+    year: OptionalYear = None,
     movement: str | None = None,
 ) -> list[dict[str, Any]]:
     async def act(tx: Tx) -> list[dict[str, Any]]:
@@ -482,7 +483,7 @@ async def get_nominations(
     request: Request,
     principal: Reader,
     unit: str | None = None,
-    year: int | None = None,
+    year: OptionalYear = None,
     status: str | None = None,
     movement: str | None = None,
 ) -> list[dict[str, Any]]:
@@ -774,7 +775,7 @@ async def get_awards(
     principal: Reader,
     unit: str | None = None,
     nominee: str | None = None,
-    year: int | None = None,
+    year: OptionalYear = None,
     award: AwardKind | None = None,
 ) -> list[dict[str, Any]]:
     """Award history (imported and decided here) of the unit's subtree."""
@@ -827,7 +828,7 @@ async def report_awards(
     request: Request,
     principal: Reader,
     unit: str | None = None,
-    year: int | None = None,
+    year: OptionalYear = None,
     movement: str | None = None,
     format: Format = "json",
 ) -> Any:
