@@ -625,6 +625,27 @@ async def test_auth_and_unit_scope(service):
     assert {x["type"] for x in r.json()} == {"required", "compare", "outlier", "jump"}
     r = await svc.client.get("/v1/definitions/TL_HO_NGHEO", headers=officer(svc))
     assert (r.json()["aggregation"], r.json()["denominator"]) == ("ratio", "HO_TONG")
+    definition = r.json()
+    # an integration system reports only for its own subtree
+    r = await svc.client.post(
+        "/v1/submissions", json=body, headers=officer(svc, "38.XA.SAMSON", role="integration")
+    )
+    assert r.status_code == 403
+    # the catalogue and the rules are province-wide: a commune's admin changes neither
+    commune_admin = officer(svc, "38.XA.HAMRONG", role="admin")
+    r = await svc.client.put(
+        "/v1/definitions/TL_HO_NGHEO", json={**definition, "max": 1}, headers=commune_admin
+    )
+    assert r.status_code == 403, r.text
+    rules = (await svc.client.get("/v1/rules", headers=officer(svc))).json()
+    r = await svc.client.put(f"/v1/rules/{rules[0]['id']}", json=rules[0], headers=commune_admin)
+    assert r.status_code == 403, r.text
+    r = await svc.client.delete(f"/v1/rules/{rules[0]['id']}", headers=commune_admin)
+    assert r.status_code == 403, r.text
+    after = (await svc.client.get("/v1/rules", headers=officer(svc))).json()
+    assert after == rules
+    r = await svc.client.get("/v1/definitions/TL_HO_NGHEO", headers=officer(svc))
+    assert r.json() == definition
 
 
 # -- demo seed --------------------------------------------------------------------------------

@@ -15,9 +15,10 @@ from egov_runtime.auth import Principal, require
 from egov_runtime.consumer import Tx
 from egov_runtime.idempotency import run_once
 from egov_runtime.problems import MEDIA_TYPE, Problem
+from egov_runtime.scope import check_root, check_scope
 from egov_runtime.service import Runtime, runtime_of
 from egov_runtime.tables import table_download
-from egov_runtime.units import ancestry, descendants
+from egov_runtime.units import descendants
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
@@ -46,11 +47,13 @@ def ctx_of(request: Request) -> usecases.Context:
 
 async def _check_scope(rt: Runtime, principal: Principal, unit_code: str) -> None:
     async with rt.pool.acquire() as conn:
-        chain = await ancestry(conn, unit_code)
-    if not principal.in_scope(chain):
-        raise Problem(
-            403, "Outside your unit", f"Unit {unit_code} is not within {principal.unit_code}."
-        )
+        await check_scope(conn, principal, unit_code)
+
+
+async def _check_root(rt: Runtime, principal: Principal, what: str) -> None:
+    """Indicator definitions and rules apply to the whole province."""
+    async with rt.pool.acquire() as conn:
+        await check_root(conn, principal, rt.settings.province_code, what)
 
 
 async def _scope(
@@ -135,8 +138,7 @@ async def post_submission(
     rt = runtime_of(request)
     ctx = ctx_of(request)
     rt.settings.time_window().check(rt.now(), submitted_at=body.submitted_at)
-    if "integration" not in principal.roles:
-        await _check_scope(rt, principal, body.unit_code)
+    await _check_scope(rt, principal, body.unit_code)  # integration systems are scoped too
     data = body
     path = request.url.path
 
@@ -209,9 +211,7 @@ async def post_import(
                 "Save the file as CSV UTF-8.",
                 errors=[{"field": "body", "message": str(exc)}],
             ) from exc
-    allowed: list[str] | None = None
-    if "integration" not in principal.roles:
-        _, allowed = await _scope(rt, principal, None)
+    _, allowed = await _scope(rt, principal, None)  # integration systems are scoped too
 
     async def action(tx: Tx) -> tuple[int, dict[str, Any]]:
         import_id = f"{'DRY' if dry_run else 'CSV'}-{uuid.uuid4().hex[:12]}"
@@ -501,7 +501,9 @@ async def get_definition(code: str, request: Request, principal: Reader) -> dict
 async def put_definition(
     code: str, body: dict[str, Any], request: Request, principal: Admin
 ) -> dict[str, Any]:
-    """Add or change an indicator; the catalogue and every rule must stay consistent."""
+    """Add or change an indicator; the catalogue and every rule must stay consistent.
+    Province-wide: needs a role scoped at the province."""
+    await _check_root(runtime_of(request), principal, "The indicator catalogue")
     try:
         async with runtime_of(request).transaction() as tx:
             book = await usecases.put_definition(tx, {**body, "code": code}, principal.subject)
@@ -523,6 +525,8 @@ async def get_rules(request: Request, principal: Reader) -> list[dict[str, Any]]
 async def put_rule(
     rule_id: str, body: dict[str, Any], request: Request, principal: Admin
 ) -> dict[str, Any]:
+    """Add or change a validation rule. Province-wide: needs a role scoped at the province."""
+    await _check_root(runtime_of(request), principal, "The validation rules")
     try:
         async with runtime_of(request).transaction() as tx:
             return await usecases.put_rule(tx, {**body, "id": rule_id}, principal.subject)
@@ -532,6 +536,7 @@ async def put_rule(
 
 @router.delete("/rules/{rule_id}", status_code=204, tags=["catalogue"])
 async def delete_rule(rule_id: str, request: Request, principal: Admin) -> Response:
+    await _check_root(runtime_of(request), principal, "The validation rules")
     async with runtime_of(request).transaction() as tx:
         await usecases.load_rulebook(tx)
         if not await store.delete_rule(tx.conn, rule_id):

@@ -94,6 +94,20 @@ async def people(conn: asyncpg.Connection, units: list[str]) -> list[Person]:
     ]
 
 
+async def person_unit(conn: asyncpg.Connection, pid: str) -> str | None:
+    """The unit of a recipient, None when there is none with that id."""
+    unit: str | None = await conn.fetchval("SELECT unit_code FROM recipients WHERE id = $1", pid)
+    return unit
+
+
+async def delivery_unit(conn: asyncpg.Connection, nid: Any) -> tuple[bool, str | None]:
+    """Whether a (non in-app) delivery exists, and the unit it is about."""
+    row = await conn.fetchrow(
+        "SELECT unit_code FROM notifications WHERE id = $1 AND channel <> 'in-app'", nid
+    )
+    return (row is not None, row["unit_code"] if row else None)
+
+
 async def upsert_people(conn: asyncpg.Connection, persons: list[Person]) -> None:
     await conn.executemany(
         "INSERT INTO recipients (id, unit_code, role, name, email, phone)"
@@ -284,7 +298,9 @@ async def deliveries(
     limit: int,
     event_id: str | None = None,
     about: str | None = None,
+    units: list[str] | None = None,
 ) -> list[dict[str, Any]]:
+    """Deliveries with their attempts; ``units``: only those about these units (None: all)."""
     rows = await conn.fetch(
         "SELECT n.id, n.rule_id, n.event_id, n.event_type, n.event_subject, n.channel,"
         " n.recipient_label,"
@@ -298,6 +314,7 @@ async def deliveries(
         " AND ($3::timestamptz IS NULL OR n.created_at >= $3)"
         " AND ($5::text IS NULL OR n.event_id = $5)"
         " AND ($6::text IS NULL OR n.event_subject = $6)"
+        " AND ($7::text[] IS NULL OR n.unit_code = ANY($7::text[]))"
         " GROUP BY n.id ORDER BY n.created_at DESC LIMIT $4",
         status,
         channel,
@@ -305,5 +322,6 @@ async def deliveries(
         limit,
         event_id,
         about,
+        units,
     )
     return [dict(r) for r in rows]

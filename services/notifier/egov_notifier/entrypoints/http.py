@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from egov_runtime.auth import Principal, require
 from egov_runtime.problems import Problem
+from egov_runtime.scope import at_root, check_root, check_scope
 from egov_runtime.service import runtime_of
 from egov_runtime.units import descendants
 from fastapi import APIRouter, Depends, Query, Request
@@ -68,7 +69,9 @@ async def put_template(
     """Save a template after checking it renders every listed event type, and the types of
     the rules that use it (422 with the line of each error otherwise)."""
     template = Template(tid, body.subject, body.body, body.html)
-    async with runtime_of(request).transaction() as tx:
+    rt = runtime_of(request)
+    async with rt.transaction() as tx:
+        await check_root(tx.conn, principal, rt.settings.province_code, "Templates")
         used_by = [r.event_type for r in await store.rules(tx.conn) if r.template_id == tid]
         types = [t for t in dict.fromkeys([*body.sample_types, *used_by]) if not t.endswith("*")]
         try:
@@ -139,7 +142,9 @@ async def put_rule(rid: str, body: RuleIn, request: Request, principal: Operator
         validate_rule(rule)
     except RuleInvalid as exc:
         raise Problem(422, "Invalid rule", str(exc)) from exc
-    async with runtime_of(request).transaction() as tx:
+    rt = runtime_of(request)
+    async with rt.transaction() as tx:
+        await check_root(tx.conn, principal, rt.settings.province_code, "Notification rules")
         tpl = await store.template(tx.conn, body.template_id)
         if tpl is None:
             raise Problem(
@@ -174,7 +179,13 @@ class PersonIn(BaseModel):
 async def put_recipient(
     pid: str, body: PersonIn, request: Request, principal: Operator
 ) -> dict[str, Any]:
+    """Add or change a person to notify, of the caller's unit or a unit below it (a recipient
+    of another unit cannot be taken over)."""
     async with runtime_of(request).transaction() as tx:
+        await check_scope(tx.conn, principal, body.unit_code)
+        current = await store.person_unit(tx.conn, pid)
+        if current is not None:
+            await check_scope(tx.conn, principal, current)
         await store.upsert_people(tx.conn, [Person(pid, **body.model_dump())])
     return {"id": pid, **body.model_dump()}
 
@@ -192,8 +203,12 @@ async def get_deliveries(
     ),
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[dict[str, Any]]:
-    """Every notification with its attempts (time, outcome, HTTP status, error, duration)."""
-    async with runtime_of(request).pool.acquire() as conn:
+    """Every notification with its attempts (time, outcome, HTTP status, error, duration), of
+    the caller's unit and the units below it (everything at the province)."""
+    rt = runtime_of(request)
+    async with rt.pool.acquire() as conn:
+        province = await at_root(conn, principal, rt.settings.province_code)
+        units = None if province else await descendants(conn, principal.unit_code)
         return await store.deliveries(
             conn,
             status=status,
@@ -202,15 +217,26 @@ async def get_deliveries(
             limit=limit,
             event_id=event_id,
             about=about,
+            units=units,
         )
 
 
 @router.post("/deliveries/{nid}/replay", tags=["deliveries"])
 async def replay_one(nid: uuid.UUID, request: Request, principal: Operator) -> dict[str, Any]:
-    async with runtime_of(request).transaction() as tx:
+    rt = runtime_of(request)
+    missing = Problem(404, "No such delivery (in-app items are not resent)")
+    async with rt.transaction() as tx:
+        found, unit = await store.delivery_unit(tx.conn, nid)
+        if not found:
+            raise missing
+        if unit is None:  # about no unit (an applicant, a subscriber): the province's
+            if not await at_root(tx.conn, principal, rt.settings.province_code):
+                raise missing
+        else:
+            await check_scope(tx.conn, principal, unit, hidden=missing)
         n = await replay(tx, ids=[nid])
     if not n:
-        raise Problem(404, "No such delivery (in-app items are not resent)")
+        raise missing
     return {"replayed": n}
 
 
@@ -220,8 +246,11 @@ class RecoverIn(BaseModel):
 
 @router.post("/deliveries/recover", tags=["deliveries"])
 async def recover(body: RecoverIn, request: Request, principal: Operator) -> dict[str, Any]:
-    """Send again every delivery that failed since a time (e.g. after an endpoint's outage)."""
-    async with runtime_of(request).transaction() as tx:
+    """Send again every delivery that failed since a time (e.g. after an endpoint's outage);
+    every unit's, so it needs a role scoped at the province."""
+    rt = runtime_of(request)
+    async with rt.transaction() as tx:
+        await check_root(tx.conn, principal, rt.settings.province_code, "Recovering every unit")
         return {"replayed": await replay(tx, failed_since=body.since)}
 
 
