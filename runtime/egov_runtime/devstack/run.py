@@ -4,14 +4,15 @@ Starts the local Kafka-protocol broker (unless ``KAFKA_BOOTSTRAP_SERVERS`` is se
 PostgreSQL server (``DATABASE_URL``, else 127.0.0.1:5432, else an embedded server in
 ``.run/pgdata``), creates one database per service, creates the topics, publishes the
 admin-unit hierarchy, migrates and starts every service, waits for each ``/readyz``, loads the
-demo data, prints the URLs and writes ``.run/stack.json`` (URLs, broker, database, a
-development token per role). Ctrl-C (or SIGTERM) stops everything it started.
+demo data, prints the URLs (the console's first) and writes ``.run/stack.json`` (URLs, broker,
+database, a development token per role, and the console's URL with a sign-in link per role).
+Ctrl-C (or SIGTERM) stops everything it started.
 
 Ports (defaults; environment variable or flag to change them):
   broker 19092 (EGOV_RUN_BROKER_PORT, --broker-port),
   admin-procedures 8101 (EGOV_RUN_PROCEDURES_PORT), indicators 8102 (EGOV_RUN_INDICATORS_PORT),
   nominations 8103 (EGOV_RUN_NOMINATIONS_PORT), notifier 8104 (EGOV_RUN_NOTIFIER_PORT),
-  or --port SERVICE=PORT.
+  console 8105 (EGOV_RUN_CONSOLE_PORT), or --port SERVICE=PORT.
 
 Through make: ``make run ARGS="--keep-data --port notifier=9104 --broker-port 29092 --no-demo"``.
 Databases are dropped and recreated each run (``--keep-data`` keeps them), but only those the
@@ -87,6 +88,7 @@ SERVICES: dict[str, tuple[str, str, int]] = {
     "indicators": ("EGOV_INDICATORS_", "egov_indicators", 8102),
     "nominations": ("EGOV_NOMINATIONS_", "egov_nominations", 8103),
     "notifier": ("EGOV_NOTIFIER_", "egov_notifier", 8104),
+    "console": ("EGOV_CONSOLE_", "egov_console", 8105),
 }
 
 
@@ -328,6 +330,10 @@ class Stack:
                 f"{p}PROFILE": "local",
             }
             self.running.append(Running(svc, env, self.logs / f"{svc.name}.log"))
+        # every service learns where the others answer (the console reads their APIs)
+        urls = json.dumps({r.svc.name: r.url for r in self.running})
+        for r in self.running:
+            r.env[f"{r.svc.env_prefix}SERVICE_URLS"] = urls
         for label, argv in cfg.setup:
             await self.run_once(label, label, argv, base_env, self.logs / "setup.log")
         for r in self.running:
@@ -372,7 +378,7 @@ class Stack:
             code: {"name": name, "level": level, "tokens": tokens_of(code)}
             for code, name, level in self.config.token_units
         }
-        return {
+        described: dict[str, Any] = {
             "kafka_bootstrap": bootstrap,
             "database_url": admin_dsn,
             "services": {
@@ -396,8 +402,22 @@ class Stack:
             " district's and a commune's for trying unit scope; python -m egov_runtime.cli"
             " token --role ROLE --unit CODE mints others",
         }
+        console = next((r for r in self.running if r.svc.name == "console"), None)
+        if console is not None:
+            described["console"] = {
+                "url": console.url,
+                "sign_in": {
+                    role: f"{console.url}/sign-in/token?token={token}"
+                    for role, token in described["tokens"].items()
+                    if role != "integration"
+                },
+            }
+        return described
 
     def print_table(self, stack: dict[str, Any], path: Path) -> None:
+        if "console" in stack:
+            print(f"\nconsole (Bảng điều hành): {stack['console']['url']}", flush=True)
+            print(f"  signed in as operator: {stack['console']['sign_in']['operator']}")
         rows = [("service", "API", "docs", "metrics", "asyncapi")]
         for name, s in stack["services"].items():
             rows.append((name, s["url"], s["docs"], s["metrics"], s["asyncapi"]))

@@ -1,0 +1,166 @@
+"""The console's pages over HTTP against the real services (no browser): sign-in, unit scope end
+to end, the overview's rate as the report API computes it, the queues and their export, a
+dossier's deadline explained, the integration health."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from egov_runtime.testing.fixtures import wait_for
+from egov_workdays import VN_TZ, WorkCalendar
+
+pytestmark = pytest.mark.integration
+HOANGHOA, THOXUAN = "38.XA.HOANGHOA", "38.XA.THOXUAN"
+
+
+def vn(*args: int) -> datetime:
+    return datetime(*args, tzinfo=VN_TZ)
+
+
+@contextlib.asynccontextmanager
+async def signed_in(stack, role: str, unit: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=stack.url, follow_redirects=True, timeout=30) as client:
+        r = await client.get(stack.sign_in_url(role, unit))
+        assert r.status_code == 200, r.text
+        yield client
+
+
+@pytest.fixture(scope="module")
+async def data(console_stack):
+    """Dossiers of two communes: resolved ones in March 2026 (early, on time, late), one overdue
+    now in each commune, one received before Tết 2026."""
+    s = console_stack
+    tag = uuid.uuid4().hex[:5]
+    cal = WorkCalendar()
+    day = cal.office_hours.minutes_per_day
+    now = datetime.now(UTC)
+    codes = {
+        "early": f"HH-early-{tag}",
+        "ontime": f"HH-ontime-{tag}",
+        "late": f"HH-late-{tag}",
+        "overdue": f"HH-overdue-{tag}",
+        "other": f"TX-overdue-{tag}",
+        "tet": f"HH-tet-{tag}",
+    }
+    await s.report(codes["early"], "received", vn(2026, 3, 2, 9), HOANGHOA, channel="online")
+    await s.report(codes["early"], "resolved", vn(2026, 3, 4, 9), HOANGHOA, result="granted")
+    await s.report(codes["ontime"], "received", vn(2026, 3, 2, 9), HOANGHOA, channel="counter")
+    await s.report(codes["ontime"], "resolved", vn(2026, 3, 9, 8, 30), HOANGHOA, result="granted")
+    await s.report(codes["late"], "received", vn(2026, 3, 2, 9), HOANGHOA, channel="counter")
+    await s.report(codes["late"], "resolved", vn(2026, 3, 12, 9), HOANGHOA, result="granted")
+    late_at = cal.subtract_working_minutes(now, 10 * day)
+    await s.report(codes["overdue"], "received", late_at, HOANGHOA, channel="online")
+    await s.report(codes["other"], "received", late_at, THOXUAN, channel="online")
+    await s.report(codes["tet"], "received", vn(2026, 2, 12, 9), HOANGHOA, channel="counter")
+    for code in codes.values():
+        await wait_for(lambda c=code: s.dossier_status(c), timeout=30, message=code)
+    await wait_for(lambda: _resolved(s, codes["late"]), timeout=30, message="late dossier resolved")
+    return codes
+
+
+async def _resolved(s, code: str) -> bool:
+    return await s.dossier_status(code) == "resolved"
+
+
+async def test_sign_in_link_sets_an_http_only_session_and_sign_out_ends_it(console_stack, data):
+    s = console_stack
+    async with httpx.AsyncClient(base_url=s.url) as client:
+        first = await client.get("/")
+        assert first.status_code == 303 and first.headers["location"].startswith("/sign-in")
+        r = await client.get(s.sign_in_url("operator", "38"))
+        assert r.status_code == 303
+        cookie = r.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=lax" in cookie
+        home = await client.get("/")
+        assert home.status_code == 200 and "Tổng quan" in home.text
+        bad = await client.get("/sign-in/token", params={"token": "forged"})
+        assert bad.status_code == 401
+        await client.post("/sign-out")
+        assert (await client.get("/")).status_code == 303
+        page = await client.get("/sign-in")
+        assert "Cán bộ vận hành" in page.text and "Xã Hoằng Hóa" in page.text
+
+
+async def test_local_sign_in_form_with_role_and_unit(console_stack, data):
+    async with httpx.AsyncClient(base_url=console_stack.url, follow_redirects=True) as client:
+        r = await client.post(
+            "/sign-in", data={"role": "officer", "unit": HOANGHOA, "next": "/queues/overdue"}
+        )
+        assert r.status_code == 200 and str(r.url).endswith("/queues/overdue")
+        assert data["overdue"] in r.text and data["other"] not in r.text
+        refused = await client.post("/sign-in", data={"role": "integration", "unit": "38"})
+        assert refused.status_code == 422
+
+
+async def test_an_officer_sees_only_their_commune(console_stack, data):
+    async with signed_in(console_stack, "officer", HOANGHOA) as client:
+        queue = await client.get("/queues/overdue")
+        assert data["overdue"] in queue.text and data["other"] not in queue.text
+        elsewhere = await client.get("/queues/overdue", params={"unit": THOXUAN})
+        assert elsewhere.status_code == 403 and "Ngoài phạm vi" in elsewhere.text
+        assert (await client.get(f"/dossiers/{data['other']}")).status_code == 403
+        assert (await client.get("/", params={"unit": THOXUAN})).status_code == 403
+        assert (await client.get("/health")).status_code == 403
+
+
+async def test_overview_rate_is_the_report_apis(console_stack, data):
+    s = console_stack
+    api = await s.procedures.client.get(
+        "/v1/reports/on-time",
+        params={"unit": HOANGHOA, "period": "2026-03"},
+        headers=s.procedures.token("officer", unit=HOANGHOA),
+    )
+    rate = api.json()["total"]["on_time_rate"]
+    assert rate is not None and api.json()["total"]["resolved"] >= 3
+    async with signed_in(s, "officer", HOANGHOA) as client:
+        page = await client.get("/", params={"period": "2026-03"})
+    assert page.status_code == 200
+    assert f'data-rate="{rate}"' in page.text
+    assert rate.replace(".", ",") + "%" in page.text
+    assert "Tháng 03/2026" in page.text and "12 tháng" in page.text
+
+
+async def test_overview_lists_sub_units_worst_first(console_stack, data):
+    async with signed_in(console_stack, "operator", "38") as client:
+        page = await client.get("/", params={"period": "2026-Q1"})
+    assert page.status_code == 200
+    assert 'data-unit="38.XA.HOANGHOA"' in page.text
+    assert "Quý I/2026" in page.text
+
+
+async def test_export_downloads_exactly_the_filtered_rows(console_stack, data):
+    async with signed_in(console_stack, "operator", "38") as client:
+        r = await client.get(
+            "/queues/overdue", params={"unit": HOANGHOA, "channel": "online", "format": "csv"}
+        )
+        html = await client.get("/queues/overdue", params={"unit": HOANGHOA, "channel": "online"})
+    assert r.status_code == 200 and "text/csv" in r.headers["content-type"]
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    codes = [row[0] for row in rows[1:]]
+    assert data["overdue"] in codes and data["other"] not in codes
+    assert all(row[5] == "Trực tuyến" for row in rows[1:])
+    assert f'data-total="{len(codes)}"' in html.text
+
+
+async def test_dossier_received_before_tet_shows_its_deadline_explained(console_stack, data):
+    async with signed_in(console_stack, "operator", "38") as client:
+        page = await client.get(f"/dossiers/{data['tet']}")
+    assert page.status_code == 200
+    assert "16/02/2026" in page.text and "17/02/2026" in page.text  # Tết 2026 skipped
+    assert "Cách tính hạn" in page.text and "Thông báo đã gửi" in page.text
+
+
+async def test_integration_health_lists_every_service(console_stack, data):
+    async with signed_in(console_stack, "admin", "38") as client:
+        page = await client.get("/health")
+    assert page.status_code == 200
+    for name in ("admin-procedures", "notifier"):
+        assert f'data-service="{name}"' in page.text
+    assert "Sẵn sàng" in page.text
