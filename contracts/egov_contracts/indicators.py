@@ -76,6 +76,7 @@ class SubmissionReceived(EventData):
     Key: ``<unit>/<period>``."""
 
     event_type = "vn.egov.indicators.submission.received.v1"
+    occurred_field = "submitted_at"
     topic = INDICATOR_SUBMISSIONS.name
 
     submission_id: Code = Field(description="Submission id — mã báo cáo, unique per sender")
@@ -104,6 +105,7 @@ class SubmissionAccepted(_SubmissionOutcome):
     """Every value passed the rules and was recorded — báo cáo được chấp nhận."""
 
     event_type = "vn.egov.indicators.submission.accepted.v1"
+    occurred_field = "accepted_at"
     accepted_at: AwareDatetime
     value_count: int = Field(ge=1)
 
@@ -113,6 +115,7 @@ class SubmissionRejected(_SubmissionOutcome):
     """The submission broke one or more rules; nothing of it was recorded — bị từ chối."""
 
     event_type = "vn.egov.indicators.submission.rejected.v1"
+    occurred_field = "rejected_at"
     rejected_at: AwareDatetime
     violations: list[RuleViolation] = Field(min_length=1)
 
@@ -123,6 +126,7 @@ class ValueRecorded(EventData):
     Key: ``<indicator>/<unit>/<period>``."""
 
     event_type = "vn.egov.indicators.value.recorded.v1"
+    occurred_field = "recorded_at"
     topic = INDICATOR_RESULTS.name
 
     indicator_code: Code = Field(description="Indicator code — mã chỉ tiêu")
@@ -143,6 +147,7 @@ class TargetEvaluated(EventData):
     Key: ``<indicator>/<unit>/<period>``."""
 
     event_type = "vn.egov.indicators.target.evaluated.v1"
+    occurred_field = "evaluated_at"
     topic = INDICATOR_RESULTS.name
 
     indicator_code: Code

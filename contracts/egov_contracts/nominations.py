@@ -79,6 +79,7 @@ class MovementLaunched(EventData):
     """An emulation movement is launched — phát động phong trào thi đua. Key: movement id."""
 
     event_type = "vn.egov.nominations.movement.launched.v1"
+    occurred_field = "launched_at"
     topic = NOMINATION_EVENTS.name
 
     movement_id: Code
@@ -102,6 +103,7 @@ class RegistrationSubmitted(EventData):
     """A unit or person registers for a title at the start of the year — đăng ký thi đua."""
 
     event_type = "vn.egov.nominations.registration.submitted.v1"
+    occurred_field = "submitted_at"
     topic = NOMINATION_EVENTS.name
 
     registration_id: Code
@@ -206,6 +208,7 @@ class AwardConferred(EventData):
     """A decision confers an award — quyết định khen thưởng. Key: the decision number."""
 
     event_type = "vn.egov.nominations.award.conferred.v1"
+    occurred_field = None
     topic = NOMINATION_EVENTS.name
 
     decision_number: str = Field(min_length=1, max_length=64, description="Số quyết định")

@@ -33,11 +33,13 @@ class _Delivery(EventData):
 @register
 class NotificationDelivered(_Delivery):
     event_type = "vn.egov.notifications.notification.delivered.v1"
+    occurred_field = "delivered_at"
     delivered_at: AwareDatetime
 
 
 @register
 class NotificationFailed(_Delivery):
     event_type = "vn.egov.notifications.notification.failed.v1"
+    occurred_field = "failed_at"
     failed_at: AwareDatetime
     last_error: Text

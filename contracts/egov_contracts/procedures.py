@@ -222,6 +222,7 @@ class OnTimeRateComputed(EventData):
     (Biểu 06/VPCP/KSTT). Key: ``<unit>/<period>``."""
 
     event_type = "vn.egov.procedures.on-time-rate.computed.v1"
+    occurred_field = None
     topic = RATES.name
 
     unit_code: UnitCode

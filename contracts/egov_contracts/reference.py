@@ -29,6 +29,7 @@ class UnitUpserted(EventData):
     """A unit's current definition (compacted topic: the latest per unit code)."""
 
     event_type = "vn.egov.reference.unit.upserted.v1"
+    occurred_field = None
     topic = REFERENCE_UNITS.name
 
     unit_code: UnitCode = Field(description="Mã đơn vị")

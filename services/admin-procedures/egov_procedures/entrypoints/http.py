@@ -107,7 +107,12 @@ async def post_status_report(
     )
 
     async def action(tx: Any) -> tuple[int, dict[str, Any]]:
-        event = new_event(body, source=f"{rt.source}/http", subject=body.dossier_code)
+        event = new_event(
+            body,
+            source=f"{rt.source}/http",
+            subject=body.dossier_code,
+            traceparent=request.headers.get("traceparent"),
+        )
         await tx.emit(STATUS_REPORTS.name, [event], [credential])
         return 202, {"status": "accepted", "event_id": event.id, "dossier_code": body.dossier_code}
 

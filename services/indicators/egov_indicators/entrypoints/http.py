@@ -144,7 +144,10 @@ async def post_submission(
 
     async def action(tx: Tx) -> tuple[int, dict[str, Any]]:
         cause = new_event(
-            data, source=f"{rt.source}/http", subject=f"{data.unit_code}/{data.period}"
+            data,
+            source=f"{rt.source}/http",
+            subject=f"{data.unit_code}/{data.period}",
+            traceparent=request.headers.get("traceparent"),
         )
         [result] = await usecases.handle_submissions(
             tx, ctx, [usecases.Incoming(data, cause, "http", data.reason)]

@@ -1,0 +1,67 @@
+"""The envelope's attributes say what the README promises: ``time`` is when the thing happened,
+``sequence`` sorts as a string, ``traceparent`` (W3C) is on every event and follows the trace."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from egov_contracts.envelope import (
+    all_event_types,
+    format_sequence,
+    new_event,
+    next_traceparent,
+)
+from egov_contracts.examples import example_for
+
+TYPES = sorted(all_event_types())
+W3C = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+
+@pytest.mark.parametrize("event_type", TYPES)
+def test_time_is_when_the_thing_happened_where_the_data_says(event_type):
+    example = example_for(event_type)
+    event = new_event(example, source="/vn/38/test", subject="S")
+    assert event.time.utcoffset().total_seconds() == 7 * 3600
+    happened = example.occurred()
+    if type(example).occurred_field is not None:
+        assert happened is not None and event.time == happened
+    explicit = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
+    assert new_event(example, source="/x", subject="S", time=explicit).time == explicit
+
+
+def test_a_dossier_resolved_in_june_carries_a_june_time():
+    resolved = example_for("vn.egov.procedures.dossier.resolved.v1")
+    june = datetime(2026, 6, 12, 9, 30, tzinfo=UTC)
+    data = resolved.model_copy(update={"occurred_at": june, "resolved_at": june})
+    event = new_event(data, source="/vn/38/admin-procedures", subject="HS-1", sequence=4)
+    assert event.time == june and event.time.isoformat() == "2026-06-12T16:30:00+07:00"
+    assert event.sequence == "00000000000000000004"
+
+
+def test_sequence_sorts_as_a_string():
+    numbers = [1, 2, 9, 10, 11, 100, 12345678901]
+    assert sorted(map(format_sequence, numbers)) == list(map(format_sequence, numbers))
+    with pytest.raises(ValueError):
+        format_sequence(-1)
+
+
+def test_every_event_carries_a_traceparent_that_follows_the_trace():
+    first = new_event(example_for(TYPES[0]), source="/a", subject="S")
+    assert W3C.match(first.traceparent)
+    effect = new_event(example_for(TYPES[1]), source="/b", subject="S", cause=first)
+    assert W3C.match(effect.traceparent)
+    assert effect.traceparent.split("-")[1] == first.traceparent.split("-")[1]  # same trace
+    assert effect.traceparent.split("-")[2] != first.traceparent.split("-")[2]  # new span
+
+    request = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    from_http = new_event(example_for(TYPES[0]), source="/a", subject="S", traceparent=request)
+    assert from_http.traceparent.startswith("00-4bf92f3577b34da6a3ce929d0e0e4736-")
+    assert from_http.traceparent != request
+
+
+@pytest.mark.parametrize("garbage", [None, "", "01-xyz", "00-" + "0" * 32 + "-00f067aa0ba902b7-01"])
+def test_a_missing_or_invalid_parent_starts_a_new_trace(garbage):
+    fresh = next_traceparent(garbage)
+    assert W3C.match(fresh) and fresh.split("-")[1] != "0" * 32
