@@ -442,7 +442,12 @@ async def test_bad_input_is_refused_and_changes_nothing(service: RunningService)
 
     # another unit's officer neither sees nor proposes
     other = svc.token("officer", unit=await new_unit(svc))
-    assert (await svc.client.get(f"/v1/nominations/{nid}", headers=other)).status_code == 403
+    hidden = await svc.client.get(f"/v1/nominations/{nid}", headers=other)
+    missing = await svc.client.get("/v1/nominations/NO-SUCH", headers=other)
+    assert hidden.status_code == missing.status_code == 404  # existence does not leak
+    assert hidden.json()["title"] == missing.json()["title"]
+    r = await svc.client.post(f"/v1/nominations/{nid}/submit", json={}, headers=other)
+    assert r.status_code == 404, r.text
 
     # malformed CSV rows: all rejected with their line, nothing stored
     new_id = f"CB{uuid.uuid4().hex[:8].upper()}"

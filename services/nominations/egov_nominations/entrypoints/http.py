@@ -40,7 +40,7 @@ from egov_nominations.domain.rules import DecidingLevel
 from egov_nominations.usecases import clusters, reports
 from egov_nominations.usecases import nominations as uc
 from egov_nominations.usecases import register as reg
-from egov_nominations.usecases.common import Context, check_scope, invalid
+from egov_nominations.usecases.common import Context, check_scope, invalid, not_found
 
 router = APIRouter(prefix="/v1")
 
@@ -704,7 +704,8 @@ async def get_session(session_id: str, request: Request, principal: Reader) -> d
         out = await uc.session_view(tx, session_id)
         member = principal.subject in out["present_members"]
         if not member:
-            await check_scope(tx, principal, out["unit_code"])
+            hidden = not_found("Session", session_id)
+            await check_scope(tx, principal, out["unit_code"], hidden=hidden)
         return out
 
     return await _read(request, act)
@@ -763,7 +764,8 @@ async def post_decision(
 async def get_decision(decision_id: str, request: Request, principal: Reader) -> dict[str, Any]:
     async def act(tx: Tx) -> dict[str, Any]:
         out = await uc.decision_view(tx, decision_id)
-        await check_scope(tx, principal, out["deciding_unit_code"])
+        hidden = not_found("Decision", decision_id)
+        await check_scope(tx, principal, out["deciding_unit_code"], hidden=hidden)
         return out
 
     return await _read(request, act)

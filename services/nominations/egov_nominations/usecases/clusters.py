@@ -11,7 +11,6 @@ from typing import Any
 
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
-from egov_runtime.problems import Problem
 from egov_runtime.units import descendants, get_unit
 
 from egov_nominations.adapters import clusters as store
@@ -140,9 +139,7 @@ async def cluster_history(tx: Tx, principal: Principal, cluster_id: str) -> dict
         raise not_found("Emulation cluster", cluster_id)
     units = {r["unit_code"] for r in years} | {m for r in years for m in r["members"]}
     if not any([await in_scope(tx, principal, u) for u in sorted(units)]):
-        raise Problem(
-            403, "Outside your unit", f"Cluster {cluster_id} is not within {principal.unit_code}."
-        )
+        raise not_found("Emulation cluster", cluster_id)  # as if missing: existence does not leak
     return {
         "cluster_id": cluster_id,
         "years": [cluster_json(r) for r in years],

@@ -10,10 +10,11 @@ from typing import Any
 
 from egov_contracts.envelope import CloudEvent, EventData, new_event
 from egov_contracts.topics import NOMINATION_EVENTS
+from egov_runtime import scope
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
 from egov_runtime.problems import Problem
-from egov_runtime.units import ancestry, get_unit
+from egov_runtime.units import get_unit
 from egov_workdays import VN_TZ, WorkCalendar
 
 from egov_nominations.domain.rules import DecidingLevel, RuleBook, bundled_rule_book
@@ -47,16 +48,16 @@ def invalid(detail: str, errors: Sequence[dict[str, Any]] = ()) -> Problem:
     return Problem(422, "Invalid request", detail, errors=list(errors))
 
 
-async def check_scope(tx: Tx, principal: Principal, unit_code: str) -> None:
-    """403 unless `unit_code` lies in the caller's subtree."""
-    if not principal.in_scope(await ancestry(tx.conn, unit_code)):
-        raise Problem(
-            403, "Outside your unit", f"Unit {unit_code} is not within {principal.unit_code}."
-        )
+async def check_scope(
+    tx: Tx, principal: Principal, unit_code: str, *, hidden: Problem | None = None
+) -> None:
+    """403 unless `unit_code` lies in the caller's subtree; ``hidden`` (the route's 404 for a
+    missing resource) instead for a resource the caller may not see."""
+    await scope.check_scope(tx.conn, principal, unit_code, hidden=hidden)
 
 
 async def in_scope(tx: Tx, principal: Principal, unit_code: str) -> bool:
-    return principal.in_scope(await ancestry(tx.conn, unit_code))
+    return await scope.in_scope(tx.conn, principal, unit_code)
 
 
 async def known_unit(tx: Tx, unit_code: str) -> dict[str, Any]:

@@ -286,11 +286,7 @@ async def _load(tx: Tx, principal: Principal, nomination_id: str, *, lock: bool 
         await in_scope(tx, principal, row["unit_code"])
         or await in_scope(tx, principal, row["deciding_unit_code"])
     ):
-        raise Problem(
-            403,
-            "Outside your unit",
-            f"Nomination {nomination_id} is not within {principal.unit_code}.",
-        )
+        raise not_found("Nomination", nomination_id)  # as if missing: existence does not leak
     return row
 
 
@@ -519,7 +515,7 @@ async def record_session(
     council = await files.get_council(tx.conn, council_id)
     if council is None:
         raise not_found("Council", council_id)
-    await check_scope(tx, principal, council["unit_code"])
+    await check_scope(tx, principal, council["unit_code"], hidden=not_found("Council", council_id))
     members = {m["member_id"] for m in council["members"]}
     present = list(dict.fromkeys(body["present"]))
     strangers = [p for p in present if p not in members]

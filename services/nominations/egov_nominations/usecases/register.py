@@ -42,7 +42,7 @@ async def person_in_scope(tx: Tx, principal: Principal, person_id: str) -> Any:
     person = await store.get_person(tx.conn, person_id)
     if person is None:
         raise not_found("Person", person_id)
-    await check_scope(tx, principal, person["unit_code"])
+    await check_scope(tx, principal, person["unit_code"], hidden=not_found("Person", person_id))
     return person
 
 

@@ -80,7 +80,7 @@ async def proposals(tx: Tx, ctx: Context, principal: Principal, session_id: str)
         raise not_found("Session", session_id)
     member = principal.subject in {m["member_id"] for m in s["members"]}
     if not member:
-        await check_scope(tx, principal, s["unit_code"])
+        await check_scope(tx, principal, s["unit_code"], hidden=not_found("Session", session_id))
     rows = await report_store.session_proposals(
         tx.conn, session_id, s["unit_code"], Status.UNDER_REVIEW.value
     )
@@ -135,7 +135,8 @@ async def decision_annex(tx: Tx, principal: Principal, decision_id: str) -> Tabl
     d = await files.get_decision_by_id(tx.conn, decision_id)
     if d is None:
         raise not_found("Decision", decision_id)
-    await check_scope(tx, principal, d["deciding_unit_code"])
+    hidden = not_found("Decision", decision_id)
+    await check_scope(tx, principal, d["deciding_unit_code"], hidden=hidden)
     view = await decision_view(tx, decision_id)
     rows = [
         [
