@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 DEFAULT_PARTITIONS = 12
 WEEK_MS = 7 * 24 * 3600 * 1000
+# The topics other systems read keep a week; longer catch-up is from the notifier's HTTP feed
+# (GET /v1/feed, 30 days by default).
+PUBLIC_RETENTION_MS = WEEK_MS
 
 
 @dataclass(frozen=True)
@@ -27,11 +30,13 @@ DOSSIERS = Topic(
     "egov.procedures.dossiers",
     "dossier code",
     description="Dossier lifecycle, deadline warnings and results.",
+    retention_ms=PUBLIC_RETENTION_MS,
 )
 RATES = Topic(
     "egov.procedures.rates",
     "<unit>/<period>",
     description="On-time processing rates per unit and period.",
+    retention_ms=PUBLIC_RETENTION_MS,
 )
 INDICATOR_SUBMISSIONS = Topic(
     "egov.indicators.submissions",
@@ -42,16 +47,19 @@ INDICATOR_RESULTS = Topic(
     "egov.indicators.results",
     "<indicator>/<unit>/<period>",
     description="Accepted/rejected submissions, recorded values, target evaluations.",
+    retention_ms=PUBLIC_RETENTION_MS,
 )
 NOMINATION_EVENTS = Topic(
     "egov.nominations.events",
     "nomination or movement id",
     description="Emulation movements, nominations, council votes, decisions, awards.",
+    retention_ms=PUBLIC_RETENTION_MS,
 )
 NOTIFICATION_DELIVERIES = Topic(
     "egov.notifications.deliveries",
     "notification id",
     description="Delivery results of notifications.",
+    retention_ms=PUBLIC_RETENTION_MS,
 )
 REFERENCE_UNITS = Topic(
     "egov.reference.units",

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
 
+from egov_runtime.consumer import Tx
 from egov_runtime.logging import get_logger
 from egov_runtime.service import Runtime, ServiceSpec, Wiring
 from egov_runtime.units import units_subscription
 
-from egov_notifier.adapters import store
+from egov_notifier.adapters import feed, store
 from egov_notifier.adapters.channels import (
     SmsGatewaySender,
     SmtpSender,
@@ -25,11 +26,12 @@ from egov_notifier.domain.delivery import RetryPolicy
 from egov_notifier.domain.rules import DEFAULT_RULES, validate_rule
 from egov_notifier.domain.templates import DEFAULT_TEMPLATES, check_template, context_for
 from egov_notifier.domain.throttle import DigestSchedule, Throttle
+from egov_notifier.entrypoints import feed as feed_api
 from egov_notifier.entrypoints import subscriptions
-from egov_notifier.entrypoints.consumers import events_subscription
+from egov_notifier.entrypoints.consumers import events_subscription, feed_subscription
 from egov_notifier.entrypoints.http import router
 from egov_notifier.settings import NotifierSettings
-from egov_notifier.usecases import Context, dispatch_due, gather_digests
+from egov_notifier.usecases import Context, dispatch_due, gather_digests, housekeeping
 
 SERVICE = "notifier"
 log = get_logger("egov.notifier")
@@ -94,10 +96,30 @@ def wire(rt: Runtime) -> Wiring:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=settings.digest_interval_s)
 
+    signal = feed.Signal()
+
+    async def listener(stop: asyncio.Event) -> None:
+        await feed.listen(settings.database_url, signal, stop)
+
+    async def keeper(stop: asyncio.Event) -> None:
+        retention = timedelta(days=settings.feed_retention_days)
+        while not stop.is_set():
+            try:
+                async with rt.pool.acquire() as conn:  # each pruned batch commits alone
+                    events, secrets = await housekeeping(
+                        Tx(conn, rt.service), datetime.now(UTC), retention
+                    )
+                if events or secrets:
+                    log.info("pruned", feed_events=events, secrets=secrets)
+            except Exception as exc:  # retried at the next tick
+                log.warning("housekeeping failed", error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=settings.housekeeping_interval_s)
+
     return Wiring(
-        subscriptions=[events_subscription(ctx), units_subscription()],
-        tasks=[dispatcher, digests],
-        state={"context": ctx},
+        subscriptions=[events_subscription(ctx), feed_subscription(), units_subscription()],
+        tasks=[dispatcher, digests, listener, keeper],
+        state={"context": ctx, "feed_signal": signal},
     )
 
 
@@ -122,7 +144,7 @@ SPEC = ServiceSpec(
     name=SERVICE,
     settings_cls=NotifierSettings,
     migrations=Path(__file__).parent / "migrations",
-    routers=[router, subscriptions.router],
+    routers=[router, subscriptions.router, feed_api.router],
     wire=wire,
     seed=seed,
     description="Notifications from domain events: e-mail, signed webhooks, SMS gateway, in-app.",

@@ -39,3 +39,10 @@ class NotifierSettings(ServiceSettings):
     secret_overlap_max_s: float = Field(
         30 * 86400, ge=0, description="The longest overlap a caller may choose"
     )
+    feed_retention_days: float = Field(
+        30, gt=0, description="GET /v1/feed keeps events published this many days ago"
+    )
+    feed_max_wait_s: float = Field(30, ge=0, description="The longest long poll of the feed")
+    housekeeping_interval_s: float = Field(
+        3600, gt=0, description="How often the feed and retired secrets are pruned"
+    )

@@ -26,11 +26,11 @@ from egov_contracts.notifications import (
     NotificationFailed,
 )
 from egov_contracts.topics import NOTIFICATION_DELIVERIES
-from egov_runtime.consumer import Tx
+from egov_runtime.consumer import Incoming, Tx
 from egov_runtime.service import Runtime
 from egov_runtime.units import ancestry
 
-from egov_notifier.adapters import store
+from egov_notifier.adapters import feed, store
 from egov_notifier.adapters import subscriptions as subs
 from egov_notifier.adapters.channels import CONTACT_REF, Message, Sender, timed
 from egov_notifier.domain.delivery import (
@@ -420,3 +420,43 @@ async def replay(
         failed_since,
     )
     return int(status.split()[-1])
+
+
+def _structured(item: Incoming) -> str:
+    """The event as the structured-mode JSON the feed serves: the record's value as received,
+    or, for a binary-mode record (``ce_*`` headers), the same event in structured form."""
+    headers = {k.lower(): v for k, v in (item.record.headers or ())}
+    content_type = bytes(headers.get("content-type", b"")).decode("latin-1").lower()
+    binary = "ce_specversion" in headers and not content_type.startswith("application/cloudevents")
+    if binary or item.record.value is None:
+        return to_json(item.event).decode()
+    return bytes(item.record.value).decode("utf-8")
+
+
+async def record_feed(tx: Tx, items: list[Incoming]) -> None:
+    """Keep the public events of one partition batch for the HTTP feed, in the topic's order."""
+    stored = []
+    for item in items:
+        data = item.event.data if isinstance(item.event.data, dict) else {}
+        ts = item.record.timestamp
+        stored.append(
+            feed.Stored(
+                event_id=item.event.id,
+                type=item.event.type,
+                subject=item.event.subject,
+                units=event_units(data),
+                topic=item.topic,
+                partition=item.partition,
+                offset=item.offset,
+                published_at=datetime.fromtimestamp(ts / 1000, UTC)
+                if ts is not None and ts >= 0
+                else datetime.now(UTC),
+                event=_structured(item),
+            )
+        )
+    await feed.append(tx.conn, stored)
+
+
+async def housekeeping(tx: Tx, now: datetime, retention: timedelta) -> tuple[int, int]:
+    """Retention of the feed and of retired webhook secrets: (events, secrets) removed."""
+    return await feed.prune(tx.conn, now - retention), await subs.prune_secrets(tx.conn, now)

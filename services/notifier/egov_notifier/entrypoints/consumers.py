@@ -1,11 +1,18 @@
-"""The notifier consumes the events it may have rules for."""
+"""The notifier consumes the events it may have rules for, and keeps the public events for the
+HTTP feed (its own consumer group: the feed never waits for notifications being decided)."""
 
 from __future__ import annotations
 
-from egov_contracts.topics import DOSSIERS, INDICATOR_RESULTS, NOMINATION_EVENTS, RATES
+from egov_contracts.topics import (
+    DOSSIERS,
+    INDICATOR_RESULTS,
+    NOMINATION_EVENTS,
+    NOTIFICATION_DELIVERIES,
+    RATES,
+)
 from egov_runtime.consumer import Incoming, Subscription, Tx
 
-from egov_notifier.usecases import Context, decide
+from egov_notifier.usecases import Context, decide, record_feed
 
 
 def events_subscription(ctx: Context) -> Subscription:
@@ -14,3 +21,20 @@ def events_subscription(ctx: Context) -> Subscription:
 
     topics = (DOSSIERS.name, RATES.name, INDICATOR_RESULTS.name, NOMINATION_EVENTS.name)
     return Subscription("events", topics, handle)
+
+
+# The public topics other systems may read, served over HTTP by GET /v1/feed.
+FEED_TOPICS = (
+    DOSSIERS.name,
+    RATES.name,
+    INDICATOR_RESULTS.name,
+    NOMINATION_EVENTS.name,
+    NOTIFICATION_DELIVERIES.name,
+)
+
+
+def feed_subscription() -> Subscription:
+    async def handle(tx: Tx, items: list[Incoming]) -> None:
+        await record_feed(tx, items)
+
+    return Subscription("feed", FEED_TOPICS, handle)
