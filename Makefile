@@ -25,7 +25,13 @@ contracts/tools/node_modules/.installed: contracts/tools/package-lock.json
 	  (cd contracts/tools && npm ci --silent --no-audit --no-fund) && touch $@; \
 	else echo "npm not found: the AsyncAPI parser check will be skipped"; fi
 
-install: .venv/.synced contracts/tools/node_modules/.installed
+services/console/tests/browser/node_modules/.installed: services/console/tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  (cd services/console/tests/browser && npm ci --silent --no-audit --no-fund) && touch $@; \
+	else echo "npm not found: the console's accessibility check (axe-core) will be skipped"; fi
+
+install: .venv/.synced contracts/tools/node_modules/.installed \
+	services/console/tests/browser/node_modules/.installed
 
 run: install ## the whole system locally: broker, PostgreSQL, four services, demo data; ARGS="--keep-data …"
 	$(PY) -m egov_runtime.devstack $(ARGS)
