@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from egov_runtime import problems
+from egov_runtime import http_guard, problems
 from egov_runtime.consumer import IdempotentConsumer
 from egov_runtime.db import all_migrations, create_pool, pending_migrations
 from egov_runtime.edge import EdgeGuard, install_database_refusals
@@ -135,6 +135,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     problems.install(app)
     install_database_refusals(app)
     app.add_middleware(EdgeGuard)
+    http_guard.install(app, settings)  # outside EdgeGuard: no body is looked at before a token
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -45,7 +45,8 @@ class Runtime:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        async with self.pool.acquire() as conn, conn.transaction():
+        timeout = self.settings.db_acquire_timeout_s  # then TimeoutError: 503, not a queue
+        async with self.pool.acquire(timeout=timeout) as conn, conn.transaction():
             yield Tx(conn, self.service)
 
 

@@ -85,6 +85,24 @@ class ServiceSettings(BaseSettings):
 
     db_pool_min: int = 1
     db_pool_max: int = 10
+    db_acquire_timeout_s: float = Field(
+        10.0, description="A request waiting longer for a database connection answers 503."
+    )
+
+    # HTTP
+    http_max_json_bytes: int = Field(
+        1_048_576, description="Largest request body other than a file upload (413 beyond)."
+    )
+    http_max_upload_bytes: int = Field(
+        20 * 1_048_576,
+        description="Largest file upload body (CSV, XLSX, multipart, octet-stream; 413 beyond).",
+    )
+    http_retry_after_s: int = Field(
+        5, description="Retry-After of the 503 answered while the database is unavailable."
+    )
+    outage_log_interval_s: float = Field(
+        30.0, description="A database outage is logged once per interval, not per request."
+    )
 
     def time_window(self) -> TimeWindow:
         return TimeWindow(self.earliest_event_time, timedelta(seconds=self.max_ahead_s))
