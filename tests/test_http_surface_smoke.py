@@ -28,6 +28,10 @@ async def test_documents_and_units_answer(kafka_bootstrap, postgres_admin_dsn, s
         openapi = await svc.client.get("/openapi.json")
         assert openapi.status_code == 200, openapi.text
         paths = openapi.json()["paths"]
+        schemes = openapi.json()["components"]["securitySchemes"].values()
+        assert {"type": "http", "scheme": "bearer"} in [
+            {k: v for k, v in x.items() if k in ("type", "scheme")} for x in schemes
+        ]
         assert "/v1/units" in paths and "/v1/units/{code}" in paths
         assert "parent" in [p["name"] for p in paths["/v1/units"]["get"].get("parameters", [])]
         assert not [
