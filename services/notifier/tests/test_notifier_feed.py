@@ -86,12 +86,16 @@ async def read_feed(client, headers, params) -> tuple[list[dict], str, bytes]:
     return r.json(), link[1 : link.index(">")], r.content
 
 
-async def follow(client, headers, url: str, want: set[str], limit_pages: int = 500):
-    """Follow rel=next from ``url`` until every id in ``want`` was seen; the events (ours
-    only, in feed order), the raw pages and the next URL."""
+async def follow(client, headers, url: str, want: set[str], timeout: float = 30):
+    """Follow rel=next from ``url`` (long polling when at the end) until every id in ``want``
+    was seen; the events (ours only, in feed order), the raw pages and the next URL."""
+    if "wait=" not in url:
+        url += ("&" if "?" in url else "?") + "wait=5"
     seen: list[dict] = []
     raw: list[bytes] = []
-    for _ in range(limit_pages):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
         r = await client.get(url, headers=headers)
         assert r.status_code == 200, r.text
         raw.append(r.content)
@@ -191,6 +195,8 @@ async def test_the_feed_is_the_topics_for_the_callers_units_in_order_and_resumab
         }
         outside = await client.get("/v1/feed", headers=snv, params={"unit": "38.XA.SAMSON"})
         assert outside.status_code == 403
+        typo = await client.get("/v1/feed", headers=snv, params={"type": "vn.egov.procedure.*"})
+        assert typo.status_code == 422 and typo.json()["errors"][0]["field"] == "type"
     finally:
         await reader.stop()
 

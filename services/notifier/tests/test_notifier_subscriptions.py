@@ -252,3 +252,49 @@ async def test_unsafe_urls_and_unknown_types_are_refused_on_change_too(notifier)
     assert too_long.status_code == 422
     officer = notifier.token("officer", unit=SNV)
     assert (await notifier.client.get("/v1/subscriptions", headers=officer)).status_code == 403
+
+
+async def test_operators_register_for_a_system_and_retired_secrets_are_forgotten(notifier):
+    from egov_notifier.usecases import housekeeping
+    from egov_runtime.consumer import Tx
+
+    op = notifier.token("operator", unit=SNV, subject="can-bo-snv")
+    system = notifier.token("integration", unit=SNV, subject="he-thong-snv-3")
+    async with http_receiver() as receiver:
+        body = {"url": receiver.url, "event_types": DOSSIER_TYPES, "owner": "he-thong-snv-3"}
+        created = await notifier.client.post(
+            "/v1/subscriptions", headers={**op, "Idempotency-Key": "onboard-1"}, json=body
+        )
+        assert created.status_code == 201, created.text
+        sid = created.json()["id"]
+        # the system it was registered for manages it
+        mine = (await notifier.client.get("/v1/subscriptions", headers=system)).json()
+        assert [s["id"] for s in mine] == [sid]
+        rotated = await notifier.client.post(
+            f"/v1/subscriptions/{sid}/rotate-secret",
+            headers=system,
+            json={"retire_previous_at": (datetime.now(UTC) + timedelta(hours=2)).isoformat()},
+        )
+        assert rotated.status_code == 200
+        # a system cannot register for another one
+        other = await notifier.client.post(
+            "/v1/subscriptions", headers=system, json={**body, "owner": "he-thong-khac"}
+        )
+        assert other.status_code == 403
+
+    async def counts() -> tuple[int, int]:
+        async with notifier.runtime.pool.acquire() as conn:
+            return (
+                await conn.fetchval(
+                    "SELECT count(*) FROM subscription_secrets WHERE subscription_id = $1", sid
+                ),
+                await conn.fetchval(
+                    "SELECT count(*) FROM http_idempotency WHERE principal = 'can-bo-snv'"
+                ),
+            )
+
+    assert await counts() == (2, 1)
+    later = datetime.now(UTC) + timedelta(days=2)  # the overlap is over, retries too
+    async with notifier.runtime.pool.acquire() as conn:
+        await housekeeping(Tx(conn, "notifier"), later, timedelta(days=30))
+    assert await counts() == (1, 0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -116,10 +116,18 @@ async def retire_previous(conn: asyncpg.Connection, sid: str, at: datetime) -> i
     return int(status.split()[-1])
 
 
-async def prune_secrets(conn: asyncpg.Connection, now: datetime) -> int:
-    """Forget secrets that no longer sign anything."""
+async def prune_secrets(
+    conn: asyncpg.Connection, now: datetime, replay_window: timedelta = timedelta(days=1)
+) -> int:
+    """Forget secrets that no longer sign anything, and the stored answers of registrations
+    and rotations (which show a secret) once a retry with the same ``Idempotency-Key`` is no
+    longer expected."""
     status = await conn.execute(
         "DELETE FROM subscription_secrets WHERE expires_at IS NOT NULL AND expires_at <= $1", now
+    )
+    await conn.execute(
+        "DELETE FROM http_idempotency WHERE body ? 'secret' AND created_at < $1",
+        now - replay_window,
     )
     return int(status.split()[-1])
 

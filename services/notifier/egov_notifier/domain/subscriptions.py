@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from egov_contracts.envelope import all_event_types
+
 # Where the public events name the unit(s) they concern. Procedures, rates, indicators and
 # movements: ``unit_code``; nominations and registrations: the nominee's unit; an award: the
 # deciding unit and every recipient's unit; a forwarded file also concerns the level it goes to.
@@ -102,3 +104,17 @@ def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -
 
 def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, list | tuple) else value
+
+
+def unknown_types(patterns: Iterable[str]) -> list[str]:
+    """Why each pattern (an exact type, or a prefix ending in ``*``) matches no public event
+    type; empty when all are fine."""
+    known = set(all_event_types())
+    out = []
+    for t in patterns:
+        if t.endswith("*"):
+            if not any(k.startswith(t[:-1]) for k in known):
+                out.append(f"{t} matches no event type")
+        elif t not in known:
+            out.append(f"unknown type {t}")
+    return out

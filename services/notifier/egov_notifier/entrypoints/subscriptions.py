@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, cast
 
-from egov_contracts.envelope import VN_TZ, all_event_types
+from egov_contracts.envelope import VN_TZ
 from egov_runtime.auth import Principal, require
 from egov_runtime.consumer import Tx
 from egov_runtime.idempotency import run_once
@@ -28,7 +28,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from egov_notifier.adapters import subscriptions as subs
 from egov_notifier.adapters.channels import UnsafeDestination, check_destination
-from egov_notifier.domain.subscriptions import RotationInvalid, retirement
+from egov_notifier.domain.subscriptions import RotationInvalid, retirement, unknown_types
 from egov_notifier.domain.webhooks import generate_secret
 from egov_notifier.settings import NotifierSettings
 
@@ -87,21 +87,11 @@ async def _visible(tx: Tx, principal: Principal, sid: str) -> tuple[dict[str, An
     return sub, scope
 
 
-def _check_types(types: list[str]) -> None:
-    known = set(all_event_types())
-    unknown = [t for t in types if not t.endswith("*") and t not in known]
-    matches_none = [
-        t for t in types if t.endswith("*") and not any(k.startswith(t[:-1]) for k in known)
-    ]
-    if unknown or matches_none:
+def check_types(types: list[str], field: str = "event_types") -> None:
+    problems = unknown_types(types)
+    if problems:
         raise Problem(
-            422,
-            "Unknown event types",
-            errors=[{"field": "event_types", "message": f"unknown type {t}"} for t in unknown]
-            + [
-                {"field": "event_types", "message": f"{t} matches no event type"}
-                for t in matches_none
-            ],
+            422, "Unknown event types", errors=[{"field": field, "message": m} for m in problems]
         )
 
 
@@ -134,6 +124,13 @@ class SubscriptionIn(BaseModel):
     event_types: list[str] = Field(min_length=1, description="Types, or prefixes ending in *")
     unit_code: str | None = Field(
         None, description="Receive the events of this unit and below (default: your unit)"
+    )
+    owner: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Operators registering for a system: its token subject, so that system "
+        "manages it (default: you)",
     )
 
 
@@ -192,8 +189,15 @@ async def create_subscription(
 ) -> JSONResponse:
     """Register a webhook endpoint for your unit (or a unit below it). The signing secret is
     shown once, in this answer. Send an ``Idempotency-Key`` to make a retry safe."""
-    _check_types(body.event_types)
+    check_types(body.event_types)
     await _check_url(request, body.url)
+
+    if body.owner not in (None, principal.subject) and not principal.has_any(STAFF):
+        raise Problem(
+            403,
+            "Only operators register for another system",
+            errors=[{"field": "owner", "message": "must be your own token subject"}],
+        )
 
     async def action(tx: Tx) -> tuple[int, dict[str, Any]]:
         scope = await _scope(tx, principal)
@@ -208,7 +212,7 @@ async def create_subscription(
                 "url": body.url,
                 "event_types": body.event_types,
                 "unit_code": unit,
-                "owner": principal.subject,
+                "owner": body.owner or principal.subject,
             },
             secret,
         )
@@ -281,7 +285,7 @@ async def update_subscription(
     """Change the URL, the event types, the system's name or the unit (within yours)."""
     fields = body.model_dump(exclude_unset=True, exclude_none=True)
     if "event_types" in fields:
-        _check_types(fields["event_types"])
+        check_types(fields["event_types"])
     if "url" in fields:
         await _check_url(request, fields["url"])
     async with runtime_of(request).transaction() as tx:
