@@ -5,16 +5,19 @@ published JSON Schemas its events point at (``dataschema``)."""
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
 from egov_contracts.envelope import all_event_types, dataschema_url, new_event
 from egov_contracts.examples import example_for
+from egov_contracts.topics import DOSSIERS
 from egov_indicators.main import SPEC as INDICATORS
 from egov_nominations.main import SPEC as NOMINATIONS
 from egov_notifier.main import SPEC as NOTIFIER
+from egov_procedures.adapters import catalogue
 from egov_procedures.main import SPEC as PROCEDURES
-from egov_runtime.testing.service import running_alone
+from egov_runtime.testing.service import TopicReader, running_alone
 
 pytestmark = pytest.mark.integration
 
@@ -82,19 +85,51 @@ async def test_documents_and_units_answer(kafka_bootstrap, postgres_admin_dsn, s
 async def test_an_inbound_payload_with_unknown_fields_at_any_depth_is_read(
     kafka_bootstrap, postgres_admin_dsn
 ):
-    """Readers, ours included, ignore fields a newer minor added, nested ones too."""
+    """Readers, ours included, ignore fields a newer minor added, nested ones too; the outbound
+    event carries the actor, the time the step happened and the request's trace."""
+    code = f"000.00.38.H12-260302-{uuid.uuid4().hex[:6].upper()}"
     report = {
-        "dossier_code": "000.00.38.H12-260302-900001",
-        "procedure_code": "1.001865",
+        "dossier_code": code,
+        "procedure_code": "T5",
         "unit_code": "38",
         "status": "received",
         "occurred_at": "2026-03-02T08:00:00+07:00",
         "channel": "online",
+        "officer_ref": "CB-MC-0107",
         "added_in_a_later_minor": {"x": 1},
         "applicant": {"kind": "citizen", "name": "Nguyễn Văn An", "added_later_too": True},
     }
-    async with running_alone(kafka_bootstrap, postgres_admin_dsn, PROCEDURES) as svc:
-        answer = await svc.client.post(
-            "/v1/status-reports", json=report, headers=svc.token("integration")
-        )
-        assert answer.status_code == 202, answer.text
+    trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    reader = TopicReader(kafka_bootstrap, [DOSSIERS.name])
+    await reader.start()
+    try:
+        async with running_alone(kafka_bootstrap, postgres_admin_dsn, PROCEDURES) as svc:
+            async with svc.runtime.transaction() as tx:
+                await catalogue.upsert_procedures(
+                    tx.conn,
+                    [
+                        {
+                            "code": "T5",
+                            "name": "Năm ngày làm việc",
+                            "processing_value": 5,
+                            "processing_unit": "working-days",
+                        }
+                    ],
+                )
+            answer = await svc.client.post(
+                "/v1/status-reports",
+                json=report,
+                headers={
+                    **svc.token("integration"),
+                    "traceparent": f"00-{trace}-00f067aa0ba902b7-01",
+                },
+            )
+            assert answer.status_code == 202, answer.text
+            await reader.until(lambda: reader.of(code, "dossier.received.v1"), timeout=30)
+    finally:
+        await reader.stop()
+    [received] = reader.of(code, "dossier.received.v1")
+    assert received.data["officer_ref"] == "CB-MC-0107"
+    assert received.time.isoformat() == "2026-03-02T08:00:00+07:00"
+    assert received.traceparent.split("-")[1] == trace
+    assert received.sequence == "00000000000000000001"

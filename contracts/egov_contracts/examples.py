@@ -37,6 +37,7 @@ EXAMPLES: list[EventData] = [
         status=p.DossierStatus.RECEIVED,
         channel=p.Channel.ONLINE,
         applicant=p.Applicant(national_id="038095001234", name="Nguyễn Văn An", phone="0912348912"),
+        officer_ref="CB-MC-0107",
     ),
     p.DossierReceived(
         **DOSSIER,
@@ -46,6 +47,7 @@ EXAMPLES: list[EventData] = [
         processing_time_unit=p.ProcessingTimeUnit.WORKING_DAYS,
         channel=p.Channel.ONLINE,
         applicant_ref="ar_6c08197e0dc5342bf313a754d915",
+        officer_ref="CB-MC-0107",
     ),
     p.DossierSupplementRequested(
         **DOSSIER,
@@ -68,7 +70,7 @@ EXAMPLES: list[EventData] = [
     p.DossierDeadlineApproaching(**DOSSIER, due_at=DUE, threshold="used-75", minutes_left=1200),
     p.DossierOverdue(**DOSSIER, due_at=DUE, minutes_late=5),
     p.DossierResolved(
-        **DOSSIER,
+        **{**DOSSIER, "occurred_at": DUE - timedelta(days=3)},
         resolved_at=DUE - timedelta(days=3),
         due_at=DUE,
         timeliness=p.Timeliness.EARLY,

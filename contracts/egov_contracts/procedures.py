@@ -99,6 +99,11 @@ class StatusReported(EventData):
     result: ResolutionResult | None = Field(None, description="For resolved — kết quả")
     applicant: Applicant | None = None
     note: Note | None = Field(None, description="Note or reason — ghi chú, lý do")
+    officer_ref: Code | None = Field(
+        None,
+        description="The officer who did this step, by personnel reference — mã cán bộ xử lý"
+        " (as the one-door system identifies its officers; never a name)",
+    )
 
 
 class DossierEvent(EventData):
@@ -108,6 +113,11 @@ class DossierEvent(EventData):
 
     dossier_code: Code = Field(description="Dossier code — mã hồ sơ")
     procedure_code: Code = Field(description="Procedure code — mã thủ tục")
+    officer_ref: Code | None = Field(
+        None,
+        description="The officer who did this step, as the one-door system reported it — mã"
+        " cán bộ xử lý (absent for steps of the clock: deadline warnings, overdue)",
+    )
     unit_code: UnitCode = Field(description="Handling unit — đơn vị xử lý")
     occurred_at: AwareDatetime
 

@@ -242,6 +242,11 @@ def _outbound(
     }
     a = fact.attributes
     note = next((d.note for r, d in new if r.occurred_at == fact.at and d.note), None)
+    officer = next(
+        (d.officer_ref for r, d in new if r.occurred_at == fact.at and d.officer_ref), None
+    )
+    if officer is not None:
+        base["officer_ref"] = officer  # the actor, for one-door audits
     match fact.kind:
         case "received":
             return c.DossierReceived(
