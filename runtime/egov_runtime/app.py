@@ -56,6 +56,7 @@ async def _start_producer(settings: ServiceSettings, service: str) -> Any:
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or spec.settings_cls()
+    settings.ensure_safe()  # production refuses development secrets before anything starts
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -235,9 +235,13 @@ def _serve(spec: ServiceSpec) -> None:
     import uvicorn
 
     from egov_runtime.app import create_app
+    from egov_runtime.settings import UnsafeSettings
 
     settings = spec.settings_cls()  # a deployment's environment only, never the stack file
-    app = create_app(spec, settings)
+    try:
+        app = create_app(spec, settings)
+    except UnsafeSettings as exc:
+        raise CliError(str(exc)) from exc
     uvicorn.run(
         app,
         host=settings.http_host,

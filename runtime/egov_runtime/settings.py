@@ -3,6 +3,10 @@
 Every service subclasses :class:`ServiceSettings` and sets its own ``env_prefix``
 (``EGOV_PROCEDURES_``, ``EGOV_INDICATORS_``, ...). Secrets are ``SecretStr`` so they never
 appear in logs or reprs.
+
+No profile means ``production``, and the production profile refuses to start (see
+:meth:`ServiceSettings.ensure_safe`, called by the app factory) with the built-in development
+secrets; the local stack, the tests and the drills set ``PROFILE=local`` themselves.
 """
 
 from __future__ import annotations
@@ -15,18 +19,30 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from egov_runtime.edge import TimeWindow
 
+DEVELOPMENT_JWT_SECRET = "local-development-secret-change-me"
+DEVELOPMENT_PERSONAL_DATA_KEY = "local-personal-data-key-change-me"
+MIN_SECRET_LENGTH = 32  # HS256 wants a key of at least 256 bits (RFC 7518, 3.2)
+
+
+class UnsafeSettings(ValueError):
+    """The production profile was asked to start with a development or missing secret."""
+
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EGOV_", extra="ignore")
 
-    profile: Literal["local", "production"] = "local"
+    profile: Literal["local", "production"] = Field(
+        "production",
+        description="`production` unless set: development secrets are refused there;"
+        " `local` for the dev stack and tests (webhooks may reach private addresses).",
+    )
     province_code: str = Field("38", description="Province code used in CloudEvents `source`.")
     database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     kafka_bootstrap_servers: str = "127.0.0.1:19092"
     http_host: str = "127.0.0.1"
     http_port: int = 8100
-    jwt_secret: SecretStr = SecretStr("local-development-secret-change-me")
-    personal_data_key: SecretStr = SecretStr("local-personal-data-key-change-me")
+    jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
+    personal_data_key: SecretStr = SecretStr(DEVELOPMENT_PERSONAL_DATA_KEY)
     schema_base_url: str = Field(
         "http://127.0.0.1:8101/schemas/",
         description="Where the events' `dataschema` points: a public address of any service's"
@@ -110,3 +126,37 @@ class ServiceSettings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.profile == "production"
+
+    def unsafe_reasons(self) -> list[str]:
+        """What the production profile refuses (empty in the local profile). A service's
+        settings may add its own (call this first)."""
+        if not self.production:
+            return []
+        prefix = str(self.model_config.get("env_prefix", ""))
+        reasons = []
+        jwt_secret = self.jwt_secret.get_secret_value()
+        if jwt_secret == DEVELOPMENT_JWT_SECRET:
+            reasons.append(f"{prefix}JWT_SECRET is the built-in development secret")
+        elif len(jwt_secret) < MIN_SECRET_LENGTH:
+            reasons.append(f"{prefix}JWT_SECRET is shorter than {MIN_SECRET_LENGTH} characters")
+        key = self.personal_data_key.get_secret_value()
+        if key == DEVELOPMENT_PERSONAL_DATA_KEY:
+            reasons.append(f"{prefix}PERSONAL_DATA_KEY is the built-in development key")
+        elif len(key) < MIN_SECRET_LENGTH:
+            reasons.append(
+                f"{prefix}PERSONAL_DATA_KEY is shorter than {MIN_SECRET_LENGTH} characters"
+            )
+        return reasons
+
+    def ensure_safe(self) -> None:
+        """Raise :class:`UnsafeSettings` (one line, naming the variables) when the production
+        profile would run with development or missing secrets. (Outbound webhooks: the
+        notifier allows private addresses only in the local profile, so the SSRF guard cannot
+        be off in production.)"""
+        reasons = self.unsafe_reasons()
+        if reasons:
+            prefix = str(self.model_config.get("env_prefix", ""))
+            raise UnsafeSettings(
+                f"refusing to start in the production profile: {'; '.join(reasons)}"
+                f" (set real secrets, or {prefix}PROFILE=local for development)"
+            )

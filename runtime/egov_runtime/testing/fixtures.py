@@ -38,6 +38,22 @@ from egov_runtime.devstack.postgres import (
 )
 
 KAFKA_IMAGE = "apache/kafka:3.9.1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests run every service in the local profile unless a test says otherwise: no profile
+    means production, which refuses the development secrets the tests sign tokens with."""
+    from importlib.metadata import entry_points
+
+    prefixes = {"EGOV_"}
+    for ep in entry_points(group="egov.services"):
+        with contextlib.suppress(Exception):  # a service that does not import fails its tests
+            spec = ep.load()
+            prefixes.add(str(spec.settings_cls.model_config.get("env_prefix", "")))
+    for prefix in prefixes:
+        os.environ.setdefault(f"{prefix}PROFILE", "local")
+
+
 POSTGRES_IMAGE = "postgres:16"
 
 

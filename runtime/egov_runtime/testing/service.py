@@ -80,6 +80,7 @@ async def running_stack(
                 dsn = await create_database(postgres_admin_dsn, names[key])
                 await migrate(dsn, all_migrations(spec.migrations))  # the kit's tables at least
                 fast = {
+                    "profile": "local",
                     "consumer_poll_timeout_ms": 100,
                     "relay_poll_interval_s": 0.1,
                     "consumer_backoff_initial_s": 0.01,
