@@ -9,6 +9,7 @@ from typing import Self
 from pydantic import AwareDatetime, Field, model_validator
 
 from egov_contracts.envelope import ContractModel, EventData, register
+from egov_contracts.personal_data import SEALED_PATTERN
 from egov_contracts.topics import DOSSIERS, RATES, STATUS_REPORTS
 from egov_contracts.types import Code, Line, Moment, Note, Percent, Text, UnitCode
 
@@ -97,13 +98,28 @@ class StatusReported(EventData):
     occurred_at: Moment = Field(description="When it happened — thời điểm (2000 to 2099)")
     channel: Channel | None = Field(None, description="Submission channel (for received)")
     result: ResolutionResult | None = Field(None, description="For resolved — kết quả")
-    applicant: Applicant | None = None
+    applicant: Applicant | None = Field(
+        None, description="PERSONAL DATA in clear; systems of this province send applicant_sealed"
+    )
+    applicant_sealed: str | None = Field(
+        None,
+        max_length=4000,
+        pattern=SEALED_PATTERN,
+        description="The applicant object sealed (AES-256-GCM, egov_contracts.personal_data.seal)"
+        " with admin-procedures' personal-data key: personal data never in clear on the topic",
+    )
     note: Note | None = Field(None, description="Note or reason — ghi chú, lý do")
     officer_ref: Code | None = Field(
         None,
         description="The officer who did this step, by personnel reference — mã cán bộ xử lý"
         " (as the one-door system identifies its officers; never a name)",
     )
+
+    @model_validator(mode="after")
+    def _applicant_once(self) -> Self:
+        if self.applicant is not None and self.applicant_sealed is not None:
+            raise ValueError("give applicant or applicant_sealed, not both")
+        return self
 
 
 class DossierEvent(EventData):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from egov_contracts.envelope import all_event_types
 from egov_contracts.personal_data import (
     FORBIDDEN_OUTBOUND_FIELDS,
+    SEALED_PATTERN,
     applicant_ref,
     mask_email,
     mask_national_id,
@@ -67,3 +71,30 @@ def test_applicant_ref_is_stable_keyed_and_hides_the_id(national_id):
 def test_masked_phone_never_shows_more_than_five_digits(phone):
     masked = mask_phone(phone)
     assert sum(ch.isdigit() for ch in masked) <= 5
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["national_id", "name", "phone", "email"]), st.text(max_size=60)
+    )
+)
+def test_sealed_personal_data_opens_only_with_its_key(applicant):
+    from egov_contracts.personal_data import SealError, seal, unseal
+
+    token = seal(applicant, b"the service's key")
+    assert re.fullmatch(SEALED_PATTERN, token)
+    assert unseal(token, b"the service's key") == applicant
+    with pytest.raises(SealError):
+        unseal(token, b"another key")
+    tampered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    with pytest.raises(SealError):
+        unseal(tampered, b"the service's key")
+
+
+def test_a_sealed_applicant_shows_nothing_of_it():
+    from egov_contracts.personal_data import seal
+
+    applicant = {"national_id": "038095001234", "name": "Nguyễn Văn An", "phone": "0912348912"}
+    token = seal(applicant, b"k")
+    assert not any(v in token for v in applicant.values())
+    assert seal(applicant, b"k") != token  # a fresh nonce each time: equal data, unlinkable

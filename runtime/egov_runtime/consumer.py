@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -112,12 +113,15 @@ class Subscription:
     """A named consumer: its topics, the event types it handles, and its handler.
 
     Events of other (known) types on these topics are skipped; unknown types are poison.
+    ``protect`` turns a record's value into what its dead-letter copy (topic and table) may
+    carry, for topics with personal data (e.g. sealing the applicant of a status report).
     """
 
     name: str
     topics: tuple[str, ...]
     handler: BatchHandler
     types: frozenset[str] | None = None  # None: every known type
+    protect: Callable[[bytes | None], bytes | None] | None = None
 
 
 @dataclass
@@ -429,6 +433,14 @@ class IdempotentConsumer:
 
     async def _dead_letter(self, dead: list[DeadLetter], stop: asyncio.Event) -> bool:
         delay = self.backoff_initial_s
+        if self.sub.protect is not None:
+            protect = self.sub.protect
+            dead = [
+                dataclasses.replace(
+                    d, record=dataclasses.replace(d.record, value=protect(d.record.value))
+                )
+                for d in dead
+            ]
         while True:
             try:
                 await publish_dead_letters(

@@ -23,6 +23,7 @@ from egov_procedures.demo.generate import generate
 from egov_procedures.domain.report import PeriodScheme, period_bounds
 from egov_procedures.entrypoints.consumers import Credentials, status_reports_subscription
 from egov_procedures.entrypoints.http import router
+from egov_procedures.entrypoints.sealing import sealed
 from egov_procedures.settings import ProceduresSettings
 from egov_procedures.usecases import (
     Context,
@@ -169,7 +170,9 @@ async def seed(rt: Runtime) -> str:
             unit_code=settings.province_code,
         )
     )
-    for data in generate(procedures, count=settings.demo_dossiers, now=now):
+    key = settings.personal_data_key.get_secret_value().encode()
+    for report in generate(procedures, count=settings.demo_dossiers, now=now):
+        data = sealed(report, key)  # the province's own systems never send personal data in clear
         event = new_event(
             data, source="/vn/38/mot-cua-demo", subject=data.dossier_code, time=data.occurred_at
         )

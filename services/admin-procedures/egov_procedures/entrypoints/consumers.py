@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from egov_contracts import procedures as c
+from egov_contracts.personal_data import SealError
 from egov_contracts.topics import STATUS_REPORTS
 from egov_runtime.auth import CredentialError, record_credential
 from egov_runtime.consumer import Incoming, Subscription, Tx
 from egov_runtime.edge import TimeWindow
 
+from egov_procedures.entrypoints.sealing import dead_letter_protector, opened
 from egov_procedures.usecases import Context, Reported, record_status_reports
 
 # who may report a status, on Kafka as over HTTP (POST /v1/status-reports)
@@ -64,7 +66,12 @@ def status_reports_subscription(
                     f"{reporter.subject} has none of the roles {', '.join(sorted(REPORTER_ROLES))}",
                 )
                 continue
-            batch.append((i.data, i.event, reporter))
+            try:
+                data = opened(i.data, ctx.personal_data_key)
+            except SealError as exc:
+                tx.refuse(i.event.id, "unreadable-personal-data", str(exc))
+                continue
+            batch.append((data, i.event, reporter))
         await record_status_reports(tx, ctx, batch)
 
     return Subscription(
@@ -72,4 +79,5 @@ def status_reports_subscription(
         (STATUS_REPORTS.name,),
         handle,
         frozenset({c.StatusReported.event_type}),
+        protect=dead_letter_protector(ctx.personal_data_key),
     )

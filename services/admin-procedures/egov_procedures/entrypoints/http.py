@@ -26,6 +26,7 @@ from egov_procedures.adapters import catalogue, dossiers
 from egov_procedures.domain.dossier import ApologyRefused, colour, warning_schedule
 from egov_procedures.domain.model import DossierState, TimeUnit
 from egov_procedures.domain.report import PeriodScheme, period_bounds
+from egov_procedures.entrypoints.sealing import sealed
 from egov_procedures.usecases import (
     Context,
     form_from_counts,
@@ -107,8 +108,10 @@ async def post_status_report(
     )
 
     async def action(tx: Any) -> tuple[int, dict[str, Any]]:
+        # the copy on the topic carries the applicant sealed, never in clear
+        data = sealed(body, ctx_of(request).personal_data_key)
         event = new_event(
-            body,
+            data,
             source=f"{rt.source}/http",
             subject=body.dossier_code,
             traceparent=request.headers.get("traceparent"),
