@@ -31,6 +31,7 @@ from egov_procedures.usecases import (
     form_from_counts,
     load_calendar,
     publish_rate_if_changed,
+    refresh_sla_metrics,
 )
 
 SERVICE = "admin-procedures"
@@ -119,6 +120,12 @@ def wire(rt: Runtime) -> Wiring:
                     form = form_from_counts(rows[0], ctx.returned_withdrawn)
                     await publish_rate_if_changed(tx, ctx, unit, label, start, end, form)
 
+    async def sla_metrics() -> None:
+        await refresh_sla_metrics(rt, ctx, settings.period_scheme)
+
+    async def run_sla_metrics(stop: asyncio.Event) -> None:
+        await _every(stop, settings.sla_metrics_interval_s, sla_metrics, "SLA metrics")
+
     async def run_calendar(stop: asyncio.Event) -> None:
         await _every(stop, settings.calendar_refresh_s, refresh_calendar, "calendar refresh")
 
@@ -142,7 +149,7 @@ def wire(rt: Runtime) -> Wiring:
             ),
             units_subscription(),
         ],
-        tasks=[run_calendar, run_timers, run_rates],
+        tasks=[run_calendar, run_timers, run_rates, run_sla_metrics],
         state={"context": ctx},
     )
 

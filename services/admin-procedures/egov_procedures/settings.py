@@ -26,6 +26,9 @@ class ProceduresSettings(ServiceSettings):
         60.0, description="How often closed periods' rates are checked."
     )
     calendar_refresh_s: float = 60.0
+    sla_metrics_interval_s: float = Field(
+        60.0, description="How often the SLA gauges (open dossiers, this month's rates) refresh."
+    )
     report_credentials_required: bool = Field(
         True,
         description="Refuse status reports on Kafka without an `authorization: Bearer <jwt>`"

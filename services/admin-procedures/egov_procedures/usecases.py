@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +19,8 @@ from egov_contracts.personal_data import applicant_ref
 from egov_contracts.topics import DOSSIERS, RATES
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
-from egov_runtime.units import ancestry
+from egov_runtime.service import Runtime
+from egov_runtime.units import ancestry, descendants
 from egov_workdays import VN_TZ, CalendarException, ExceptionKind, WorkCalendar
 
 from egov_procedures.adapters import catalogue, dossiers
@@ -42,7 +43,14 @@ from egov_procedures.domain.model import (
     SupplementRule,
     TimeUnit,
 )
-from egov_procedures.domain.report import ReportForm, ReturnedWithdrawn
+from egov_procedures.domain.report import (
+    PeriodScheme,
+    ReportForm,
+    ReturnedWithdrawn,
+    period_bounds,
+)
+from egov_procedures.metrics import DEADLINE_WARNINGS, ON_TIME_RATE, OPEN_DOSSIERS
+from egov_procedures.metrics import SERVICE as METRICS_SERVICE
 
 
 class UnknownProcedure(LookupError):
@@ -335,6 +343,8 @@ async def fire_due_timers(tx: Tx, ctx: Context, now: datetime, limit: int = 200)
             )
         await tx.emit(DOSSIERS.name, events)
         emitted += len(events)
+        for t in fired:
+            DEADLINE_WARNINGS.labels(METRICS_SERVICE, str(t["kind"])).inc()
     return emitted
 
 
@@ -492,3 +502,44 @@ async def publish_rate_if_changed(
         [new_event(data, source=ctx.source, subject=f"{unit_code}/{label}", sequence=revision)],
     )
     return True
+
+
+# -- SLA metrics ---------------------------------------------------------------------------
+
+
+async def refresh_sla_metrics(rt: Runtime, ctx: Context, scheme: PeriodScheme) -> None:
+    """Set the SLA gauges: open dossiers by unit and state (due_soon: within one working day),
+    and this month's on-time rate of each root unit and its direct sub-units (over their
+    subtrees, by the report form's rule)."""
+    now = datetime.now(UTC)
+    soon = ctx.calendar.add_working_days(now, 1)
+    label = f"{now.astimezone(VN_TZ):%Y-%m}"
+    start, end = period_bounds(label, scheme)
+    async with rt.pool.acquire() as conn:
+        counts = await dossiers.open_counts(conn, now, soon)
+        tops = await conn.fetch(
+            "SELECT unit_code FROM units WHERE parent_code IS NULL OR parent_code IN"
+            " (SELECT unit_code FROM units WHERE parent_code IS NULL)"
+        )
+        rates: dict[str, Decimal | None] = {}
+        for row in tops:
+            unit = row["unit_code"]
+            rows = await dossiers.report_counts(
+                conn,
+                units=await descendants(conn, unit),
+                start=start,
+                end=end,
+                procedure=None,
+                group_by=None,
+                tz=VN_TZ,
+            )
+            if rows:
+                rates[unit] = form_from_counts(rows[0], ctx.returned_withdrawn).on_time_rate
+    OPEN_DOSSIERS.clear()
+    for r in counts:
+        for state in ("within", "due_soon", "overdue", "paused"):
+            OPEN_DOSSIERS.labels(METRICS_SERVICE, r["unit_code"], state).set(r[state])
+    ON_TIME_RATE.clear()
+    for unit, rate in rates.items():
+        if rate is not None:
+            ON_TIME_RATE.labels(METRICS_SERVICE, unit, label).set(float(rate))

@@ -396,3 +396,28 @@ async def test_operator_queues_overdue_due_soon_and_paused(service, producer, re
         "/v1/dossiers", params={"overdue": "true", "paused": "true"}, headers=officer
     )
     assert r.status_code == 422
+
+    # the same counts on /metrics for the SLA dashboard (own unit, by state)
+    from egov_procedures.main import ProceduresSettings
+    from egov_procedures.usecases import refresh_sla_metrics
+    from prometheus_client import REGISTRY
+
+    settings = service.settings
+    assert isinstance(settings, ProceduresSettings)
+    await refresh_sla_metrics(
+        service.runtime, service.app.state.wiring.state["context"], settings.period_scheme
+    )
+
+    def gauge(state):
+        labels = {"service": "admin-procedures", "unit": unit, "state": state}
+        return REGISTRY.get_sample_value("egov_dossiers_open", labels)
+
+    assert (gauge("overdue"), gauge("paused")) == (2, 1)
+    assert gauge("within") + gauge("due_soon") == 2
+    # both overdue dossiers' warnings were published (counted once each, by kind)
+    await reader.until(lambda: reader.of(codes["late10"], "overdue.v1"))
+    await reader.until(lambda: reader.of(codes["late7"], "overdue.v1"))
+    warnings = REGISTRY.get_sample_value(
+        "egov_deadline_warnings_total", {"service": "admin-procedures", "kind": "overdue"}
+    )
+    assert warnings is not None and warnings >= 2

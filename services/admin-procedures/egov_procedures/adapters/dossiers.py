@@ -316,6 +316,25 @@ async def search(
     return rows, int(total)
 
 
+async def open_counts(
+    conn: asyncpg.Connection, now: datetime, soon: datetime
+) -> list[asyncpg.Record]:
+    """Open dossiers per unit: within the deadline, due before ``soon``, overdue, paused."""
+    return await conn.fetch(
+        "SELECT unit_code,"
+        " count(*) FILTER (WHERE status = ANY($3::text[])) AS paused,"
+        " count(*) FILTER (WHERE NOT status = ANY($3::text[]) AND due_at < $1) AS overdue,"
+        " count(*) FILTER (WHERE NOT status = ANY($3::text[]) AND due_at >= $1"
+        "  AND due_at < $2) AS due_soon,"
+        " count(*) FILTER (WHERE NOT status = ANY($3::text[])"
+        "  AND (due_at IS NULL OR due_at >= $2)) AS within"
+        " FROM dossiers WHERE finished_at IS NULL GROUP BY unit_code",
+        now,
+        soon,
+        list(PAUSED_STATUSES),
+    )
+
+
 GROUPS = {"procedure": "procedure_code", "unit": "unit_code", "channel": "channel"}
 
 
