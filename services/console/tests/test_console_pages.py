@@ -105,7 +105,9 @@ async def test_an_officer_sees_only_their_commune(console_stack, data):
         assert data["overdue"] in queue.text and data["other"] not in queue.text
         elsewhere = await client.get("/queues/overdue", params={"unit": THOXUAN})
         assert elsewhere.status_code == 403 and "Ngoài phạm vi" in elsewhere.text
-        assert (await client.get(f"/dossiers/{data['other']}")).status_code == 403
+        # another unit's dossier is refused as if it did not exist (the service's decision)
+        other = await client.get(f"/dossiers/{data['other']}")
+        assert other.status_code in (403, 404) and "Hồ sơ " + data["other"] not in other.text
         assert (await client.get("/", params={"unit": THOXUAN})).status_code == 403
         assert (await client.get("/health")).status_code == 403
 
