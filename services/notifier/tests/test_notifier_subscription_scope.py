@@ -67,3 +67,17 @@ def test_audit_records_the_fields_that_changed_never_secrets():
         "url": {"from": "https://a.example/h", "to": "https://b.example/h"}
     }
     assert "secret" not in changes(None, after)
+
+
+def test_only_types_served_on_the_topics_are_accepted():
+    from egov_notifier.domain.subscriptions import unknown_types
+    from egov_notifier.entrypoints.consumers import EVENT_TOPICS, FEED_TOPICS
+
+    assert unknown_types(["vn.egov.procedures.dossier.*"], EVENT_TOPICS) == []
+    assert unknown_types(["vn.egov.nominations.award.conferred.v1"], EVENT_TOPICS) == []
+    # inbound status reports and delivery results are not sent by webhooks
+    inbound = unknown_types(["vn.egov.procedures.dossier.status-reported.v1"], EVENT_TOPICS)
+    assert inbound and "egov.procedures.status-reports" in inbound[0]
+    assert unknown_types(["vn.egov.notifications.*"], EVENT_TOPICS)
+    assert unknown_types(["vn.egov.notifications.*"], FEED_TOPICS) == []
+    assert unknown_types(["vn.egov.nope.v1"], FEED_TOPICS) == ["unknown type vn.egov.nope.v1"]

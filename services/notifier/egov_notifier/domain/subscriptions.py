@@ -106,15 +106,19 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, list | tuple) else value
 
 
-def unknown_types(patterns: Iterable[str]) -> list[str]:
-    """Why each pattern (an exact type, or a prefix ending in ``*``) matches no public event
-    type; empty when all are fine."""
-    known = set(all_event_types())
+def unknown_types(patterns: Iterable[str], topics: Iterable[str]) -> list[str]:
+    """Why each pattern (an exact type, or a prefix ending in ``*``) matches no event type
+    published on ``topics``; empty when all are fine."""
+    on = set(topics)
+    types = all_event_types()
+    known = {t for t, m in types.items() if m.topic in on}
     out = []
     for t in patterns:
         if t.endswith("*"):
             if not any(k.startswith(t[:-1]) for k in known):
-                out.append(f"{t} matches no event type")
+                out.append(f"{t} matches no event type served here")
+        elif t in types and t not in known:
+            out.append(f"{t} is not served here (its topic: {types[t].topic})")
         elif t not in known:
             out.append(f"unknown type {t}")
     return out

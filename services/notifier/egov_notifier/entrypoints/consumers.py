@@ -14,13 +14,15 @@ from egov_runtime.consumer import Incoming, Subscription, Tx
 
 from egov_notifier.usecases import Context, decide, record_feed
 
+# The topics whose events rules and webhook subscriptions act on.
+EVENT_TOPICS = (DOSSIERS.name, RATES.name, INDICATOR_RESULTS.name, NOMINATION_EVENTS.name)
+
 
 def events_subscription(ctx: Context) -> Subscription:
     async def handle(tx: Tx, items: list[Incoming]) -> None:
         await decide(tx, ctx, [i.event for i in items])
 
-    topics = (DOSSIERS.name, RATES.name, INDICATOR_RESULTS.name, NOMINATION_EVENTS.name)
-    return Subscription("events", topics, handle)
+    return Subscription("events", EVENT_TOPICS, handle)
 
 
 # The public topics other systems may read, served over HTTP by GET /v1/feed.

@@ -23,6 +23,7 @@ from pydantic import AwareDatetime
 
 from egov_notifier.adapters import feed
 from egov_notifier.adapters import subscriptions as subs
+from egov_notifier.entrypoints.consumers import FEED_TOPICS
 from egov_notifier.entrypoints.subscriptions import check_types
 from egov_notifier.settings import NotifierSettings
 
@@ -68,7 +69,7 @@ async def get_feed(
     settings = cast(NotifierSettings, rt.settings)
     signal: feed.Signal = wiring_of(request).state["feed_signal"]
     wait = min(wait, settings.feed_max_wait_s)
-    check_types(types, field="type")
+    check_types(types, field="type", topics=FEED_TOPICS)
     cursor = _cursor(after)
     async with rt.pool.acquire() as conn:
         scope = await descendants(conn, principal.unit_code)

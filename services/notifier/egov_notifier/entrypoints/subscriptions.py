@@ -11,6 +11,7 @@ audited (who, when, what) and readable at ``/v1/subscriptions/audit``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, cast
@@ -30,6 +31,7 @@ from egov_notifier.adapters import subscriptions as subs
 from egov_notifier.adapters.channels import UnsafeDestination, check_destination
 from egov_notifier.domain.subscriptions import RotationInvalid, retirement, unknown_types
 from egov_notifier.domain.webhooks import generate_secret
+from egov_notifier.entrypoints.consumers import EVENT_TOPICS
 from egov_notifier.settings import NotifierSettings
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
@@ -87,8 +89,10 @@ async def _visible(tx: Tx, principal: Principal, sid: str) -> tuple[dict[str, An
     return sub, scope
 
 
-def check_types(types: list[str], field: str = "event_types") -> None:
-    problems = unknown_types(types)
+def check_types(
+    types: list[str], field: str = "event_types", topics: Sequence[str] = EVENT_TOPICS
+) -> None:
+    problems = unknown_types(types, topics)
     if problems:
         raise Problem(
             422, "Unknown event types", errors=[{"field": field, "message": m} for m in problems]
