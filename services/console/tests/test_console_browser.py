@@ -267,6 +267,16 @@ async def test_a_webhook_endpoint_answering_410_shows_as_disabled(console_stack,
         row = " ".join(await browser.texts(f'#endpoints tr[data-endpoint="{sid}"]'))
         assert "Đã tắt" in row and "410" in row
         assert await browser.js("return window.__sameDocument === true;")
+        # the admin turns it back on from the page
+        await browser.click(f'#endpoints tr[data-endpoint="{sid}"] button')
+
+        async def enabled() -> bool:
+            subs = await s.notifier.client.get(
+                "/v1/subscriptions", headers=s.notifier.token("admin")
+            )
+            return any(x["id"] == sid and x["enabled"] for x in subs.json())
+
+        await wait_for(enabled, timeout=15, message="endpoint re-enabled")
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core not installed (make install runs npm ci)")

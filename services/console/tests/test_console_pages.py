@@ -133,8 +133,19 @@ async def test_overview_lists_sub_units_worst_first(console_stack, data):
     async with signed_in(console_stack, "operator", "38") as client:
         page = await client.get("/", params={"period": "2026-Q1"})
     assert page.status_code == 200
-    assert 'data-unit="38.XA.HOANGHOA"' in page.text
     assert "Quý I/2026" in page.text
+    # each sub-unit's rate is the report API's for that unit and period
+    api = await console_stack.procedures.client.get(
+        "/v1/reports/on-time",
+        params={"unit": HOANGHOA, "period": "2026-Q1"},
+        headers=console_stack.procedures.token("operator"),
+    )
+    rate = api.json()["total"]["on_time_rate"]
+    row = page.text.split('data-unit="38.XA.HOANGHOA"')[1].split("</tr>")[0]
+    assert rate is not None and rate.replace(".", ",") + "%" in row
+    assert page.text.index('data-unit="38.XA.HOANGHOA"') < page.text.index(
+        'data-unit="38.XA.BIMSON"'
+    )  # a unit with a rate comes before one with nothing resolved
 
 
 async def test_export_downloads_exactly_the_filtered_rows(console_stack, data):

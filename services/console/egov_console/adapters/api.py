@@ -39,6 +39,22 @@ class ServiceApis:
         response = await self.raw(service, path, token, params)
         return response.json()
 
+    async def post(self, service: str, path: str, token: str, json: Any = None) -> Any:
+        """POST as the person (an action they may take, e.g. re-enable an endpoint)."""
+        if service not in self.urls:
+            raise ApiError(service, 0, "không có trong cấu hình của bảng điều khiển")
+        try:
+            response = await self.client.post(
+                f"{self.url(service)}{path}",
+                json=json,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        except httpx.HTTPError as exc:
+            raise ApiError(service, 0, f"không kết nối được ({exc.__class__.__name__})") from exc
+        if response.status_code >= 400:
+            raise ApiError(service, response.status_code, response.text[:300])
+        return response.json()
+
     async def raw(
         self,
         service: str,

@@ -325,11 +325,24 @@ async def overview(
         return _failure(request, person, exc)
     months = chosen.months_up_to(12)
     children = [u for u in units.values() if u["parent_code"] == unit]
+    parents = {u["parent_code"] for u in units.values()}
+    # A sub-unit with no units below it is one group of the report grouped by unit (the same
+    # counts and rule as its own report): one call for all of them; the others one call each.
+    leaves = [c for c in children if c["unit_code"] not in parents]
+    branches = [c for c in children if c["unit_code"] in parents]
+    by_unit: dict[str, Any] = {
+        "group_by": "unit",
+        "unit": unit,
+        "period": chosen.label,
+    }
     found = await _gather(
         [_report(apis, token, unit, m) for m in months]
-        + [_report(apis, token, c["unit_code"], chosen) for c in children]
+        + [_report(apis, token, c["unit_code"], chosen) for c in branches]
+        + ([apis.get(PROCEDURES, "/v1/reports/on-time", token, by_unit)] if leaves else [])
     )
-    monthly, per_child = found[: len(months)], found[len(months) :]
+    monthly = found[: len(months)]
+    per_branch = found[len(months) : len(months) + len(branches)]
+    grouped = found[len(months) + len(branches) :]
     points = [
         (
             f"{m.month:02d}/{m.year % 100:02d}",
@@ -338,11 +351,15 @@ async def overview(
         for m, r in zip(months, monthly, strict=True)
     ]
     subs = []
-    for child, r in zip(children, per_child, strict=True):
+    for child, r in zip(branches, per_branch, strict=True):
         if isinstance(r, dict):
             subs.append({"unit": child, "total": r["total"]})
+    if grouped and isinstance(grouped[0], dict):
+        groups = {g["unit"]: g for g in grouped[0]["groups"]}
+        nothing = {k: (None if k == "on_time_rate" else 0) for k in main["total"]}
+        for child in leaves:
+            subs.append({"unit": child, "total": groups.get(child["unit_code"], nothing)})
     subs.sort(key=_rate_key)
-    grandchildren = {u["parent_code"] for u in units.values()}
     total = main["total"]
     return _page(
         request,
@@ -359,7 +376,7 @@ async def overview(
         previous_rate=previous["total"]["on_time_rate"],
         chart=trend(points, fmt.percent),
         subs=subs,
-        has_children=grandchildren,
+        has_children=parents,
         periods=_period_choices(chosen),
     )
 
@@ -657,3 +674,27 @@ async def health(request: Request) -> Response:
         failed=failed,
         notes=notes,
     )
+
+
+@router.post("/health/endpoints/{sid}/enable", response_model=None)
+async def enable_endpoint(request: Request, sid: str) -> Response:
+    """Admin: turn a disabled webhook endpoint back on (the notifier's own action, with the
+    admin's token). The session cookie is SameSite=Lax, so another site cannot post this."""
+    who = _person(request)
+    if who is None:
+        return _to_sign_in(request)
+    person, token = who
+    if "admin" not in person.roles:
+        return _page(
+            request,
+            "error.html",
+            person,
+            status_code=403,
+            title="Không có quyền",
+            text="Chỉ quản trị hệ thống được bật lại điểm nhận webhook.",
+        )
+    try:
+        await _apis(request).post(NOTIFIER, f"/v1/subscriptions/{sid}/enable", token)
+    except ApiError as exc:
+        return _failure(request, person, exc)
+    return RedirectResponse("/health", status_code=303)
