@@ -553,6 +553,7 @@ RULES: dict[tuple[str, str], Rule] = {
         with_body("/v1/deliveries/recover", lambda w: {"since": "2031-01-01T00:00:00+07:00"}),
     ),
     (NOTI, "GET /v1/inbox"): Rule(frozenset({"admin", "operator", "officer", "council"}), "own"),
+    (NOTI, "GET /v1/feed"): Rule(frozenset(ROLES), "subtree", by_unit("/v1/feed", unit="{unit}")),
     (NOTI, "POST /v1/subscriptions"): Rule(
         SUBS,
         "subtree",
