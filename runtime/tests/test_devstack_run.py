@@ -373,3 +373,50 @@ async def test_the_stack_drops_and_recreates_only_its_own_databases(
             await conn.close()
     finally:
         await drop_database(postgres_admin_dsn, name)
+
+
+async def test_a_service_killed_under_make_run_is_restarted_and_the_stack_stays(
+    fake_stack,
+) -> None:
+    stack = fake_stack(["eta", "theta"])
+    process = stack.start()
+    try:
+        stack_json = stack.run_dir / "stack.json"
+
+        def written() -> bool:
+            assert process.poll() is None, f"orchestrator exited:\n{stack.text()}"
+            return stack_json.exists()
+
+        await wait_for(written, timeout=90, interval=0.2, message="stack.json written")
+        info = json.loads(stack_json.read_text())
+        first = info["services"]["eta"]["pid"]
+        os.kill(first, signal.SIGKILL)  # the service crashes
+
+        def restarted() -> bool:
+            assert process.poll() is None, f"the stack stopped:\n{stack.text()}"
+            return "eta restarted (pid" in stack.text()
+
+        await wait_for(restarted, timeout=60, interval=0.2, message="eta restarted")
+        out = stack.text()
+        assert "[egov] eta exited (-9); restarting it in 1 s (restart 1)" in out
+        shown = out.split("(restart 1); last lines of", 1)[1].split("[egov]", 1)[0]
+        assert "fake service listening on" in shown  # the log tail is shown with it
+        url = info["services"]["eta"]["url"]
+
+        async def serving_again() -> bool:
+            async with httpx.AsyncClient(timeout=2) as client:
+                try:
+                    return (await client.get(f"{url}/readyz")).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+        await wait_for(serving_again, timeout=30, interval=0.2, message="eta answers again")
+        second = json.loads(stack_json.read_text())["services"]["eta"]["pid"]
+        assert second != first and _alive(second)
+        assert process.poll() is None and "theta exited" not in stack.text()
+    finally:
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=15)
+    assert code == 0, stack.text()
+    left = [p for p in stack.recorded_pids() if _alive(p)]  # both generations of eta too
+    assert left == [], f"processes left running: {left}"

@@ -6,7 +6,9 @@ PostgreSQL server (``DATABASE_URL``, else 127.0.0.1:5432, else an embedded serve
 admin-unit hierarchy, migrates and starts every service, waits for each ``/readyz``, loads the
 demo data, prints the URLs (the console's first) and writes ``.run/stack.json`` (URLs, broker,
 database, a development token per role, and the console's URL with a sign-in link per role).
-Ctrl-C (or SIGTERM) stops everything it started.
+A service that exits once the stack is up is restarted with backoff (1 s, doubling to 30 s),
+and the orchestrator says so with the last lines of its log. Ctrl-C (or SIGTERM) stops
+everything it started.
 
 Ports (defaults; environment variable or flag to change them):
   broker 19092 (EGOV_RUN_BROKER_PORT, --broker-port),
@@ -81,6 +83,11 @@ class StackConfig:
     # (code, name, level) of the units stack.json gives tokens for, besides the province's
     token_units: Sequence[tuple[str, str, str]] = ()
     echo_logs: bool = True
+    # a service that exits once the stack is up is restarted after this delay, doubled at each
+    # exit up to the maximum, back to the first after it ran `restart_stable_s` without exiting
+    restart_delay_s: float = 1.0
+    restart_delay_max_s: float = 30.0
+    restart_stable_s: float = 60.0
 
 
 # service name → (settings prefix, database, default port)
@@ -244,6 +251,7 @@ class Stack:
     running: list[Running] = field(default_factory=list)
     oneshots: list[asyncio.subprocess.Process] = field(default_factory=list)
     serving: bool = False
+    described: dict[str, Any] | None = None
 
     @property
     def logs(self) -> Path:
@@ -269,6 +277,15 @@ class Stack:
                 self.oneshots.remove(process)
         if code != 0:
             raise StackError(f"{label}: {step} failed (exit {code}):\n{tail(log_path)}")
+
+    async def start_service(self, r: Running) -> None:
+        r.process = await _spawn(r.svc.serve, r.env)
+        assert r.process.stdout is not None
+        log = r.log.open("ab")
+        r.pump = asyncio.create_task(
+            _pump(r.process.stdout, log, r.svc.name, self.config.echo_logs)
+        )
+        r.pump.add_done_callback(_closer(log))
 
     async def wait_ready(self, r: Running) -> None:
         deadline = time.monotonic() + self.config.ready_timeout
@@ -342,11 +359,7 @@ class Stack:
                 await self.run_once(r.svc.name, "migrate", r.svc.migrate, r.env, r.log)
         for r in self.running:
             say(f"starting {r.svc.name} on {r.url}")
-            r.process = await _spawn(r.svc.serve, r.env)
-            assert r.process.stdout is not None
-            log = r.log.open("ab")
-            r.pump = asyncio.create_task(_pump(r.process.stdout, log, r.svc.name, cfg.echo_logs))
-            r.pump.add_done_callback(_closer(log))
+            await self.start_service(r)
         for r in self.running:
             await self.wait_ready(r)
             say(f"{r.svc.name} ready")
@@ -355,6 +368,7 @@ class Stack:
                 if r.svc.seed:
                     await self.run_once(r.svc.name, "seed (demo data)", r.svc.seed, r.env, r.log)
         stack = self.describe(bootstrap, admin_dsn, jwt_secret)
+        self.described = stack
         write_stack(self.stack_file, stack)
         self.print_table(stack, self.stack_file)
         self.serving = True
@@ -435,18 +449,39 @@ class Stack:
         print("Ctrl-C stops everything.", flush=True)
 
     async def watch(self) -> None:
-        """Return when a service exits on its own."""
-        waits = {
-            asyncio.create_task(r.process.wait()): r for r in self.running if r.process is not None
-        }
-        if not waits:
-            return
-        done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        for t in pending:
-            t.cancel()
-        for t in done:
-            r = waits[t]
-            say(f"{r.svc.name} exited ({t.result()}); last lines of {r.log}:\n{tail(r.log)}")
+        """Keep every service running: one that exits is restarted with backoff."""
+        await asyncio.gather(*(self.supervise(r) for r in self.running))
+
+    async def supervise(self, r: Running) -> None:
+        cfg = self.config
+        delay = cfg.restart_delay_s
+        restarts = 0
+        while r.process is not None:
+            started = time.monotonic()
+            # Process.wait() also waits for the output pipe to close, which a grandchild left
+            # in the group keeps open; the return code is there as soon as the process exits
+            # (no event tells it: asyncio wakes wait() only once the pipes are closed).
+            while (code := r.process.returncode) is None:  # noqa: ASYNC110
+                await asyncio.sleep(0.25)
+            _signal_group(r.process, signal.SIGKILL)  # what it left behind in its group
+            if r.pump is not None:  # the log's last lines, before they are shown
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(r.pump, timeout=2)
+            if time.monotonic() - started >= cfg.restart_stable_s:
+                delay = cfg.restart_delay_s
+            restarts += 1
+            say(
+                f"{r.svc.name} exited ({code}); restarting it in {delay:g} s"
+                f" (restart {restarts}); last lines of {r.log}:\n{tail(r.log)}"
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, cfg.restart_delay_max_s)
+            await self.start_service(r)
+            assert r.process is not None
+            say(f"{r.svc.name} restarted (pid {r.process.pid})")
+            if self.described is not None:  # stack.json names the running process
+                self.described["services"][r.svc.name]["pid"] = r.process.pid
+                write_stack(self.stack_file, self.described)
 
     async def down(self) -> None:
         say("stopping")
@@ -466,7 +501,8 @@ class Stack:
 
 
 async def run_stack(config: StackConfig) -> int:
-    """Bring the stack up, keep it until SIGINT/SIGTERM or a service exits, bring it down."""
+    """Bring the stack up, keep it (restarting a service that exits) until SIGINT/SIGTERM,
+    bring it down."""
     stack = Stack(config)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -495,8 +531,8 @@ async def run_stack(config: StackConfig) -> int:
 
 async def _up_and_watch(stack: Stack) -> int:
     await stack.up()
-    await stack.watch()
-    return 1  # a service exited on its own
+    await stack.watch()  # until interrupted: services that exit are restarted
+    return 0
 
 
 def _parse_ports(values: Sequence[str]) -> dict[str, int]:
