@@ -10,7 +10,7 @@ from egov_contracts.schemas import reader_schema_of
 from egov_contracts.topics import ALL_TOPICS, Topic, dead_letter_topic
 
 EXAMPLE_TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-SERVICES = ("admin-procedures", "indicators", "nominations", "notifier")
+SERVICES = ("admin-procedures", "indicators", "nominations", "notifier", "console")
 DEAD_LETTER_TOPICS = tuple(dead_letter_topic(s) for s in SERVICES)
 
 # Who produces and who consumes each topic: the services of egov-events, the reference import
@@ -28,6 +28,7 @@ PRODUCES: dict[str, list[str]] = {
     "notifier": ["egov.notifications.deliveries", "egov.notifier.dead-letters"],
     "indicators": ["egov.indicators.results", "egov.indicators.dead-letters"],
     "nominations": ["egov.nominations.events", "egov.nominations.dead-letters"],
+    "console": ["egov.console.dead-letters"],
     "reference-import": ["egov.reference.units"],
     "external": ["egov.procedures.status-reports", "egov.indicators.submissions"],
 }
@@ -42,6 +43,11 @@ CONSUMES: dict[str, list[str]] = {
     ],
     "indicators": ["egov.indicators.submissions", "egov.reference.units"],
     "nominations": ["egov.procedures.rates", "egov.indicators.results", "egov.reference.units"],
+    "console": [
+        "egov.procedures.dossiers",
+        "egov.notifications.deliveries",
+        "egov.reference.units",
+    ],
     "operators": [t.name for t in DEAD_LETTER_TOPICS],
 }
 
