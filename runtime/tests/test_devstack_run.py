@@ -420,3 +420,23 @@ async def test_a_service_killed_under_make_run_is_restarted_and_the_stack_stays(
     assert code == 0, stack.text()
     left = [p for p in stack.recorded_pids() if _alive(p)]  # both generations of eta too
     assert left == [], f"processes left running: {left}"
+
+
+def test_stack_json_opens_the_console_signed_in_per_role() -> None:
+    """With a console in the stack, stack.json lists its URL and a sign-in link per role whose
+    token is the role's development token (so a script opens the console signed in)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from egov_runtime.devstack.run import Running, ServiceDef, Stack, StackConfig
+
+    svc = ServiceDef("console", "EGOV_CONSOLE_", "egov_console", 8105, serve=["true"])
+    stack = Stack(StackConfig(services=[svc]))
+    stack.running.append(Running(svc, {"EGOV_CONSOLE_DATABASE_URL": "postgresql://x"}, Path("x")))
+    described = stack.describe("127.0.0.1:1", "postgresql://x", JWT_SECRET)
+    console = described["console"]
+    assert console["url"] == "http://127.0.0.1:8105"
+    assert set(console["sign_in"]) == set(ROLES) - {"integration"}
+    link = urlsplit(console["sign_in"]["operator"])
+    assert link.path == "/sign-in/token"
+    principal = decode_token(JWT_SECRET, parse_qs(link.query)["token"][0])
+    assert principal.roles == {"operator"}
