@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from egov_runtime.settings import ServiceSettings
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 
@@ -27,3 +27,15 @@ class ConsoleSettings(ServiceSettings):
     )
     live_poll_ms: int = Field(2000, description="How often an open page asks if data changed.")
     page_size: int = 50
+
+    # Sign-in through the province's identity provider (OpenID Connect, code + PKCE); on when
+    # an issuer and a client id are set. The ID token's claims give the roles and the unit.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_scope: str = "openid profile"
+    oidc_redirect_url: str | None = Field(
+        None, description="The console's public /auth/callback URL (default: from the request)."
+    )
+    oidc_roles_claim: str = "roles"
+    oidc_unit_claim: str = "unit"

@@ -177,3 +177,30 @@ async def test_integration_health_lists_every_service(console_stack, data):
     for name in ("admin-procedures", "notifier"):
         assert f'data-service="{name}"' in page.text
     assert "Sẵn sàng" in page.text
+
+
+async def test_sign_in_through_the_identity_provider_with_pkce(console_stack, data):
+    """OpenID Connect against a local provider: code + PKCE (S256), the ID token verified, the
+    person's roles and unit taken from its claims, so unit scope applies to what they see."""
+    s = console_stack
+    async with httpx.AsyncClient(base_url=s.url, follow_redirects=True, timeout=30) as client:
+        page = await client.get("/sign-in")
+        assert 'id="oidc-sign-in"' in page.text
+        r = await client.get("/auth/login", params={"next": "/queues/overdue"})
+        assert r.status_code == 200 and str(r.url) == f"{s.url}/queues/overdue"
+        assert "Cán bộ xử lý hồ sơ · 38.XA.HOANGHOA" in r.text  # from the ID token's claims
+        assert data["overdue"] in r.text and data["other"] not in r.text
+    assert s.oidc.refused == []
+    async with httpx.AsyncClient(base_url=s.url, timeout=30) as client:
+        start = await client.get("/auth/login")
+        authorize = start.headers["location"]
+        assert authorize.startswith(f"{s.oidc.issuer}/authorize?")
+        assert "code_challenge_method=S256" in authorize and "nonce=" in authorize
+        assert "httponly" in start.headers["set-cookie"].lower()
+        callback = (await client.get(authorize)).headers["location"]
+        forged = await client.get(callback.replace("state=", "state=forged"))
+        assert forged.status_code == 400
+        assert (await client.get("/")).status_code == 303  # not signed in
+    async with httpx.AsyncClient(base_url=s.url, timeout=30) as stranger:
+        # a callback without the login's cookie (another browser) is refused
+        assert (await stranger.get(callback)).status_code == 400

@@ -205,6 +205,7 @@ async def sign_in_page(request: Request, next: str | None = None) -> HTMLRespons
         roles=SIGN_IN_ROLES,
         units=sorted(units.values(), key=lambda u: (u["parent_code"] is not None, u["unit_code"])),
         next=_safe_next(next),
+        oidc=request.app.state.wiring.state.get("oidc") is not None,
     )
 
 
