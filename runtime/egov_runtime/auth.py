@@ -126,6 +126,39 @@ def record_credential(
         raise CredentialError(f"invalid credential: {exc}") from exc
 
 
+@dataclass(frozen=True)
+class RecordCredentials:
+    """How a service authenticates the records of its inbound topic (contracts/README.md)."""
+
+    secret: str
+    required: bool = True
+    leeway_s: float = 0
+
+    def producer(
+        self, headers: Sequence[tuple[str, bytes]] | None, roles: Iterable[str]
+    ) -> tuple[Principal | None, tuple[str, str] | None]:
+        """``(principal, None)`` for a record that may be handled (principal None: no credential
+        and none required), or ``(None, (reason, error))`` for one to refuse."""
+        try:
+            principal = record_credential(headers, self.secret, leeway_s=self.leeway_s)
+        except CredentialError as exc:
+            return None, ("unauthenticated", str(exc))
+        if principal is None:
+            if self.required:
+                return None, (
+                    "unauthenticated",
+                    "no `authorization: Bearer <token>` header (the producer's credential)",
+                )
+            return None, None
+        allowed = sorted(set(roles))
+        if not principal.has_any(allowed):
+            return None, (
+                "unauthorized",
+                f"{principal.subject} has none of the roles {', '.join(allowed)}",
+            )
+        return principal, None
+
+
 async def current_principal(
     request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)
 ) -> Principal:

@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from egov_runtime.auth import RecordCredentials
 from egov_runtime.edge import TimeWindow
 
 DEVELOPMENT_JWT_SECRET = "local-development-secret-change-me"
@@ -98,6 +99,26 @@ class ServiceSettings(BaseSettings):
     max_ahead_s: float = Field(
         900.0, ge=0, description="How far after now a reported instant may be (clock drift)."
     )
+
+    # Inbound topics (status reports, indicator submissions): each record carries its
+    # producer's credential, `authorization: Bearer <jwt>` (contracts/README.md)
+    inbound_credentials_required: bool = Field(
+        True,
+        description="Refuse inbound records without a producer's credential (header"
+        " `authorization: Bearer <jwt>`); off only for a trusted local broker.",
+    )
+    inbound_credential_leeway_s: int = Field(
+        7 * 86_400,
+        description="How long after its expiry a record's credential is still accepted, so"
+        " records that waited in the topic through an outage are still handled.",
+    )
+
+    def record_credentials(self) -> RecordCredentials:
+        return RecordCredentials(
+            secret=self.jwt_secret.get_secret_value(),
+            required=self.inbound_credentials_required,
+            leeway_s=self.inbound_credential_leeway_s,
+        )
 
     db_pool_min: int = 1
     db_pool_max: int = 10

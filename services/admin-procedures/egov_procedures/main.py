@@ -21,7 +21,7 @@ from egov_workdays import VN_TZ
 from egov_procedures.adapters import catalogue, dossiers
 from egov_procedures.demo.generate import generate
 from egov_procedures.domain.report import PeriodScheme, period_bounds
-from egov_procedures.entrypoints.consumers import Credentials, status_reports_subscription
+from egov_procedures.entrypoints.consumers import status_reports_subscription
 from egov_procedures.entrypoints.http import router
 from egov_procedures.entrypoints.sealing import sealed
 from egov_procedures.settings import ProceduresSettings
@@ -139,11 +139,7 @@ def wire(rt: Runtime) -> Wiring:
         subscriptions=[
             status_reports_subscription(
                 ctx,
-                Credentials(
-                    secret=settings.jwt_secret.get_secret_value(),
-                    required=settings.report_credentials_required,
-                    leeway_s=settings.report_credential_leeway_s,
-                ),
+                settings.record_credentials(),
                 settings.time_window(),
                 rt.now,
             ),

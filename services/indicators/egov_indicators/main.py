@@ -53,7 +53,9 @@ def wire(rt: Runtime) -> Wiring:
 
     return Wiring(
         subscriptions=[
-            submissions_subscription(ctx, rt.settings.time_window(), rt.now),
+            submissions_subscription(
+                ctx, rt.settings.time_window(), rt.now, rt.settings.record_credentials()
+            ),
             units_subscription(),
         ],
         tasks=[run_reevaluation],

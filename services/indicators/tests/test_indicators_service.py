@@ -26,8 +26,10 @@ from egov_contracts.topics import (
 from egov_indicators.demo import data
 from egov_indicators.main import SPEC
 from egov_indicators.settings import IndicatorsSettings
+from egov_runtime.auth import credential_header, issue_token
 from egov_runtime.db import all_migrations, migrate
 from egov_runtime.devstack.postgres import create_database, drop_database
+from egov_runtime.testing.fixtures import wait_for
 from egov_runtime.testing.service import TopicReader, running_alone
 from openpyxl import load_workbook
 
@@ -77,12 +79,25 @@ def sid(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-async def send(producer, body: dict, *, times: int = 1) -> CloudEvent:
-    """Publish ``submission.received.v1`` as a district's system would (structured mode)."""
+def credential(unit: str = "38") -> tuple[str, bytes]:
+    """A statistics system's credential for `unit` (the record header), signed as the
+    service's tokens are."""
+    secret = IndicatorsSettings().jwt_secret.get_secret_value()
+    return credential_header(
+        issue_token(secret, subject="thong-ke", roles=["integration"], unit_code=unit)
+    )
+
+
+async def send(
+    producer, body: dict, *, times: int = 1, auth: tuple[str, bytes] | None = None
+) -> CloudEvent:
+    """Publish ``submission.received.v1`` as a district's system would (structured mode), with
+    its credential (default: the province's)."""
     received = c.SubmissionReceived.model_validate(body)
     key = f"{received.unit_code}/{received.period}"
     event = new_event(received, source="/vn/38/thong-ke-huyen", subject=key)
     value, headers = encode(event)
+    headers = [*headers, auth or credential()]
     for _ in range(times):
         await producer.send_and_wait(
             INDICATOR_SUBMISSIONS.name, value=value, key=key.encode(), headers=headers
@@ -602,6 +617,55 @@ async def test_rollup_across_the_2025_reform(service, reader):
     late = await submit("38.389", "2026", 5)
     assert late["http_status"] == 422
     assert [v["rule"] for v in late["violations"]] == ["unit-not-valid-in-period"]
+
+
+async def test_submissions_on_kafka_need_a_credential_covering_their_unit(service, producer):
+    """Another district's system cannot report for this commune; without a credential, with a
+    forged one or a role that does not submit, nothing is recorded either."""
+    secret = service.settings.jwt_secret.get_secret_value()
+    refused = {
+        (
+            await send(
+                producer,
+                payload(sid("K"), "38.XA.HAMRONG", "2026-09", {"VL_GQVL": 1}),
+                auth=credential("38.XA.SAMSON"),
+            )
+        ).id: "out-of-scope",
+        (
+            await send(
+                producer,
+                payload(sid("K"), "38.XA.HAMRONG", "2026-09", {"VL_GQVL": 1}),
+                auth=("authorization", b"Bearer not.a.token"),
+            )
+        ).id: "unauthenticated",
+        (
+            await send(
+                producer,
+                payload(sid("K"), "38.XA.HAMRONG", "2026-09", {"VL_GQVL": 1}),
+                auth=credential_header(
+                    issue_token(secret, subject="hd", roles=["council"], unit_code="38")
+                ),
+            )
+        ).id: "unauthorized",
+    }
+    own = payload(sid("K"), "38.XA.HAMRONG", "2026-08", {"VL_GQVL": 2})
+    accepted = await send(producer, own, auth=credential("38.XA.HAMRONG"))
+
+    async def settled():
+        async with service.runtime.pool.acquire() as conn:
+            dead = {
+                r["event_id"]: r["reason"]
+                for r in await conn.fetch(
+                    "SELECT event_id, reason FROM dead_letters WHERE event_id = ANY($1::text[])",
+                    list(refused),
+                )
+            }
+            recorded = await conn.fetchval(
+                "SELECT count(*) FROM inbox WHERE event_id = $1", accepted.id
+            )
+        return dead if len(dead) == len(refused) and recorded else None
+
+    assert await wait_for(settled, 20, message="refused dead-lettered, valid handled") == refused
 
 
 async def test_auth_and_unit_scope(service):

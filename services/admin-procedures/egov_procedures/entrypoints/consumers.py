@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from egov_contracts import procedures as c
 from egov_contracts.personal_data import SealError
 from egov_contracts.topics import STATUS_REPORTS
-from egov_runtime.auth import CredentialError, record_credential
+from egov_runtime.auth import RecordCredentials
 from egov_runtime.consumer import Incoming, Subscription, Tx
 from egov_runtime.edge import TimeWindow
 
@@ -20,18 +19,9 @@ from egov_procedures.usecases import Context, Reported, record_status_reports
 REPORTER_ROLES = frozenset({"admin", "operator", "officer", "integration"})
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """How records on the status-report topic are authenticated (see contracts/README.md)."""
-
-    secret: str
-    required: bool = True
-    leeway_s: float = 0
-
-
 def status_reports_subscription(
     ctx: Context,
-    credentials: Credentials,
+    credentials: RecordCredentials,
     window: TimeWindow,
     now: Callable[[], datetime],
 ) -> Subscription:
@@ -45,26 +35,9 @@ def status_reports_subscription(
             if implausible:
                 tx.refuse(i.event.id, "implausible", f"occurred_at: {implausible}")
                 continue
-            try:
-                reporter = record_credential(
-                    i.record.headers, credentials.secret, leeway_s=credentials.leeway_s
-                )
-            except CredentialError as exc:
-                tx.refuse(i.event.id, "unauthenticated", str(exc))
-                continue
-            if reporter is None and credentials.required:
-                tx.refuse(
-                    i.event.id,
-                    "unauthenticated",
-                    "no `authorization: Bearer <token>` header (a one-door system's credential)",
-                )
-                continue
-            if reporter is not None and not reporter.has_any(REPORTER_ROLES):
-                tx.refuse(
-                    i.event.id,
-                    "unauthorized",
-                    f"{reporter.subject} has none of the roles {', '.join(sorted(REPORTER_ROLES))}",
-                )
+            reporter, refusal = credentials.producer(i.record.headers, REPORTER_ROLES)
+            if refusal is not None:
+                tx.refuse(i.event.id, *refusal)
                 continue
             try:
                 data = opened(i.data, ctx.personal_data_key)
