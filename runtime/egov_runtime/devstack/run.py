@@ -446,6 +446,10 @@ class Stack:
             f"'{path}'))['tokens']['operator'])\")"
         )
         print('      curl -H "Authorization: Bearer $TOKEN" <API>/...')
+        print(
+            "a token of another unit or role, signed with this stack's secret:\n"
+            "      .venv/bin/python -m egov_runtime.cli token --role officer --unit 38.XA.HACTHANH"
+        )
         print("Ctrl-C stops everything.", flush=True)
 
     async def watch(self) -> None:
