@@ -106,11 +106,14 @@ async def _targets(tx: Tx, rule: Rule, data: dict[str, Any]) -> list[_Target]:
     return out
 
 
-async def decide(tx: Tx, ctx: Context, events: list[CloudEvent]) -> int:
-    """Record the notifications these events call for; returns how many were new."""
+async def decide(
+    tx: Tx, ctx: Context, events: list[CloudEvent], *, now: datetime | None = None
+) -> int:
+    """Record the notifications these events call for (as of ``now``, by default the clock's
+    time); returns how many were new."""
     all_rules = await store.rules(tx.conn)
     created = 0
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     for event in events:
         data = event.data if isinstance(event.data, dict) else {}
         unit = str(data.get("unit_code") or "")
