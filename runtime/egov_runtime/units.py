@@ -2,16 +2,20 @@
 
 Services never hard-code the hierarchy (it changes by law: the 2025 reform); they keep this
 table from the compacted ``egov.reference.units`` topic and use it for unit scope (a unit and
-its descendants) in reports and authorisation.
+its descendants) in reports and authorisation. The table is read into the one date-aware model
+(:class:`egov_units.Hierarchy`): validity dates and successors count, so a unit merged away is
+answered for by its successor.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
+from egov_contracts.envelope import VN_TZ
+from egov_units import AdminUnit, Hierarchy
 from fastapi import APIRouter, Request
 
 from egov_runtime.consumer import Incoming, Subscription, Tx
@@ -51,29 +55,32 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
-async def descendants(conn: asyncpg.Connection, unit_code: str) -> list[str]:
-    """The unit itself and every unit below it."""
-    rows = await conn.fetch(
-        "WITH RECURSIVE sub AS (SELECT unit_code FROM units WHERE unit_code = $1"
-        " UNION SELECT u.unit_code FROM units u JOIN sub ON u.parent_code = sub.unit_code)"
-        " SELECT unit_code FROM sub",
-        unit_code,
-    )
-    found = [r["unit_code"] for r in rows]
-    return found or [unit_code]
+def today() -> date:
+    """Today in Vietnam: the day the hierarchy is taken as standing on by default."""
+    return datetime.now(VN_TZ).date()
 
 
-async def ancestry(conn: asyncpg.Connection, unit_code: str) -> list[str]:
-    """The unit itself, then its parent, up to the root."""
+async def load_hierarchy(conn: asyncpg.Connection) -> Hierarchy:
+    """This service's read model as the one date-aware hierarchy model (:mod:`egov_units`)."""
     rows = await conn.fetch(
-        "WITH RECURSIVE up AS (SELECT unit_code, parent_code, 0 AS depth FROM units"
-        " WHERE unit_code = $1 UNION SELECT u.unit_code, u.parent_code, up.depth + 1"
-        " FROM units u JOIN up ON u.unit_code = up.parent_code WHERE up.depth < 20)"
-        " SELECT unit_code FROM up ORDER BY depth",
-        unit_code,
+        "SELECT unit_code, name, level, parent_code, valid_from, valid_to, successor_code"
+        " FROM units"
     )
-    found = [r["unit_code"] for r in rows]
-    return found or [unit_code]
+    return Hierarchy(AdminUnit.from_record(r) for r in rows)
+
+
+async def descendants(
+    conn: asyncpg.Connection, unit_code: str, on: date | None = None
+) -> list[str]:
+    """The unit itself and every unit below it on ``on`` (today by default), including the
+    former units it answers for after a merger (their records are its records)."""
+    return (await load_hierarchy(conn)).descendants(unit_code, on or today())
+
+
+async def ancestry(conn: asyncpg.Connection, unit_code: str, on: date | None = None) -> list[str]:
+    """The unit answering for ``unit_code`` on ``on`` (today by default: its successor once it
+    was merged away), then its parents up to the root."""
+    return (await load_hierarchy(conn)).ancestry(unit_code, on or today())
 
 
 async def get_unit(conn: asyncpg.Connection, unit_code: str) -> dict[str, Any] | None:
@@ -104,8 +111,9 @@ async def publish_units(producer: Any, units: Sequence[Any], source: str) -> int
 
 def units_router() -> APIRouter:
     """``GET /v1/units`` and ``GET /v1/units/{code}``: this service's view of the hierarchy
-    (public reference data), with each unit's ancestry, so operators can see what a service
-    knows. Every service has it (the app factory mounts it).
+    (public reference data), with each unit's ancestry today (from the unit answering for it:
+    its successor once it was merged away), so operators can see what a service knows. Every
+    service has it (the app factory mounts it).
 
     ``Request`` is imported at module level on purpose: with postponed annotations FastAPI
     resolves the string ``"Request"`` in this module's globals, and a local import made it an
@@ -129,7 +137,9 @@ def units_router() -> APIRouter:
             unit = await get_unit(conn, code)
             if unit is None:
                 raise Problem(404, "Unit not found", f"No unit {code} in this service's view.")
-            unit["ancestry"] = await ancestry(conn, code)
+            hierarchy, day = await load_hierarchy(conn), today()
+            unit["answered_by"] = hierarchy.answering(code, day)  # its successor once merged
+            unit["ancestry"] = hierarchy.ancestry(code, day)
             unit["children"] = [
                 r["unit_code"]
                 for r in await conn.fetch(

@@ -20,11 +20,11 @@ from typing import Any
 from egov_contracts import indicators as c
 from egov_contracts.envelope import VN_TZ, CloudEvent, new_event
 from egov_contracts.topics import INDICATOR_RESULTS
+from egov_runtime import units
 from egov_runtime.consumer import Tx
 
 from egov_indicators.adapters import store
 from egov_indicators.domain import (
-    AdminUnit,
     Catalogue,
     Decision,
     DerivedValue,
@@ -103,7 +103,7 @@ async def load_rulebook(tx: Tx) -> RuleBook:
 
 
 async def load_hierarchy(tx: Tx) -> Hierarchy:
-    return Hierarchy(AdminUnit.from_record(r) for r in await store.units(tx.conn))
+    return await units.load_hierarchy(tx.conn)
 
 
 async def put_definition(tx: Tx, definition: dict[str, Any], by: str) -> RuleBook:

@@ -3,9 +3,10 @@ from decimal import Decimal
 
 from egov_indicators.domain.achievement import round_half_up
 from egov_indicators.domain.definitions import load_catalogue
-from egov_indicators.domain.hierarchy import AdminUnit, DerivedValue, Hierarchy, roll_up
+from egov_indicators.domain.hierarchy import DerivedValue, roll_up
 from egov_indicators.domain.periods import Period
 from egov_indicators.domain.values import UnitValue, disagg_key
+from egov_units import AdminUnit
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -178,30 +179,6 @@ def test_values_of_other_periods_are_left_out() -> None:
     ]
     derived = roll_up(values, UNITS, Period.parse("2026-03"), CAT)
     assert by(derived, "VL_GQVL", "38").value == D(5)
-
-
-def test_hierarchy_resolution_through_successors() -> None:
-    h = Hierarchy(UNITS)
-    assert h.resolve("38.389.01", date(2024, 1, 1)) == "38.389.01"
-    assert h.resolve("38.389.01", date(2025, 12, 31)) == "38.XA.DONGTIEN"
-    assert h.resolve("38.XA.DONGTIEN", date(2024, 1, 1)) is None  # not yet in existence
-    assert h.ancestors_at("38.389.01", date(2024, 12, 31)) == ["38.389", "38"]
-    assert h.rolls_into("38.389", date(2025, 12, 31)) == "38.XA.DONGSON"
-
-
-def test_units_from_reference_records() -> None:
-    unit = AdminUnit.from_record(
-        {
-            "unit_code": "38.380",
-            "name": "Thành phố Thanh Hóa",
-            "level": "district",
-            "parent_code": "38",
-            "valid_from": "1994-05-01",
-            "valid_to": "2025-06-30",
-            "successor_code": "38.XA.HACTHANH",
-        }
-    )
-    assert unit == UNITS[1]
 
 
 @given(

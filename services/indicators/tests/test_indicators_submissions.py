@@ -3,7 +3,6 @@ from decimal import Decimal
 
 import pytest
 from egov_indicators.domain.definitions import load_catalogue
-from egov_indicators.domain.hierarchy import AdminUnit, Hierarchy
 from egov_indicators.domain.periods import Period
 from egov_indicators.domain.submissions import (
     ChangeKind,
@@ -16,6 +15,7 @@ from egov_indicators.domain.submissions import (
 )
 from egov_indicators.domain.validation import load_rules, validate
 from egov_indicators.domain.values import HistoricValue, ReportedValue, Submission
+from egov_units import AdminUnit, Hierarchy
 
 CAT = load_catalogue()
 RULES = load_rules(catalogue=CAT)

@@ -16,10 +16,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from egov_contracts.envelope import CloudEvent, new_event, to_json
+from egov_contracts.envelope import VN_TZ, CloudEvent, new_event, to_json
 from egov_contracts.notifications import (
     NotificationChannel,
     NotificationDelivered,
@@ -28,7 +28,8 @@ from egov_contracts.notifications import (
 from egov_contracts.topics import NOTIFICATION_DELIVERIES
 from egov_runtime.consumer import Incoming, Tx
 from egov_runtime.service import Runtime
-from egov_runtime.units import ancestry
+from egov_runtime.units import load_hierarchy
+from egov_units import Hierarchy
 
 from egov_notifier.adapters import feed, store
 from egov_notifier.adapters import subscriptions as subs
@@ -77,7 +78,9 @@ class _Target:
     role: str | None = None  # in-app: the feed of this role at ``unit_code``
 
 
-async def _targets(tx: Tx, rule: Rule, data: dict[str, Any]) -> list[_Target]:
+async def _targets(
+    tx: Tx, rule: Rule, data: dict[str, Any], units: Hierarchy, day: date
+) -> list[_Target]:
     if rule.audience == Audience.APPLICANT:
         # only the contact reference the event carries; the SMS gateway (run by the one-door
         # system that holds the applicant's number) resolves it
@@ -90,7 +93,7 @@ async def _targets(tx: Tx, rule: Rule, data: dict[str, Any]) -> list[_Target]:
         return []  # webhook subscriptions are matched on their own event types below
     out: list[_Target] = []
     for unit in rule.units(data):
-        chain = await ancestry(tx.conn, unit)
+        chain = units.ancestry(unit, day)  # a unit merged away: its successor's, on the day
         people = await store.people(tx.conn, chain) if chain else []
         for person in recipients(rule, chain, people):
             for channel in rule.channels:
@@ -114,6 +117,8 @@ async def decide(
     all_rules = await store.rules(tx.conn)
     created = 0
     now = now or datetime.now(UTC)
+    day = now.astimezone(VN_TZ).date()
+    units = await load_hierarchy(tx.conn)
     for event in events:
         data = event.data if isinstance(event.data, dict) else {}
         unit = str(data.get("unit_code") or "")
@@ -125,7 +130,7 @@ async def decide(
                 text = render_context(tpl, ctx_vars) if tpl else None
             except TemplateInvalid as exc:
                 text, error = None, str(exc)
-            for target in await _targets(tx, rule, data):
+            for target in await _targets(tx, rule, data, units, day):
                 digest = rule.priority == Priority.LOW and target.channel != Channel.IN_APP
                 row = {
                     "id": uuid.uuid5(
@@ -173,22 +178,23 @@ async def decide(
                     )
                     await _final(tx, ctx, row, attempts=1, ok=True, error=None, now=now)
                     NOTIFICATIONS.labels(SERVICE, "in-app", "delivered").inc()
-        created += await _webhooks(tx, event, unit, now)
+        created += await _webhooks(
+            tx, event, unit, now, [units.ancestry(u, day) for u in event_units(data)]
+        )
     return created
 
 
-async def _webhooks(tx: Tx, event: CloudEvent, unit: str, now: datetime) -> int:
+async def _webhooks(
+    tx: Tx, event: CloudEvent, unit: str, now: datetime, ancestries: list[list[str]]
+) -> int:
     """One webhook notification per enabled subscription of the event's type whose unit
-    subtree the event concerns (an event naming no unit: province-wide subscriptions only)."""
+    subtree the event concerns (``ancestries``: of the units the event names; an event naming
+    no unit: province-wide subscriptions only)."""
     created = 0
-    ancestries: list[list[str]] | None = None
     for sub in await subs.matching(tx.conn, event.type):
         scope = sub["unit_code"]
         province = await subs.is_province(tx.conn, scope)
-        if not province and ancestries is None:
-            data = event.data if isinstance(event.data, dict) else {}
-            ancestries = [await ancestry(tx.conn, u) for u in event_units(data)]
-        if not reaches(scope, province, ancestries or []):
+        if not reaches(scope, province, ancestries):
             continue
         row = {
             "id": uuid.uuid5(uuid.NAMESPACE_URL, f"{event.id}/webhook/{sub['id']}"),

@@ -79,18 +79,6 @@ async def delete_rule(conn: asyncpg.Connection, rule_id: str) -> bool:
 # -- units ------------------------------------------------------------------------------------
 
 
-async def units(conn: asyncpg.Connection) -> list[Row]:
-    return _rows(
-        await conn.fetch(
-            "SELECT unit_code, name, level, parent_code, valid_from, valid_to, successor_code"
-            " FROM units"
-        )
-    )
-
-
-# -- submissions ------------------------------------------------------------------------------
-
-
 async def lock_periods(conn: asyncpg.Connection, periods: Iterable[str]) -> None:
     """Serialise work on a period (its values and its roll-up) across processes; taken in one
     order so concurrent batches cannot deadlock."""

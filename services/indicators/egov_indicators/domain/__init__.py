@@ -3,6 +3,8 @@ achievement against targets, aggregation of a unit's months into quarters and ye
 along the time-dependent admin-unit hierarchy, corrections and locks, and CSV import. No I/O
 beyond reading the bundled catalogue files."""
 
+from egov_units import AdminUnit, Hierarchy
+
 from egov_indicators.domain.achievement import (
     Change,
     Evaluation,
@@ -32,7 +34,7 @@ from egov_indicators.domain.definitions import (
     load_catalogue,
 )
 from egov_indicators.domain.expressions import Expression, ExpressionError
-from egov_indicators.domain.hierarchy import AdminUnit, DerivedValue, Hierarchy, roll_up
+from egov_indicators.domain.hierarchy import DerivedValue, roll_up
 from egov_indicators.domain.over_time import aggregate_over_time
 from egov_indicators.domain.periods import Period, PeriodError, PeriodKind, parse_period
 from egov_indicators.domain.submissions import (

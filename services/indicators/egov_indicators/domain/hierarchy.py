@@ -1,11 +1,11 @@
 """Roll-up of values along the admin-unit hierarchy as it stood at a period's end.
 
 The hierarchy is time-dependent (the 1 July 2025 reform: 63 → 34 provinces, the district level
-abolished, communes merged). Units carry ``valid_from``/``valid_to``, a ``parent_code`` and, once
-ended, a ``successor_code``. For a period, a unit valid at the period's end date rolls up into
-its parent (itself resolved through successors to a unit valid then); a unit that had ended by
-then contributes to the unit that succeeded it. Reported values stay under the unit that
-reported them (history); only the derived values of the units above are computed here.
+abolished, communes merged), as the one date-aware model :mod:`egov_units` knows it. For a
+period, a unit valid at the period's end date rolls up into its parent (itself resolved through
+successors to a unit valid then); a unit that had ended by then contributes to the unit that
+succeeded it. Reported values stay under the unit that reported them (history); only the
+derived values of the units above are computed here.
 
 A unit's own reported value wins over what its sub-units add up to. Counts (``sum``) add up;
 rates (``ratio``) are computed from the rolled-up numerator and denominator — a weighted mean of
@@ -14,117 +14,17 @@ the sub-units' rates, never a simple mean; ``none`` is not rolled up.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+
+from egov_units import MAX_DEPTH, AdminUnit, Hierarchy
 
 from egov_indicators.domain.achievement import round_half_up
 from egov_indicators.domain.definitions import Aggregation, Catalogue
 from egov_indicators.domain.periods import Period
 from egov_indicators.domain.values import DisaggKey, UnitValue, ValueKey
-
-MAX_DEPTH = 20  # guards against a cycle in bad reference data
-
-
-@dataclass(frozen=True)
-class AdminUnit:
-    code: str
-    parent_code: str | None = None
-    name: str = ""
-    level: str = ""
-    valid_from: date | None = None
-    valid_to: date | None = None
-    successor_code: str | None = None
-
-    def valid_on(self, day: date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (
-            self.valid_to is None or day <= self.valid_to
-        )
-
-    @classmethod
-    def from_record(cls, row: Mapping[str, object]) -> AdminUnit:
-        """From a ``unit.upserted.v1`` payload, a units table row or a units CSV row."""
-
-        def day(value: object) -> date | None:
-            if value is None or value == "" or isinstance(value, date):
-                return value or None  # type: ignore[return-value]
-            return date.fromisoformat(str(value))
-
-        def text(value: object) -> str | None:
-            return None if value is None or value == "" else str(value)
-
-        return cls(
-            code=str(row.get("unit_code") or row.get("code")),
-            parent_code=text(row.get("parent_code")),
-            name=str(row.get("name") or ""),
-            level=str(row.get("level") or ""),
-            valid_from=day(row.get("valid_from")),
-            valid_to=day(row.get("valid_to")),
-            successor_code=text(row.get("successor_code")),
-        )
-
-
-class Hierarchy:
-    def __init__(self, units: Iterable[AdminUnit]) -> None:
-        self._units = {u.code: u for u in units}
-
-    def __contains__(self, code: object) -> bool:
-        return code in self._units
-
-    def get(self, code: str) -> AdminUnit | None:
-        return self._units.get(code)
-
-    @property
-    def codes(self) -> list[str]:
-        return list(self._units)
-
-    def resolve(self, code: str | None, day: date) -> str | None:
-        """The unit valid on ``day`` that is ``code`` or succeeded it; None if there is none."""
-        for _ in range(MAX_DEPTH):
-            unit = self._units.get(code) if code else None
-            if unit is None:
-                return None
-            if unit.valid_on(day):
-                return unit.code
-            if unit.valid_to is None or unit.valid_to >= day or unit.successor_code is None:
-                return None  # not yet in existence, or ended without a successor
-            code = unit.successor_code
-        return None
-
-    def parent_at(self, code: str, day: date) -> str | None:
-        unit = self._units.get(code)
-        return self.resolve(unit.parent_code, day) if unit else None
-
-    def ancestors_at(self, code: str, day: date) -> list[str]:
-        """The parents of a unit valid on ``day``, nearest first."""
-        out: list[str] = []
-        current = self.parent_at(code, day)
-        while current is not None and current not in out and len(out) < MAX_DEPTH:
-            out.append(current)
-            current = self.parent_at(current, day)
-        return out
-
-    def rolls_into(self, code: str, day: date) -> str | None:
-        """Where a value of ``code`` goes on ``day``: the parent of a unit valid then, or the
-        successor (valid then) of a unit that had ended."""
-        unit = self._units.get(code)
-        if unit is None:
-            return None
-        if unit.valid_on(day):
-            return self.resolve(unit.parent_code, day)
-        resolved = self.resolve(unit.code, day)
-        return resolved if resolved != unit.code else None
-
-    def contributors(self, day: date) -> dict[str, list[str]]:
-        """For every unit, the units whose values roll into it on ``day``."""
-        out: dict[str, list[str]] = defaultdict(list)
-        for code in sorted(self._units):
-            target = self.rolls_into(code, day)
-            if target is not None:
-                out[target].append(code)
-        return out
 
 
 @dataclass(frozen=True)

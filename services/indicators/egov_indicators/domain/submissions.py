@@ -15,7 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from egov_indicators.domain.hierarchy import Hierarchy
+from egov_units import Hierarchy
+
 from egov_indicators.domain.periods import Period
 from egov_indicators.domain.validation import Severity, ValidationResult, Violation
 from egov_indicators.domain.values import DisaggKey, Submission, ValueKey

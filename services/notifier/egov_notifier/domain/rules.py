@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from egov_notifier.domain.hierarchy import Person, Selector, resolve
+from egov_notifier.domain.recipients import Person, Selector, resolve
 
 
 class Channel(StrEnum):
