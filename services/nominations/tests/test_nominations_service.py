@@ -243,6 +243,11 @@ async def test_proposal_tally_decision_publishes_award_once(
     unit_head = svc.token("head", unit=unit, subject="truong-don-vi")
     r = await svc.client.post("/v1/decisions", json=decision, headers=unit_head)
     assert r.status_code == 403, r.text
+    # nor does the deciding head sign in the name of a unit above its own
+    r = await svc.client.post(
+        "/v1/decisions", json={**decision, "deciding_unit_code": "38"}, headers=head
+    )
+    assert r.status_code == 403, r.text
     first = ok(await svc.client.post("/v1/decisions", json=decision, headers=head), 201)
     again = ok(await svc.client.post("/v1/decisions", json=decision, headers=head), 200)
     assert again["decision_id"] == first["decision_id"]

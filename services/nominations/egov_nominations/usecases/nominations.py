@@ -764,6 +764,8 @@ async def decide(
     _is_decider(ctx, principal)
     deciding_unit = body["deciding_unit_code"]
     await known_unit(tx, deciding_unit)
+    # a head decides in the name of its own unit (or one below it), never of another
+    await check_scope(tx, principal, deciding_unit)
     ids = list(dict.fromkeys(body["nomination_ids"]))
     await files.lock_decision_number(tx.conn, deciding_unit, body["number"])
     existing = await files.get_decision(tx.conn, deciding_unit, body["number"])
