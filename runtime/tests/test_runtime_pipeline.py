@@ -288,3 +288,67 @@ async def test_connections_killed_mid_stream_lose_nothing(
     finally:
         await admin.close()
     assert counts["effects"] == 200
+
+
+async def test_a_refused_event_is_dead_lettered_at_once_and_judged_again_on_replay(
+    db, producer, kafka_bootstrap, make_topic, sample_data
+):
+    """A handler refuses an event (``tx.refuse``): it changes nothing, is dead-lettered with
+    the handler's reason without retries, the rest of the batch commits, and it is not kept in
+    the inbox, so a replay is judged again."""
+    in_topic = await make_topic("refuse", partitions=1)
+    refused_ids: set[str] = set()
+
+    async def handler(tx: Tx, items: list[Incoming]) -> None:
+        kept = []
+        for i in items:
+            if i.event.id in refused_ids:
+                tx.refuse(i.event.id, "out-of-scope", f"{i.event.subject} is not yours")
+            else:
+                kept.append(i)
+        await tx.conn.executemany(
+            "INSERT INTO sample_effects (event_id, subject) VALUES ($1, $2)",
+            [(i.event.id, i.event.subject) for i in kept],
+        )
+
+    events = [new_event(sample_data(i), source="/x", subject=f"R{i}") for i in range(6)]
+    refused_ids.add(events[2].id)
+    for ev in events:
+        v, h = encode(ev)
+        await producer.send(in_topic, value=v, key=ev.subject.encode(), headers=h)
+    await producer.flush()
+    consumer = IdempotentConsumer(
+        service=SERVICE,
+        subscription=Subscription("refuse", (in_topic,), handler),
+        pool=db,
+        producer=producer,
+        bootstrap_servers=kafka_bootstrap,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        await wait_for(lambda: consumer.stats.committed.get((in_topic, 0)) == 6, timeout=30)
+        async with db.acquire() as conn:
+            ids = {r["event_id"] for r in await conn.fetch("SELECT event_id FROM sample_effects")}
+            letters = await list_dead_letters(conn)
+            kept = await conn.fetchval(
+                "SELECT count(*) FROM inbox WHERE event_id = $1", events[2].id
+            )
+        assert ids == {e.id for e in events} - {events[2].id}
+        assert [(d["event_id"], d["reason"], d["error"]) for d in letters] == [
+            (events[2].id, "out-of-scope", "R2 is not yours")
+        ]
+        assert kept == 0
+        assert consumer.stats.dead_lettered == 1
+
+        refused_ids.clear()  # judged again on replay: now accepted
+        async with db.acquire() as conn:
+            assert await replay(conn, producer, None) == [letters[0]["id"]]
+        await wait_for(lambda: consumer.stats.committed.get((in_topic, 0)) == 7, timeout=30)
+        async with db.acquire() as conn:
+            ids = {r["event_id"] for r in await conn.fetch("SELECT event_id FROM sample_effects")}
+        assert ids == {e.id for e in events}
+    finally:
+        stop.set()
+        await task
+        await consumer.stop()
