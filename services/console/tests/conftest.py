@@ -20,6 +20,8 @@ from urllib.parse import urlencode
 import pytest
 import uvicorn
 from egov_console.main import SPEC as CONSOLE
+from egov_indicators.main import SPEC as INDICATORS
+from egov_nominations.main import SPEC as NOMINATIONS
 from egov_notifier.main import SPEC as NOTIFIER
 from egov_notifier.main import seed as seed_notifier
 from egov_procedures.adapters import catalogue
@@ -178,6 +180,8 @@ class ConsoleStack:
     procedures: RunningService
     notifier: RunningService
     console: RunningService
+    indicators: RunningService
+    nominations: RunningService
     url: str
     urls: dict[str, str]
     oidc: Provider
@@ -212,7 +216,8 @@ class ConsoleStack:
 
 @pytest.fixture(scope="module")
 async def console_stack(kafka_bootstrap, postgres_admin_dsn) -> AsyncIterator[ConsoleStack]:
-    ports = {name: free_port() for name in ("admin-procedures", "notifier", "console")}
+    names = ("admin-procedures", "notifier", "indicators", "nominations", "console")
+    ports = {name: free_port() for name in names}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     person = {"sub": "nguyen.van.an", "name": "Nguyễn Văn An", "roles": ["officer"]}
     person["unit"] = "38.XA.HOANGHOA"
@@ -223,6 +228,8 @@ async def console_stack(kafka_bootstrap, postgres_admin_dsn) -> AsyncIterator[Co
                 NOTIFIER,
                 {"smtp_port": smtp_port, "retry_schedule_s": [0, 0.2], "dispatch_interval_s": 0.1},
             ),
+            "indicators": (INDICATORS, {}),
+            "nominations": (NOMINATIONS, {}),
             "console": (
                 CONSOLE,
                 {
@@ -240,9 +247,18 @@ async def console_stack(kafka_bootstrap, postgres_admin_dsn) -> AsyncIterator[Co
                 procs = json.loads(DEMO.read_text(encoding="utf-8"))["procedures"]
                 await catalogue.upsert_procedures(tx.conn, [*procs, T5])
             await seed_notifier(stack["notifier"].runtime)
+            assert NOMINATIONS.seed is not None
+            await NOMINATIONS.seed(stack["nominations"].runtime)
             async with contextlib.AsyncExitStack() as http:
                 for name, port in ports.items():
                     await http.enter_async_context(serving(stack[name].app, port))
                 yield ConsoleStack(
-                    procedures, stack["notifier"], stack["console"], urls["console"], urls, oidc
+                    procedures,
+                    stack["notifier"],
+                    stack["console"],
+                    stack["indicators"],
+                    stack["nominations"],
+                    urls["console"],
+                    urls,
+                    oidc,
                 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -204,3 +205,54 @@ async def test_sign_in_through_the_identity_provider_with_pkce(console_stack, da
     async with httpx.AsyncClient(base_url=s.url, timeout=30) as stranger:
         # a callback without the login's cookie (another browser) is refused
         assert (await stranger.get(callback)).status_code == 400
+
+
+def _submission(unit: str, period: str, values: dict) -> dict:
+    return {
+        "submission_id": f"RP-{uuid.uuid4().hex[:8]}",
+        "unit_code": unit,
+        "period": period,
+        "values": [{"indicator_code": k, "value": str(v)} for k, v in values.items()],
+        "submitted_by": "bao-cao-test",
+        "submitted_at": datetime.now(VN_TZ).isoformat(),
+    }
+
+
+async def test_reporting_page_shows_who_has_not_reported_and_the_rejections(console_stack, data):
+    ind = console_stack.indicators
+    good = _submission(HOANGHOA, "2026-10", {"VL_GQVL": 80})
+    r = await ind.client.post(
+        "/v1/submissions", json=good, headers=ind.token("officer", unit=HOANGHOA)
+    )
+    assert r.status_code == 202, r.text
+    # more poor households than households: rejected with its violation
+    bad = _submission(THOXUAN, "2026-10", {"HO_TONG": 500, "HO_NGHEO": 600, "HO_CAN_NGHEO": 10})
+    r = await ind.client.post(
+        "/v1/submissions", json=bad, headers=ind.token("officer", unit=THOXUAN)
+    )
+    assert r.status_code == 422, r.text
+    async with signed_in(console_stack, "operator", "38") as client:
+        page = await client.get("/reporting", params={"period": "2026-10"})
+    assert page.status_code == 200, page.text
+    assert 'data-unit="38.XA.HOANGHOA" data-reported="yes"' in page.text
+    assert 'data-unit="38.XA.THOXUAN" data-reported="no"' in page.text
+    row = page.text.split('data-unit="38.XA.THOXUAN"')[1].split("</tr>")[0]
+    assert "1 lần" in row and "Chưa báo cáo" in row
+    assert 'data-unit="38.XA.NGASON" data-reported="no"' in page.text
+
+
+async def test_nominations_page_lists_the_files_waiting_for_an_action(console_stack, data):
+    nom = console_stack.nominations
+    listed = (await nom.client.get("/v1/nominations", headers=nom.token("operator"))).json()
+    waiting = {
+        n["nomination_id"]
+        for n in listed
+        if n["status"] in ("submitted", "returned", "under-review", "approved", "forwarded")
+    }
+    assert waiting
+    async with signed_in(console_stack, "operator", "38") as client:
+        page = await client.get("/nominations")
+    assert page.status_code == 200, page.text
+    shown = set(re.findall(r'data-nomination="([^"]+)"', page.text))
+    assert len(waiting) <= 100 and shown == waiting
+    assert "Khen thưởng" in page.text and "Hạn" in page.text
