@@ -102,6 +102,7 @@ class World:
     nomination: str = ""
     council: str = ""
     session: str = ""
+    decision: str = ""
     delivery: str = ""
     templates: list[dict[str, Any]] = field(default_factory=list)
     notifier_rules: list[dict[str, Any]] = field(default_factory=list)
@@ -513,7 +514,7 @@ RULES: dict[tuple[str, str], Rule] = {
         allowed_at=DECIDING,
     ),
     (NOM, "GET /v1/decisions/{decision_id}"): Rule(
-        NOM_READ, "subtree", why_no_probe="a decision needs an approved file (nominations tests)"
+        NOM_READ, "subtree", on("/v1/decisions/{w.decision}"), allowed_at=DECIDING
     ),
     (NOM, "GET /v1/awards"): Rule(NOM_READ, "subtree", by_unit("/v1/awards", unit="{unit}")),
     (NOM, "GET /v1/reports/awards"): Rule(
@@ -523,7 +524,10 @@ RULES: dict[tuple[str, str], Rule] = {
         NOM_READ, "subtree", on("/v1/reports/proposals", session="{w.session}")
     ),
     (NOM, "GET /v1/reports/decision-annex"): Rule(
-        NOM_READ, "subtree", why_no_probe="a decision needs an approved file (nominations tests)"
+        NOM_READ,
+        "subtree",
+        on("/v1/reports/decision-annex", decision="{w.decision}"),
+        allowed_at=DECIDING,
     ),
     # notifier
     (NOTI, "PUT /v1/templates/{tid}"): Rule(
@@ -701,6 +705,45 @@ async def _setup(w: World) -> None:
         "/v1/register/clusters/CUM-MATRAN/years/2026", json=cluster_body(w), headers=officer
     )
     assert r.status_code in (200, 201), r.text
+
+    # a decision of the deciding unit (PARENT) on a file of OWN
+    r = await nom.client.put(
+        f"/v1/register/people/{w.person}/ratings/2025",
+        json={"rating": "hoan-thanh-tot"},
+        headers=officer,
+    )
+    assert r.status_code in (200, 201), r.text
+    r = await nom.client.post(
+        "/v1/nominations",
+        json={
+            "nominee": {"kind": "individual", "ref": w.person},
+            "award": "lao-dong-tien-tien",
+            "achievement_year": 2025,
+            "documents": ["to-trinh", "bao-cao-thanh-tich", "bien-ban-hoi-dong"],
+            "submit": True,
+        },
+        headers=officer,
+    )
+    assert r.status_code == 201, r.text
+    decided = r.json()["nomination_id"]
+    dept, head = nom.token("officer", unit=PARENT), nom.token("head", unit=PARENT)
+    r = await nom.client.post(f"/v1/nominations/{decided}/completeness-check", headers=dept)
+    assert r.status_code == 200 and r.json()["status"] == "under-review", r.text
+    r = await nom.client.post(f"/v1/nominations/{decided}/approve", json={}, headers=head)
+    assert r.status_code == 200, r.text
+    r = await nom.client.post(
+        "/v1/decisions",
+        json={
+            "number": uid("") + "/QĐ-SNV",
+            "decided_on": "2026-01-25",
+            "signer": "Giám đốc Sở",
+            "deciding_unit_code": PARENT,
+            "nomination_ids": [decided],
+        },
+        headers=head,
+    )
+    assert r.status_code == 201, r.text
+    w.decision = r.json()["decision_id"]
 
     admin = ind.token("admin")
     w.definition = (await ind.client.get("/v1/definitions/VL_GQVL", headers=admin)).json()
