@@ -364,7 +364,10 @@ RULES: dict[tuple[str, str], Rule] = {
     (NOM, "PUT /v1/register/clusters/{cluster_id}/years/{year}/leaders"): Rule(
         NOM_WRITE,
         "subtree",
-        why_no_probe="the cluster's unit is checked as for the cluster itself (same use case)",
+        with_body(
+            "/v1/register/clusters/CUM-MATRAN/years/2026/leaders",
+            lambda w: {"leaders": [OWN], "meeting_reference": "BB-MT", "meeting_on": "2026-01-10"},
+        ),
     ),
     (NOM, "GET /v1/register/clusters/{cluster_id}"): Rule(
         NOM_READ, "subtree", on("/v1/register/clusters/CUM-MATRAN")
