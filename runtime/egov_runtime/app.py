@@ -19,11 +19,11 @@ from typing import Any
 
 from egov_contracts.envelope import configure_schema_base_url
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from egov_runtime import http_guard, problems
+from egov_runtime import http_guard, openapi_docs, problems
 from egov_runtime.consumer import IdempotentConsumer
 from egov_runtime.db import all_migrations, create_pool, pending_migrations
 from egov_runtime.edge import EdgeGuard, install_database_refusals
@@ -151,7 +151,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             status_code=200 if ok else 503,
         )
 
-    @app.get("/metrics", tags=["operations"])
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
@@ -196,6 +196,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         app.include_router(router)
     if not any(getattr(r, "path", None) == "/v1/units" for r in app.routes):
         app.include_router(units_router())  # every service keeps the hierarchy: it shows it
+    openapi_docs.install(app)  # problem responses and table downloads, documented once
     return app
 
 
