@@ -12,6 +12,7 @@ from egov_indicators.main import SPEC as INDICATORS
 from egov_nominations.main import SPEC as NOMINATIONS
 from egov_notifier.main import SPEC as NOTIFIER
 from egov_procedures.main import SPEC as PROCEDURES
+from egov_runtime.auth import credential_header, issue_token
 from egov_runtime.consumer import IdempotentConsumer
 from egov_runtime.service import ServiceSpec
 from egov_runtime.testing.fixtures import wait_for
@@ -33,12 +34,20 @@ async def test_poison_on_every_inbound_topic_is_dead_lettered_and_the_partition_
         spec,
         consumer_max_record_bytes=TOO_LARGE_LIMIT,
         consumer_max_attempts=2,
+        demo_dossiers=0,  # the catalogue of the seed, not its thousands of reports to wait for
+        demo_people=10,
     ) as svc:
         if spec.seed is not None:  # the demo's reference data, so a valid record can apply
             await spec.seed(svc.runtime)
         consumers: list[IdempotentConsumer] = svc.app.state.consumers
         inbound = {(c, t) for c in consumers for t in c.sub.topics}
         assert inbound, f"{spec.name} has no inbound topic"
+        one_door = issue_token(
+            svc.settings.jwt_secret.get_secret_value(),
+            subject="one-door",
+            roles=["integration"],
+            unit_code=svc.settings.province_code,
+        )
         producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", linger_ms=0)
         await producer.start()
         poison_at: dict[tuple[str, int], str] = {}
@@ -53,6 +62,7 @@ async def test_poison_on_every_inbound_topic_is_dead_lettered_and_the_partition_
                     poison_at[(topic, md.offset)] = p.name
                 ev = new_event(example, source="/vn/38/poison-test", subject="POISON-NEXT")
                 v, h = encode(ev)
+                h.append(credential_header(one_door))  # inbound reports carry a credential
                 md = await producer.send_and_wait(
                     topic, value=v, key=b"POISON", headers=h, partition=0
                 )

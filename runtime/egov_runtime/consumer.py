@@ -437,7 +437,7 @@ class IdempotentConsumer:
             protect = self.sub.protect
             dead = [
                 dataclasses.replace(
-                    d, record=dataclasses.replace(d.record, value=protect(d.record.value))
+                    d, record=dataclasses.replace(d.record, value=_protected(protect, d))
                 )
                 for d in dead
             ]
@@ -472,6 +472,16 @@ class IdempotentConsumer:
                 event_id=d.event.id if d.event else None,
             )
         return True
+
+
+def _protected(protect: Callable[[bytes | None], bytes | None], d: DeadLetter) -> bytes | None:
+    """The value a dead letter may keep; none when protecting it fails on this record (a
+    poison record must not stop the partition, nor be kept unprotected)."""
+    try:
+        return protect(d.record.value)
+    except Exception as exc:
+        d.error = f"{d.error} (value dropped: it could not be protected: {type(exc).__name__})"
+        return None
 
 
 def record_size(rec: ConsumerRecord) -> int:

@@ -65,6 +65,13 @@ POISON: list[Poison] = [
         [(f"h{i}", b"\x00\xff" * 2048) for i in range(80)],
         "too-large",
     ),
+    _p(  # a value that a dead-letter protector (sealing personal data) cannot re-encode
+        "surrogate-beside-applicant",
+        _ENVELOPE % (b"sealing", b'{"applicant":{"full_name":"Nguyen Van A"},"z":"\\ud800"}'),
+        STRUCTURED,
+        "unknown-type",
+        "not-a-cloudevent",
+    ),
     _p(
         "nul-and-surrogate-in-id",
         _ENVELOPE % (b"a\\u0000b\\ud800", b"{}"),
