@@ -23,6 +23,7 @@ PRODUCES: dict[str, list[str]] = {
         "egov.procedures.dossiers",
         "egov.procedures.rates",
         "egov.procedures.status-reports",
+        "egov.reference.calendar",
         "egov.admin-procedures.dead-letters",
     ],
     "notifier": ["egov.notifications.deliveries", "egov.notifier.dead-letters"],
@@ -42,7 +43,12 @@ CONSUMES: dict[str, list[str]] = {
         "egov.reference.units",
     ],
     "indicators": ["egov.indicators.submissions", "egov.reference.units"],
-    "nominations": ["egov.procedures.rates", "egov.indicators.results", "egov.reference.units"],
+    "nominations": [
+        "egov.procedures.rates",
+        "egov.indicators.results",
+        "egov.reference.units",
+        "egov.reference.calendar",
+    ],
     "console": [
         "egov.procedures.dossiers",
         "egov.notifications.deliveries",

@@ -115,6 +115,14 @@ EXAMPLES: list[EventData] = [
         parent_code="38",
         valid_from=date(2025, 7, 1),
     ),
+    r.CalendarExceptionUpserted(
+        day=date(2026, 3, 6),
+        kind=r.CalendarExceptionKind.DAY_OFF,
+        note="Nghỉ lễ hội của tỉnh theo Quyết định 512/QĐ-UBND",
+        entered_by="admin-38",
+        entered_at=AT,
+    ),
+    r.CalendarExceptionWithdrawn(day=date(2026, 3, 6), withdrawn_by="admin-38", withdrawn_at=AT),
     n.NotificationDelivered(
         notification_id="6f1f7a56-0b5e-5a38-9c1e-4f0e8d2b9a11",
         rule_id="dossier-overdue",

@@ -1,4 +1,5 @@
-"""The admin-unit and agency hierarchy (đơn vị hành chính), published as data."""
+"""Reference data published as events: the admin-unit and agency hierarchy (đơn vị hành chính)
+and the province's working-day calendar exceptions."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from egov_contracts.envelope import EventData, register
-from egov_contracts.topics import REFERENCE_UNITS
+from egov_contracts.topics import REFERENCE_CALENDAR, REFERENCE_UNITS
 from egov_contracts.types import UnitCode
 
 DEMO_UNITS = Path(__file__).parent / "data" / "units-demo.csv"
@@ -56,3 +57,54 @@ def load_units(path: Path = DEMO_UNITS) -> list[UnitUpserted]:
     with path.open(encoding="utf-8", newline="") as f:
         rows = [{k: (v or None) for k, v in row.items()} for row in csv.DictReader(f)]
     return [UnitUpserted.model_validate(r) for r in rows]
+
+
+class CalendarExceptionKind(StrEnum):
+    DAY_OFF = "day-off"  # a day the province declares off (ngày nghỉ)
+    WORKING_DAY = "working-day"  # a make-up working day (ngày làm bù)
+
+
+@register
+class CalendarExceptionUpserted(EventData):
+    """A day the province declares off, or a make-up working day, over the national calendar
+    (compacted topic keyed by the day: the latest state per day). Every service that counts
+    working days mirrors it."""
+
+    event_type = "vn.egov.reference.calendar-exception.upserted.v1"
+    occurred_field = "entered_at"
+    topic = REFERENCE_CALENDAR.name
+
+    day: date = Field(description="Ngày (giờ Việt Nam)")
+    kind: CalendarExceptionKind
+    note: str = Field(min_length=1, max_length=500, description="Lý do (căn cứ quyết định)")
+    entered_by: str = Field(min_length=1, max_length=200, description="Người nhập")
+    entered_at: AwareDatetime
+
+
+@register
+class CalendarExceptionWithdrawn(EventData):
+    """The province's exception for a day is withdrawn: the national calendar applies again."""
+
+    event_type = "vn.egov.reference.calendar-exception.withdrawn.v1"
+    occurred_field = "withdrawn_at"
+    topic = REFERENCE_CALENDAR.name
+
+    day: date = Field(description="Ngày (giờ Việt Nam)")
+    withdrawn_by: str = Field(min_length=1, max_length=200, description="Người rút")
+    withdrawn_at: AwareDatetime
+
+
+def calendar_exception_subject(day: date) -> str:
+    """The key of a day on the calendar topic (and its events' subject)."""
+    return day.isoformat()
+
+
+__all__ = [
+    "CalendarExceptionKind",
+    "CalendarExceptionUpserted",
+    "CalendarExceptionWithdrawn",
+    "UnitLevel",
+    "UnitUpserted",
+    "calendar_exception_subject",
+    "load_units",
+]

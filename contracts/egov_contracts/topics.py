@@ -69,6 +69,15 @@ REFERENCE_UNITS = Topic(
     description="The admin-unit and agency hierarchy (compacted: the latest state per unit).",
 )
 
+REFERENCE_CALENDAR = Topic(
+    "egov.reference.calendar",
+    "day (YYYY-MM-DD)",
+    compacted=True,
+    partitions=3,
+    description="The province's working-day calendar exceptions: days off it declares and"
+    " make-up working days (compacted: the latest state per day).",
+)
+
 ALL_TOPICS: tuple[Topic, ...] = (
     STATUS_REPORTS,
     DOSSIERS,
@@ -78,6 +87,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     NOMINATION_EVENTS,
     NOTIFICATION_DELIVERIES,
     REFERENCE_UNITS,
+    REFERENCE_CALENDAR,
 )
 
 # Topics other systems write and egov-events reads: their schemas are what producers must send.
