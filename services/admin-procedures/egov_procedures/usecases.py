@@ -14,9 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from egov_contracts import procedures as c
+from egov_contracts import reference as ref
 from egov_contracts.envelope import CloudEvent, EventData, new_event
 from egov_contracts.personal_data import applicant_ref
-from egov_contracts.topics import DOSSIERS, RATES
+from egov_contracts.topics import DOSSIERS, RATES, REFERENCE_CALENDAR
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
 from egov_runtime.service import Runtime
@@ -95,6 +96,36 @@ def calendar_from_rows(rows: list[dict[str, Any]]) -> WorkCalendar:
 
 async def load_calendar(tx: Tx) -> WorkCalendar:
     return calendar_from_rows(await catalogue.calendar_exceptions(tx.conn))
+
+
+async def put_calendar_exception(
+    tx: Tx, ctx: Context, day: date, kind: ExceptionKind, note: str, by: str, at: datetime
+) -> None:
+    """Record a day the province declares off (or a make-up working day) and publish it as
+    reference data, so every service that counts working days counts it too; new deadlines
+    use it at once."""
+    await catalogue.put_calendar_exception(tx.conn, day, str(kind), note, by)
+    data = ref.CalendarExceptionUpserted(
+        day=day, kind=ref.CalendarExceptionKind(str(kind)), note=note, entered_by=by, entered_at=at
+    )
+    await _publish_calendar(tx, ctx, data, day)
+
+
+async def withdraw_calendar_exception(
+    tx: Tx, ctx: Context, day: date, by: str, at: datetime
+) -> bool:
+    """Withdraw the province's exception for a day (False: there was none)."""
+    if not await catalogue.delete_calendar_exception(tx.conn, day):
+        return False
+    data = ref.CalendarExceptionWithdrawn(day=day, withdrawn_by=by, withdrawn_at=at)
+    await _publish_calendar(tx, ctx, data, day)
+    return True
+
+
+async def _publish_calendar(tx: Tx, ctx: Context, data: EventData, day: date) -> None:
+    subject = ref.calendar_exception_subject(day)  # the compacted topic's key
+    await tx.emit(REFERENCE_CALENDAR.name, [new_event(data, source=ctx.source, subject=subject)])
+    ctx.calendar = await load_calendar(tx)
 
 
 # -- status reports --------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Composition root of nominations: settings, context, consumers, API, demo data.
 
 The service runs on the runtime kit (HTTP API, health, readiness, metrics, AsyncAPI, outbox
-relay), keeps its read model of the admin-unit hierarchy from ``egov.reference.units`` and
-reads unit performance evidence from ``egov.procedures.rates`` and ``egov.indicators.results``.
+relay), keeps its read model of the admin-unit hierarchy from ``egov.reference.units`` and its
+mirror of the province's calendar exceptions from ``egov.reference.calendar`` (working-day
+deadlines count them), and reads unit performance evidence from ``egov.procedures.rates`` and
+``egov.indicators.results``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
+from egov_runtime.calendar_exceptions import calendar_subscription
 from egov_runtime.service import Runtime, ServiceSpec, Wiring
 from egov_runtime.units import units_subscription
 
@@ -24,7 +27,12 @@ def wire(rt: Runtime) -> Wiring:
     settings = cast(NominationsSettings, rt.settings)
     ctx = Context(source=rt.source, decider_roles=tuple(settings.decider_roles))
     return Wiring(
-        subscriptions=[units_subscription(), rates_subscription(), targets_subscription()],
+        subscriptions=[
+            units_subscription(),
+            calendar_subscription(),
+            rates_subscription(),
+            targets_subscription(),
+        ],
         state={"context": ctx},
     )
 

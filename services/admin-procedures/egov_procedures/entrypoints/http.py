@@ -17,7 +17,7 @@ from egov_runtime.scope import check_root, check_scope
 from egov_runtime.service import Runtime, runtime_of
 from egov_runtime.tables import table_download
 from egov_runtime.units import descendants
-from egov_workdays import VN_TZ
+from egov_workdays import VN_TZ, ExceptionKind
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
@@ -32,9 +32,10 @@ from egov_procedures.usecases import (
     form_from_counts,
     form_json,
     issue_apology,
-    load_calendar,
     procedure_from_row,
+    put_calendar_exception,
     sum_forms,
+    withdraw_calendar_exception,
 )
 
 router = APIRouter(prefix="/v1")
@@ -500,15 +501,21 @@ async def put_exception(
     day: date, body: ExceptionIn, request: Request, principal: Admin
 ) -> dict[str, Any]:
     """A day the province declares off, or a make-up working day. New deadlines use it at once;
-    deadlines already computed are not moved. Province-wide: needs a role scoped at the
-    province."""
+    deadlines already computed are not moved. Published on ``egov.reference.calendar``, so every
+    service that counts working days (nominations) counts it too. Province-wide: needs a role
+    scoped at the province."""
     rt = runtime_of(request)
     async with rt.transaction() as tx:
         await check_root(tx.conn, principal, rt.settings.province_code, "The calendar")
-        await catalogue.put_calendar_exception(
-            tx.conn, day, body.kind, body.note, principal.subject
+        await put_calendar_exception(
+            tx,
+            ctx_of(request),
+            day,
+            ExceptionKind(body.kind),
+            body.note,
+            principal.subject,
+            datetime.now(VN_TZ),
         )
-        ctx_of(request).calendar = await load_calendar(tx)
     return {"day": day.isoformat(), "kind": body.kind, "note": body.note}
 
 
@@ -517,9 +524,11 @@ async def delete_exception(day: date, request: Request, principal: Admin) -> Res
     rt = runtime_of(request)
     async with rt.transaction() as tx:
         await check_root(tx.conn, principal, rt.settings.province_code, "The calendar")
-        if not await catalogue.delete_calendar_exception(tx.conn, day):
+        withdrawn = await withdraw_calendar_exception(
+            tx, ctx_of(request), day, principal.subject, datetime.now(VN_TZ)
+        )
+        if not withdrawn:
             raise Problem(404, "No exception on that day")
-        ctx_of(request).calendar = await load_calendar(tx)
     return Response(status_code=204)
 
 

@@ -12,12 +12,14 @@ from egov_contracts.envelope import CloudEvent, EventData, new_event
 from egov_contracts.topics import NOMINATION_EVENTS
 from egov_runtime import scope
 from egov_runtime.auth import Principal
+from egov_runtime.calendar_exceptions import province_calendar
 from egov_runtime.consumer import Tx
 from egov_runtime.problems import Problem
 from egov_runtime.units import get_unit
-from egov_workdays import VN_TZ, WorkCalendar
+from egov_workdays import VN_TZ
 
 from egov_nominations.domain.rules import DecidingLevel, RuleBook, bundled_rule_book
+from egov_nominations.domain.workflow import AddWorkingDays
 
 
 @dataclass
@@ -25,14 +27,20 @@ class Context:
     """What the use cases need besides the transaction."""
 
     source: str
-    calendar: WorkCalendar = field(default_factory=WorkCalendar)
     rule_book: RuleBook = field(default_factory=bundled_rule_book)
     decider_roles: tuple[str, ...] = ("head",)
 
-    def add_working_days(self, day: date, n: int) -> date:
-        """The N-th working day after `day` (a non-working day counts from the next working
-        day), on the shared Vietnamese calendar."""
-        return self.calendar.end_of_nth_working_day(datetime.combine(day, time(8), VN_TZ), n).date()
+    async def working_days(self, tx: Tx) -> AddWorkingDays:
+        """The N-th working day after a day (a non-working day counts from the next working
+        day), on the province's calendar: the national one with the days off and make-up
+        working days the province declared (mirrored from ``egov.reference.calendar``)."""
+        calendar = await province_calendar(tx.conn)
+
+        def add_working_days(day: date, n: int) -> date:
+            start = datetime.combine(day, time(8), VN_TZ)
+            return calendar.end_of_nth_working_day(start, n).date()
+
+        return add_working_days
 
 
 def not_found(what: str, ref: str) -> Problem:

@@ -324,7 +324,8 @@ async def submit(
     row = await _load(tx, principal, nomination_id)
     await check_scope(tx, principal, row["unit_code"])
     at = now()
-    file = _step(lambda: files.file_of(row).submit(principal.subject, at, ctx.add_working_days))
+    add_working_days = await ctx.working_days(tx)
+    file = _step(lambda: files.file_of(row).submit(principal.subject, at, add_working_days))
     version = row["version"] + 1
     await files.save_file(tx.conn, nomination_id, file, version, documents=documents)
     deciding = await get_unit(tx.conn, row["deciding_unit_code"]) or {}
@@ -400,8 +401,9 @@ async def accept(tx: Tx, ctx: Context, principal: Principal, nomination_id: str)
             errors=[{"field": "documents", "message": m} for m in missing],
         )
     at = now()
+    add_working_days = await ctx.working_days(tx)
     file = _step(
-        lambda: files.file_of(row).accept_complete(principal.subject, at, ctx.add_working_days)
+        lambda: files.file_of(row).accept_complete(principal.subject, at, add_working_days)
     )
     version = row["version"] + 1
     await files.save_file(tx.conn, nomination_id, file, version)
