@@ -14,12 +14,14 @@ import re
 import secrets
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, ClassVar, Literal, Self, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-VN_TZ = timezone(timedelta(hours=7), "+07:00")
+from egov_contracts.types import VN_TZ as VN_TZ  # re-exported: the one Vietnam time zone
+from egov_contracts.types import VnDatetime
+
 STRUCTURED_CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
 # ``$id`` of the published schemas: a stable name, not an address.
 SCHEMA_ID_BASE = "https://schemas.egov.vn/events/"
@@ -80,7 +82,7 @@ class CloudEvent(BaseModel):
     source: str
     type: str
     subject: str
-    time: AwareDatetime
+    time: VnDatetime
     datacontenttype: str = "application/json"
     dataschema: str | None = None
     correlationid: str | None = None

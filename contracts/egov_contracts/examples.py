@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from egov_contracts import indicators as i
@@ -11,8 +11,8 @@ from egov_contracts import notifications as n
 from egov_contracts import procedures as p
 from egov_contracts import reference as r
 from egov_contracts.envelope import EventData
+from egov_contracts.types import VN_TZ as VN
 
-VN = timezone(timedelta(hours=7))
 AT = datetime(2026, 3, 2, 8, 0, tzinfo=VN)
 DUE = datetime(2026, 3, 16, 8, 0, tzinfo=VN)
 DOSSIER = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from egov_contracts.envelope import ContractModel, EventData, register
 from egov_contracts.topics import INDICATOR_RESULTS, INDICATOR_SUBMISSIONS
@@ -19,6 +19,7 @@ from egov_contracts.types import (
     Period,
     Text,
     UnitCode,
+    VnDatetime,
 )
 
 Disaggregation = dict[str, str]
@@ -106,7 +107,7 @@ class SubmissionAccepted(_SubmissionOutcome):
 
     event_type = "vn.egov.indicators.submission.accepted.v1"
     occurred_field = "accepted_at"
-    accepted_at: AwareDatetime
+    accepted_at: VnDatetime
     value_count: int = Field(ge=1)
 
 
@@ -116,7 +117,7 @@ class SubmissionRejected(_SubmissionOutcome):
 
     event_type = "vn.egov.indicators.submission.rejected.v1"
     occurred_field = "rejected_at"
-    rejected_at: AwareDatetime
+    rejected_at: VnDatetime
     violations: list[RuleViolation] = Field(min_length=1)
 
 
@@ -137,7 +138,7 @@ class ValueRecorded(EventData):
     derived: bool = Field(False, description="Rolled up from sub-units — tổng hợp từ cấp dưới")
     disaggregation: Disaggregation | None = None
     submission_id: Code | None = Field(None, description="Source submission (reported values)")
-    recorded_at: AwareDatetime
+    recorded_at: VnDatetime
     revision: int = Field(1, ge=1, description="Increases when a correction changes the value")
 
 
@@ -171,4 +172,4 @@ class TargetEvaluated(EventData):
         None, max_length=20, description="Unit of the change: 'pp' (percentage points) for rates"
     )
     period_closed: bool = Field(description="False while the period is still open")
-    evaluated_at: AwareDatetime
+    evaluated_at: VnDatetime

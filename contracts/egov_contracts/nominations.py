@@ -12,11 +12,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Self
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from egov_contracts.envelope import ContractModel, EventData, register
 from egov_contracts.topics import NOMINATION_EVENTS
-from egov_contracts.types import Code, Percent, Text, UnitCode
+from egov_contracts.types import Code, Percent, Text, UnitCode, VnDatetime
 
 
 class AwardKind(StrEnum):
@@ -89,7 +89,7 @@ class MovementLaunched(EventData):
     starts_on: date
     ends_on: date | None = None
     awards: list[AwardKind] = Field(default_factory=list, description="Titles it leads to")
-    launched_at: AwareDatetime
+    launched_at: VnDatetime
 
     @model_validator(mode="after")
     def _dates_are_ordered(self) -> Self:
@@ -111,7 +111,7 @@ class RegistrationSubmitted(EventData):
     year: int = Field(ge=2000, le=2100)
     nominee: Nominee
     award: AwardKind
-    submitted_at: AwareDatetime
+    submitted_at: VnDatetime
 
 
 class _NominationEvent(EventData):
@@ -123,7 +123,7 @@ class _NominationEvent(EventData):
     nominee: Nominee
     award: AwardKind
     achievement_year: int = Field(ge=2000, le=2100, description="Năm thành tích")
-    occurred_at: AwareDatetime
+    occurred_at: VnDatetime
 
 
 @register

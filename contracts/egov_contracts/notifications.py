@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from egov_contracts.envelope import EventData, register
 from egov_contracts.topics import NOTIFICATION_DELIVERIES
-from egov_contracts.types import Code, Text
+from egov_contracts.types import Code, Text, VnDatetime
 
 
 class NotificationChannel(StrEnum):
@@ -34,12 +34,12 @@ class _Delivery(EventData):
 class NotificationDelivered(_Delivery):
     event_type = "vn.egov.notifications.notification.delivered.v1"
     occurred_field = "delivered_at"
-    delivered_at: AwareDatetime
+    delivered_at: VnDatetime
 
 
 @register
 class NotificationFailed(_Delivery):
     event_type = "vn.egov.notifications.notification.failed.v1"
     occurred_field = "failed_at"
-    failed_at: AwareDatetime
+    failed_at: VnDatetime
     last_error: Text

@@ -6,12 +6,12 @@ from datetime import date
 from enum import StrEnum
 from typing import Self
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from egov_contracts.envelope import ContractModel, EventData, register
 from egov_contracts.personal_data import SEALED_PATTERN
 from egov_contracts.topics import DOSSIERS, RATES, STATUS_REPORTS
-from egov_contracts.types import Code, Line, Moment, Note, Percent, Text, UnitCode
+from egov_contracts.types import Code, Line, Moment, Note, Percent, Text, UnitCode, VnDatetime
 
 
 class DossierStatus(StrEnum):
@@ -135,14 +135,14 @@ class DossierEvent(EventData):
         " cán bộ xử lý (absent for steps of the clock: deadline warnings, overdue)",
     )
     unit_code: UnitCode = Field(description="Handling unit — đơn vị xử lý")
-    occurred_at: AwareDatetime
+    occurred_at: VnDatetime
 
 
 @register
 class DossierReceived(DossierEvent):
     event_type = "vn.egov.procedures.dossier.received.v1"
-    received_at: AwareDatetime = Field(description="Ngày tiếp nhận")
-    due_at: AwareDatetime = Field(description="Deadline — hạn trả kết quả")
+    received_at: VnDatetime = Field(description="Ngày tiếp nhận")
+    due_at: VnDatetime = Field(description="Deadline — hạn trả kết quả")
     processing_time: int = Field(gt=0, description="Thời hạn giải quyết")
     processing_time_unit: ProcessingTimeUnit
     channel: Channel | None = None
@@ -152,7 +152,7 @@ class DossierReceived(DossierEvent):
 @register
 class DossierSupplementRequested(DossierEvent):
     event_type = "vn.egov.procedures.dossier.supplement-requested.v1"
-    requested_at: AwareDatetime = Field(description="Yêu cầu bổ sung hồ sơ")
+    requested_at: VnDatetime = Field(description="Yêu cầu bổ sung hồ sơ")
     used_minutes: int = Field(ge=0, description="Working time already used, in minutes")
     note: Text | None = None
 
@@ -160,14 +160,14 @@ class DossierSupplementRequested(DossierEvent):
 @register
 class DossierSupplementReceived(DossierEvent):
     event_type = "vn.egov.procedures.dossier.supplement-received.v1"
-    supplement_received_at: AwareDatetime
-    due_at: AwareDatetime = Field(description="The recomputed deadline")
+    supplement_received_at: VnDatetime
+    due_at: VnDatetime = Field(description="The recomputed deadline")
 
 
 @register
 class DossierSuspended(DossierEvent):
     event_type = "vn.egov.procedures.dossier.suspended.v1"
-    suspended_at: AwareDatetime
+    suspended_at: VnDatetime
     used_minutes: int = Field(ge=0)
     note: Text | None = None
 
@@ -175,14 +175,14 @@ class DossierSuspended(DossierEvent):
 @register
 class DossierResumed(DossierEvent):
     event_type = "vn.egov.procedures.dossier.resumed.v1"
-    resumed_at: AwareDatetime
-    due_at: AwareDatetime
+    resumed_at: VnDatetime
+    due_at: VnDatetime
 
 
 @register
 class DossierDeadlineApproaching(DossierEvent):
     event_type = "vn.egov.procedures.dossier.deadline-approaching.v1"
-    due_at: AwareDatetime
+    due_at: VnDatetime
     threshold: str = Field(description="Which warning: used-75 or days-left-1")
     minutes_left: int = Field(ge=0, description="Working minutes left until due_at")
 
@@ -190,15 +190,15 @@ class DossierDeadlineApproaching(DossierEvent):
 @register
 class DossierOverdue(DossierEvent):
     event_type = "vn.egov.procedures.dossier.overdue.v1"
-    due_at: AwareDatetime
+    due_at: VnDatetime
     minutes_late: int = Field(ge=0, description="Minutes past due_at when this was published")
 
 
 @register
 class DossierResolved(DossierEvent):
     event_type = "vn.egov.procedures.dossier.resolved.v1"
-    resolved_at: AwareDatetime
-    due_at: AwareDatetime
+    resolved_at: VnDatetime
+    due_at: VnDatetime
     timeliness: Timeliness
     result: ResolutionResult
     applicant_ref: str | None = Field(
@@ -211,20 +211,20 @@ class DossierResolved(DossierEvent):
 @register
 class DossierWithdrawn(DossierEvent):
     event_type = "vn.egov.procedures.dossier.withdrawn.v1"
-    withdrawn_at: AwareDatetime
+    withdrawn_at: VnDatetime
 
 
 @register
 class DossierReturned(DossierEvent):
     event_type = "vn.egov.procedures.dossier.returned.v1"
-    returned_at: AwareDatetime
+    returned_at: VnDatetime
 
 
 @register
 class DossierRejected(DossierEvent):
     event_type = "vn.egov.procedures.dossier.rejected.v1"
-    rejected_at: AwareDatetime
-    due_at: AwareDatetime
+    rejected_at: VnDatetime
+    due_at: VnDatetime
     timeliness: Timeliness
     note: Text | None = None
 
@@ -232,8 +232,8 @@ class DossierRejected(DossierEvent):
 @register
 class DossierApologyIssued(DossierEvent):
     event_type = "vn.egov.procedures.dossier.apology-issued.v1"
-    due_at: AwareDatetime
-    new_due_at: AwareDatetime = Field(description="Ngày hẹn trả mới")
+    due_at: VnDatetime
+    new_due_at: VnDatetime = Field(description="Ngày hẹn trả mới")
     reason: Text
 
 

@@ -5,8 +5,32 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, Field, PlainSerializer, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, Field, PlainSerializer, StringConstraints, WithJsonSchema
+
+# The one time zone of the project: every time a person or a consuming system reads is in
+# Vietnam time with its offset (+07:00; no daylight saving since 1975). The same object as
+# ``egov_workdays.VN_TZ`` (zoneinfo caches one instance per key).
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def in_vn(value: datetime) -> datetime:
+    """``value`` in Vietnam time; a datetime without an offset is read as Vietnam time."""
+    return value.replace(tzinfo=VN_TZ) if value.tzinfo is None else value.astimezone(VN_TZ)
+
+
+# A point in time as the contracts and the APIs carry it: accepted with any offset (or none:
+# Vietnam time), held and written in Vietnam time, e.g. ``2026-11-23T09:00:00+07:00``. The JSON
+# Schema is the plain ``date-time`` string, as for pydantic's ``AwareDatetime``.
+def _to_vn(value: datetime) -> datetime:
+    try:
+        return in_vn(value)
+    except OverflowError as exc:  # 9999-12-31T23:59:59Z has no Vietnam time
+        raise ValueError("out of the range of dates") from exc
+
+
+VnDatetime = Annotated[datetime, AfterValidator(_to_vn)]
 
 Code = Annotated[
     str,
@@ -72,11 +96,20 @@ Line = Annotated[str, StringConstraints(max_length=200, pattern=LINE_PATTERN)]
 # receiving service's check, against its own clock (a setting, see the runtime kit's edge).
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _within_range(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=VN_TZ)
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("must be from 2000-01-01 and before 2100-01-01")
+    return in_vn(value)
+
+
 Moment = Annotated[
-    AwareDatetime,
+    datetime,
+    AfterValidator(_within_range),
     Field(
-        ge=EARLIEST,
-        lt=LATEST,
         json_schema_extra={
             "formatMinimum": "2000-01-01T00:00:00Z",
             "formatExclusiveMaximum": "2100-01-01T00:00:00Z",

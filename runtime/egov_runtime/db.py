@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+from egov_contracts.types import VN_TZ, in_vn
 
 RUNTIME_MIGRATIONS = Path(__file__).parent / "sql"
 _MIGRATION_LOCK = 7_310_001  # advisory lock id held while migrating
@@ -25,21 +27,63 @@ class MigrationError(RuntimeError):
     pass
 
 
+# The session's zone (a startup parameter, so the pool's RESET ALL keeps it): what PostgreSQL
+# itself writes as text (timestamps inside json_build_object, ::text) is in Vietnam time too.
+SERVER_SETTINGS = {"timezone": VN_TZ.key}
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_PG_INFINITY = 2**63 - 1
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _decode_timestamptz(value: tuple[int]) -> datetime:
+    """PostgreSQL's microseconds since 2000-01-01 UTC, as a datetime in Vietnam time: every
+    time the services read from their database is already in the zone people read."""
+    micros = value[0]
+    if micros >= _PG_INFINITY:
+        return datetime.max.replace(tzinfo=VN_TZ)
+    if micros <= -_PG_INFINITY:
+        return datetime.min.replace(tzinfo=VN_TZ)
+    return (_PG_EPOCH + timedelta(microseconds=micros)).astimezone(VN_TZ)
+
+
+def _encode_timestamptz(value: datetime) -> tuple[int]:
+    """A datetime without an offset is Vietnam time (asyncpg's own codec would take the
+    machine's local zone)."""
+    wall = value.replace(tzinfo=None)
+    if wall == datetime.max:
+        return (_PG_INFINITY,)
+    if wall == datetime.min:
+        return (-_PG_INFINITY,)
+    return ((in_vn(value) - _PG_EPOCH) // _MICROSECOND,)
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec(
+        "timestamptz",
+        encoder=_encode_timestamptz,
+        decoder=_decode_timestamptz,
+        schema="pg_catalog",
+        format="tuple",
+    )
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=60
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        command_timeout=60,
+        server_settings=SERVER_SETTINGS,
     )
     assert pool is not None
     return pool
 
 
 async def connect(dsn: str) -> asyncpg.Connection:
-    conn = await asyncpg.connect(dsn)
+    conn = await asyncpg.connect(dsn, server_settings=SERVER_SETTINGS)
     await _init_connection(conn)
     return conn
 

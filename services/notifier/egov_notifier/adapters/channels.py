@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import aiosmtplib
 import httpcore
 import httpx
+from egov_contracts.types import in_vn
 
 from egov_notifier.domain.retry import Outcome, Result, classify, transient
 from egov_notifier.domain.webhooks import signature_headers
@@ -281,7 +282,7 @@ class SmtpChannel:
         mail["From"] = self.sender
         mail["To"] = message.recipient
         mail["Subject"] = message.subject
-        mail["Date"] = format_datetime(now or datetime.now(UTC))
+        mail["Date"] = format_datetime(in_vn(now or datetime.now(UTC)))  # "… +0700"
         mail["Message-ID"] = f"<{message.id}@{self.message_domain}>"  # the same on every retry
         mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
         mail.set_content(message.body, charset="utf-8")

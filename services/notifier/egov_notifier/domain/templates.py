@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
+from egov_contracts.types import VN_TZ as VN
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 MAX_SOURCE = 20_000
-VN = timezone(timedelta(hours=7), "ICT")  # Vietnam keeps UTC+7 all year
 
 
 def _moment(value: Any) -> datetime | date | None:
