@@ -38,7 +38,7 @@ async def test_decided_award_reaches_the_nominees_unit(kafka_bootstrap, postgres
                 "/v1/nominations", params={"unit": DEPT, "status": "approved"}, headers=head
             )
             assert r.status_code == 200, r.text
-            approved = [f for f in r.json() if f["deciding_unit_code"] == DEPT]
+            approved = [f for f in r.json()["items"] if f["deciding_unit_code"] == DEPT]
             assert approved, r.json()
             file = approved[0]
             unit = file["nominee"]["unit_code"]
@@ -55,20 +55,20 @@ async def test_decided_award_reaches_the_nominees_unit(kafka_bootstrap, postgres
             assert again.status_code == 200, again.text  # the same decision: nothing new
 
             notif = svc["notifier"]
-            feed_of_unit = notif.token("officer", unit=unit)
+            feed_of_unit = notif.token("head", unit=unit)
 
             async def notices() -> list[dict]:
                 feed = await notif.client.get("/v1/inbox", headers=feed_of_unit)
-                return [i for i in feed.json() if number in i["title"]]
+                return [i for i in feed.json()["items"] if number in i["title"]]
 
             [notice] = await wait_for(notices, timeout=30)
             await wait_for(lambda: [m for m in mails if number in str(m["Subject"])], 30)
             deliveries = await notif.client.get(
                 "/v1/deliveries",
                 headers=notif.token("operator"),
-                params={"channel": "in-app", "limit": 1000},
+                params={"channel": "in-app", "limit": 500},
             )
-            mine = [d for d in deliveries.json() if number in d["subject"]]
+            mine = [d for d in deliveries.json()["items"] if number in d["subject"]]
 
     assert notice["unit_code"] == unit and notice["role"] == "head"
     assert notice["title"] == f"[Khen thưởng] Quyết định {number}"

@@ -61,7 +61,7 @@ async def test_rejected_submission_reaches_the_reporting_commune(
                 feed = await notif.client.get(
                     "/v1/inbox", headers=officer, params={"role": "officer"}
                 )
-                return [i for i in feed.json() if sid in i["body"]]
+                return [i for i in feed.json()["items"] if sid in i["body"]]
 
             [notice] = await wait_for(item, timeout=30)
             await wait_for(lambda: len([m for m in mails if sid in _text(m)]) >= 2, 30)

@@ -53,12 +53,12 @@ async def test_documents_and_units_answer(kafka_bootstrap, postgres_admin_dsn, s
 
         units = await svc.client.get("/v1/units")
         assert units.status_code == 200, units.text
-        codes = [u["unit_code"] for u in units.json()]
+        codes = [u["unit_code"] for u in units.json()["items"]]
         assert "38" in codes
 
         children = await svc.client.get("/v1/units", params={"parent": "38"})
-        assert children.status_code == 200 and children.json()
-        assert {u["parent_code"] for u in children.json()} == {"38"}
+        assert children.status_code == 200 and children.json()["items"]
+        assert {u["parent_code"] for u in children.json()["items"]} == {"38"}
 
         one = await svc.client.get("/v1/units/38")
         assert one.status_code == 200 and one.json()["ancestry"] == ["38"]

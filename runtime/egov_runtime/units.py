@@ -19,6 +19,7 @@ from egov_units import AdminUnit, Hierarchy
 from fastapi import APIRouter, Request
 
 from egov_runtime.consumer import Incoming, Subscription, Tx
+from egov_runtime.pagination import Page, PageQuery
 from egov_runtime.problems import Problem
 
 UNIT_UPSERTED = "vn.egov.reference.unit.upserted.v1"
@@ -121,15 +122,15 @@ def units_router() -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["reference"])
 
     @router.get("/units")
-    async def list_units(request: Request, parent: str | None = None) -> list[dict[str, Any]]:
+    async def list_units(request: Request, page: PageQuery, parent: str | None = None) -> Page:
         async with request.app.state.runtime.pool.acquire() as conn:
-            rows = await conn.fetch(
+            return await page.fetch(
+                conn,
                 "SELECT unit_code, name, level, parent_code, valid_from, valid_to,"
-                " successor_code FROM units WHERE $1::text IS NULL OR parent_code = $1"
-                " ORDER BY unit_code",
+                " successor_code FROM units WHERE $1::text IS NULL OR parent_code = $1",
                 parent,
+                order_by="unit_code",
             )
-        return [dict(r) for r in rows]
 
     @router.get("/units/{code}")
     async def get_one(code: str, request: Request) -> dict[str, Any]:

@@ -686,7 +686,7 @@ async def test_auth_and_unit_scope(service):
     )
     assert r.status_code == 403
     r = await svc.client.get("/v1/rules", headers=officer(svc))
-    assert {x["type"] for x in r.json()} == {"required", "compare", "outlier", "jump"}
+    assert {x["type"] for x in r.json()["items"]} == {"required", "compare", "outlier", "jump"}
     r = await svc.client.get("/v1/definitions/TL_HO_NGHEO", headers=officer(svc))
     assert (r.json()["aggregation"], r.json()["denominator"]) == ("ratio", "HO_TONG")
     definition = r.json()

@@ -261,7 +261,7 @@ async def test_proposal_tally_decision_publishes_award_once(
     awards = ok(
         await svc.client.get(f"/v1/awards?nominee={pid}", headers=svc.token("officer", unit=unit))
     )
-    assert {(a["award"], a["decision_number"]) for a in awards} == {
+    assert {(a["award"], a["decision_number"]) for a in awards["items"]} == {
         ("lao-dong-tien-tien", f"15/QĐ-{unit}"),
         ("chien-si-thi-dua-co-so", number),
     }
@@ -378,7 +378,7 @@ async def test_bad_input_is_refused_and_changes_nothing(service: RunningService)
         headers=officer,
     )
     assert r.status_code == 422 and "Unknown person" in r.json()["detail"]
-    assert ok(await svc.client.get(f"/v1/nominations?unit={unit}", headers=officer)) == []
+    assert ok(await svc.client.get(f"/v1/nominations?unit={unit}", headers=officer))["items"] == []
 
     council, members = await add_council(svc)
     nid = await under_review(
@@ -429,7 +429,7 @@ async def test_bad_input_is_refused_and_changes_nothing(service: RunningService)
     assert r.status_code == 409 and "under-review" in r.json()["detail"]
     file = ok(await svc.client.get(f"/v1/nominations/{nid}", headers=officer))
     assert file["status"] == "under-review" and file["decision"] is None
-    assert ok(await svc.client.get(f"/v1/awards?nominee={pid}", headers=officer)) == []
+    assert ok(await svc.client.get(f"/v1/awards?nominee={pid}", headers=officer))["items"] == []
     # only the deciding head's role records a decision (not an officer, not an administrator)
     for role in ("officer", "admin"):
         r = await svc.client.post(
@@ -491,7 +491,7 @@ async def test_reports_and_the_people_list_read_the_unit_subtree(service: Runnin
 
     # the people list of a unit's subtree; the head reads it, another unit's officer does not
     people = ok(await svc.client.get(f"/v1/register/people?unit={unit}", headers=officer))
-    assert people == [
+    assert people["items"] == [
         {"person_id": p, "name": f"Nguyễn Văn {p}", "unit_code": unit} for p in sorted([pid, other])
     ]
     assert ok(await svc.client.get(f"/v1/register/people?unit={unit}", headers=head)) == people
@@ -619,7 +619,7 @@ async def test_cluster_leader_passes_the_flag_criterion_and_a_non_leader_fails(
             "/v1/register/clusters", params={"year": 2025}, headers=svc.token("officer", unit=other)
         )
     )
-    assert cluster in {c["cluster_id"] for c in listed}
+    assert cluster in {c["cluster_id"] for c in listed["items"]}
 
     async def flag_criterion(unit: str) -> Any:
         officer = svc.token("officer", unit=unit)

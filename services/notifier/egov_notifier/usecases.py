@@ -160,12 +160,13 @@ async def decide(
                 elif target.channel == Channel.IN_APP:
                     await tx.conn.execute(
                         "INSERT INTO inbox_items (notification_id, unit_code, role, title,"
-                        " body) VALUES ($1, $2, $3, $4, $5)",
+                        " body, recipient) VALUES ($1, $2, $3, $4, $5, $6)",
                         row["id"],
                         target.unit_code,
                         target.role,
                         row["subject"],
                         row["body"],
+                        target.address,
                     )
                     await store.finish(
                         tx.conn,

@@ -39,7 +39,7 @@ async def deliveries(notifier, event_id: str) -> list[dict]:
         "/v1/deliveries", headers=notifier.token("operator"), params={"event_id": event_id}
     )
     assert r.status_code == 200, r.text
-    return r.json()
+    return r.json()["items"]
 
 
 async def settled(notifier, event_id: str, count: int) -> list[dict]:
@@ -112,9 +112,9 @@ async def test_award_reaches_the_units_it_names_in_app(notifier, producer):
         ("in-app", "38.XA.SAMSON"),
     ]
     feed = await notifier.client.get(
-        "/v1/inbox", headers=notifier.token("officer", unit="38.XA.SAMSON")
+        "/v1/inbox", headers=notifier.token("head", unit="38.XA.SAMSON")
     )
-    assert [i["title"] for i in feed.json() if number in i["title"]] == [
+    assert [i["title"] for i in feed.json()["items"] if number in i["title"]] == [
         f"[Khen thưởng] Quyết định {number}"
     ]
 
@@ -134,7 +134,7 @@ async def test_rejected_submission_tells_the_reporting_unit_every_violation(noti
         headers=notifier.token("officer", unit="38.XA.SAMSON"),
         params={"role": "officer"},
     )
-    [item] = [i for i in feed.json() if sid in i["body"]]
+    [item] = [i for i in feed.json()["items"] if sid in i["body"]]
     for v in rejected.violations:
         assert v.message in item["body"]
 

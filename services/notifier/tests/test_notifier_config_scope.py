@@ -22,6 +22,7 @@ async def test_province_wide_configuration_needs_the_province(notifier):
     client = notifier.client
     templates = (await client.get("/v1/templates", headers=notifier.token("admin"))).json()
     rules = (await client.get("/v1/rules", headers=notifier.token("admin"))).json()
+    assert templates["items"] and rules["items"]
     for role in ("admin", "operator"):
         head = notifier.token(role, unit=COMMUNE)
         r = await client.put(
@@ -82,7 +83,7 @@ async def test_deliveries_of_another_unit_are_invisible(notifier, producer, smtp
             params={"event_id": event.id},
         )
         assert r.status_code == 200, r.text
-        return [d for d in r.json() if d["channel"] != "in-app"]
+        return [d for d in r.json()["items"] if d["channel"] != "in-app"]
 
     everything = await wait_for(lambda: listed("38"), 20, message="deliveries made")
     own = [d for d in await listed(COMMUNE)]

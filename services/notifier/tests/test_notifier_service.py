@@ -88,15 +88,15 @@ async def test_overdue_gives_email_in_app_and_a_signed_webhook_after_retries(
     ]
     assert "phiếu xin lỗi" in mails[0].get_payload(decode=True).decode()
 
-    head = notifier.token("officer", unit="38.XA.SAMSON")
-    feed = (await notifier.client.get("/v1/inbox", headers=head)).json()
+    head = notifier.token("head", unit="38.XA.SAMSON")
+    feed = (await notifier.client.get("/v1/inbox", headers=head)).json()["items"]
     assert [i["title"] for i in feed if code in i["title"]] == [f"[Quá hạn] Hồ sơ {code}"]
     province = await notifier.client.get("/v1/inbox", headers=op, params={"role": "operator"})
-    assert any(code in i["title"] for i in province.json())
+    assert any(code in i["title"] for i in province.json()["items"])
 
     deliveries = (
         await notifier.client.get("/v1/deliveries", headers=op, params={"event_id": event.id})
-    ).json()
+    ).json()["items"]
     hook = [d for d in deliveries if d["channel"] == "webhook" and d["event_id"] == event.id]
     assert len(hook) == 1 and hook[0]["status"] == "delivered" and hook[0]["attempts"] == 4
     assert [a["status_code"] for a in hook[0]["attempt_log"]] == [503, 503, 503, 200]
@@ -162,9 +162,9 @@ async def test_4xx_is_final_410_disables_and_replay_resends_with_the_same_id(not
         async def hooks():
             rows = (
                 await notifier.client.get(
-                    "/v1/deliveries", headers=op, params={"channel": "webhook", "limit": 1000}
+                    "/v1/deliveries", headers=op, params={"channel": "webhook", "limit": 500}
                 )
-            ).json()
+            ).json()["items"]
             return {d["id"]: d for d in rows if d["rule_id"] == f"subscription:{sid}"}
 
         await wait_for(lambda: _all_final(hooks), timeout=20)
@@ -172,7 +172,7 @@ async def test_4xx_is_final_410_disables_and_replay_resends_with_the_same_id(not
         assert [d["attempts"] for d in got.values()] == [1, 1]  # no retry on 400 and 410
         by_code = {d["attempt_log"][0]["status_code"]: d["status"] for d in got.values()}
         assert by_code == {400: "failed", 410: "endpoint-disabled"}
-        subs = (await notifier.client.get("/v1/subscriptions", headers=op)).json()
+        subs = (await notifier.client.get("/v1/subscriptions", headers=op)).json()["items"]
         assert next(s for s in subs if s["id"] == sid)["enabled"] is False
 
         enabled = await notifier.client.post(f"/v1/subscriptions/{sid}/enable", headers=op)
@@ -255,7 +255,8 @@ async def test_bad_templates_and_subscriptions_are_refused(notifier):
     assert wrong_type.status_code == 422 and "dossier_code" in wrong_type.text
     saved = await rule(priority="low", nearest_only=True)
     assert saved.status_code == 200, saved.text
-    rules = {r["id"]: r for r in (await notifier.client.get("/v1/rules", headers=op)).json()}
+    listed = (await notifier.client.get("/v1/rules", headers=op)).json()["items"]
+    rules = {r["id"]: r for r in listed}
     assert rules["r1"]["priority"] == "low" and rules["r1"]["nearest_only"] is True
     await rule(enabled=False)
     unknown = await notifier.client.post(

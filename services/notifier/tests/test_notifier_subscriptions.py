@@ -119,7 +119,7 @@ async def test_a_units_system_manages_its_own_subscription_and_gets_its_units_ev
 
         # another system's subscription does not exist for it
         assert [
-            s["id"] for s in (await client.get("/v1/subscriptions", headers=samson)).json()
+            s["id"] for s in (await client.get("/v1/subscriptions", headers=samson)).json()["items"]
         ] == [other_id]
         for call in (
             client.get(f"/v1/subscriptions/{sid}", headers=samson),
@@ -132,9 +132,10 @@ async def test_a_units_system_manages_its_own_subscription_and_gets_its_units_ev
         audit_of_other = await client.get(
             "/v1/subscriptions/audit", headers=samson, params={"subscription_id": sid}
         )
-        assert audit_of_other.json() == []
+        assert audit_of_other.json()["items"] == []
         # the province's operator sees both
-        seen = {s["id"] for s in (await client.get("/v1/subscriptions", headers=op)).json()}
+        listed = (await client.get("/v1/subscriptions", headers=op)).json()["items"]
+        seen = {s["id"] for s in listed}
         assert {sid, other_id, everything_id} <= seen
 
         # an office below 38.SNV reaches it; a commune's dossier reaches the commune's system
@@ -201,7 +202,7 @@ async def test_a_units_system_manages_its_own_subscription_and_gets_its_units_ev
     # every change, with who and what (the history outlives the subscription)
     log = (
         await client.get("/v1/subscriptions/audit", headers=snv, params={"subscription_id": sid})
-    ).json()
+    ).json()["items"]
     assert [e["action"] for e in reversed(log)] == [
         "created",
         "secret-rotated",
@@ -218,7 +219,7 @@ async def test_a_units_system_manages_its_own_subscription_and_gets_its_units_ev
     assert not any("whsec_" in str(e) for e in log)
     province_log = (
         await client.get("/v1/subscriptions/audit", headers=op, params={"subscription_id": sid})
-    ).json()
+    ).json()["items"]
     assert len(province_log) == len(log)
 
 

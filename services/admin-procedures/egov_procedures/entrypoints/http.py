@@ -9,9 +9,10 @@ from typing import Annotated, Any, Literal
 from egov_contracts import procedures as c
 from egov_contracts.envelope import new_event
 from egov_contracts.topics import STATUS_REPORTS
+from egov_contracts.types import VnDatetime
 from egov_runtime.auth import Principal, credential_header, issue_token, require
-from egov_runtime.edge import Offset
 from egov_runtime.idempotency import run_once
+from egov_runtime.pagination import Page, PageQuery
 from egov_runtime.problems import Problem
 from egov_runtime.scope import check_root, check_scope
 from egov_runtime.service import Runtime, runtime_of
@@ -20,11 +21,11 @@ from egov_runtime.units import descendants
 from egov_workdays import VN_TZ, ExceptionKind
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from egov_procedures.adapters import catalogue, dossiers
 from egov_procedures.domain.dossier import ApologyRefused, colour, warning_schedule
-from egov_procedures.domain.model import DossierState, TimeUnit
+from egov_procedures.domain.model import DossierState, Phase, TimeUnit
 from egov_procedures.domain.report import PeriodScheme, period_bounds
 from egov_procedures.entrypoints.sealing import sealed
 from egov_procedures.usecases import (
@@ -239,11 +240,12 @@ def _colour(row: Any, warnings: list[Any], now: datetime) -> str:
 async def list_dossiers(
     request: Request,
     principal: Reader,
+    page: PageQuery,
     unit: str | None = None,
     procedure: str | None = None,
-    state: str | None = Query(None, description="processing, awaiting-supplement, resolved…"),
-    due_before: AwareDatetime | None = None,
-    channel: str | None = Query(None, description="counter, online, postal…"),
+    state: Phase | None = Query(None, description="Where the dossier is"),
+    due_before: VnDatetime | None = None,
+    channel: c.Channel | None = Query(None, description="How it was submitted"),
     overdue: bool = Query(
         False, description="Only open dossiers past their deadline, longest overdue first"
     ),
@@ -253,9 +255,7 @@ async def list_dossiers(
     paused: bool = Query(
         False, description="Only open dossiers paused (supplement requested, suspended)"
     ),
-    limit: int = Query(50, ge=1, le=500),
-    offset: Offset = 0,
-) -> dict[str, Any]:
+) -> Page:
     """Dossiers of a unit's subtree, newest first, or one of the operators' queues: ``overdue``,
     ``due_within_working_days`` or ``paused`` (then open dossiers only, most urgent first). Each
     open dossier past its deadline carries ``overdue_working_days``, one not yet due
@@ -290,8 +290,8 @@ async def list_dossiers(
             procedure=procedure,
             state=state,
             due_before=due_before,
-            limit=limit,
-            offset=offset,
+            limit=page.limit,
+            offset=page.offset,
             channel=channel,
             due_after=due_after,
             **queue,
@@ -308,11 +308,11 @@ async def list_dossiers(
                 left = calendar.working_minutes_between(now, r["due_at"])
                 item["working_days_left"] = round(left / minutes_per_day, 1)
         items.append(item)
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    return page.of(items, total)
 
 
 class ApologyIn(BaseModel):
-    new_due_at: AwareDatetime = Field(description="Ngày hẹn trả kết quả mới")
+    new_due_at: VnDatetime = Field(description="Ngày hẹn trả kết quả mới")
     reason: str = Field(min_length=3, max_length=2000, description="Lý do chậm")
 
 
@@ -489,11 +489,11 @@ class ExceptionIn(BaseModel):
 
 
 @router.get("/calendar/exceptions", tags=["calendar"])
-async def get_exceptions(request: Request, principal: Reader) -> list[dict[str, Any]]:
+async def get_exceptions(request: Request, principal: Reader, page: PageQuery) -> Page:
     async with runtime_of(request).pool.acquire() as conn:
-        return [
-            {k: _iso(v) for k, v in r.items()} for r in await catalogue.calendar_exceptions(conn)
-        ]
+        return page.slice(
+            [{k: _iso(v) for k, v in r.items()} for r in await catalogue.calendar_exceptions(conn)]
+        )
 
 
 @router.put("/calendar/exceptions/{day}", tags=["calendar"])
@@ -553,10 +553,10 @@ def _procedure_json(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/procedures", tags=["procedures"])
-async def get_procedures(request: Request) -> list[dict[str, Any]]:
+async def get_procedures(request: Request, page: PageQuery) -> Page:
     """The procedure catalogue (public)."""
     async with runtime_of(request).pool.acquire() as conn:
-        return [_procedure_json(r) for r in await catalogue.list_procedures(conn)]
+        return page.slice([_procedure_json(r) for r in await catalogue.list_procedures(conn)])
 
 
 @router.get("/procedures/{code}", tags=["procedures"])

@@ -427,10 +427,10 @@ COLUMNS = [
 
 async def _procedure_names(apis: ServiceApis) -> dict[str, str]:
     try:
-        rows = await apis.get(PROCEDURES, "/v1/procedures", None)
+        rows = await apis.get(PROCEDURES, "/v1/procedures", None, {"limit": 500})
     except ApiError:
         return {}
-    return {r["code"]: r.get("name") or r["code"] for r in rows}
+    return {r["code"]: r.get("name") or r["code"] for r in rows["items"]}
 
 
 def _row(
@@ -570,9 +570,9 @@ async def dossier(request: Request, code: str) -> Response:
     deliveries_note = ""
     if person.has_any(HEALTH_ROLES):
         try:
-            deliveries = await apis.get(
-                NOTIFIER, "/v1/deliveries", token, {"about": code, "limit": 200}
-            )
+            deliveries = (
+                await apis.get(NOTIFIER, "/v1/deliveries", token, {"about": code, "limit": 200})
+            )["items"]
         except ApiError as exc:
             deliveries_note = f"Chưa đọc được thông báo: {exc.detail}"
     else:
@@ -657,11 +657,16 @@ async def health(request: Request) -> Response:
     failed: list[Any] | None = None
     notes = []
     try:
-        endpoints = await apis.get(NOTIFIER, "/v1/subscriptions", token)
+        endpoints = (await apis.get(NOTIFIER, "/v1/subscriptions", token, {"limit": 500}))["items"]
         since = (datetime.now(UTC) - timedelta(hours=24)).isoformat()
-        failed = await apis.get(
-            NOTIFIER, "/v1/deliveries", token, {"status": "failed", "since": since, "limit": 200}
-        )
+        failed = (
+            await apis.get(
+                NOTIFIER,
+                "/v1/deliveries",
+                token,
+                {"status": "failed", "since": since, "limit": 200},
+            )
+        )["items"]
     except ApiError as exc:
         notes.append(f"notifier: {exc.detail}")
     troubled = [e for e in endpoints or [] if not e.get("enabled") or e.get("failing_since")]

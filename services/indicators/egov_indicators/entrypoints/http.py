@@ -14,6 +14,7 @@ from egov_contracts.envelope import VN_TZ, CloudEvent, new_event
 from egov_runtime.auth import Principal, require
 from egov_runtime.consumer import Tx
 from egov_runtime.idempotency import run_once
+from egov_runtime.pagination import Page, PageQuery
 from egov_runtime.problems import MEDIA_TYPE, Problem
 from egov_runtime.scope import check_root, check_scope
 from egov_runtime.service import Runtime, runtime_of
@@ -263,6 +264,7 @@ async def post_import(
 async def get_values(
     request: Request,
     principal: Reader,
+    page: PageQuery,
     period: str,
     unit: str | None = None,
     indicator: str | None = None,
@@ -272,7 +274,7 @@ async def get_values(
         description="Roll up along the hierarchy valid on this day instead of the period's end"
         " (e.g. a 2024 district report restated under the commune that succeeded it)",
     ),
-) -> dict[str, Any]:
+) -> Page:
     """Reported and rolled-up (``derived``) values of a unit (and its sub-units) for a period."""
     rt = runtime_of(request)
     p = _period(period)
@@ -304,12 +306,12 @@ async def get_values(
                 }
             )
         )
-    return {
-        "unit_code": unit,
-        "period": str(p),
-        "structure_on": (structure_on or p.end).isoformat(),
-        "items": items,
-    }
+    return page.slice(
+        items,
+        unit_code=unit,
+        period=str(p),
+        structure_on=(structure_on or p.end).isoformat(),
+    )
 
 
 @router.get("/reports/{unit}/{period}", tags=["values"])
@@ -339,12 +341,13 @@ async def get_report(unit: str, period: str, request: Request, principal: Reader
 async def get_achievement(
     request: Request,
     principal: Reader,
+    page: PageQuery,
     period: str,
     unit: str | None = None,
     indicator: str | None = None,
     subunits: bool = False,
     as_of: date | None = Query(None, description="Evaluate as of this day (default: today)"),
-) -> dict[str, Any]:
+) -> Page:
     """Actual against target for each target of the unit and period: achievement % (half-up,
     2 decimals), change vs the previous period in the indicator's unit (pp for rates), and the
     status (achieved/missed for a closed period; on-track/at-risk against the linear or seasonal
@@ -368,13 +371,13 @@ async def get_achievement(
                 "target": format(t["target"], "f"),
             }
             items.append({**base, **usecases.evaluation_json(e)} if e else {**base, "actual": None})
-    return {
-        "unit_code": unit,
-        "period": str(p),
-        "as_of": day.isoformat(),
-        "rounding": "achievement_pct = actual / target × 100, half-up to 2 decimals",
-        "items": items,
-    }
+    return page.slice(
+        items,
+        unit_code=unit,
+        period=str(p),
+        as_of=day.isoformat(),
+        rounding="achievement_pct = actual / target × 100, half-up to 2 decimals",
+    )
 
 
 # -- targets ----------------------------------------------------------------------------------
@@ -424,16 +427,19 @@ async def put_target(
 async def get_targets(
     request: Request,
     principal: Reader,
+    page: PageQuery,
     unit: str | None = None,
     period: str | None = None,
     indicator: str | None = None,
     subunits: bool = False,
-) -> list[dict[str, Any]]:
+) -> Page:
     rt = runtime_of(request)
     label = str(_period(period)) if period else None
     _, units = await _scope(rt, principal, unit, subunits)
     async with rt.pool.acquire() as conn:
-        return [_json(t) for t in await store.find_targets(conn, units, label, indicator)]
+        return page.slice(
+            [_json(t) for t in await store.find_targets(conn, units, label, indicator)]
+        )
 
 
 # -- approval ---------------------------------------------------------------------------------
@@ -482,12 +488,12 @@ async def post_approval(body: ApprovalIn, request: Request, principal: Approver)
 
 
 @router.get("/definitions", tags=["catalogue"])
-async def get_definitions(request: Request, principal: Reader) -> list[dict[str, Any]]:
+async def get_definitions(request: Request, principal: Reader, page: PageQuery) -> Page:
     """The indicator catalogue: unit of measure, value type, period kind, aggregation (sum,
     ratio of numerator and denominator, none), direction, range and disaggregations."""
     async with runtime_of(request).transaction() as tx:
         book = await usecases.load_rulebook(tx)
-    return [d.model_dump(mode="json") for d in book.catalogue.definitions.values()]
+    return page.slice([d.model_dump(mode="json") for d in book.catalogue.definitions.values()])
 
 
 @router.get("/definitions/{code}", tags=["catalogue"])
@@ -516,12 +522,12 @@ async def put_definition(
 
 
 @router.get("/rules", tags=["catalogue"])
-async def get_rules(request: Request, principal: Reader) -> list[dict[str, Any]]:
+async def get_rules(request: Request, principal: Reader, page: PageQuery) -> Page:
     """Validation rules (DHIS2-style): required, range, compare (cross-indicator, with a
     tolerance), outlier and jump (warnings only)."""
     async with runtime_of(request).transaction() as tx:
         book = await usecases.load_rulebook(tx)
-    return [r.model_dump(mode="json") for r in book.rules]
+    return page.slice([r.model_dump(mode="json") for r in book.rules])
 
 
 @router.put("/rules/{rule_id}", tags=["catalogue"])

@@ -185,6 +185,34 @@ async def list_nominations(
     )
 
 
+async def page_nominations(
+    conn: asyncpg.Connection,
+    *,
+    units: Sequence[str],
+    year: int | None,
+    status: str | None,
+    movement_id: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[asyncpg.Record], int]:
+    """One page of the files whose nominee's unit or deciding unit is within `units`, and how
+    many match in all."""
+    where = (
+        " FROM nominations WHERE (unit_code = ANY($1) OR deciding_unit_code = ANY($1))"
+        " AND ($2::int IS NULL OR achievement_year = $2) AND ($3::text IS NULL OR status = $3)"
+        " AND ($4::text IS NULL OR movement_id = $4)"
+    )
+    args = [list(units), year, status, movement_id]
+    rows = await conn.fetch(
+        f"SELECT *{where} ORDER BY achievement_year DESC, award, nominee_ref, nomination_id"
+        " LIMIT $5 OFFSET $6",
+        *args,
+        limit,
+        offset,
+    )
+    return rows, int(await conn.fetchval(f"SELECT count(*){where}", *args))
+
+
 async def count_nominations(conn: asyncpg.Connection) -> int:
     return int(await conn.fetchval("SELECT count(*) FROM nominations"))
 

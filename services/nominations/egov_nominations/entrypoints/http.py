@@ -15,6 +15,7 @@ from egov_runtime.auth import Principal, require
 from egov_runtime.consumer import Tx
 from egov_runtime.edge import OptionalYear
 from egov_runtime.idempotency import run_once
+from egov_runtime.pagination import Page, PageQuery
 from egov_runtime.problems import Problem
 from egov_runtime.service import runtime_of
 from egov_runtime.units import descendants
@@ -37,6 +38,7 @@ from egov_nominations.domain.register import (
     TaskRating,
 )
 from egov_nominations.domain.rules import DecidingLevel
+from egov_nominations.domain.workflow import Status
 from egov_nominations.usecases import clusters, reports
 from egov_nominations.usecases import nominations as uc
 from egov_nominations.usecases import register as reg
@@ -154,13 +156,13 @@ async def get_person(person_id: str, request: Request, principal: Reader) -> dic
 
 @router.get("/register/people", tags=["register"])
 async def list_people(
-    request: Request, principal: Reader, unit: str | None = None
-) -> list[dict[str, Any]]:
-    async def act(tx: Tx) -> list[dict[str, Any]]:
+    request: Request, principal: Reader, page: PageQuery, unit: str | None = None
+) -> Page:
+    async def act(tx: Tx) -> Page:
         u = unit or principal.unit_code
         await check_scope(tx, principal, u)
         rows = await store.list_people(tx.conn, await descendants(tx.conn, u))
-        return [dict(r) for r in rows]
+        return page.slice([dict(r) for r in rows])
 
     return await _read(request, act)
 
@@ -321,10 +323,18 @@ async def get_cluster(cluster_id: str, request: Request, principal: Reader) -> d
 
 @router.get("/register/clusters", tags=["register"])
 async def list_clusters(
-    request: Request, principal: Reader, unit: str | None = None, year: OptionalYear = None
-) -> list[dict[str, Any]]:
+    request: Request,
+    principal: Reader,
+    page: PageQuery,
+    unit: str | None = None,
+    year: OptionalYear = None,
+) -> Page:
     """Clusters run by, or with a member in, the unit's subtree (default: the caller's)."""
-    return await _read(request, lambda tx: clusters.list_clusters(tx, principal, unit, year))
+
+    async def act(tx: Tx) -> Page:
+        return page.slice(await clusters.list_clusters(tx, principal, unit, year))
+
+    return await _read(request, act)
 
 
 @router.post("/register/imports/{kind}", tags=["register"])
@@ -396,10 +406,10 @@ async def post_movement(
 
 @router.get("/movements", tags=["movements"])
 async def get_movements(
-    request: Request, principal: Reader, year: OptionalYear = None
-) -> list[dict[str, Any]]:
-    async def act(tx: Tx) -> list[dict[str, Any]]:
-        return [uc.movement_json(r) for r in await files.list_movements(tx.conn, year)]
+    request: Request, principal: Reader, page: PageQuery, year: OptionalYear = None
+) -> Page:
+    async def act(tx: Tx) -> Page:
+        return page.slice([uc.movement_json(r) for r in await files.list_movements(tx.conn, year)])
 
     return await _read(request, act)
 
@@ -430,17 +440,18 @@ async def post_registration(
 async def get_registrations(
     request: Request,
     principal: Reader,
+    page: PageQuery,
     unit: str | None = None,
     year: OptionalYear = None,
     movement: str | None = None,
-) -> list[dict[str, Any]]:
-    async def act(tx: Tx) -> list[dict[str, Any]]:
+) -> Page:
+    async def act(tx: Tx) -> Page:
         u = unit or principal.unit_code
         await check_scope(tx, principal, u)
         rows = await files.list_registrations(
             tx.conn, await descendants(tx.conn, u), year, movement
         )
-        return [uc.registration_json(r) for r in rows]
+        return page.slice([uc.registration_json(r) for r in rows])
 
     return await _read(request, act)
 
@@ -482,24 +493,27 @@ async def post_nomination(
 async def get_nominations(
     request: Request,
     principal: Reader,
+    page: PageQuery,
     unit: str | None = None,
     year: OptionalYear = None,
-    status: str | None = None,
+    status: Status | None = None,
     movement: str | None = None,
-) -> list[dict[str, Any]]:
+) -> Page:
     """Files of the unit's subtree (as nominee's unit or as deciding unit)."""
 
-    async def act(tx: Tx) -> list[dict[str, Any]]:
+    async def act(tx: Tx) -> Page:
         u = unit or principal.unit_code
         await check_scope(tx, principal, u)
-        rows = await files.list_nominations(
+        rows, total = await files.page_nominations(
             tx.conn,
             units=await descendants(tx.conn, u),
             year=year,
             status=status,
             movement_id=movement,
+            limit=page.limit,
+            offset=page.offset,
         )
-        return [uc.summary_row(r) for r in rows]
+        return page.of([uc.summary_row(r) for r in rows], total)
 
     return await _read(request, act)
 
@@ -665,13 +679,13 @@ async def post_council(
 
 @router.get("/councils", tags=["councils"])
 async def get_councils(
-    request: Request, principal: Reader, unit: str | None = None
-) -> list[dict[str, Any]]:
-    async def act(tx: Tx) -> list[dict[str, Any]]:
+    request: Request, principal: Reader, page: PageQuery, unit: str | None = None
+) -> Page:
+    async def act(tx: Tx) -> Page:
         u = unit or principal.unit_code
         await check_scope(tx, principal, u)
         rows = await files.list_councils(tx.conn, await descendants(tx.conn, u))
-        return [uc.council_json(r) for r in rows]
+        return page.slice([uc.council_json(r) for r in rows])
 
     return await _read(request, act)
 
@@ -775,14 +789,15 @@ async def get_decision(decision_id: str, request: Request, principal: Reader) ->
 async def get_awards(
     request: Request,
     principal: Reader,
+    page: PageQuery,
     unit: str | None = None,
     nominee: str | None = None,
     year: OptionalYear = None,
     award: AwardKind | None = None,
-) -> list[dict[str, Any]]:
+) -> Page:
     """Award history (imported and decided here) of the unit's subtree."""
 
-    async def act(tx: Tx) -> list[dict[str, Any]]:
+    async def act(tx: Tx) -> Page:
         u = unit or principal.unit_code
         await check_scope(tx, principal, u)
         rows = await store.list_awards(
@@ -792,14 +807,16 @@ async def get_awards(
             year=year,
             award=award.value if award else None,
         )
-        return [
-            {
-                k: (v.isoformat() if isinstance(v, date) else v)
-                for k, v in dict(r).items()
-                if k != "recorded_at"
-            }
-            for r in rows
-        ]
+        return page.slice(
+            [
+                {
+                    k: (v.isoformat() if isinstance(v, date) else v)
+                    for k, v in dict(r).items()
+                    if k != "recorded_at"
+                }
+                for r in rows
+            ]
+        )
 
     return await _read(request, act)
 

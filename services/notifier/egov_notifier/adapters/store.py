@@ -296,11 +296,21 @@ async def deliveries(
     channel: str | None,
     since: datetime | None,
     limit: int,
+    offset: int = 0,
     event_id: str | None = None,
     about: str | None = None,
     units: list[str] | None = None,
-) -> list[dict[str, Any]]:
-    """Deliveries with their attempts; ``units``: only those about these units (None: all)."""
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of deliveries with their attempts, newest first, and how many match;
+    ``units``: only those about these units (None: all)."""
+    where = (
+        " WHERE ($1::text IS NULL OR n.status = $1) AND ($2::text IS NULL OR n.channel = $2)"
+        " AND ($3::timestamptz IS NULL OR n.created_at >= $3)"
+        " AND ($4::text IS NULL OR n.event_id = $4)"
+        " AND ($5::text IS NULL OR n.event_subject = $5)"
+        " AND ($6::text[] IS NULL OR n.unit_code = ANY($6::text[]))"
+    )
+    args = (status, channel, since, event_id, about, units)
     rows = await conn.fetch(
         "SELECT n.id, n.rule_id, n.event_id, n.event_type, n.event_subject, n.channel,"
         " n.recipient_label,"
@@ -310,18 +320,10 @@ async def deliveries(
         " a.at, 'outcome', a.outcome, 'status_code', a.status_code, 'error', a.error,"
         " 'duration_ms', a.duration_ms) ORDER BY a.n) FILTER (WHERE a.n IS NOT NULL), '[]')"
         " AS attempt_log FROM notifications n LEFT JOIN attempts a ON a.notification_id = n.id"
-        " WHERE ($1::text IS NULL OR n.status = $1) AND ($2::text IS NULL OR n.channel = $2)"
-        " AND ($3::timestamptz IS NULL OR n.created_at >= $3)"
-        " AND ($5::text IS NULL OR n.event_id = $5)"
-        " AND ($6::text IS NULL OR n.event_subject = $6)"
-        " AND ($7::text[] IS NULL OR n.unit_code = ANY($7::text[]))"
-        " GROUP BY n.id ORDER BY n.created_at DESC LIMIT $4",
-        status,
-        channel,
-        since,
+        f"{where} GROUP BY n.id ORDER BY n.created_at DESC, n.id LIMIT $7 OFFSET $8",
+        *args,
         limit,
-        event_id,
-        about,
-        units,
+        offset,
     )
-    return [dict(r) for r in rows]
+    total = await conn.fetchval(f"SELECT count(*) FROM notifications n{where}", *args)
+    return [dict(r) for r in rows], int(total)

@@ -167,23 +167,26 @@ async def audit_log(
     province: bool,
     since: datetime | None,
     limit: int,
-) -> list[dict[str, Any]]:
-    """Audit entries, newest first, that the caller may read (the same rule as
-    :func:`listing`, on the owner and unit recorded with each entry)."""
-    rows = await conn.fetch(
-        "SELECT id, subscription_id, at, actor, actor_roles, action, changes, owner, unit_code"
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the audit entries, newest first, that the caller may read (the same rule as
+    :func:`listing`, on the owner and unit recorded with each entry), and how many there are."""
+    where = (
         " FROM subscription_audit WHERE ($1::text IS NULL OR subscription_id = $1)"
         " AND ($2::text IS NULL OR owner = $2)"
         " AND ($3::text[] IS NULL OR unit_code = ANY($3::text[]) OR ($4 AND unit_code IS NULL))"
-        " AND ($5::timestamptz IS NULL OR at >= $5) ORDER BY id DESC LIMIT $6",
-        subscription_id,
-        owner,
-        list(units) if units is not None else None,
-        province,
-        since,
-        limit,
+        " AND ($5::timestamptz IS NULL OR at >= $5)"
     )
-    return [dict(r) for r in rows]
+    args = (subscription_id, owner, list(units) if units is not None else None, province, since)
+    rows = await conn.fetch(
+        "SELECT id, subscription_id, at, actor, actor_roles, action, changes, owner, unit_code"
+        f"{where} ORDER BY id DESC LIMIT $6 OFFSET $7",
+        *args,
+        limit,
+        offset,
+    )
+    total = await conn.fetchval(f"SELECT count(*){where}", *args)
+    return [dict(r) for r in rows], int(total)
 
 
 async def matching(conn: asyncpg.Connection, event_type: str) -> list[asyncpg.Record]:

@@ -14,12 +14,12 @@ import asyncio
 import contextlib
 from typing import Annotated, cast
 
+from egov_contracts.types import VnDatetime
 from egov_runtime.auth import ROLES, Principal, require
 from egov_runtime.problems import Problem
 from egov_runtime.service import runtime_of, wiring_of
 from egov_runtime.units import descendants
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import AwareDatetime
 
 from egov_notifier.adapters import feed
 from egov_notifier.adapters import subscriptions as subs
@@ -52,7 +52,7 @@ async def get_feed(
     request: Request,
     principal: Reader,
     after: str | None = Query(None, description="Cursor: continue after it (from rel=next)"),
-    since: AwareDatetime | None = Query(
+    since: VnDatetime | None = Query(
         None, description="Without a cursor: start at the first event published at or after"
     ),
     types: list[str] = Query(

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from egov_runtime.auth import Principal, require
+from egov_contracts.types import VnDatetime
+from egov_runtime.auth import ROLES, Principal, require
+from egov_runtime.pagination import Page, PageQuery
 from egov_runtime.problems import Problem
 from egov_runtime.scope import at_root, check_root, check_scope
 from egov_runtime.service import runtime_of
@@ -39,7 +40,8 @@ from egov_notifier.usecases import replay
 
 router = APIRouter(prefix="/v1")
 Operator = Annotated[Principal, Depends(require("admin", "operator"))]
-Anyone = Annotated[Principal, Depends(require("admin", "operator", "officer", "council"))]
+# every signed-in person has an in-app feed (the head of a unit included)
+Reader = Annotated[Principal, Depends(require(*ROLES))]
 
 
 def _sample(event_type: str) -> dict[str, Any]:
@@ -83,9 +85,9 @@ async def put_template(
 
 
 @router.get("/templates", tags=["templates"])
-async def get_templates(request: Request, principal: Operator) -> list[dict[str, Any]]:
+async def get_templates(request: Request, principal: Operator, page: PageQuery) -> Page:
     async with runtime_of(request).pool.acquire() as conn:
-        return [asdict(t) for t in await store.templates(conn)]
+        return page.slice([asdict(t) for t in await store.templates(conn)])
 
 
 @router.post("/templates/{tid}/preview", tags=["templates"])
@@ -162,9 +164,9 @@ async def put_rule(rid: str, body: RuleIn, request: Request, principal: Operator
 
 
 @router.get("/rules", tags=["rules"])
-async def get_rules(request: Request, principal: Operator) -> list[dict[str, Any]]:
+async def get_rules(request: Request, principal: Operator, page: PageQuery) -> Page:
     async with runtime_of(request).pool.acquire() as conn:
-        return [asdict(r) for r in await store.rules(conn)]
+        return page.slice([asdict(r) for r in await store.rules(conn)])
 
 
 class PersonIn(BaseModel):
@@ -194,31 +196,33 @@ async def put_recipient(
 async def get_deliveries(
     request: Request,
     principal: Operator,
+    page: PageQuery,
     status: Status | Literal["digest", "digested"] | None = None,
     channel: Channel | None = None,
-    since: datetime | None = None,
+    since: VnDatetime | None = None,
     event_id: str | None = Query(None, description="Only those caused by this event"),
     about: str | None = Query(
         None, description="Only those caused by events about this subject (e.g. a dossier code)"
     ),
-    limit: int = Query(100, ge=1, le=1000),
-) -> list[dict[str, Any]]:
+) -> Page:
     """Every notification with its attempts (time, outcome, HTTP status, error, duration), of
-    the caller's unit and the units below it (everything at the province)."""
+    the caller's unit and the units below it (everything at the province), newest first."""
     rt = runtime_of(request)
     async with rt.pool.acquire() as conn:
         province = await at_root(conn, principal, rt.settings.province_code)
         units = None if province else await descendants(conn, principal.unit_code)
-        return await store.deliveries(
+        rows, total = await store.deliveries(
             conn,
             status=status,
             channel=channel,
             since=since,
-            limit=limit,
+            limit=page.limit,
+            offset=page.offset,
             event_id=event_id,
             about=about,
             units=units,
         )
+    return page.of(rows, total)
 
 
 @router.post("/deliveries/{nid}/replay", tags=["deliveries"])
@@ -241,7 +245,7 @@ async def replay_one(nid: uuid.UUID, request: Request, principal: Operator) -> d
 
 
 class RecoverIn(BaseModel):
-    since: datetime
+    since: VnDatetime
 
 
 @router.post("/deliveries/recover", tags=["deliveries"])
@@ -254,22 +258,57 @@ async def recover(body: RecoverIn, request: Request, principal: Operator) -> dic
         return {"replayed": await replay(tx, failed_since=body.since)}
 
 
+_INBOX_ITEM = (
+    "SELECT id, unit_code, role, recipient, title, body, created_at, read_at,"
+    " read_at IS NOT NULL AS read FROM inbox_items"
+    " WHERE (recipient = $1 OR (unit_code = $2 AND role = ANY($3::text[])))"
+)
+
+
 @router.get("/inbox", tags=["in-app"])
 async def inbox(
     request: Request,
-    principal: Anyone,
-    role: str | None = None,
-    limit: int = Query(50, ge=1, le=500),
-) -> list[dict[str, Any]]:
-    """The in-app feed of the caller's unit (and units below it)."""
+    principal: Reader,
+    page: PageQuery,
+    role: str | None = Query(None, description="Only the items for this one of your roles"),
+    unread: bool = Query(False, description="Only the items not read yet"),
+) -> Page:
+    """The caller's in-app feed, newest first: the items for them (the recipient's id is the
+    token's subject) and for a role they hold at their own unit. Nobody reads another
+    person's items, nor a unit's items for a role they do not hold."""
     async with runtime_of(request).pool.acquire() as conn:
-        units = await descendants(conn, principal.unit_code)
-        rows = await conn.fetch(
-            "SELECT id, unit_code, role, title, body, created_at FROM inbox_items"
-            " WHERE unit_code = ANY($1::text[]) AND ($2::text IS NULL OR role = $2)"
-            " ORDER BY created_at DESC, id DESC LIMIT $3",
-            units,
+        return await page.fetch(
+            conn,
+            f"{_INBOX_ITEM} AND ($4::text IS NULL OR role = $4)"
+            " AND (NOT $5::bool OR read_at IS NULL)",
+            principal.subject,
+            principal.unit_code,
+            sorted(principal.roles),
             role,
-            limit,
+            unread,
+            order_by="created_at DESC, id DESC",
         )
-    return [dict(r) for r in rows]
+
+
+@router.post("/inbox/{item_id}/read", tags=["in-app"])
+async def mark_read(item_id: int, request: Request, principal: Reader) -> dict[str, Any]:
+    """Mark one of the caller's items read (again: no change); 404 for an item that is not
+    theirs."""
+    async with runtime_of(request).transaction() as tx:
+        row = await tx.conn.fetchrow(
+            f"{_INBOX_ITEM} AND id = $4 FOR UPDATE",
+            principal.subject,
+            principal.unit_code,
+            sorted(principal.roles),
+            item_id,
+        )
+        if row is None:
+            raise Problem(404, "Not in your inbox", f"No item {item_id} for you.")
+        if row["read_at"] is None:
+            row = await tx.conn.fetchrow(
+                "UPDATE inbox_items SET read_at = now() WHERE id = $1"
+                " RETURNING id, unit_code, role, recipient, title, body, created_at, read_at,"
+                " true AS read",
+                item_id,
+            )
+    return dict(row)

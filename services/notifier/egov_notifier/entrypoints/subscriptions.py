@@ -17,15 +17,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, cast
 
 from egov_contracts.envelope import VN_TZ
+from egov_contracts.types import VnDatetime
 from egov_runtime.auth import Principal, require
 from egov_runtime.consumer import Tx
 from egov_runtime.idempotency import run_once
+from egov_runtime.pagination import Page, PageQuery
 from egov_runtime.problems import Problem
 from egov_runtime.service import runtime_of
 from egov_runtime.units import descendants
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from egov_notifier.adapters import subscriptions as subs
 from egov_notifier.adapters.channels import UnsafeDestination, check_destination
@@ -156,7 +158,7 @@ class DisableIn(BaseModel):
 class RotateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    retire_previous_at: AwareDatetime | None = Field(
+    retire_previous_at: VnDatetime | None = Field(
         None,
         description="When the previous secret stops signing (default: after the overlap "
         "setting, 24 h); now or earlier retires it at once",
@@ -166,7 +168,7 @@ class RotateIn(BaseModel):
 class RetireIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    at: AwareDatetime | None = Field(None, description="Default: now")
+    at: VnDatetime | None = Field(None, description="Default: now")
 
 
 async def _write(
@@ -235,7 +237,7 @@ async def create_subscription(
 
 
 @router.get("/subscriptions")
-async def list_subscriptions(request: Request, principal: Manager) -> list[dict[str, Any]]:
+async def list_subscriptions(request: Request, principal: Manager, page: PageQuery) -> Page:
     """Your subscriptions (integration), or those within your unit (operator, admin)."""
     now = datetime.now(UTC)
     async with runtime_of(request).transaction() as tx:
@@ -246,33 +248,35 @@ async def list_subscriptions(request: Request, principal: Manager) -> list[dict[
             units=None if scope.owner else scope.units,
             province=scope.province,
         )
-        return [await _out(tx, r, now) for r in rows]
+        shown = rows[page.offset : page.offset + page.limit]
+        return page.of([await _out(tx, r, now) for r in shown], len(rows))
 
 
 @router.get("/subscriptions/audit")
 async def subscription_audit(
     request: Request,
     principal: Manager,
+    page: PageQuery,
     subscription_id: str | None = None,
-    since: AwareDatetime | None = None,
-    limit: int = Query(100, ge=1, le=1000),
-) -> list[dict[str, Any]]:
+    since: VnDatetime | None = None,
+) -> Page:
     """Every change to the subscriptions you may see, newest first: when, who (token subject
     and roles), what (``created``, ``updated``, ``disabled``, ``enabled``,
     ``secret-rotated``, ``secret-retired``, ``deleted``) and the fields that changed (from,
     to; never a secret). Deleted subscriptions keep their history."""
     async with runtime_of(request).transaction() as tx:
         scope = await _scope(tx, principal)
-        rows = await subs.audit_log(
+        rows, total = await subs.audit_log(
             tx.conn,
             subscription_id=subscription_id,
             owner=scope.owner,
             units=None if scope.owner else scope.units,
             province=scope.province,
             since=since,
-            limit=limit,
+            limit=page.limit,
+            offset=page.offset,
         )
-    return [{k: _vn(v) for k, v in r.items()} for r in rows]
+    return page.of([{k: _vn(v) for k, v in r.items()} for r in rows], total)
 
 
 @router.get("/subscriptions/{sid}")
