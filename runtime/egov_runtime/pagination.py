@@ -29,6 +29,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from egov_runtime.edge import Offset
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
@@ -100,7 +102,7 @@ def page_request(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page (at most {MAX_LIMIT})")
     ] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+    offset: Offset = 0,
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset, request=request)
 

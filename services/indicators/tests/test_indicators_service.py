@@ -701,12 +701,12 @@ async def test_auth_and_unit_scope(service):
         "/v1/definitions/TL_HO_NGHEO", json={**definition, "max": 1}, headers=commune_admin
     )
     assert r.status_code == 403, r.text
-    rules = (await svc.client.get("/v1/rules", headers=officer(svc))).json()
+    rules = (await svc.client.get("/v1/rules", headers=officer(svc))).json()["items"]
     r = await svc.client.put(f"/v1/rules/{rules[0]['id']}", json=rules[0], headers=commune_admin)
     assert r.status_code == 403, r.text
     r = await svc.client.delete(f"/v1/rules/{rules[0]['id']}", headers=commune_admin)
     assert r.status_code == 403, r.text
-    after = (await svc.client.get("/v1/rules", headers=officer(svc))).json()
+    after = (await svc.client.get("/v1/rules", headers=officer(svc))).json()["items"]
     assert after == rules
     r = await svc.client.get("/v1/definitions/TL_HO_NGHEO", headers=officer(svc))
     assert r.json() == definition
