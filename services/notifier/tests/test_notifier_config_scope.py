@@ -29,8 +29,9 @@ async def test_province_wide_configuration_needs_the_province(notifier):
             "/v1/templates/dossier-overdue", headers=head, json={"subject": "x", "body": "y"}
         )
         assert r.status_code == 403, r.text
-        rule = {k: v for k, v in rules[0].items() if k != "id"}
-        r = await client.put(f"/v1/rules/{rules[0]['id']}", headers=head, json=rule)
+        first = rules["items"][0]
+        rule = {k: v for k, v in first.items() if k != "id"}
+        r = await client.put(f"/v1/rules/{first['id']}", headers=head, json=rule)
         assert r.status_code == 403, r.text
         r = await client.post(
             "/v1/deliveries/recover", headers=head, json={"since": "2026-01-01T00:00:00+07:00"}
