@@ -559,7 +559,9 @@ RULES: dict[tuple[str, str], Rule] = {
         "root",
         with_body("/v1/deliveries/recover", lambda w: {"since": "2031-01-01T00:00:00+07:00"}),
     ),
-    (NOTI, "GET /v1/inbox"): Rule(frozenset({"admin", "operator", "officer", "council"}), "own"),
+    # every signed-in person reads their own in-app items (another's answers 404)
+    (NOTI, "GET /v1/inbox"): Rule(frozenset(ROLES), "own"),
+    (NOTI, "POST /v1/inbox/{item_id}/read"): Rule(frozenset(ROLES), "own"),
     (NOTI, "GET /v1/feed"): Rule(frozenset(ROLES), "subtree", by_unit("/v1/feed", unit="{unit}")),
     (NOTI, "POST /v1/subscriptions"): Rule(
         SUBS,
@@ -750,12 +752,12 @@ async def _setup(w: World) -> None:
 
     admin = ind.token("admin")
     w.definition = (await ind.client.get("/v1/definitions/VL_GQVL", headers=admin)).json()
-    w.indicator_rules = (await ind.client.get("/v1/rules", headers=admin)).json()
+    w.indicator_rules = (await ind.client.get("/v1/rules", headers=admin)).json()["items"]
 
     await seed_notifier(noti.runtime)
     admin = noti.token("admin")
-    w.templates = (await noti.client.get("/v1/templates", headers=admin)).json()
-    w.notifier_rules = (await noti.client.get("/v1/rules", headers=admin)).json()
+    w.templates = (await noti.client.get("/v1/templates", headers=admin)).json()["items"]
+    w.notifier_rules = (await noti.client.get("/v1/rules", headers=admin)).json()["items"]
     w.delivery = str(uuid.uuid4())
     async with noti.runtime.pool.acquire() as conn:
         await conn.execute(
@@ -791,6 +793,7 @@ def fill(path: str) -> str:
             "unit_code": ROOT,
             "nid": str(uuid.UUID(int=0)),
             "sid": str(uuid.UUID(int=0)),
+            "item_id": "0",
             "kind": "awards",
             "event_type": "vn.egov.procedures.dossier.received.v1",
         }.get(name, "MATRAN-NO-SUCH")

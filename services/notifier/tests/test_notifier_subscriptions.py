@@ -269,7 +269,7 @@ async def test_operators_register_for_a_system_and_retired_secrets_are_forgotten
         assert created.status_code == 201, created.text
         sid = created.json()["id"]
         # the system it was registered for manages it
-        mine = (await notifier.client.get("/v1/subscriptions", headers=system)).json()
+        mine = (await notifier.client.get("/v1/subscriptions", headers=system)).json()["items"]
         assert [s["id"] for s in mine] == [sid]
         rotated = await notifier.client.post(
             f"/v1/subscriptions/{sid}/rotate-secret",
