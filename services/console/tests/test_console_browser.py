@@ -274,7 +274,7 @@ async def test_a_webhook_endpoint_answering_410_shows_as_disabled(console_stack,
             subs = await s.notifier.client.get(
                 "/v1/subscriptions", headers=s.notifier.token("admin")
             )
-            return any(x["id"] == sid and x["enabled"] for x in subs.json())
+            return any(x["id"] == sid and x["enabled"] for x in subs.json()["items"])
 
         await wait_for(enabled, timeout=15, message="endpoint re-enabled")
 
