@@ -739,13 +739,16 @@ async def reporting(
     try:
         values, achievement = await asyncio.gather(
             apis.get(
-                INDICATORS, "/v1/values", token, {"period": label, "unit": unit, "subunits": "true"}
+                INDICATORS,
+                "/v1/values",
+                token,
+                {"period": label, "unit": unit, "subunits": "true", "limit": 500},
             ),
             apis.get(
                 INDICATORS,
                 "/v1/achievement",
                 token,
-                {"period": label, "unit": unit, "subunits": "true"},
+                {"period": label, "unit": unit, "subunits": "true", "limit": 500},
             ),
         )
     except ApiError as exc:
@@ -794,10 +797,10 @@ async def nominations(request: Request, unit: str | None = None) -> Response:
     apis = _apis(request)
     units = await _units(request)
     try:
-        listed = await apis.get(NOMINATIONS, "/v1/nominations", token, {"unit": unit})
+        listed = await apis.get(NOMINATIONS, "/v1/nominations", token, {"unit": unit, "limit": 500})
     except ApiError as exc:
         return _failure(request, person, exc)
-    waiting = [n for n in listed if n.get("status") in WAITING][:100]
+    waiting = [n for n in listed["items"] if n.get("status") in WAITING][:100]
     details = await _gather(
         [apis.get(NOMINATIONS, f"/v1/nominations/{n['nomination_id']}", token) for n in waiting]
     )
