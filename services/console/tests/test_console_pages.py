@@ -243,7 +243,9 @@ async def test_reporting_page_shows_who_has_not_reported_and_the_rejections(cons
 
 async def test_nominations_page_lists_the_files_waiting_for_an_action(console_stack, data):
     nom = console_stack.nominations
-    listed = (await nom.client.get("/v1/nominations", headers=nom.token("operator"))).json()
+    listed = (await nom.client.get("/v1/nominations", headers=nom.token("operator"))).json()[
+        "items"
+    ]
     waiting = {
         n["nomination_id"]
         for n in listed
