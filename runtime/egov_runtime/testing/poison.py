@@ -72,6 +72,18 @@ POISON: list[Poison] = [
         "unknown-type",
         "not-a-cloudevent",
     ),
+    _p(  # the kit's sample type (unknown to the services): a NUL the inbox cannot store
+        "nul-in-id-of-a-known-type",
+        (
+            b'{"specversion":"1.0","id":"nul\\u0000id","source":"/vn/38/poison",'
+            b'"type":"vn.egov.sample.item.recorded.v1","subject":"POISON",'
+            b'"time":"2026-11-23T09:00:00+07:00","data":{"item_code":"X","unit_code":"38",'
+            b'"status":"received","occurred_at":"2026-11-23T09:00:00+07:00"}}'
+        ),
+        STRUCTURED,
+        "handler-failed",
+        "unknown-type",
+    ),
     _p(
         "nul-and-surrogate-in-id",
         _ENVELOPE % (b"a\\u0000b\\ud800", b"{}"),
