@@ -23,9 +23,12 @@ from egov_runtime.units import ancestry
 
 
 async def in_scope(conn: asyncpg.Connection, principal: Principal, unit_code: str) -> bool:
-    """True when ``unit_code`` is the caller's unit or lies below it."""
+    """True when ``unit_code`` is the caller's unit or lies below it (today: a unit merged away
+    lies where its successor does)."""
     if not principal.unit_code:
         return False
+    if principal.unit_code == unit_code:
+        return True  # the caller's own unit, even one since merged away (its history)
     return principal.in_scope(await ancestry(conn, unit_code))
 
 

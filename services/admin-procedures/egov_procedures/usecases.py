@@ -190,7 +190,9 @@ async def _admitted(
             continue
         if reporter is not None:
             if unit not in scopes:
-                scopes[unit] = await ancestry(tx.conn, unit)
+                # the unit itself (a credential of a unit since merged away keeps covering
+                # its own dossiers), then the unit answering for it today and those above
+                scopes[unit] = [unit, *await ancestry(tx.conn, unit)]
             if not reporter.unit_code or not reporter.in_scope(scopes[unit]):
                 tx.refuse(
                     event.id,
