@@ -28,7 +28,7 @@ from egov_runtime.consumer import IdempotentConsumer
 from egov_runtime.db import all_migrations, create_pool, pending_migrations
 from egov_runtime.edge import EdgeGuard, install_database_refusals
 from egov_runtime.errors import is_transient
-from egov_runtime.kafka import make_producer
+from egov_runtime.kafka import client_security, make_producer
 from egov_runtime.logging import configure_logging, get_logger
 from egov_runtime.outbox import OutboxRelay
 from egov_runtime.service import Runtime, ServiceSpec
@@ -93,6 +93,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
                 fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
                 max_record_bytes=settings.consumer_max_record_bytes,
                 dead_letter_max_bytes=settings.dead_letter_max_bytes,
+                client_options=client_security(settings),
             )
             for sub in wiring.subscriptions
         ]

@@ -148,12 +148,15 @@ async def _topics(partitions: int | None) -> None:
     from aiokafka.errors import KafkaError
     from egov_contracts.topics import ALL_TOPICS, dead_letter_topic
 
-    from egov_runtime.kafka import ensure_topics
+    from egov_runtime.kafka import client_security, ensure_topics
 
     bootstrap, origin = _bootstrap()
     declared = list(ALL_TOPICS) + [dead_letter_topic(name) for name in services()]
     try:
-        created = await ensure_topics(bootstrap, declared, partitions=partitions)
+        security = client_security(ServiceSettings())  # EGOV_KAFKA_SECURITY_PROTOCOL, ...
+        created = await ensure_topics(
+            bootstrap, declared, partitions=partitions, client_options=security
+        )
     except (KafkaError, OSError) as exc:
         raise _broker_error(bootstrap, origin, exc) from exc
     print(f"topics: {len(created)} created, {len(declared) - len(created)} already present")

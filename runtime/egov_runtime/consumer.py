@@ -31,9 +31,10 @@ import contextlib
 import dataclasses
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import structlog
@@ -159,8 +160,10 @@ class IdempotentConsumer:
         max_record_bytes: int = 1_048_576,
         dead_letter_max_bytes: int = 512 * 1024,
         clock: Callable[[], float] = time.monotonic,
+        client_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.clock = clock
+        self.client_options = dict(client_options or {})  # the broker's TLS/SASL
         self.busy_since: float | None = None  # a batch in hand since (clock)
         self.busy_with: list[str] = []  # its partitions and first offsets
         self.restarts: deque[float] = deque(maxlen=100)  # when run() crashed (clock)
@@ -187,6 +190,7 @@ class IdempotentConsumer:
     async def start(self) -> None:
         self.consumer = AIOKafkaConsumer(
             *self.sub.topics,
+            **self.client_options,
             bootstrap_servers=self.bootstrap_servers,
             group_id=self.group_id,
             client_id=self.group_id,

@@ -7,18 +7,44 @@ does not implement it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
 from egov_contracts.topics import Topic
 
 from egov_runtime.settings import ServiceSettings
 
 
+def client_security(settings: ServiceSettings) -> dict[str, Any]:
+    """The aiokafka options for the broker's security (none on a PLAINTEXT listener)."""
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return {}
+    options: dict[str, Any] = {"security_protocol": protocol}
+    if protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = create_ssl_context(
+            cafile=settings.kafka_ssl_cafile,
+            certfile=settings.kafka_ssl_certfile,
+            keyfile=settings.kafka_ssl_keyfile,
+        )
+    if protocol.startswith("SASL_"):
+        if not settings.kafka_sasl_username or settings.kafka_sasl_password is None:
+            raise ValueError(f"{protocol} needs kafka_sasl_username and kafka_sasl_password")
+        options.update(
+            sasl_mechanism=settings.kafka_sasl_mechanism,
+            sasl_plain_username=settings.kafka_sasl_username,
+            sasl_plain_password=settings.kafka_sasl_password.get_secret_value(),
+        )
+    return options
+
+
 def make_producer(settings: ServiceSettings, *, client_id: str) -> AIOKafkaProducer:
     return AIOKafkaProducer(
+        **client_security(settings),
         bootstrap_servers=settings.kafka_bootstrap_servers,
         client_id=client_id,
         acks="all",
@@ -42,9 +68,12 @@ async def ensure_topics(
     *,
     partitions: int | None = None,
     replication_factor: int = 1,
+    client_options: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Create the declared topics that do not exist yet; returns the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="egov-topics")
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, client_id="egov-topics", **(client_options or {})
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -54,6 +54,15 @@ class ServiceSettings(BaseSettings):
     # Kafka producer: the idempotent producer is on in production (Apache Kafka); the local
     # Kafka-protocol broker does not implement InitProducerId, so it is off by default.
     kafka_idempotence: bool = False
+    # Kafka client security: the province's production broker takes TLS only, with
+    # SASL/SCRAM-SHA-512 or a client certificate (contracts/README.md, AsyncAPI servers).
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = Field(None, description="CA bundle of the broker (PEM)")
+    kafka_ssl_certfile: str | None = Field(None, description="Client certificate (mutual TLS)")
+    kafka_ssl_keyfile: str | None = Field(None, description="Its private key (mutual TLS)")
     kafka_linger_ms: int = 5
     kafka_request_timeout_ms: int = 30_000
 
