@@ -211,17 +211,32 @@ def stack(tmp_path_factory: pytest.TempPathFactory, postgres_admin_dsn: str) -> 
             asyncio.run(drop_database(postgres_admin_dsn, f"{database}_{tag}"))
 
 
-def _demo_loaded(home: Path) -> bool:
+def _dossiers(home: Path, **params: object) -> list[dict[str, object]]:
     info = json.loads((home / ".run" / "stack.json").read_text())
     url = info["services"]["admin-procedures"]["url"]
     token = info["tokens"]["operator"]
     answer = httpx.get(
         f"{url}/v1/dossiers",
-        params={"unit": "38", "limit": 1},
+        params={"unit": "38", **params},
         headers={"Authorization": f"Bearer {token}"},
         timeout=10,
     )
-    return answer.status_code == 200 and bool(answer.json().get("items"))
+    assert answer.status_code == 200, answer.text
+    items: list[dict[str, object]] = answer.json()["items"]
+    return items
+
+
+def _demo_loaded(home: Path) -> bool:
+    return bool(_dossiers(home, limit=1))
+
+
+def test_a_fresh_stack_has_overdue_and_due_soon_dossiers(stack: Path) -> None:
+    wait_for(lambda: bool(_dossiers(stack, overdue="true")), timeout=180, message="overdue")
+    wait_for(
+        lambda: bool(_dossiers(stack, due_within_working_days=1)),
+        timeout=60,
+        message="dossiers due within a working day",
+    )
 
 
 @pytest.mark.parametrize("readme", [p.relative_to(ROOT).as_posix() for p in READMES])

@@ -125,11 +125,21 @@ def services() -> dict[str, ServiceSpec]:
     return found
 
 
+def service_names() -> list[str]:
+    """The installed services' names, without importing them (``token`` and ``topics`` need
+    no service code, and a service's imports cost time)."""
+    return sorted({ep.name for ep in entry_points(group=GROUP)})
+
+
 def _load(name: str) -> ServiceSpec:
-    specs = services()
-    if name not in specs:
-        sys.exit(f"unknown service {name!r}; known: {', '.join(sorted(specs))}")
-    return specs[name]
+    for ep in entry_points(group=GROUP):
+        if ep.name == name:
+            try:
+                spec: ServiceSpec = ep.load()
+            except Exception as exc:  # an entry point whose code cannot be imported
+                raise CliError(f"cannot load service {name}: {type(exc).__name__}: {exc}") from exc
+            return spec
+    raise CliError(f"unknown service {name!r}; known: {', '.join(service_names())}")
 
 
 async def _migrate(spec: ServiceSpec) -> None:
@@ -151,7 +161,7 @@ async def _topics(partitions: int | None) -> None:
     from egov_runtime.kafka import client_security, ensure_topics
 
     bootstrap, origin = _bootstrap()
-    declared = list(ALL_TOPICS) + [dead_letter_topic(name) for name in services()]
+    declared = list(ALL_TOPICS) + [dead_letter_topic(name) for name in service_names()]
     try:
         security = client_security(ServiceSettings())  # EGOV_KAFKA_SECURITY_PROTOCOL, ...
         created = await ensure_topics(
@@ -301,7 +311,7 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--unit", default=None, help="unit code (default: the province)")
     token.add_argument("--subject", default="dev-user")
     token.add_argument("--secret", default=None)
-    for name in sorted(services()):
+    for name in service_names():
         svc = sub.add_parser(name, help=f"commands of {name}")
         cmds = svc.add_subparsers(dest="command", required=True)
         cmds.add_parser("serve")
@@ -337,13 +347,17 @@ def _dispatch(args: argparse.Namespace) -> None:
             asyncio.run(_with_runtime(spec, args.dl_command, args))
 
 
-def main(argv: list[str] | None = None) -> None:
+def _run(argv: list[str] | None) -> None:
     args = _parser().parse_args(argv)
     if getattr(args, "command", None) != "serve":
         # the client library logs each failed connection attempt; the error below says it once
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    _dispatch(args)
+
+
+def main(argv: list[str] | None = None) -> None:
     try:
-        _dispatch(args)
+        _run(argv)
     except KeyboardInterrupt:
         sys.exit(130)
     except (SystemExit, GeneratorExit):
