@@ -295,3 +295,15 @@ def test_every_readme_command_runs_as_written(stack: Path, readme: str, tmp_path
     for cmd_index, status, args in calls:
         expect = cmds[int(cmd_index)].expect
         assert re.fullmatch(expect, status), f"HTTP {status} for curl {args}"
+
+
+def test_make_run_forwards_the_documented_flags() -> None:
+    flags = "--keep-data --no-demo --port notifier=9104 --broker-port 29092"
+    dry = subprocess.run(
+        ["make", "-n", "run", f"ARGS={flags}"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert dry.returncode == 0, dry.stderr
+    [line] = [x for x in dry.stdout.splitlines() if "egov_runtime.devstack" in x]
+    assert line.endswith(f"-m egov_runtime.devstack {flags}")
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f'make run ARGS="{flags}"' in readme
