@@ -5,12 +5,20 @@ provider's published keys (issuer, audience, expiry, nonce)."""
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from authlib.common.security import generate_token
-from authlib.integrations.httpx_client import AsyncOAuth2Client
+from authlib.deprecate import AuthlibDeprecationWarning
+
+with warnings.catch_warnings():
+    # Authlib 1.9 warns at import that its httpx integration will move to httpx2; the API used
+    # here is unchanged, and the warning would otherwise be printed by every command that loads
+    # the console (the operator CLI's one-line errors included).
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
