@@ -6,7 +6,8 @@ applies to every HTTP request of every service, installed once by the app factor
 
 - :class:`EdgeGuard` answers 422 problem details, naming the parameters, for a path segment or
   query value with a control character (NUL above all: PostgreSQL cannot store it) or longer
-  than a code or a date can be, and for a JSON or text body that carries a control character
+  than a code or a date can be, or a date (``YYYY-MM-DD…``) outside 1900–2199, and for a JSON
+  or text body that carries a control character
   (a ``\\u0000`` escape in JSON, a raw control byte in CSV). Tabs and line breaks are allowed
   in bodies. The body is checked as the route reads it, never read ahead of authentication.
 - :func:`install_database_refusals`: the database's own refusal of a value (a character it
@@ -45,6 +46,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A JSON escape of such a character, not itself escaped (an odd run of backslashes before u).
 _JSON_CONTROL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])")
+# A date in the URL (a path segment or query value written YYYY-MM-DD…) is one of this era:
+# year 1 or 9999 overflows date arithmetic and the database's driver.
+_URL_DATE = re.compile(r"^([0-9]{4})-[0-9]{2}-[0-9]{2}")
+URL_YEARS = range(1900, 2200)
 _CARRY = 64  # bytes kept from one chunk to the next so an escape split across chunks is seen
 
 Year = Annotated[int, Query(ge=1975, le=2100, description="Year, 1975 to 2100")]
@@ -62,6 +67,8 @@ def url_errors(scope: Scope) -> list[dict[str, Any]]:
     for i, segment in enumerate(str(scope.get("path", "")).split("/")):
         if _CONTROL.search(segment):
             errors.append({"field": f"path[{i}]", "message": "control character"})
+        elif _implausible_date(segment):
+            errors.append({"field": f"path[{i}]", "message": "a date outside 1900–2199"})
         elif len(segment) > MAX_PATH_SEGMENT:
             errors.append(
                 {"field": f"path[{i}]", "message": f"longer than {MAX_PATH_SEGMENT} characters"}
@@ -71,6 +78,8 @@ def url_errors(scope: Scope) -> list[dict[str, Any]]:
         shown = name if not _CONTROL.search(name) and len(name) <= 100 else "(name)"
         if _CONTROL.search(name) or _CONTROL.search(value):
             errors.append({"field": shown, "message": "control character"})
+        elif _implausible_date(value):
+            errors.append({"field": shown, "message": "a date outside 1900–2199"})
         elif len(value) > MAX_QUERY_VALUE:
             errors.append({"field": shown, "message": f"longer than {MAX_QUERY_VALUE} characters"})
     for key, raw in scope.get("headers", ()):
@@ -78,6 +87,11 @@ def url_errors(scope: Scope) -> list[dict[str, Any]]:
         if limit is not None and len(raw) > limit:
             errors.append({"field": key.decode("latin-1"), "message": f"longer than {limit}"})
     return errors
+
+
+def _implausible_date(text: str) -> bool:
+    match = _URL_DATE.match(text)
+    return match is not None and int(match.group(1)) not in URL_YEARS
 
 
 def _body_kind(scope: Scope) -> str | None:
@@ -161,7 +175,8 @@ async def _send_problem(send: Send, body: dict[str, Any]) -> None:
 
 
 # The database refusing a value: SQLSTATE class 22 errors a caller's value can cause, and the
-# driver refusing to encode an argument (an integer out of int64, a date out of range).
+# driver refusing to encode an argument (an integer out of int64, a date out of range: raised
+# as the class-22 base DataError itself). Other class-22 errors (a division by zero) are bugs.
 _VALUE_REFUSALS: tuple[type[Exception], ...] = (
     asyncpg.exceptions.CharacterNotInRepertoireError,
     asyncpg.exceptions.UntranslatableCharacterError,
@@ -175,8 +190,16 @@ _VALUE_REFUSALS: tuple[type[Exception], ...] = (
 )
 
 
+def _refused_value(exc: Exception) -> bool:
+    if isinstance(exc, OverflowError):  # date arithmetic on a caller's year 1 or 9999
+        return True
+    return isinstance(exc, _VALUE_REFUSALS) or type(exc) is asyncpg.exceptions.DataError
+
+
 def install_database_refusals(app: FastAPI) -> None:
     async def _refused(request: Request, exc: Exception) -> JSONResponse:
+        if not _refused_value(exc):
+            raise exc  # a bug, not a value: the server error it is
         log.warning(
             "value refused by the database (a field without a bound at the edge)",
             path=request.url.path,
@@ -190,7 +213,7 @@ def install_database_refusals(app: FastAPI) -> None:
         )
         return problem_response(problem, request)
 
-    for cls in _VALUE_REFUSALS:
+    for cls in (*_VALUE_REFUSALS, asyncpg.exceptions.DataError, OverflowError):
         app.add_exception_handler(cls, _refused)
 
 

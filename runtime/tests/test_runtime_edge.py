@@ -54,6 +54,10 @@ def make_app() -> FastAPI:
     async def db(kind: str) -> dict[str, Any]:
         if kind == "nul":
             raise asyncpg.exceptions.CharacterNotInRepertoireError("invalid byte sequence")
+        if kind == "argument":  # the driver refusing to encode a year-1 datetime
+            raise asyncpg.exceptions.DataError("invalid input for query argument $1")
+        if kind == "overflow":
+            raise OverflowError("date value out of range")
         raise asyncpg.exceptions.DivisionByZeroError("a bug, not a value")
 
     return app
@@ -79,6 +83,9 @@ async def test_control_characters_in_the_url_are_refused_by_name(client):
     assert fields(await client.get("/items/HS-1", params={"q": "line\nbreak"})) == ["q"]
     assert fields(await client.get("/items/" + "X" * 201)) == ["path[2]"]
     assert fields(await client.get("/items/HS-1", params={"q": "x" * 1001})) == ["q"]
+    assert fields(await client.get("/items/0001-01-01")) == ["path[2]"]
+    assert fields(await client.get("/items/x", params={"q": "9999-12-31T23:59:59Z"})) == ["q"]
+    assert (await client.get("/items/2026-07-01", params={"q": "2026-07"})).status_code == 200
 
 
 async def test_control_escapes_in_a_json_body_are_refused(client):
@@ -126,8 +133,9 @@ async def test_integer_query_types_are_bounded(client):
 
 
 async def test_the_database_refusing_a_value_is_422_and_a_bug_stays_500(client):
-    r = await client.get("/db/nul")
-    assert r.status_code == 422 and r.json()["title"] == "Invalid value"
+    for kind in ("nul", "argument", "overflow"):
+        r = await client.get(f"/db/{kind}")
+        assert r.status_code == 422 and r.json()["title"] == "Invalid value", kind
     assert (await client.get("/db/bug")).status_code == 500
 
 
