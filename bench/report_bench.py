@@ -55,8 +55,9 @@ FROM (
          0 AS withdrawn FROM dossiers
   UNION ALL
   SELECT (finished_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, unit_code, procedure_code, channel,
-         0, 1, (timeliness = 'early')::int, (timeliness = 'on-time')::int,
-         (timeliness = 'late')::int, (status = 'withdrawn')::int
+         0, 1, coalesce((timeliness = 'early')::int, 0),
+         coalesce((timeliness = 'on-time')::int, 0), coalesce((timeliness = 'late')::int, 0),
+         (status = 'withdrawn')::int
   FROM dossiers WHERE finished_at IS NOT NULL
 ) x GROUP BY 1, 2, 3, 4
 """

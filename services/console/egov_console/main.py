@@ -7,6 +7,7 @@ from the reference topic (for names, breadcrumbs and the sub-units of the overvi
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import cast
 
 import httpx
@@ -25,6 +26,8 @@ SERVICE = "console"
 
 def wire(rt: Runtime) -> Wiring:
     settings = cast(ConsoleSettings, rt.settings)
+    # every page calls the services several times: their requests are not worth a log line each
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     client = httpx.AsyncClient(timeout=settings.api_timeout_s)
     apis = ServiceApis({k: v for k, v in settings.service_urls.items() if k != SERVICE}, client)
     live = Live()

@@ -4,7 +4,9 @@ decision, end to end)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -20,10 +22,39 @@ class ApiError(Exception):
         self.detail = detail
 
 
+CACHE_ENTRIES = 2000
+
+
 class ServiceApis:
     def __init__(self, urls: Mapping[str, str], client: httpx.AsyncClient) -> None:
         self.urls = dict(urls)
         self.client = client
+        self._cache: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
+
+    async def get_kept(
+        self,
+        service: str,
+        path: str,
+        token: str,
+        params: Mapping[str, Any],
+        keep_for: Callable[[Any], float],
+    ) -> Any:
+        """GET, answering from memory when the same token asked the same within the time
+        ``keep_for(answer)`` gave (0: not kept). Keyed by the token, so an answer is only ever
+        reused for the person (and scope) it was given to."""
+        key = (service, path, token, tuple(sorted((k, str(v)) for k, v in params.items())))
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        answer = await self.get(service, path, token, params)
+        seconds = keep_for(answer)
+        if seconds > 0:
+            self._cache[key] = (now + seconds, answer)
+            self._cache.move_to_end(key)
+            while len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return answer
 
     def url(self, service: str) -> str:
         return self.urls[service].rstrip("/")

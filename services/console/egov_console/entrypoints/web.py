@@ -284,9 +284,23 @@ async def live_version(request: Request) -> JSONResponse:
 # -- overview --------------------------------------------------------------------------------
 
 
+CLOSED_REPORT_KEPT_S = 300.0
+
+
+def _closed_for_a_while(body: Any) -> float:
+    """A report of a period that ended before today changes only when a late report corrects
+    it: kept five minutes. The current period's is always asked again."""
+    ended = isinstance(body, dict) and body.get("to") and body["to"] < _now().date().isoformat()
+    return CLOSED_REPORT_KEPT_S if ended else 0.0
+
+
 async def _report(apis: ServiceApis, token: str, unit: str, period: Period) -> dict[str, Any]:
-    body: dict[str, Any] = await apis.get(
-        PROCEDURES, "/v1/reports/on-time", token, {"unit": unit, "period": period.label}
+    body: dict[str, Any] = await apis.get_kept(
+        PROCEDURES,
+        "/v1/reports/on-time",
+        token,
+        {"unit": unit, "period": period.label},
+        _closed_for_a_while,
     )
     return body
 
