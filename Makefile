@@ -10,7 +10,7 @@ PY := .venv/bin/python
 PYTEST_ARGS ?=
 ARGS ?=
 
-.PHONY: install run test test-fast lint format contracts drill bench clean
+.PHONY: install run test test-fast lint format contracts drill bench bench-console clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -60,6 +60,9 @@ drill: install ## crash drills: ROUNDS=20 by default
 
 bench: install ## throughput and latency of the runtime kit vs the raw bound
 	$(PY) bench/bench.py
+
+bench-console: install ## the console's server time: Tổng quan and the overdue queue, 3,000 and 1,000,000 dossiers
+	$(PY) bench/console_bench.py
 
 clean:
 	rm -rf .venv $(TOOLS) .run .pytest_cache .mypy_cache .ruff_cache

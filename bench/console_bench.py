@@ -22,6 +22,7 @@ import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 
+import asyncpg
 import httpx
 import uvicorn
 from egov_console.main import SPEC as CONSOLE
@@ -67,12 +68,16 @@ async def one_size(bootstrap: str, admin_dsn: str, size: int, runs: int) -> None
     async with running_stack(bootstrap, admin_dsn, services) as stack:
         units = [u.unit_code for u in load_units() if u.valid_to is None and u.level != "province"]
         say(f"inserting {size:,} dossiers")
-        async with stack["admin-procedures"].runtime.pool.acquire() as conn:
+        # its own connection: the service pool's statement timeout is for requests, not bulk fills
+        conn = await asyncpg.connect(stack["admin-procedures"].settings.database_url)
+        try:
             await conn.execute(
                 FILL.format(units=", ".join(f"'{u}'" for u in units), n_units=len(units), n=size)
             )
             await conn.execute(AGGREGATE)
             await conn.execute("ANALYZE")
+        finally:
+            await conn.close()
         async with contextlib.AsyncExitStack() as http:
             for name, port in ports.items():
                 await http.enter_async_context(serving(stack[name].app, port))
