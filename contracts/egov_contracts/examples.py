@@ -22,6 +22,9 @@ DOSSIER = {
     "occurred_at": AT,
 }
 
+# what admin-procedures publishes about the dossier: the procedure's name beside its code
+OUT = {**DOSSIER, "procedure_name": "Giải quyết hưởng trợ cấp thất nghiệp"}
+
 NOMINEE = m.Nominee(kind=m.NomineeKind.INDIVIDUAL, ref="CB-2019-0042", unit_code="38.SNV")
 NOMINATION = {
     "nomination_id": "DN-2025-0007",
@@ -40,7 +43,7 @@ EXAMPLES: list[EventData] = [
         officer_ref="CB-MC-0107",
     ),
     p.DossierReceived(
-        **DOSSIER,
+        **OUT,
         received_at=AT,
         due_at=DUE,
         processing_time=10,
@@ -50,43 +53,49 @@ EXAMPLES: list[EventData] = [
         officer_ref="CB-MC-0107",
     ),
     p.DossierSupplementRequested(
-        **DOSSIER,
+        **OUT,
         requested_at=AT + timedelta(days=2),
         used_minutes=1290,
         note="Bổ sung giấy xác nhận của UBND xã",
     ),
     p.DossierSupplementReceived(
-        **DOSSIER,
+        **OUT,
         supplement_received_at=AT + timedelta(days=7),
         due_at=datetime(2026, 3, 18, 14, 0, tzinfo=VN),
     ),
     p.DossierSuspended(
-        **DOSSIER,
+        **OUT,
         suspended_at=AT + timedelta(days=1),
         used_minutes=480,
         note="Chờ ý kiến cơ quan liên quan",
     ),
-    p.DossierResumed(**DOSSIER, resumed_at=AT + timedelta(days=3), due_at=DUE + timedelta(days=2)),
-    p.DossierDeadlineApproaching(**DOSSIER, due_at=DUE, threshold="used-75", minutes_left=1200),
-    p.DossierOverdue(**DOSSIER, due_at=DUE, minutes_late=5),
+    p.DossierResumed(**OUT, resumed_at=AT + timedelta(days=3), due_at=DUE + timedelta(days=2)),
+    p.DossierDeadlineApproaching(
+        **OUT,
+        due_at=DUE,
+        threshold="used-75",
+        minutes_left=1200,
+        apology_deadline=datetime(2026, 3, 13, 8, 0, tzinfo=VN),
+    ),
+    p.DossierOverdue(**OUT, due_at=DUE, minutes_late=5),
     p.DossierResolved(
-        **{**DOSSIER, "occurred_at": DUE - timedelta(days=3)},
+        **{**OUT, "occurred_at": DUE - timedelta(days=3)},
         resolved_at=DUE - timedelta(days=3),
         due_at=DUE,
         timeliness=p.Timeliness.EARLY,
         result=p.ResolutionResult.GRANTED,
     ),
-    p.DossierWithdrawn(**DOSSIER, withdrawn_at=AT + timedelta(hours=3)),
-    p.DossierReturned(**DOSSIER, returned_at=AT + timedelta(hours=3)),
+    p.DossierWithdrawn(**OUT, withdrawn_at=AT + timedelta(hours=3)),
+    p.DossierReturned(**OUT, returned_at=AT + timedelta(hours=3)),
     p.DossierRejected(
-        **DOSSIER,
+        **OUT,
         rejected_at=DUE,
         due_at=DUE,
         timeliness=p.Timeliness.ON_TIME,
         note="Không đủ điều kiện hưởng",
     ),
     p.DossierApologyIssued(
-        **DOSSIER,
+        **OUT,
         due_at=DUE,
         new_due_at=DUE + timedelta(days=3),
         reason="Chờ kết quả xác minh liên thông",

@@ -129,6 +129,9 @@ class DossierEvent(EventData):
 
     dossier_code: Code = Field(description="Dossier code — mã hồ sơ")
     procedure_code: Code = Field(description="Procedure code — mã thủ tục")
+    procedure_name: Text | None = Field(
+        None, description="The procedure's name in the catalogue — tên thủ tục (for people)"
+    )
     officer_ref: Code | None = Field(
         None,
         description="The officer who did this step, as the one-door system reported it — mã"
@@ -185,6 +188,12 @@ class DossierDeadlineApproaching(DossierEvent):
     due_at: VnDatetime
     threshold: str = Field(description="Which warning: used-75 or days-left-1")
     minutes_left: int = Field(ge=0, description="Working minutes left until due_at")
+    apology_deadline: VnDatetime | None = Field(
+        None,
+        description="The last moment an apology letter with a new date may still be issued"
+        " (one working day before due_at) — hạn ban hành phiếu xin lỗi; absent when it is"
+        " too late or one was already issued",
+    )
 
 
 @register

@@ -26,6 +26,9 @@ from egov_workdays import VN_TZ, CalendarException, ExceptionKind, WorkCalendar
 
 from egov_procedures.adapters import catalogue, dossiers
 from egov_procedures.domain.dossier import (
+    DeadlineWarning,
+    announced,
+    apology_deadline,
     diff,
     fold,
     record_apology,
@@ -278,6 +281,7 @@ def _outbound(
     base: dict[str, Any] = {
         "dossier_code": state.dossier_code,
         "procedure_code": procedure.code,
+        "procedure_name": procedure.name or None,
         "unit_code": unit_code,
         "occurred_at": fact.at,
     }
@@ -341,8 +345,9 @@ def _outbound(
 
 
 async def fire_due_timers(tx: Tx, ctx: Context, now: datetime, limit: int = 200) -> int:
-    """Publish due deadline warnings, each exactly once (the timer row is marked in the same
-    transaction as the outbound event)."""
+    """Publish due deadline warnings, each exactly once (the timer rows are marked in the same
+    transaction as the outbound event); warnings of one dossier falling due together are
+    announced once (:func:`announced`)."""
     emitted = 0
     for code in await dossiers.due_timer_dossiers(tx.conn, now, limit):
         fired = await dossiers.claim_due_timers(tx.conn, code, now)
@@ -350,34 +355,41 @@ async def fire_due_timers(tx: Tx, ctx: Context, now: datetime, limit: int = 200)
             continue
         row = await dossiers.get_dossier(tx.conn, code)
         assert row is not None
-        version = await dossiers.bump_version(tx.conn, code, len(fired))
+        prow = await catalogue.get_procedure(tx.conn, row["procedure_code"])
+        told = announced(DeadlineWarning(t["kind"], t["threshold"], t["fire_at"]) for t in fired)
+        version = await dossiers.bump_version(tx.conn, code, len(told))
         events = []
-        for i, t in enumerate(fired):
+        for i, t in enumerate(told):
             base = {
                 "dossier_code": code,
                 "procedure_code": row["procedure_code"],
+                "procedure_name": prow["name"] if prow else None,
                 "unit_code": row["unit_code"],
-                "occurred_at": t["fire_at"],
+                "occurred_at": t.at,
                 "due_at": row["due_at"],
             }
             data: EventData
-            if t["kind"] == "overdue":
+            if t.kind == "overdue":
                 late = max(int((now - row["due_at"]).total_seconds() // 60), 0)
                 data = c.DossierOverdue(**base, minutes_late=late)
             else:
                 left = ctx.calendar.working_minutes_between(now, row["due_at"])
+                issued = await dossiers.get_apology(tx.conn, code) is not None
                 data = c.DossierDeadlineApproaching(
-                    **base, threshold=t["threshold"], minutes_left=left
+                    **base,
+                    threshold=t.threshold,
+                    minutes_left=left,
+                    apology_deadline=apology_deadline(row["due_at"], ctx.calendar, now, issued),
                 )
             events.append(
                 new_event(
-                    data, source=ctx.source, subject=code, sequence=version - len(fired) + i + 1
+                    data, source=ctx.source, subject=code, sequence=version - len(told) + i + 1
                 )
             )
         await tx.emit(DOSSIERS.name, events)
         emitted += len(events)
-        for t in fired:
-            DEADLINE_WARNINGS.labels(METRICS_SERVICE, str(t["kind"])).inc()
+        for t in told:
+            DEADLINE_WARNINGS.labels(METRICS_SERVICE, t.kind).inc()
     return emitted
 
 

@@ -180,3 +180,26 @@ def test_any_set_of_reports_folds_the_same_in_any_order(reports, rnd, dups):
     assert diff(expected, got) == []
     # every distinct report is either applied or refused with a reason
     assert len(got.applied) + len(got.refused) == len({r.content_key for r in reports})
+
+
+def test_warnings_falling_due_together_are_announced_once():
+    from egov_procedures.domain.dossier import DeadlineWarning, announced
+
+    used = DeadlineWarning("deadline-approaching", "used-75", vn(2026, 3, 10, 8))
+    left = DeadlineWarning("deadline-approaching", "days-left-1", vn(2026, 3, 12, 8))
+    due = DeadlineWarning("overdue", "due", vn(2026, 3, 13, 8))
+    assert announced([left, used]) == [left]  # the more urgent
+    assert announced([used, due, left]) == [due]  # past the deadline: only that
+    assert announced([used]) == [used]
+    assert announced([]) == []
+
+
+def test_the_apology_is_offered_until_one_working_day_before_the_deadline():
+    from egov_procedures.domain.dossier import apology_deadline
+
+    cal = WorkCalendar()
+    due = vn(2026, 3, 13, 10)  # a Friday
+    latest = vn(2026, 3, 12, 10)
+    assert apology_deadline(due, cal, vn(2026, 3, 11, 9), already_issued=False) == latest
+    assert apology_deadline(due, cal, vn(2026, 3, 12, 11), already_issued=False) is None
+    assert apology_deadline(due, cal, vn(2026, 3, 11, 9), already_issued=True) is None

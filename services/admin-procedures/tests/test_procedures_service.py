@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -224,18 +224,62 @@ async def test_deadline_warnings_fire_once(service, producer, reader):
     # 9 days ago would leave exactly one day, on the threshold)
     received_at = cal.subtract_working_minutes(now, 9 * 480 + 240)
     await send(producer, report(code, "received", received_at, procedure="T10"))
-    await reader.until(lambda: len(reader.of(code, "deadline-approaching.v1")) >= 2, 20)
-    async with service.runtime.pool.acquire() as conn:
-        fired = await conn.fetch(
-            "SELECT threshold FROM dossier_timers WHERE dossier_code = $1"
-            " AND fired_at IS NOT NULL ORDER BY threshold",
-            code,
-        )
-    assert [r["threshold"] for r in fired] == ["days-left-1", "used-75"]
+    await reader.until(lambda: reader.of(code, "deadline-approaching.v1"), 20)
+
+    async def fired() -> list[str]:
+        async with service.runtime.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT threshold FROM dossier_timers WHERE dossier_code = $1"
+                " AND fired_at IS NOT NULL ORDER BY threshold",
+                code,
+            )
+        return [r["threshold"] for r in rows]
+
+    assert await fired() == ["days-left-1", "used-75"]
     for _ in range(5):
         await reader.poll()
-    assert len(reader.of(code, "deadline-approaching.v1")) == 2
+    # both thresholds fell due together: the officer is told once, of the more urgent one
+    [warning] = reader.of(code, "deadline-approaching.v1")
+    assert warning.data["threshold"] == "days-left-1"
+    assert warning.data["procedure_name"] == "Mười ngày"
+    # half a day left: too late for an apology letter, so the warning offers none
+    assert "apology_deadline" not in warning.data
     assert not reader.of(code, "overdue.v1")
+
+
+async def test_a_warning_offers_the_apology_while_it_is_possible(service, producer, reader):
+    code = f"HS-{uuid.uuid4().hex[:6]}"
+    cal = WorkCalendar()
+    # 8 of 10 working days used: 75 % is past, two days are left
+    received_at = cal.subtract_working_minutes(datetime.now(UTC), 8 * 480)
+    await send(producer, report(code, "received", received_at, procedure="T10"))
+    await reader.until(lambda: reader.of(code, "deadline-approaching.v1"), 20)
+    [warning] = reader.of(code, "deadline-approaching.v1")
+    assert warning.data["threshold"] == "used-75"
+    due = datetime.fromisoformat(warning.data["due_at"])
+    until = datetime.fromisoformat(warning.data["apology_deadline"])
+    assert until == cal.subtract_working_minutes(due, 480) and until > datetime.now(UTC)
+    # and the letter is accepted until then
+    r = await service.client.post(
+        f"/v1/dossiers/{code}/apology",
+        json={"new_due_at": (due + timedelta(days=3)).isoformat(), "reason": "Chờ xác minh"},
+        headers=service.token("officer", unit="38"),
+    )
+    assert r.status_code == 201, r.text
+
+
+async def test_a_dossier_reported_after_its_deadline_is_announced_overdue_only(
+    service, producer, reader
+):
+    code = f"HS-{uuid.uuid4().hex[:6]}"
+    cal = WorkCalendar()
+    received_at = cal.subtract_working_minutes(datetime.now(UTC), 12 * 480)
+    await send(producer, report(code, "received", received_at, procedure="T10"))
+    await reader.until(lambda: reader.of(code, "overdue.v1"), 20)
+    for _ in range(5):
+        await reader.poll()
+    assert len(reader.of(code, "overdue.v1")) == 1
+    assert reader.of(code, "deadline-approaching.v1") == []
 
 
 async def test_http_auth_scope_idempotency_and_problems(service, reader):

@@ -150,6 +150,8 @@ async def decide(
                     "html": text.html if text and target.channel == Channel.EMAIL else None,
                     "priority": str(rule.priority),
                     "status": "failed" if error else ("digest" if digest else "pending"),
+                    # a delivery that fails says why (here: the template does not render)
+                    "last_error": f"template {rule.template_id}: {error}" if error else None,
                     "next_attempt_at": ctx.digest.slot(now) if digest else now,
                 }
                 if not await store.insert_notification(tx.conn, row):
@@ -385,7 +387,10 @@ async def _record(rt: Runtime, ctx: Context, row: Any, result: Result, ms: int) 
         ok = after.status == Status.DELIVERED
         if row["rule_id"] == "digest":
             # the digest is not an event's notification: its items are, and they end with it
-            for item in await store.finish_digested(tx.conn, row["id"], str(after.status), now):
+            finished = await store.finish_digested(
+                tx.conn, row["id"], str(after.status), now, after.last_error
+            )
+            for item in finished:
                 await _final(tx, ctx, item, attempts=attempt.n, ok=ok, error=result.error, now=now)
             return
         await _final(tx, ctx, row, attempts=attempt.n, ok=ok, error=result.error, now=now)

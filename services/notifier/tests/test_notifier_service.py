@@ -320,3 +320,53 @@ async def test_a_send_interrupted_by_a_crash_is_sent_again_with_the_same_id(noti
                 )
 
         await wait_for(delivered, timeout=20)
+
+
+async def test_a_delivery_that_fails_says_why(notifier, producer):
+    """A template that passed its check but cannot render a real event (an item the sample
+    had and this event lacks): the delivery is failed, with the reason recorded."""
+    from egov_notifier.adapters import store
+    from egov_notifier.domain.rules import Channel, Rule
+    from egov_notifier.domain.templates import Template
+
+    kind = "vn.egov.procedures.dossier.returned.v1"
+    async with notifier.runtime.transaction() as tx:
+        await store.upsert_template(
+            tx.conn, Template("broken-returned", "Trả lại {{ data.nope.x }}", "x")
+        )
+        await store.upsert_rule(
+            tx.conn,
+            Rule(
+                "broken-returned",
+                kind,
+                (Channel.IN_APP,),
+                roles=("officer",),
+                template_id="broken-returned",
+            ),
+        )
+    try:
+        code = f"HS-{uuid.uuid4().hex[:6]}"
+        returned = p.DossierReturned(
+            dossier_code=code,
+            procedure_code="1.001865",
+            unit_code="38.XA.SAMSON",
+            occurred_at=datetime.now(UTC),
+            returned_at=datetime.now(UTC),
+        )
+        event = new_event(returned, source="/x", subject=code)
+        value, headers = encode(event)
+        await producer.send_and_wait(DOSSIERS.name, value=value, key=code.encode(), headers=headers)
+        op = notifier.token("operator")
+
+        async def failed() -> list[dict]:
+            r = await notifier.client.get(
+                "/v1/deliveries", headers=op, params={"event_id": event.id, "status": "failed"}
+            )
+            return r.json()["items"]
+
+        found = await wait_for(failed, timeout=20, message="the failed delivery")
+        assert all(d["last_error"] and "broken-returned" in d["last_error"] for d in found)
+        assert all("nope" in d["last_error"] for d in found)
+    finally:
+        async with notifier.runtime.transaction() as tx:
+            await tx.conn.execute("DELETE FROM rules WHERE id = 'broken-returned'")

@@ -236,6 +236,33 @@ def diff(before: DossierState | None, after: DossierState) -> list[Fact]:
     return [f for f in facts(after) if known.get((f.kind, f.key)) != f]
 
 
+def announced(fired: Iterable[DeadlineWarning]) -> list[DeadlineWarning]:
+    """What people are told when several of a dossier's warnings fall due together (a dossier
+    reported late, a catch-up after downtime, a short procedure whose thresholds meet): once.
+    The deadline passed: only that; else the latest of the approaching ones (the most urgent)."""
+    fired = sorted(fired, key=lambda w: w.at)
+    overdue = [w for w in fired if w.kind == "overdue"]
+    if overdue:
+        return overdue[-1:]
+    return fired[-1:]
+
+
+def latest_apology(due_at: datetime, calendar: WorkCalendar) -> datetime:
+    """The last moment an apology letter may be issued: one working day before the deadline."""
+    return calendar.subtract_working_minutes(due_at, calendar.office_hours.minutes_per_day)
+
+
+def apology_deadline(
+    due_at: datetime, calendar: WorkCalendar, now: datetime, already_issued: bool
+) -> datetime | None:
+    """Until when an officer can still issue the apology letter (None: too late, or done);
+    a message may ask for it only then."""
+    if already_issued:
+        return None
+    latest = latest_apology(due_at, calendar)
+    return latest if latest > now else None
+
+
 def record_apology(
     state: DossierState, apology: Apology, existing: Apology | None, calendar: WorkCalendar
 ) -> Apology:
@@ -247,7 +274,7 @@ def record_apology(
         raise ApologyRefused("the dossier has ended")
     if state.due_at is None:
         raise ApologyRefused("the clock is stopped; the deadline is not known")
-    latest = calendar.subtract_working_minutes(state.due_at, calendar.office_hours.minutes_per_day)
+    latest = latest_apology(state.due_at, calendar)
     if apology.issued_at > latest:
         raise ApologyRefused(
             f"an apology must be issued no later than one working day before the deadline"

@@ -122,8 +122,8 @@ async def insert_notification(conn: asyncpg.Connection, n: dict[str, Any]) -> bo
     status = await conn.execute(
         "INSERT INTO notifications (id, rule_id, event_id, event_type, channel, recipient,"
         " recipient_label, unit_code, subject, body, payload, status, next_attempt_at,"
-        " priority, html, event_subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-        " $11, $12, $13, $14, $15, $16)"
+        " priority, html, event_subject, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+        " $9, $10, $11, $12, $13, $14, $15, $16, $17)"
         " ON CONFLICT (event_id, rule_id, channel, recipient) DO NOTHING",
         n["id"],
         n["rule_id"],
@@ -141,6 +141,7 @@ async def insert_notification(conn: asyncpg.Connection, n: dict[str, Any]) -> bo
         n.get("priority", "normal"),
         n.get("html"),
         n.get("event_subject"),
+        n.get("last_error"),
     )
     return bool(status.endswith("1"))
 
@@ -221,16 +222,23 @@ async def mark_digested(conn: asyncpg.Connection, ids: list[str], digest_id: Any
 
 
 async def finish_digested(
-    conn: asyncpg.Connection, digest_id: Any, status: str, now: datetime
+    conn: asyncpg.Connection,
+    digest_id: Any,
+    status: str,
+    now: datetime,
+    error: str | None = None,
 ) -> list[asyncpg.Record]:
-    """The items a digest carried end as the digest did (delivered or failed)."""
+    """The items a digest carried end as the digest did (delivered, or failed with the
+    digest's reason)."""
     return await conn.fetch(
         "UPDATE notifications SET status = $2, attempts = 1,"
-        " delivered_at = CASE WHEN $2 = 'delivered' THEN $3::timestamptz END"
+        " delivered_at = CASE WHEN $2 = 'delivered' THEN $3::timestamptz END,"
+        " last_error = CASE WHEN $2 = 'delivered' THEN NULL ELSE $4 END"
         " WHERE digest_id = $1 RETURNING *",
         digest_id,
         status,
         now,
+        error,
     )
 
 
