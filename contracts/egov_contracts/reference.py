@@ -9,11 +9,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from egov_contracts.envelope import EventData, register
 from egov_contracts.topics import REFERENCE_CALENDAR, REFERENCE_UNITS
-from egov_contracts.types import UnitCode
+from egov_contracts.types import UnitCode, VnDatetime
 
 DEMO_UNITS = Path(__file__).parent / "data" / "units-demo.csv"
 
@@ -78,7 +78,7 @@ class CalendarExceptionUpserted(EventData):
     kind: CalendarExceptionKind
     note: str = Field(min_length=1, max_length=500, description="Lý do (căn cứ quyết định)")
     entered_by: str = Field(min_length=1, max_length=200, description="Người nhập")
-    entered_at: AwareDatetime
+    entered_at: VnDatetime
 
 
 @register
@@ -91,7 +91,7 @@ class CalendarExceptionWithdrawn(EventData):
 
     day: date = Field(description="Ngày (giờ Việt Nam)")
     withdrawn_by: str = Field(min_length=1, max_length=200, description="Người rút")
-    withdrawn_at: AwareDatetime
+    withdrawn_at: VnDatetime
 
 
 def calendar_exception_subject(day: date) -> str:
