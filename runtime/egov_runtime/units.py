@@ -61,13 +61,26 @@ def today() -> date:
     return datetime.now(VN_TZ).date()
 
 
+# The model last read from each database's units table (by its ``units_version.instance``),
+# with the table's version then: reread only when the version moved.
+_MODELS: dict[str, tuple[int, Hierarchy]] = {}
+
+
 async def load_hierarchy(conn: asyncpg.Connection) -> Hierarchy:
-    """This service's read model as the one date-aware hierarchy model (:mod:`egov_units`)."""
+    """This service's read model as the one date-aware hierarchy model (:mod:`egov_units`);
+    kept in memory while the table's version (bumped by a trigger) stays the same."""
+    current = await conn.fetchrow("SELECT instance, version FROM units_version")
+    key, version = str(current["instance"]), int(current["version"])
+    cached = _MODELS.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
     rows = await conn.fetch(
         "SELECT unit_code, name, level, parent_code, valid_from, valid_to, successor_code"
         " FROM units"
     )
-    return Hierarchy(AdminUnit.from_record(r) for r in rows)
+    model = Hierarchy(AdminUnit.from_record(r) for r in rows)
+    _MODELS[key] = (version, model)
+    return model
 
 
 async def descendants(

@@ -19,7 +19,7 @@ from egov_runtime.auth import Principal
 from egov_runtime.calendar_exceptions import apply_calendar_events, province_calendar
 from egov_runtime.db import all_migrations, migrate
 from egov_runtime.scope import in_scope
-from egov_runtime.units import ancestry, descendants, upsert_units
+from egov_runtime.units import ancestry, descendants, load_hierarchy, upsert_units
 
 pytestmark = pytest.mark.integration
 
@@ -50,6 +50,40 @@ async def test_the_units_read_model_follows_validity_dates_and_successors(databa
         assert not await in_scope(conn, officer, "38.389")  # merged into another commune
         former = Principal("cb", frozenset({"officer"}), "38.380")
         assert await in_scope(conn, former, "38.380")  # its own history stays its own
+    finally:
+        await conn.close()
+
+
+async def test_the_hierarchy_is_read_again_only_when_the_units_table_changed(database_dsn):
+    await migrate(database_dsn, all_migrations(None))
+    conn = await asyncpg.connect(database_dsn)
+    try:
+        await upsert_units(conn, (u.model_dump() for u in load_units()))
+        first = await load_hierarchy(conn)
+        assert await load_hierarchy(conn) is first  # unchanged: the model in memory
+        moved = {
+            "unit_code": "38.SNV.VL",
+            "name": "Phòng Việc làm",
+            "level": "agency",
+            "parent_code": "38",
+        }
+        with pytest.raises(RuntimeError):  # a change rolled back leaves no trace
+            async with conn.transaction():
+                await upsert_units(conn, [moved])
+                assert (await load_hierarchy(conn)).ancestry("38.SNV.VL", AFTER) == [
+                    "38.SNV.VL",
+                    "38",
+                ]
+                raise RuntimeError("rolled back")
+        assert (await load_hierarchy(conn)).ancestry("38.SNV.VL", AFTER) == [
+            "38.SNV.VL",
+            "38.SNV",
+            "38",
+        ]
+        await upsert_units(conn, [moved])
+        assert await ancestry(conn, "38.SNV.VL", AFTER) == ["38.SNV.VL", "38"]
+        await conn.execute("DELETE FROM units WHERE unit_code = '38.SNV.VL'")
+        assert "38.SNV.VL" not in await load_hierarchy(conn)
     finally:
         await conn.close()
 

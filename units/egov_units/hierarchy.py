@@ -60,6 +60,7 @@ class AdminUnit:
 class Hierarchy:
     def __init__(self, units: Iterable[AdminUnit]) -> None:
         self._units = {u.code: u for u in units}
+        self._below: dict[date, dict[str, list[str]]] = {}  # per day: who steps up to whom
 
     def __contains__(self, code: object) -> bool:
         return code in self._units
@@ -127,8 +128,40 @@ class Hierarchy:
     def descendants(self, code: str, day: date) -> list[str]:
         """``code`` itself, then every unit whose ancestry on ``day`` passes through it —
         including the former units it answers for (their records belong to its subtree)."""
-        below = sorted(c for c in self._units if c != code and code in self.ancestry(c, day))
-        return [code, *below]
+        below = self._below_on(day)
+        found: set[str] = {code}
+        frontier = [code]
+        while frontier:
+            frontier = [c for u in frontier for c in below.get(u, ()) if c not in found]
+            found.update(frontier)
+        return [code, *sorted(found - {code})]
+
+    def _below_on(self, day: date) -> dict[str, list[str]]:
+        """One step up of every unit on ``day``, reversed (kept for a few days: the units of a
+        model never change, and lists ask for the same day again and again)."""
+        below = self._below.get(day)
+        if below is None:
+            below = defaultdict(list)
+            for c in self._units:
+                up = self._step_up(c, day)
+                if up is not None:
+                    below[up].append(c)
+            if len(self._below) >= 8:
+                self._below.clear()
+            self._below[day] = below
+        return below
+
+    def _step_up(self, code: str, day: date) -> str | None:
+        """The next unit of ``code``'s ancestry on ``day``: the unit answering for it, else its
+        parent (as answered for on the day)."""
+        answering = self.answering(code, day)
+        if answering != code:
+            return answering
+        unit = self._units.get(code)
+        if unit is None or not unit.parent_code:
+            return None
+        parent = self.answering(unit.parent_code, day)
+        return None if parent == code else parent
 
     def rolls_into(self, code: str, day: date) -> str | None:
         """Where a value of ``code`` goes on ``day``: the parent of a unit valid then, or the

@@ -129,3 +129,33 @@ def test_every_unit_lies_in_the_subtree_of_each_unit_of_its_ancestry(day: date) 
         assert chain[-1] == "38" and len(set(chain)) == len(chain)
         for above in chain[1:]:
             assert code in UNITS.descendants(above, day)
+    for code in UNITS.codes:  # and nothing else lies below a unit
+        for below in UNITS.descendants(code, day)[1:]:
+            assert code in UNITS.ancestry(below, day)
+
+
+@st.composite
+def hierarchies(draw: st.DrawFn) -> Hierarchy:
+    """Random units (parents, validity, successors; cycles included: bad data happens)."""
+    codes = [f"U{i}" for i in range(draw(st.integers(min_value=1, max_value=12)))]
+    some_code = st.none() | st.sampled_from(codes)
+    day = st.none() | st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 1, 1))
+    units = []
+    for code in codes:
+        start, end = draw(day), draw(day)
+        if start and end and end < start:
+            start, end = end, start
+        successor = draw(some_code) if end else None
+        units.append(
+            AdminUnit(
+                code, draw(some_code), valid_from=start, valid_to=end, successor_code=successor
+            )
+        )
+    return Hierarchy(units)
+
+
+@given(hierarchies(), st.dates(min_value=date(2019, 1, 1), max_value=date(2031, 1, 1)))
+def test_descendants_are_the_units_whose_ancestry_passes_through(tree: Hierarchy, day: date):
+    for code in tree.codes:
+        expected = sorted(c for c in tree.codes if c != code and code in tree.ancestry(c, day))
+        assert tree.descendants(code, day) == [code, *expected]
