@@ -75,6 +75,8 @@ def test_the_document_declares_problems_and_downloads(spec):
         assert {"application/json", "text/csv", XLSX} <= set(report)
         assert "409" in doc["paths"]["/v1/status-reports"]["post"]["responses"]
         assert "404" in doc["paths"]["/v1/dossiers/{code}"]["get"]["responses"]
+        body = doc["paths"]["/v1/status-reports"]["post"]["requestBody"]["content"]
+        assert body["application/json"]["example"]["status"] == "received"
 
 
 @pytest.mark.integration

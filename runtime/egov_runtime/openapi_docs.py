@@ -11,7 +11,10 @@ written here into the generated document, so it matches what the services really
   400 (a body that is not UTF-8 or not JSON) and 413 (the body caps) on every operation with
   a body;
 - an operation with a ``format`` query parameter offering ``csv`` or ``xlsx`` answers those
-  content types too (:func:`egov_runtime.tables.table_download`).
+  content types too (:func:`egov_runtime.tables.table_download`);
+- a body that is an event's payload (a status report, an indicator submission) carries the
+  contract's example (``egov_contracts.examples``): readers see a real one, and the fuzzing
+  tests start from a request that goes all the way through.
 """
 
 from __future__ import annotations
@@ -87,13 +90,37 @@ def _table_formats(op: dict[str, Any]) -> list[str]:
     return []
 
 
+def _event_examples() -> dict[str, Any]:
+    """Component name → the example of the event payload model of that name."""
+    from egov_contracts.envelope import all_event_types
+    from egov_contracts.examples import example_for
+
+    out = {}
+    for event_type, model in all_event_types().items():
+        try:
+            out[model.__name__] = example_for(event_type).model_dump(mode="json", exclude_none=True)
+        except (KeyError, LookupError, ValueError):
+            continue
+    return out
+
+
+def _add_example(op: dict[str, Any], examples: dict[str, Any]) -> None:
+    content = op.get("requestBody", {}).get("content", {}).get("application/json")
+    ref = (content or {}).get("schema", {}).get("$ref", "")
+    name = ref.rsplit("/", 1)[-1]
+    if content is not None and name in examples and "example" not in content:
+        content["example"] = examples[name]
+
+
 def document(schema: dict[str, Any]) -> dict[str, Any]:
     """Add the problem responses and table content types to an OpenAPI document (in place)."""
     schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    examples = _event_examples()
     for path, operations in schema.get("paths", {}).items():
         for method, op in operations.items():
             if method not in METHODS or not isinstance(op, dict):
                 continue
+            _add_example(op, examples)
             responses = op.setdefault("responses", {})
             wanted = ["422", "503"]
             if op.get("security"):
