@@ -20,7 +20,13 @@ from egov_contracts.types import Code, Percent, Text, UnitCode, VnDatetime
 
 
 class AwardKind(StrEnum):
-    """Emulation titles and commendations — danh hiệu thi đua, hình thức khen thưởng."""
+    """Emulation titles and commendations — danh hiệu thi đua, hình thức khen thưởng.
+
+    A class of Huân chương is part of the award (`huan-chuong-lao-dong-hang-ba`); the plain
+    `huan-chuong-lao-dong` stays for history whose class was not recorded. "Chiến sĩ thi đua
+    cấp bộ, ban, ngành, tỉnh" is one title (`chien-si-thi-dua-cap-tinh`), told apart by the
+    deciding unit.
+    """
 
     LAO_DONG_TIEN_TIEN = "lao-dong-tien-tien"
     CHIEN_SI_THI_DUA_CO_SO = "chien-si-thi-dua-co-so"
@@ -32,7 +38,13 @@ class AwardKind(StrEnum):
     GIAY_KHEN = "giay-khen"
     BANG_KHEN_CHU_TICH_TINH = "bang-khen-chu-tich-tinh"
     BANG_KHEN_THU_TUONG = "bang-khen-thu-tuong"
-    HUAN_CHUONG_LAO_DONG = "huan-chuong-lao-dong"
+    HUAN_CHUONG_LAO_DONG = "huan-chuong-lao-dong"  # class not recorded (imported history)
+    BANG_KHEN_BO = "bang-khen-bo"  # of a minister, head of a central agency or organisation
+    CO_THI_DUA_BO = "co-thi-dua-bo"  # of a ministry or central agency
+    CO_THI_DUA_CHINH_PHU = "co-thi-dua-chinh-phu"
+    HUAN_CHUONG_LAO_DONG_HANG_NHAT = "huan-chuong-lao-dong-hang-nhat"
+    HUAN_CHUONG_LAO_DONG_HANG_NHI = "huan-chuong-lao-dong-hang-nhi"
+    HUAN_CHUONG_LAO_DONG_HANG_BA = "huan-chuong-lao-dong-hang-ba"
 
 
 class NomineeKind(StrEnum):

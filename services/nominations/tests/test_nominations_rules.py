@@ -105,10 +105,8 @@ def test_a_new_rule_set_changes_the_answer_from_its_effective_date() -> None:
     raw = _raw("2025-07-01")
     raw["id"] = "2026-01-01"
     raw["effective_from"] = "2026-01-01"
-    for rule in raw["rules"]:
-        for cond in rule["conditions"]:
-            if cond["kind"] == "member_share_with_title":
-                cond["pct"] = 75
+    # the province raises the share of members with LĐTT (a setting of the rule set)
+    raw["settings"]["ty-le-lao-dong-tien-tien-tap-the"]["value"] = 75
     book = RuleBook([*BOOK.rule_sets, parse_rule_set(json.dumps(raw))])
 
     def unit(year: int) -> UnitRecord:

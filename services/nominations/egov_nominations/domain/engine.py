@@ -50,15 +50,21 @@ from egov_nominations.domain.voting import VoteResult, tally_result
 AWARD_NAMES_VI: dict[AwardKind, str] = {
     AwardKind.LAO_DONG_TIEN_TIEN: "Lao động tiên tiến",
     AwardKind.CHIEN_SI_THI_DUA_CO_SO: "Chiến sĩ thi đua cơ sở",
-    AwardKind.CHIEN_SI_THI_DUA_CAP_TINH: "Chiến sĩ thi đua cấp tỉnh",
+    AwardKind.CHIEN_SI_THI_DUA_CAP_TINH: "Chiến sĩ thi đua cấp bộ, ban, ngành, tỉnh",
     AwardKind.CHIEN_SI_THI_DUA_TOAN_QUOC: "Chiến sĩ thi đua toàn quốc",
     AwardKind.TAP_THE_LAO_DONG_TIEN_TIEN: "Tập thể lao động tiên tiến",
     AwardKind.TAP_THE_LAO_DONG_XUAT_SAC: "Tập thể lao động xuất sắc",
-    AwardKind.CO_THI_DUA_CAP_TINH: "Cờ thi đua cấp tỉnh",
+    AwardKind.CO_THI_DUA_CAP_TINH: "Cờ thi đua của tỉnh",
     AwardKind.GIAY_KHEN: "Giấy khen",
     AwardKind.BANG_KHEN_CHU_TICH_TINH: "Bằng khen của Chủ tịch UBND tỉnh",
     AwardKind.BANG_KHEN_THU_TUONG: "Bằng khen của Thủ tướng Chính phủ",
     AwardKind.HUAN_CHUONG_LAO_DONG: "Huân chương Lao động",
+    AwardKind.BANG_KHEN_BO: "Bằng khen của Bộ trưởng, Thủ trưởng cơ quan, tổ chức trung ương",
+    AwardKind.CO_THI_DUA_BO: "Cờ thi đua của bộ, ban, ngành",
+    AwardKind.CO_THI_DUA_CHINH_PHU: "Cờ thi đua của Chính phủ",
+    AwardKind.HUAN_CHUONG_LAO_DONG_HANG_NHAT: "Huân chương Lao động hạng Nhất",
+    AwardKind.HUAN_CHUONG_LAO_DONG_HANG_NHI: "Huân chương Lao động hạng Nhì",
+    AwardKind.HUAN_CHUONG_LAO_DONG_HANG_BA: "Huân chương Lao động hạng Ba",
 }
 
 
@@ -225,6 +231,11 @@ def _title_name(title: AwardKind) -> str:
     return AWARD_NAMES_VI[title]
 
 
+def _titles_name(titles: tuple[AwardKind, ...]) -> str:
+    """«A» or, when other awards count as it, «A» hoặc «B»."""
+    return "» hoặc «".join(AWARD_NAMES_VI[t] for t in titles)
+
+
 class _Ctx:
     def __init__(
         self, record: NomineeRecord, year: int, rule: AwardRule, vote: VoteResult | None
@@ -249,8 +260,8 @@ class _Ctx:
             raise TypeError("this condition applies to collectives only")
         return self.record
 
-    def _titles(self, title: AwardKind, year: int) -> list[AwardRecord]:
-        return self.record.awards_of(title, year)
+    def _titles(self, titles: tuple[AwardKind, ...], year: int) -> list[AwardRecord]:
+        return [a for t in titles for a in self.record.awards_of(t, year)]
 
     def _result(
         self,
@@ -356,14 +367,14 @@ class _Ctx:
 
     def _consecutive_titles(self, c: ConsecutiveTitles) -> CriterionResult:
         run = 0
-        while self._titles(c.title, self.year - run):
+        while self._titles(c.titles, self.year - run):
             run += 1
         facts: list[Fact] = []
         for y in range(self.year - max(c.n, run) + 1, self.year + 1):
-            held = self._titles(c.title, y)
+            held = self._titles(c.titles, y)
             if held:
                 facts.extend(
-                    Fact(key=c.title.value, value=True, year=y, decision_number=a.decision_number)
+                    Fact(key=a.award.value, value=True, year=y, decision_number=a.decision_number)
                     for a in held
                 )
             else:
@@ -371,7 +382,7 @@ class _Ctx:
         facts.append(Fact(key="consecutive_years", value=run))
         ok = run >= c.n
         v_vi, v_en = _verdict(ok)
-        name = _title_name(c.title)
+        name = _titles_name(c.titles)
         vi = f"{c.n} năm liên tục đạt «{name}» đến năm {self.year}: có {run} năm liên tục, {v_vi}"
         en = f"{c.title.value} {c.n} years in a row up to {self.year}: {run} in a row, {v_en}"
         if not ok:
@@ -386,12 +397,14 @@ class _Ctx:
             (
                 a
                 for a in self.record.awards
-                if a.award == c.title and a.year <= self.year and (first is None or a.year >= first)
+                if a.award in c.titles
+                and a.year <= self.year
+                and (first is None or a.year >= first)
             ),
             key=lambda a: a.year,
         )
         facts = [
-            Fact(key=c.title.value, value=True, year=a.year, decision_number=a.decision_number)
+            Fact(key=a.award.value, value=True, year=a.year, decision_number=a.decision_number)
             for a in held
         ]
         facts.append(Fact(key="count", value=len(held)))
@@ -399,7 +412,7 @@ class _Ctx:
         v_vi, v_en = _verdict(ok)
         span_vi = f"trong {c.within_years} năm gần nhất" if c.within_years else "đến nay"
         span_en = f"in the last {c.within_years} years" if c.within_years else "so far"
-        name = _title_name(c.title)
+        name = _titles_name(c.titles)
         vi = f"Đã được tặng «{name}» ít nhất {c.count} lần {span_vi}: có {len(held)}, {v_vi}"
         en = f"{c.title.value} at least {c.count} times {span_en}: {len(held)}, {v_en}"
         return self._result(c, _ok(ok), facts, vi, en)

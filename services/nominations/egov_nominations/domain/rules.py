@@ -83,20 +83,31 @@ class ConsecutiveRatings(_Condition):
     n: int = Field(ge=1, le=30)
 
 
-class ConsecutiveTitles(_Condition):
+class _TitleCondition(_Condition):
+    title: AwardKind
+    counts_also: list[AwardKind] = Field(
+        default_factory=list,
+        description="Awards that count as `title` (e.g. a ministry's Bằng khen for a"
+        " prerequisite named «Bằng khen cấp bộ, ban, ngành, tỉnh»)",
+    )
+
+    @property
+    def titles(self) -> tuple[AwardKind, ...]:
+        return (self.title, *self.counts_also)
+
+
+class ConsecutiveTitles(_TitleCondition):
     """The title was conferred in each of `n` consecutive years ending in the achievement year."""
 
     kind: Literal["consecutive_titles"] = "consecutive_titles"
-    title: AwardKind
     n: int = Field(ge=1, le=30)
 
 
-class TitlesWithin(_Condition):
+class TitlesWithin(_TitleCondition):
     """The title was conferred at least `count` times in the last `within_years` years
     (`None`: ever, up to the achievement year)."""
 
     kind: Literal["titles_within"] = "titles_within"
-    title: AwardKind
     count: int = Field(1, ge=1, le=30)
     within_years: int | None = Field(None, ge=1, le=50)
 
@@ -133,11 +144,13 @@ class MonthsWorkedAtLeast(_Condition):
 
 
 class MemberShareWithTitle(_Condition):
-    """At least `pct` % of the unit's members hold `title` in the achievement year."""
+    """At least `pct` % of the unit's members hold `title` in the achievement year (`pct`
+    from the rule set's `setting` when one is named)."""
 
     kind: Literal["member_share_with_title"] = "member_share_with_title"
     title: AwardKind
     pct: Pct
+    setting: str | None = Field(None, description="The rule set's setting `pct` comes from")
 
 
 class AllMembersComplete(_Condition):
@@ -172,6 +185,7 @@ class BallotShareOfAllMembersAtLeast(_Condition):
 
     kind: Literal["ballot_share_of_all_members_at_least"] = "ballot_share_of_all_members_at_least"
     pct: Pct
+    setting: str | None = Field(None, description="The rule set's setting `pct` comes from")
 
 
 class AnyOf(_Condition):
@@ -261,14 +275,62 @@ class AwardRule(_Data):
         return None
 
 
+class Setting(_Data):
+    """A threshold the law leaves to the province (or ministry): the value this rule set
+    applies, the default, and where the law says so. `None` turns the condition off (e.g. no
+    ballot share required for Lao động tiên tiến unless the province sets one)."""
+
+    value: Pct | None
+    default: Pct | None
+    description_vi: str = Field(min_length=1, max_length=300)
+    citation: Citation
+
+
+def _apply_settings(
+    conditions: list[dict[str, object]], settings: dict[str, object]
+) -> list[dict[str, object]]:
+    out = []
+    for cond in conditions:
+        cond = dict(cond)
+        name = cond.get("setting")
+        if isinstance(name, str):
+            setting = settings.get(name)
+            if not isinstance(setting, dict):
+                raise ValueError(f"condition {cond.get('id')}: unknown setting {name!r}")
+            if setting.get("value") is None:
+                continue  # the province requires nothing here
+            cond["pct"] = setting["value"]
+        inner = cond.get("conditions")
+        if isinstance(inner, list):
+            cond["conditions"] = _apply_settings(inner, settings)
+        out.append(cond)
+    return out
+
+
 class RuleSet(_Data):
-    """The criteria in force from `effective_from` until the next set takes effect."""
+    """The criteria in force from `effective_from` until the next set takes effect
+    (`effective_until`, when a later set has been published, is informative)."""
 
     id: str = Field(min_length=1, max_length=64)
     effective_from: date
     title: str = Field(min_length=1, max_length=300)
     legal_basis: list[str] = Field(min_length=1)
+    settings: dict[str, Setting] = Field(default_factory=dict)
     rules: list[AwardRule] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _resolve_settings(cls, data: object) -> object:
+        """A condition naming a setting takes its threshold from it (data, not code)."""
+        if not isinstance(data, dict) or not isinstance(data.get("settings"), dict):
+            return data
+        settings = data["settings"]
+        rules = []
+        for rule in data.get("rules", []):
+            if isinstance(rule, dict) and isinstance(rule.get("conditions"), list):
+                rule = {**rule, "conditions": _apply_settings(rule["conditions"], settings)}
+            rules.append(rule)
+        return {**data, "rules": rules}
 
     @model_validator(mode="after")
     def _one_rule_per_award(self) -> RuleSet:
