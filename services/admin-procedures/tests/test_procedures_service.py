@@ -360,7 +360,7 @@ async def test_report_form_over_http(service, producer, reader):
         headers=op,
         params={"unit": unit, "period": "2026-05", "format": "csv"},
     )
-    assert csv.status_code == 200 and "on_time_rate" in csv.text
+    assert csv.status_code == 200 and "Tỷ lệ trước hạn, đúng hạn (%)" in csv.text
     xlsx = await service.client.get(
         "/v1/reports/on-time",
         headers=op,

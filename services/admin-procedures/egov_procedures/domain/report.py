@@ -59,6 +59,16 @@ class ReportForm:
         return self.received_online + self.received_counter_postal
 
     @property
+    def to_handle(self) -> int:
+        """Số hồ sơ nhận giải quyết, Tổng số: carried over + received in the period."""
+        return self.carried_over + self.received
+
+    @property
+    def in_progress(self) -> int:
+        """Số hồ sơ đang giải quyết, Tổng số."""
+        return self.in_progress_within_deadline + self.in_progress_overdue
+
+    @property
     def resolved(self) -> int:
         extra = self.withdrawn + self.returned if self._rw_on_time else 0
         return self.resolved_early + self.resolved_on_time + self.resolved_late + extra
@@ -74,6 +84,45 @@ class ReportForm:
             self.resolved_on_time + (self.withdrawn + self.returned if self._rw_on_time else 0),
             self.resolved,
         )
+
+
+# -- the form as filed (Biểu số 06/VPCP/KSTT) -------------------------------------------------
+
+FORM_CODE = "06/VPCP/KSTT"
+FORM_TITLE = (
+    "Tình hình, kết quả giải quyết thủ tục hành chính tại cơ quan, đơn vị trực tiếp giải quyết"
+    " thủ tục hành chính"
+)
+FORM_BASIS = "Thông tư 01/2020/TT-VPCP"
+# The form's columns in its order: (key of the JSON report, heading as printed). The last three
+# are not columns of the form: withdrawn and returned dossiers, and the rate it leads to.
+FORM_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("to_handle", "Số hồ sơ nhận giải quyết: Tổng số"),
+    ("received_online", "Trong kỳ: Trực tuyến"),
+    ("received_counter_postal", "Trong kỳ: Trực tiếp, dịch vụ bưu chính"),
+    ("carried_over", "Từ kỳ trước chuyển qua"),
+    ("resolved", "Số hồ sơ đã giải quyết: Tổng số"),
+    ("resolved_early", "Trả trước hạn"),
+    ("resolved_on_time", "Trả đúng hạn"),
+    ("resolved_late", "Trả quá hạn"),
+    ("in_progress", "Số hồ sơ đang giải quyết: Tổng số"),
+    ("in_progress_within_deadline", "Trong hạn"),
+    ("in_progress_overdue", "Quá hạn"),
+    ("withdrawn", "Rút hồ sơ (ngoài biểu)"),
+    ("returned", "Trả lại hồ sơ (ngoài biểu)"),
+    ("on_time_rate", "Tỷ lệ trước hạn, đúng hạn (%)"),
+)
+POLICY_TEXT = {
+    ReturnedWithdrawn.EXCLUDED: "Hồ sơ trả lại, rút hồ sơ: không tính vào số đã giải quyết"
+    " (returned_withdrawn = excluded)",
+    ReturnedWithdrawn.ON_TIME: "Hồ sơ trả lại, rút hồ sơ: tính là đã giải quyết đúng hạn"
+    " (returned_withdrawn = on-time)",
+}
+RATE_TEXT = (
+    "Tỷ lệ = (trước hạn + đúng hạn) / đã giải quyết × 100, cắt (không làm tròn) đến 2 chữ số"
+    " thập phân"
+)
+NO_FIELD = "Chưa phân lĩnh vực"
 
 
 def on_time_rate(early: int, on_time: int, resolved: int) -> Decimal | None:

@@ -26,12 +26,18 @@ from pydantic import BaseModel, Field
 from egov_procedures.adapters import catalogue, dossiers
 from egov_procedures.domain.dossier import ApologyRefused, colour, warning_schedule
 from egov_procedures.domain.model import DossierState, Phase, TimeUnit
-from egov_procedures.domain.report import PeriodScheme, period_bounds
+from egov_procedures.domain.report import (
+    FORM_BASIS,
+    FORM_CODE,
+    FORM_TITLE,
+    PeriodScheme,
+    period_bounds,
+)
+from egov_procedures.entrypoints import forms as forms_out
 from egov_procedures.entrypoints.sealing import sealed
 from egov_procedures.usecases import (
     Context,
     form_from_counts,
-    form_json,
     issue_apology,
     procedure_from_row,
     put_calendar_exception,
@@ -344,23 +350,6 @@ async def post_apology(
 # -- reports -------------------------------------------------------------------------------
 
 
-REPORT_COLUMNS = [
-    "carried_over",
-    "received_online",
-    "received_counter_postal",
-    "received",
-    "resolved_early",
-    "resolved_on_time",
-    "resolved_late",
-    "resolved",
-    "in_progress_within_deadline",
-    "in_progress_overdue",
-    "withdrawn",
-    "returned",
-    "on_time_rate",
-]
-
-
 @router.get("/reports/on-time", tags=["reports"])
 async def on_time_report(
     request: Request,
@@ -370,10 +359,14 @@ async def on_time_report(
     to: date | None = None,
     period: str | None = Query(None, description="2026, 2026-H1, 2026-Q3 or 2026-07"),
     procedure: str | None = None,
-    group_by: Literal["procedure", "unit", "channel"] | None = None,
+    group_by: Literal["field", "procedure", "unit", "channel"] | None = Query(
+        None, description="Rows by lĩnh vực (each with its procedures), procedure, unit, channel"
+    ),
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Response:
-    """The report form (Biểu 06/VPCP/KSTT) for a unit and its sub-units and a date range."""
+    """The report form (Biểu số 06/VPCP/KSTT) for a unit and its sub-units and a date range;
+    the CSV and XLSX are the form as filed (Vietnamese headings in the form's order, the form's
+    code, the unit, the period and the rules above the table, "Tổng số" rows)."""
     rt = runtime_of(request)
     ctx = ctx_of(request)
     settings: Any = rt.settings
@@ -408,18 +401,34 @@ async def on_time_report(
             start=start,
             end=end,
             procedure=procedure,
-            group_by=group_by,
+            group_by="procedure" if group_by == "field" else group_by,
             tz=VN_TZ,
         )
+        procedures = {p["code"]: p for p in await catalogue.list_procedures(conn)}
+        unit_names = {
+            r["unit_code"]: r["name"]
+            for r in await conn.fetch(
+                "SELECT unit_code, name FROM units WHERE unit_code = ANY($1::text[])", units
+            )
+        }
     forms = [form_from_counts(r, ctx.returned_withdrawn) for r in rows]
     total = sum_forms(forms, ctx.returned_withdrawn)
-    groups = (
-        [{group_by: r["grp"], **form_json(f)} for r, f in zip(rows, forms, strict=True)]
-        if group_by
-        else []
-    )
+    groups: list[dict[str, Any]] = []
+    if group_by == "field":
+        groups = forms_out.field_groups(rows, forms, procedures, ctx.returned_withdrawn)
+    elif group_by:
+        groups = [
+            {group_by: r["grp"], **forms_out.report_json(f)}
+            for r, f in zip(rows, forms, strict=True)
+        ]
+        if group_by == "procedure":
+            for g in groups:
+                known = procedures.get(g["procedure"]) or {}
+                g["name"], g["field"] = known.get("name"), known.get("field") or None
     body: dict[str, Any] = {
+        "form": {"code": FORM_CODE, "title": FORM_TITLE, "basis": FORM_BASIS},
         "unit_code": unit,
+        "unit_name": unit_names.get(unit),
         "units_included": len(units),
         "from": start.isoformat(),
         "to": end.isoformat(),
@@ -428,26 +437,20 @@ async def on_time_report(
         "period_scheme": settings.period_scheme if period else "explicit",
         "returned_withdrawn": ctx.returned_withdrawn.value,
         "rate_rule": "(early + on time) / resolved × 100, truncated to 2 decimals",
-        "total": form_json(total),
+        "total": forms_out.report_json(total),
         "groups": groups,
     }
     if format == "json":
         return JSONResponse(body)
-    header = ([group_by] if group_by else []) + REPORT_COLUMNS
-    lines = (
-        [[row.get(group_by), *(row[k] for k in REPORT_COLUMNS)] for row in groups]
-        if group_by
-        else []
-    )
-    total_line = (["TOTAL"] if group_by else []) + [body["total"][k] for k in REPORT_COLUMNS]
-    table: list[list[Any]] = [header, *lines, total_line]
-    name = f"bao-cao-dung-han-{unit}-{start}-{end}"
+    preamble, table = forms_out.printed_form(body, group_by, unit_names)
     return table_download(
         table,
-        name=name,
+        name=f"bieu-06-VPCP-KSTT-{unit}-{start}-{end}",
         fmt=format,
-        title=f"Báo cáo tình hình giải quyết TTHC — {unit} — {start} đến {end}",
-        sheet="Bieu 06",
+        title=forms_out.form_title(unit, unit_names.get(unit), start, end),
+        sheet="Bieu 06-VPCP-KSTT",
+        preamble=preamble,
+        vietnamese_numbers=True,
     )
 
 

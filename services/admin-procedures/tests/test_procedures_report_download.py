@@ -1,0 +1,226 @@
+"""The report form as the province files it (Biểu số 06/VPCP/KSTT): a unit's quarter over HTTP,
+grouped by field (lĩnh vực) with its procedures, and the CSV and XLSX read back as a
+spreadsheet program reads them (headings, "Tổng số" rows, numeric rate, the policy line)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from egov_contracts import procedures as c
+from egov_contracts.envelope import encode, new_event
+from egov_contracts.topics import DOSSIERS, STATUS_REPORTS
+from egov_procedures.adapters import catalogue
+from egov_procedures.domain.report import FORM_COLUMNS
+from egov_procedures.main import DEMO, SPEC
+from egov_procedures.settings import ProceduresSettings
+from egov_runtime.auth import credential_header, issue_token
+from egov_runtime.testing.service import TopicReader, running_alone
+from egov_workdays import VN_TZ
+from openpyxl import load_workbook
+
+pytestmark = pytest.mark.integration
+UNIT = "38.SNV.NCC"  # Phòng Người có công
+
+
+def vn(*args: int) -> datetime:
+    return datetime(*args, tzinfo=VN_TZ)
+
+
+@pytest.fixture(scope="module")
+async def service(kafka_bootstrap, postgres_admin_dsn):
+    async with running_alone(
+        kafka_bootstrap, postgres_admin_dsn, SPEC, timer_interval_s=3600, rates_interval_s=3600
+    ) as svc:
+        async with svc.runtime.transaction() as tx:
+            procs = json.loads(DEMO.read_text(encoding="utf-8"))["procedures"]
+            await catalogue.upsert_procedures(tx.conn, procs)
+        yield svc
+
+
+@pytest.fixture(scope="module")
+async def producer(kafka_bootstrap):
+    p = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    await p.start()
+    yield p
+    await p.stop()
+
+
+@pytest.fixture(scope="module")
+async def reader(kafka_bootstrap):
+    r = TopicReader(kafka_bootstrap, [DOSSIERS.name])
+    await r.start()
+    yield r
+    await r.stop()
+
+
+async def send(producer, code, status, at, procedure, **kw) -> None:
+    data = c.StatusReported(
+        dossier_code=code,
+        procedure_code=procedure,
+        unit_code=UNIT,
+        status=status,
+        occurred_at=at,
+        **kw,
+    )
+    secret = ProceduresSettings().jwt_secret.get_secret_value()
+    auth = credential_header(
+        issue_token(secret, subject="mot-cua", roles=["integration"], unit_code="38")
+    )
+    value, headers = encode(new_event(data, source="/vn/38/mot-cua", subject=code))
+    await producer.send_and_wait(
+        STATUS_REPORTS.name, value=value, key=code.encode(), headers=[*headers, auth]
+    )
+
+
+@pytest.fixture(scope="module")
+async def quarter(service, producer, reader):
+    """2026-Q2 by the ND 09/2019 cut-off (15/03–14/06/2026) of Phòng Người có công: two fields,
+    every column of the form touched."""
+    tag = uuid.uuid4().hex[:4]
+    code = {k: f"F-{k}-{tag}" for k in "ABCDEF"}
+    # A: 5 working days, received before the period (carried over), resolved early
+    await send(producer, code["A"], "received", vn(2026, 3, 10, 8), "1.010805", channel="counter")
+    await send(producer, code["A"], "resolved", vn(2026, 3, 16, 8), "1.010805", result="granted")
+    # B: online, due 13/04 08:00, resolved late
+    await send(producer, code["B"], "received", vn(2026, 4, 6, 8), "1.010805", channel="online")
+    await send(producer, code["B"], "resolved", vn(2026, 4, 20, 8), "1.010805", result="granted")
+    # C: 10 working days, due 20/04 08:00, resolved at the deadline: on time
+    await send(producer, code["C"], "received", vn(2026, 4, 6, 8), "1.010802", channel="counter")
+    await send(producer, code["C"], "resolved", vn(2026, 4, 20, 8), "1.010802", result="refused")
+    # D: Việc làm, due 11/05, still open at the end of the period: overdue
+    await send(producer, code["D"], "received", vn(2026, 5, 4, 8), "1.000105", channel="counter")
+    # E: Việc làm, due 17/06, open at the end of the period: within the deadline
+    await send(producer, code["E"], "received", vn(2026, 6, 10, 8), "1.000105", channel="postal")
+    # F: withdrawn by the applicant
+    await send(producer, code["F"], "received", vn(2026, 5, 4, 8), "1.010802", channel="counter")
+    await send(producer, code["F"], "withdrawn", vn(2026, 5, 5, 8), "1.010802")
+    await reader.until(
+        lambda: (
+            all(reader.of(code[k], "resolved.v1") for k in "ABC")
+            and reader.of(code["F"], "withdrawn.v1")
+            and all(reader.of(code[k], "received.v1") for k in "DE")
+        ),
+        30,
+    )
+    return code
+
+
+async def get(service, **params):
+    r = await service.client.get(
+        "/v1/reports/on-time",
+        headers=service.token("officer", unit=UNIT),
+        params={"unit": UNIT, "period": "2026-Q2", **params},
+    )
+    assert r.status_code == 200, r.text
+    return r
+
+
+async def test_the_json_form_with_subtotals_and_fields(service, quarter):
+    body = (await get(service, group_by="field")).json()
+    assert body["form"]["code"] == "06/VPCP/KSTT"
+    assert body["unit_name"] == "Phòng Người có công"
+    assert (body["from"], body["to"]) == ("2026-03-15", "2026-06-14")
+    total = body["total"]
+    assert (total["carried_over"], total["received_online"], total["received_counter_postal"]) == (
+        1,
+        1,
+        4,
+    )
+    assert total["to_handle"] == 6  # carried over + received in the period
+    assert (total["resolved_early"], total["resolved_on_time"], total["resolved_late"]) == (1, 1, 1)
+    assert (total["in_progress"], total["in_progress_overdue"], total["withdrawn"]) == (2, 1, 1)
+    assert total["on_time_rate"] == "66.66"
+    fields = {g["field"]: g for g in body["groups"]}
+    assert list(fields) == ["Người có công", "Việc làm"]
+    ncc, vl = fields["Người có công"], fields["Việc làm"]
+    assert (ncc["to_handle"], ncc["resolved"], ncc["withdrawn"], ncc["on_time_rate"]) == (
+        4,
+        3,
+        1,
+        "66.66",
+    )
+    assert [p["procedure"] for p in ncc["procedures"]] == ["1.010802", "1.010805"]
+    assert ncc["procedures"][1]["name"] == "Cấp lại giấy chứng nhận người có công"
+    assert (vl["to_handle"], vl["in_progress"], vl["in_progress_overdue"]) == (2, 2, 1)
+    assert vl["on_time_rate"] is None  # nothing resolved: no rate, never 100
+    by_procedure = (await get(service, group_by="procedure")).json()["groups"]
+    assert {g["procedure"]: g["field"] for g in by_procedure}["1.000105"] == "Việc làm"
+
+
+def _table(rows: list[list]) -> tuple[list, list[list]]:
+    """The lines above the heading row, and the table from the heading row on."""
+    at = next(i for i, r in enumerate(rows) if r and r[0] == "STT")
+    return rows[:at], rows[at:]
+
+
+HEADINGS = ["STT", "Lĩnh vực, thủ tục hành chính", *(h for _k, h in FORM_COLUMNS)]
+
+
+async def test_csv_reads_back_as_the_form(service, quarter):
+    r = await get(service, group_by="field", format="csv")
+    assert r.content.startswith(b"\xef\xbb\xbf")  # BOM: spreadsheet programs read UTF-8
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    above, table = _table(rows)
+    text = "\n".join(cell for line in above for cell in line)
+    assert "Biểu số 06/VPCP/KSTT (Thông tư 01/2020/TT-VPCP)" in text
+    assert "Đơn vị báo cáo: Phòng Người có công (38.SNV.NCC)" in text
+    assert "từ ngày 15/03/2026 đến ngày 14/06/2026" in text and "09/2019/NĐ-CP" in text
+    assert "không tính vào số đã giải quyết" in text  # the returned/withdrawn policy
+    assert table[0] == HEADINGS
+    col = {h: i for i, h in enumerate(HEADINGS)}
+    labels = [(line[0], line[1]) for line in table[1:]]
+    assert labels == [
+        ("1", "Người có công"),
+        ("1.1", "1.010802 — Cấp giấy chứng nhận thân nhân liệt sĩ"),
+        ("1.2", "1.010805 — Cấp lại giấy chứng nhận người có công"),
+        ("2", "Việc làm"),
+        ("2.1", "1.000105 — " + table[5][1].split(" — ", 1)[1]),
+        ("", "Tổng số"),
+    ]
+    total = table[-1]
+    assert total[col["Số hồ sơ nhận giải quyết: Tổng số"]] == "6"
+    assert total[col["Số hồ sơ đang giải quyết: Tổng số"]] == "2"
+    assert total[col["Tỷ lệ trước hạn, đúng hạn (%)"]] == "66.66"
+    assert table[4][col["Tỷ lệ trước hạn, đúng hạn (%)"]] == ""  # Việc làm: no rate
+
+
+async def test_xlsx_reads_back_with_numbers_in_vietnamese_format(service, quarter):
+    r = await get(service, group_by="field", format="xlsx")
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    rows = [list(row) for row in sheet.iter_rows()]
+    values = [[cell.value for cell in row] for row in rows]
+    assert "Tình hình, kết quả giải quyết thủ tục hành chính" in values[0][0]
+    above, table = _table(values)
+    text = "\n".join(str(v) for line in above for v in line if v)
+    assert "Biểu số 06/VPCP/KSTT" in text and "không tính vào số đã giải quyết" in text
+    assert table[0] == HEADINGS
+    col = {h: i for i, h in enumerate(HEADINGS)}
+    rate_col = col["Tỷ lệ trước hạn, đúng hạn (%)"]
+    total_row = rows[len(above) + len(table) - 1]
+    assert table[-1][1] == "Tổng số"
+    rate = total_row[rate_col]
+    assert isinstance(rate.value, float) and Decimal(str(rate.value)) == Decimal("66.66")
+    assert rate.number_format == "[$-42A]#,##0.00"
+    handled = total_row[col["Số hồ sơ nhận giải quyết: Tổng số"]]
+    assert handled.value == 6 and handled.number_format == "[$-42A]#,##0"
+    assert table[1][1] == "Người có công" and table[1][col["Trả quá hạn"]] == 1
+
+
+async def test_downloads_grouped_by_procedure_and_ungrouped(service, quarter):
+    rows = list(
+        csv.reader(io.StringIO((await get(service, format="csv")).content.decode("utf-8-sig")))
+    )
+    _above, table = _table(rows)
+    assert [line[1] for line in table[1:]] == ["Tổng số"]
+    sheet = load_workbook(
+        io.BytesIO((await get(service, group_by="procedure", format="xlsx")).content)
+    ).active
+    labels = [row[1] for row in sheet.iter_rows(values_only=True) if row and row[0]]
+    assert "1.010805 — Cấp lại giấy chứng nhận người có công" in labels
