@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from egov_runtime.refusals import Refusal
+
 MEDIA_TYPE = "application/problem+json"
 
 
@@ -51,6 +53,11 @@ def problem_response(problem: Problem, request: Request) -> JSONResponse:
     )
 
 
+def of_refusal(refusal: Refusal) -> Problem:
+    """The problem details a use case's refusal answers (same title, detail, field errors)."""
+    return Problem(refusal.status, refusal.title, refusal.detail, errors=refusal.errors)
+
+
 def validation_errors(errors: Any) -> list[dict[str, Any]]:
     out = []
     for e in errors:
@@ -63,6 +70,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc, request)
+
+    @app.exception_handler(Refusal)
+    async def _refused(request: Request, exc: Refusal) -> JSONResponse:
+        return problem_response(of_refusal(exc), request)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncpg
 
 from egov_runtime.auth import Principal
-from egov_runtime.problems import Problem
+from egov_runtime.refusals import Forbidden
 from egov_runtime.units import ancestry
 
 
@@ -37,7 +37,7 @@ async def check_scope(
     principal: Principal,
     unit_code: str,
     *,
-    hidden: Problem | None = None,
+    hidden: Exception | None = None,
 ) -> None:
     """Raise unless ``unit_code`` lies in the caller's subtree: ``hidden`` when given (the 404
     the route answers for a missing resource), else 403."""
@@ -45,9 +45,7 @@ async def check_scope(
         return
     if hidden is not None:
         raise hidden
-    raise Problem(
-        403, "Outside your unit", f"Unit {unit_code} is not within {principal.unit_code}."
-    )
+    raise Forbidden("Outside your unit", f"Unit {unit_code} is not within {principal.unit_code}.")
 
 
 async def roots(conn: asyncpg.Connection, province_code: str) -> set[str]:
@@ -67,8 +65,7 @@ async def check_root(
     """403 unless the caller is scoped at the root of the hierarchy (``what``: the province-wide
     configuration being changed, for the message)."""
     if not await at_root(conn, principal, province_code):
-        raise Problem(
-            403,
+        raise Forbidden(
             "Province-wide configuration",
             f"{what} applies to the whole province; it needs a role scoped at the province"
             f" (your unit: {principal.unit_code}).",

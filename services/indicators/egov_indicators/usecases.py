@@ -22,6 +22,7 @@ from egov_contracts.envelope import VN_TZ, CloudEvent, new_event
 from egov_contracts.topics import INDICATOR_RESULTS
 from egov_runtime import units
 from egov_runtime.consumer import Tx
+from egov_runtime.refusals import Invalid
 
 from egov_indicators.adapters import store
 from egov_indicators.domain import (
@@ -728,8 +729,13 @@ async def reevaluate_open_periods(
     return published
 
 
-class TargetRefused(ValueError):
-    pass
+class TargetRefused(Invalid):
+    """A target the catalogue does not admit (422 "Invalid target", naming the indicator)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            "Invalid target", detail, errors=[{"field": "indicator", "message": detail}]
+        )
 
 
 async def set_target(

@@ -133,6 +133,15 @@ async def test_seed_figures_reproduce_through_http(service, reader):
             headers=officer(svc, role="operator"),
         )
         assert r.status_code == 200, r.text
+    # a target the catalogue does not admit: the use case's refusal, as problem details
+    r = await svc.client.put(
+        "/v1/targets/NO-SUCH/38/2025",
+        json={"target": "1", "note": "NQ HĐND"},
+        headers=officer(svc, role="operator"),
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["title"] == "Invalid target"
+    assert r.json()["errors"] == [{"field": "indicator", "message": "unknown indicator NO-SUCH"}]
 
     r = await svc.client.get(
         "/v1/achievement", params={"unit": "38", "period": "2025"}, headers=officer(svc)

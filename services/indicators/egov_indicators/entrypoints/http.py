@@ -397,22 +397,17 @@ async def put_target(
     rt = runtime_of(request)
     p = _period(period)
     await _check_scope(rt, principal, unit)
-    try:
-        async with rt.transaction() as tx:
-            evaluation = await usecases.set_target(
-                tx,
-                ctx_of(request),
-                indicator,
-                unit,
-                str(p),
-                body.target,
-                body.note,
-                principal.subject,
-            )
-    except usecases.TargetRefused as exc:
-        raise Problem(
-            422, "Invalid target", str(exc), errors=[{"field": "indicator", "message": str(exc)}]
-        ) from exc
+    async with rt.transaction() as tx:
+        evaluation = await usecases.set_target(
+            tx,
+            ctx_of(request),
+            indicator,
+            unit,
+            str(p),
+            body.target,
+            body.note,
+            principal.subject,
+        )
     return {
         "indicator_code": indicator,
         "unit_code": unit,

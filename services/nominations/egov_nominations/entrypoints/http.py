@@ -17,6 +17,7 @@ from egov_runtime.edge import OptionalYear
 from egov_runtime.idempotency import run_once
 from egov_runtime.pagination import Page, PageQuery
 from egov_runtime.problems import Problem
+from egov_runtime.refusals import invalid, not_found
 from egov_runtime.service import runtime_of
 from egov_runtime.units import descendants
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -42,7 +43,7 @@ from egov_nominations.domain.workflow import Status
 from egov_nominations.usecases import clusters, reports
 from egov_nominations.usecases import nominations as uc
 from egov_nominations.usecases import register as reg
-from egov_nominations.usecases.common import Context, check_scope, invalid, not_found
+from egov_nominations.usecases.common import Context, check_scope
 
 router = APIRouter(prefix="/v1")
 

@@ -11,18 +11,12 @@ from typing import Any
 
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
+from egov_runtime.refusals import conflict, invalid, not_found
 from egov_runtime.units import descendants, get_unit
 
 from egov_nominations.adapters import clusters as store
 from egov_nominations.domain.register import meeting_date_problem
-from egov_nominations.usecases.common import (
-    check_scope,
-    conflict,
-    in_scope,
-    invalid,
-    known_unit,
-    not_found,
-)
+from egov_nominations.usecases.common import check_scope, in_scope, known_unit
 
 
 def cluster_json(r: Any) -> dict[str, Any]:

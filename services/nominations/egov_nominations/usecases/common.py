@@ -3,7 +3,6 @@ function and event emission."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -14,7 +13,7 @@ from egov_runtime import scope
 from egov_runtime.auth import Principal
 from egov_runtime.calendar_exceptions import province_calendar
 from egov_runtime.consumer import Tx
-from egov_runtime.problems import Problem
+from egov_runtime.refusals import invalid
 from egov_runtime.units import get_unit
 from egov_workdays import VN_TZ
 
@@ -43,21 +42,8 @@ class Context:
         return add_working_days
 
 
-def not_found(what: str, ref: str) -> Problem:
-    return Problem(404, f"{what} not found", f"No {what.lower()} {ref}.")
-
-
-def conflict(title: str, detail: str, **extra: Any) -> Problem:
-    errors = [{"field": k, "message": str(v)} for k, v in extra.items()]
-    return Problem(409, title, detail, errors=errors)
-
-
-def invalid(detail: str, errors: Sequence[dict[str, Any]] = ()) -> Problem:
-    return Problem(422, "Invalid request", detail, errors=list(errors))
-
-
 async def check_scope(
-    tx: Tx, principal: Principal, unit_code: str, *, hidden: Problem | None = None
+    tx: Tx, principal: Principal, unit_code: str, *, hidden: Exception | None = None
 ) -> None:
     """403 unless `unit_code` lies in the caller's subtree; ``hidden`` (the route's 404 for a
     missing resource) instead for a resource the caller may not see."""

@@ -16,7 +16,7 @@ from typing import Any
 from egov_contracts import nominations as c
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
-from egov_runtime.problems import Problem
+from egov_runtime.refusals import Conflict, Forbidden, conflict, invalid, not_found
 from egov_runtime.units import ancestry, get_unit
 from egov_workdays import VN_TZ
 
@@ -42,13 +42,10 @@ from egov_nominations.domain.workflow import (
 from egov_nominations.usecases.common import (
     Context,
     check_scope,
-    conflict,
     emit,
     in_scope,
-    invalid,
     known_unit,
     level_of,
-    not_found,
 )
 
 DEFAULT_BALLOT_PCT = Decimal(50)
@@ -310,8 +307,7 @@ def _step(action: Any) -> Any:
     try:
         return action()
     except InvalidTransition as exc:
-        raise Problem(
-            409,
+        raise Conflict(
             "Not possible in this status",
             str(exc),
             errors=[{"field": "status", "message": exc.status.value}],
@@ -394,8 +390,7 @@ async def accept(tx: Tx, ctx: Context, principal: Principal, nomination_id: str)
         AwardKind(row["award"]), NomineeKind(row["nominee_kind"]), row["documents"]
     )
     if missing:
-        raise Problem(
-            409,
+        raise Conflict(
             "File incomplete",
             "The file lacks documents; return it for completion with these reasons.",
             errors=[{"field": "documents", "message": m} for m in missing],
@@ -595,8 +590,7 @@ async def record_tally(
     if s is None:
         raise not_found("Session", session_id)
     if principal.subject not in {m["member_id"] for m in s["members"]}:
-        raise Problem(
-            403,
+        raise Forbidden(
             "Not a member of this council",
             f"Only members of council {s['council_id']} record its tallies.",
         )
@@ -678,8 +672,7 @@ async def record_tally(
 
 def _is_decider(ctx: Context, principal: Principal) -> None:
     if not principal.has_any(ctx.decider_roles):
-        raise Problem(
-            403,
+        raise Forbidden(
             "Forbidden",
             f"Only the deciding head ({', '.join(ctx.decider_roles)}) may do this.",
         )
@@ -694,8 +687,7 @@ async def approve(
     a, _ = await assess_file(tx, ctx, row)
     if a.eligible is not True:
         failing = [cr for cr in a.criteria if cr.outcome != Outcome.PASSED]
-        raise Problem(
-            409,
+        raise Conflict(
             "Not eligible",
             f"The file is not eligible ({a.eligible}); it cannot be approved.",
             errors=[{"field": cr.id, "message": cr.message_en} for cr in failing],

@@ -12,6 +12,7 @@ from typing import Any
 
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
+from egov_runtime.refusals import invalid, not_found
 from egov_runtime.units import get_unit
 
 from egov_nominations.adapters import register as store
@@ -21,7 +22,7 @@ from egov_nominations.domain.register import (
     NomineeKind,
     TaskRating,
 )
-from egov_nominations.usecases.common import check_scope, in_scope, invalid, known_unit, not_found
+from egov_nominations.usecases.common import check_scope, in_scope, known_unit
 
 # -- one by one ------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
+from egov_runtime.refusals import not_found
 from egov_runtime.units import descendants
 
 from egov_nominations.adapters import files
@@ -16,7 +17,7 @@ from egov_nominations.adapters import reports as report_store
 from egov_nominations.domain.engine import AWARD_NAMES_VI
 from egov_nominations.domain.register import AwardKind
 from egov_nominations.domain.workflow import Status
-from egov_nominations.usecases.common import Context, check_scope, not_found
+from egov_nominations.usecases.common import Context, check_scope
 from egov_nominations.usecases.nominations import assess_file, decision_view
 
 
