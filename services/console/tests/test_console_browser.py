@@ -277,6 +277,14 @@ async def test_a_webhook_endpoint_answering_410_shows_as_disabled(console_stack,
             return any(x["id"] == sid and x["enabled"] for x in subs.json()["items"])
 
         await wait_for(enabled, timeout=15, message="endpoint re-enabled")
+        # and sends the failed delivery again from the list of the last 24 hours
+        await browser.open(f"{s.url}/health")
+        sent_before = len(gone.requests)
+        failed = await browser.attrs('#failed tr[data-channel="webhook"]', "data-delivery")
+        print("DEBUG", failed, await browser.texts("#failed tr"))
+        assert failed, "the 410 delivery is listed as failed"
+        await browser.click(f'#failed tr[data-delivery="{failed[0]}"] button')
+        await wait_for(lambda: len(gone.requests) > sent_before, timeout=15, message="resent")
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core not installed (make install runs npm ci)")

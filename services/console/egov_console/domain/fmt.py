@@ -120,6 +120,7 @@ DELIVERY = {
     "retrying": ("Đang thử lại", "↻"),
     "delivered": ("Đã gửi", "✔"),
     "failed": ("Gửi lỗi", "✖"),
+    "endpoint-disabled": ("Điểm nhận đã tắt", "✖"),
     "digest": ("Gộp vào bản tin", "≡"),
     "digested": ("Đã gộp", "≡"),
 }

@@ -673,14 +673,23 @@ async def health(request: Request) -> Response:
     try:
         endpoints = (await apis.get(NOTIFIER, "/v1/subscriptions", token, {"limit": 500}))["items"]
         since = (datetime.now(UTC) - timedelta(hours=24)).isoformat()
-        failed = (
-            await apis.get(
-                NOTIFIER,
-                "/v1/deliveries",
-                token,
-                {"status": "failed", "since": since, "limit": 200},
+        # failed: refused or out of retries; endpoint-disabled: the receiver said 410 Gone
+        lists = await asyncio.gather(
+            *(
+                apis.get(
+                    NOTIFIER,
+                    "/v1/deliveries",
+                    token,
+                    {"status": status, "since": since, "limit": 200},
+                )
+                for status in ("failed", "endpoint-disabled")
             )
-        )["items"]
+        )
+        failed = sorted(
+            (n for found in lists for n in found["items"]),
+            key=lambda n: str(n["created_at"]),
+            reverse=True,
+        )
     except ApiError as exc:
         notes.append(f"notifier: {exc.detail}")
     troubled = [e for e in endpoints or [] if not e.get("enabled") or e.get("failing_since")]
@@ -836,3 +845,27 @@ async def nominations(request: Request, unit: str | None = None) -> Response:
         due=due,
         total_listed=len(listed),
     )
+
+
+@router.post("/health/deliveries/{nid}/replay", response_model=None)
+async def replay_delivery(request: Request, nid: str) -> Response:
+    """Admin: send a failed notification again (the notifier keeps its id, so a receiver can
+    drop a duplicate)."""
+    who = _person(request)
+    if who is None:
+        return _to_sign_in(request)
+    person, token = who
+    if "admin" not in person.roles:
+        return _page(
+            request,
+            "error.html",
+            person,
+            status_code=403,
+            title="Không có quyền",
+            text="Chỉ quản trị hệ thống được gửi lại thông báo.",
+        )
+    try:
+        await _apis(request).post(NOTIFIER, f"/v1/deliveries/{nid}/replay", token)
+    except ApiError as exc:
+        return _failure(request, person, exc)
+    return RedirectResponse("/health", status_code=303)
