@@ -317,3 +317,22 @@ async def test_axe_finds_no_serious_violation(console_stack, data, browser):
         if serious:
             found[page] = serious
     assert not found, found
+
+
+async def test_keyboard_reaches_the_content_and_the_menu(console_stack, data, browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    await browser.open(console_stack.sign_in_url("operator", "38"))
+
+    def tab() -> None:
+        ActionChains(browser.driver).send_keys(Keys.TAB).perform()
+
+    await browser.call(tab)
+    assert await browser.js("return document.activeElement.className;") == "skip"
+    await browser.call(tab)  # then the menu, in reading order
+    assert await browser.js("return document.activeElement.textContent.trim();") == "Tổng quan"
+    focus_ring = await browser.js("return getComputedStyle(document.activeElement).outlineStyle;")
+    assert focus_ring != "none"  # the focused link is visibly marked
+    width = await browser.js("return document.documentElement.scrollWidth;")
+    assert width <= 1366  # no sideways scrolling on a 1366×768 laptop
