@@ -30,6 +30,7 @@ from egov_procedures.usecases import (
     fire_due_timers,
     form_from_counts,
     load_calendar,
+    publish_pending_calendar,
     publish_rate_if_changed,
     refresh_sla_metrics,
 )
@@ -82,6 +83,7 @@ def wire(rt: Runtime) -> Wiring:
 
     async def refresh_calendar() -> None:
         async with rt.transaction() as tx:
+            await publish_pending_calendar(tx, ctx)
             ctx.calendar = await load_calendar(tx)
 
     async def timers() -> None:

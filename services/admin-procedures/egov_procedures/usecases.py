@@ -125,6 +125,29 @@ async def withdraw_calendar_exception(
     return True
 
 
+async def publish_pending_calendar(tx: Tx, ctx: Context) -> int:
+    """Publish the exceptions recorded before they were published as reference data (the
+    calendar refresh calls it; after the first run there are none); returns how many."""
+    rows = await catalogue.unpublished_calendar_exceptions(tx.conn)
+    for row in rows:
+        kind = ref.CalendarExceptionKind(row["kind"])
+        off = kind is ref.CalendarExceptionKind.DAY_OFF
+        data = ref.CalendarExceptionUpserted(
+            day=row["day"],
+            kind=kind,
+            note=row["note"] or ("Ngày nghỉ do tỉnh công bố" if off else "Ngày làm việc bù"),
+            entered_by=row["entered_by"] or ctx.source,
+            entered_at=row["entered_at"],
+        )
+        subject = ref.calendar_exception_subject(row["day"])
+        await tx.emit(
+            REFERENCE_CALENDAR.name, [new_event(data, source=ctx.source, subject=subject)]
+        )
+    if rows:
+        await catalogue.mark_calendar_published(tx.conn, [r["day"] for r in rows])
+    return len(rows)
+
+
 async def _publish_calendar(tx: Tx, ctx: Context, data: EventData, day: date) -> None:
     subject = ref.calendar_exception_subject(day)  # the compacted topic's key
     await tx.emit(REFERENCE_CALENDAR.name, [new_event(data, source=ctx.source, subject=subject)])

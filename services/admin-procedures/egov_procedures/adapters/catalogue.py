@@ -65,13 +65,30 @@ async def put_calendar_exception(
     conn: asyncpg.Connection, day: date, kind: str, note: str, entered_by: str
 ) -> None:
     await conn.execute(
-        "INSERT INTO calendar_exceptions (day, kind, note, entered_by) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, note = excluded.note,"
-        " entered_by = excluded.entered_by, entered_at = now()",
+        "INSERT INTO calendar_exceptions (day, kind, note, entered_by, published_at)"
+        " VALUES ($1, $2, $3, $4, now()) ON CONFLICT (day) DO UPDATE SET kind = excluded.kind,"
+        " note = excluded.note, entered_by = excluded.entered_by, entered_at = now(),"
+        " published_at = now()",
         day,
         kind,
         note,
         entered_by,
+    )
+
+
+async def unpublished_calendar_exceptions(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """The exceptions never published (recorded before publishing existed), locked for this
+    transaction; another instance doing the same skips them."""
+    rows = await conn.fetch(
+        "SELECT day, kind, note, entered_by, entered_at FROM calendar_exceptions"
+        " WHERE published_at IS NULL ORDER BY day FOR UPDATE SKIP LOCKED"
+    )
+    return [dict(r) for r in rows]
+
+
+async def mark_calendar_published(conn: asyncpg.Connection, days: list[date]) -> None:
+    await conn.execute(
+        "UPDATE calendar_exceptions SET published_at = now() WHERE day = ANY($1::date[])", days
     )
 
 
