@@ -249,3 +249,54 @@ def test_a_setting_a_condition_names_must_exist() -> None:
     del raw["settings"]["phieu-bang-khen"]
     with pytest.raises(ValueError, match="unknown setting 'phieu-bang-khen'"):
         parse_rule_set(json.dumps(raw))
+
+
+# -- one year-end decision ------------------------------------------------------------------
+
+
+def _awaiting(kind: AwardKind, year: int, nid: str) -> AwardRecord:
+    return AwardRecord(award=kind, year=year, awaiting_decision=nid)
+
+
+def test_an_award_is_decided_or_awaits_a_decision() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        AwardRecord(award=A.LAO_DONG_TIEN_TIEN, year=2025)
+    with pytest.raises(ValueError, match="not both"):
+        AwardRecord(
+            award=A.LAO_DONG_TIEN_TIEN, year=2025, decision_number="1", awaiting_decision="x"
+        )
+
+
+def test_cstd_passes_on_ldtt_approved_for_the_same_decision() -> None:
+    base = person({2025: XS}, {})
+    alone = assess(base, A.CHIEN_SI_THI_DUA_CO_SO, 2025, RS, tally_result(11, 11, 9, 80))
+    assert alone.criterion("lao-dong-tien-tien").outcome == Outcome.FAILED
+    same = base.model_copy(
+        update={"awards": (_awaiting(A.LAO_DONG_TIEN_TIEN, 2025, "HS-2025-ldtt"),)}
+    )
+    a = assess(same, A.CHIEN_SI_THI_DUA_CO_SO, 2025, RS, tally_result(11, 11, 9, 80))
+    assert a.eligible is True
+    ev = a.criterion("lao-dong-tien-tien").evidence
+    assert any("chờ quyết định (hồ sơ HS-2025-ldtt)" in str(f.value) for f in ev)
+
+
+def test_collective_excellence_counts_members_ldtt_approved_for_the_same_decision() -> None:
+    def member(i: int, awaiting: bool) -> IndividualRecord:
+        m = IndividualRecord(
+            person=Person(id=f"m{i}", name=f"Thành viên {i}", unit_id="38.SNV.VL"),
+            ratings=(YearRating(year=2025, rating=TOT),),
+        )
+        titles = [_awaiting(A.LAO_DONG_TIEN_TIEN, 2025, f"HS-m{i}")] if awaiting else []
+        if i == 0:
+            titles.append(_awaiting(A.CHIEN_SI_THI_DUA_CO_SO, 2025, "HS-m0-cstd"))
+        return m.model_copy(update={"awards": tuple(titles)})
+
+    members = tuple(member(i, i < 8) for i in range(10))
+    a = assess(unit({2025: XS}, {}, members), A.TAP_THE_LAO_DONG_XUAT_SAC, 2025, RS)
+    assert a.eligible is True
+    share = a.criterion("ty-le-lao-dong-tien-tien")
+    assert any(f.key == "awaiting_decision" and "HS-m7" in str(f.value) for f in share.evidence)
+    few = tuple(member(i, i < 6) for i in range(10))
+    assert (
+        assess(unit({2025: XS}, {}, few), A.TAP_THE_LAO_DONG_XUAT_SAC, 2025, RS).eligible is False
+    )

@@ -651,3 +651,147 @@ async def test_cluster_leader_passes_the_flag_criterion_and_a_non_leader_fails(
     failed = await flag_criterion(other)
     assert failed["outcome"] == "failed"
     assert leader in failed["message_en"] and "other collectives" in failed["message_en"]
+
+
+async def conferred_events(svc: RunningService, bootstrap: str, number: str) -> list[Any]:
+    """`award.conferred.v1` of a decision, each valid against its published schema."""
+    await wait_for(lambda: outbox_drained(svc), timeout=30, message="outbox relayed")
+    events = await read_to_end(bootstrap, NOMINATION_EVENTS.name)
+    schema = json.loads((SCHEMAS / "vn.egov.nominations.award.conferred.v1.json").read_text())
+    out = [e for e in events if e.type.endswith("award.conferred.v1") and e.subject == number]
+    for e in out:
+        jsonschema.validate(e.data, schema, cls=jsonschema.Draft202012Validator)
+    return out
+
+
+async def test_one_year_end_decision_confers_ldtt_and_the_cstd_resting_on_it(
+    service: RunningService, kafka_bootstrap: str
+) -> None:
+    svc = service
+    unit = await new_unit(svc)
+    pid = await add_person(svc, unit, {2025: "hoan-thanh-xuat-sac"})
+    council, members = await add_council(svc)
+    head = svc.token("head", unit=DEPT, subject="giam-doc")
+    nominee = {"kind": "individual", "ref": pid}
+    ldtt = await under_review(svc, unit, {"nominee": nominee, "award": "lao-dong-tien-tien"})
+    cstd = await under_review(svc, unit, {"nominee": nominee, "award": "chien-si-thi-dua-co-so"})
+    sid = await session(svc, council, members[:10])
+    ok(
+        await svc.client.post(
+            f"/v1/sessions/{sid}/tallies",
+            json={"nomination_id": cstd, "votes_for": 9},
+            headers=svc.token("council", unit=DEPT, subject=members[0]),
+        ),
+        201,
+    )
+    # the CSTĐ is refused while its LĐTT is only proposed ...
+    r = await svc.client.post(f"/v1/nominations/{cstd}/approve", json={}, headers=head)
+    assert r.status_code == 409, r.text
+    ok(await svc.client.post(f"/v1/nominations/{ldtt}/approve", json={}, headers=head))
+    # ... and passes once the LĐTT is approved for the same decision
+    seen = ok(await svc.client.get(f"/v1/nominations/{cstd}/eligibility", headers=head))
+    assert seen["eligible"] is True
+    prereq = next(c for c in seen["criteria"] if c["id"] == "lao-dong-tien-tien")
+    assert any(f"chờ quyết định (hồ sơ {ldtt})" in str(f["value"]) for f in prereq["evidence"])
+    ok(await svc.client.post(f"/v1/nominations/{cstd}/approve", json={}, headers=head))
+
+    number = f"{uuid.uuid4().hex[:4]}/QĐ-SNV"
+    decision = {
+        "number": number,
+        "decided_on": "2026-01-25",
+        "signer": "Giám đốc Sở",
+        "deciding_unit_code": DEPT,
+        "nomination_ids": [cstd],
+    }
+    # a decision conferring the CSTĐ without the LĐTT it rests on is refused, nothing kept
+    r = await svc.client.post("/v1/decisions", json=decision, headers=head)
+    assert r.status_code == 409, r.text
+    assert "Prerequisite not in this decision" in r.text and "Lao động tiên tiến" in r.text
+    officer = svc.token("officer", unit=unit)
+    none = ok(await svc.client.get(f"/v1/awards?nominee={pid}", headers=officer))
+    assert none["items"] == []
+    ok(
+        await svc.client.post(
+            "/v1/decisions", json={**decision, "nomination_ids": [ldtt, cstd]}, headers=head
+        ),
+        201,
+    )
+    awards = ok(await svc.client.get(f"/v1/awards?nominee={pid}", headers=officer))
+    assert {(a["award"], a["decision_number"]) for a in awards["items"]} == {
+        ("lao-dong-tien-tien", number),
+        ("chien-si-thi-dua-co-so", number),
+    }
+    events = await conferred_events(svc, kafka_bootstrap, number)
+    assert sorted(e.data["award"] for e in events) == [
+        "chien-si-thi-dua-co-so",
+        "lao-dong-tien-tien",
+    ]
+
+
+async def test_collective_and_ministry_awards_are_conferred_and_the_wrong_kind_refused(
+    service: RunningService, kafka_bootstrap: str
+) -> None:
+    svc = service
+    unit = await new_unit(svc)
+    officer = svc.token("officer", unit=unit)
+    head = svc.token("head", unit=DEPT, subject="giam-doc")
+    # the wrong nominee kind: a clear 422 naming the award and the kind
+    pid = await add_person(svc, unit, {2024: "hoan-thanh-xuat-sac", 2025: "hoan-thanh-xuat-sac"})
+    for nominee, award in (
+        ({"kind": "individual", "ref": pid}, "co-thi-dua-bo"),
+        ({"kind": "individual", "ref": pid}, "tap-the-lao-dong-xuat-sac"),
+        ({"kind": "collective", "ref": unit}, "lao-dong-tien-tien"),
+    ):
+        r = await svc.client.post(
+            "/v1/nominations",
+            json={"nominee": nominee, "award": award, "achievement_year": 2025},
+            headers=officer,
+        )
+        assert r.status_code == 422, r.text
+        assert f"no rule for {award} ({nominee['kind']})" in r.text
+    # Giấy khen for a collective, decided by the department
+    r = await svc.client.put(
+        f"/v1/register/units/{unit}/ratings/2025",
+        json={"rating": "hoan-thanh-tot"},
+        headers=officer,
+    )
+    assert r.status_code in (200, 201), r.text
+    gk = await under_review(
+        svc, unit, {"nominee": {"kind": "collective", "ref": unit}, "award": "giay-khen"}
+    )
+    ok(await svc.client.post(f"/v1/nominations/{gk}/approve", json={}, headers=head))
+    # a ministry's Bằng khen for a person: approved, forwarded up, the decision recorded back
+    cstd = "\n".join(
+        f"{pid},chien-si-thi-dua-co-so,{y},{y}/QĐ-{unit},department,{y}-12-20" for y in (2024, 2025)
+    )
+    ok(
+        await svc.client.post(
+            "/v1/register/imports/awards",
+            content=f"nominee_ref,award,year,decision_number,level,decided_on\n{cstd}\n".encode(),
+            headers={**officer, "Content-Type": "text/csv"},
+        )
+    )
+    bk = await under_review(
+        svc, unit, {"nominee": {"kind": "individual", "ref": pid}, "award": "bang-khen-bo"}
+    )
+    ok(await svc.client.post(f"/v1/nominations/{bk}/approve", json={}, headers=head))
+    ok(
+        await svc.client.post(
+            f"/v1/nominations/{bk}/forward", json={"to_level": "central"}, headers=head
+        )
+    )
+    number = f"{uuid.uuid4().hex[:4]}/QĐ-SNV"
+    decision = {
+        "number": number,
+        "decided_on": "2026-01-25",
+        "signer": "Giám đốc Sở",
+        "deciding_unit_code": DEPT,
+        "nomination_ids": [gk, bk],
+    }
+    ok(await svc.client.post("/v1/decisions", json=decision, headers=head), 201)
+    events = await conferred_events(svc, kafka_bootstrap, number)
+    by_award = {e.data["award"]: e.data["recipients"] for e in events}
+    assert by_award == {
+        "giay-khen": [{"kind": "collective", "ref": unit, "unit_code": unit}],
+        "bang-khen-bo": [{"kind": "individual", "ref": pid, "unit_code": unit}],
+    }

@@ -138,6 +138,24 @@ async def get_nomination(
     return await conn.fetchrow(sql + (" FOR UPDATE" if lock else ""), nomination_id)
 
 
+async def approved_awaiting_decision(
+    conn: asyncpg.Connection, kind: str, refs: Sequence[str], year: int, deciding_unit_code: str
+) -> list[asyncpg.Record]:
+    """Files of these nominees approved for `year` by the same deciding unit and not yet
+    decided: titles the same year-end decision may confer together."""
+    return list(
+        await conn.fetch(
+            "SELECT nomination_id, nominee_ref, award, achievement_year FROM nominations"
+            " WHERE status = 'approved' AND nominee_kind = $1 AND nominee_ref = ANY($2)"
+            " AND achievement_year = $3 AND deciding_unit_code = $4 ORDER BY nomination_id",
+            kind,
+            list(refs),
+            year,
+            deciding_unit_code,
+        )
+    )
+
+
 async def save_file(
     conn: asyncpg.Connection,
     nomination_id: str,

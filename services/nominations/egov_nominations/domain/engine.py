@@ -227,6 +227,22 @@ def _verdict(passed: bool) -> tuple[str, str]:
     return ("đạt", "met") if passed else ("không đạt", "not met")
 
 
+def _awaiting(a: AwardRecord) -> str | None:
+    """How a title approved for the same decision shows in the evidence."""
+    if a.awaiting_decision is None:
+        return None
+    return f"đã duyệt, chờ quyết định (hồ sơ {a.awaiting_decision})"
+
+
+def _held(a: AwardRecord) -> Fact:
+    return Fact(
+        key=a.award.value,
+        value=_awaiting(a) or True,
+        year=a.year,
+        decision_number=a.decision_number,
+    )
+
+
 def _title_name(title: AwardKind) -> str:
     return AWARD_NAMES_VI[title]
 
@@ -373,10 +389,7 @@ class _Ctx:
         for y in range(self.year - max(c.n, run) + 1, self.year + 1):
             held = self._titles(c.titles, y)
             if held:
-                facts.extend(
-                    Fact(key=a.award.value, value=True, year=y, decision_number=a.decision_number)
-                    for a in held
-                )
+                facts.extend(_held(a) for a in held)
             else:
                 facts.append(Fact(key=c.title.value, value=False, year=y))
         facts.append(Fact(key="consecutive_years", value=run))
@@ -403,10 +416,7 @@ class _Ctx:
             ),
             key=lambda a: a.year,
         )
-        facts = [
-            Fact(key=a.award.value, value=True, year=a.year, decision_number=a.decision_number)
-            for a in held
-        ]
+        facts = [_held(a) for a in held]
         facts.append(Fact(key="count", value=len(held)))
         ok = len(held) >= c.count
         v_vi, v_en = _verdict(ok)
@@ -512,6 +522,13 @@ class _Ctx:
     def _member_share(self, c: MemberShareWithTitle) -> CriterionResult:
         members = self.unit.members
         holders = [m for m in members if m.awards_of(c.title, self.year)]
+        awaiting = sorted(
+            a.awaiting_decision
+            for m in holders
+            for a in m.awards_of(c.title, self.year)
+            if a.awaiting_decision
+            and not any(b.decision_number for b in m.awards_of(c.title, self.year))
+        )
         total = len(members)
         ok = total > 0 and Fraction(len(holders), total) * 100 >= Fraction(c.pct)
         share = _pct(len(holders), total)
@@ -521,6 +538,8 @@ class _Ctx:
             Fact(key="share_pct", value=share, year=self.year),
             Fact(key="required_pct", value=c.pct),
         ]
+        if awaiting:
+            facts.append(Fact(key="awaiting_decision", value=", ".join(awaiting), year=self.year))
         v_vi, v_en = _verdict(ok)
         name = _title_name(c.title)
         vi = (
@@ -566,7 +585,7 @@ class _Ctx:
                 facts.append(
                     Fact(
                         key=f"member:{m.person.id}",
-                        value=c.title.value,
+                        value=_awaiting(a) or c.title.value,
                         year=self.year,
                         decision_number=a.decision_number,
                     )

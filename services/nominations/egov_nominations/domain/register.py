@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from egov_contracts.nominations import AwardKind, NomineeKind  # the published slugs
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Year = Annotated[int, Field(ge=1975, le=2100)]
 
@@ -185,13 +185,24 @@ class Initiative(_Value):
 
 
 class AwardRecord(_Value):
-    """An award already conferred — khen thưởng đã được tặng."""
+    """An award already conferred — khen thưởng đã được tặng; or, with `awaiting_decision`,
+    one approved in a file that waits for the same year-end decision (đã duyệt, chờ quyết
+    định), which the decision must then confer too."""
 
     award: AwardKind
     year: Year
-    decision_number: str = Field(min_length=1, max_length=64)
+    decision_number: str | None = Field(None, min_length=1, max_length=64)
     level: str | None = Field(None, max_length=100, description="Deciding level or authority")
     decided_on: date | None = None
+    awaiting_decision: str | None = Field(
+        None, max_length=64, description="The approved nomination file, when not yet decided"
+    )
+
+    @model_validator(mode="after")
+    def _decided_or_awaiting(self) -> AwardRecord:
+        if (self.decision_number is None) == (self.awaiting_decision is None):
+            raise ValueError("an award has a decision number, or awaits a decision, not both")
+        return self
 
 
 class UnitEvidence(_Value):

@@ -24,7 +24,7 @@ from egov_nominations.adapters import files
 from egov_nominations.adapters import register as store
 from egov_nominations.domain.completeness import missing_documents
 from egov_nominations.domain.engine import AWARD_NAMES_VI, Assessment, Outcome, assess
-from egov_nominations.domain.register import AwardKind, NomineeKind
+from egov_nominations.domain.register import AwardKind, AwardRecord, NomineeKind
 from egov_nominations.domain.rules import (
     AwardRule,
     DecidingLevel,
@@ -441,20 +441,52 @@ async def _vote_of(tx: Tx, nomination_id: str) -> VoteResult | None:
     return tally_result(t["members_total"], t["present"], t["votes_for"], t["threshold_pct"])
 
 
-async def assess_file(tx: Tx, ctx: Context, row: Any) -> tuple[Assessment, dict[str, Any]]:
-    """The engine's answer for a file, with the unit evidence details for collectives."""
+def _with_awaiting(record: Any, rows: list[Any], own: str) -> Any:
+    """The record with the titles approved for the same decision (not the file's own)."""
+    extra = tuple(
+        AwardRecord(award=AwardKind(r["award"]), year=r["achievement_year"], awaiting_decision=nid)
+        for r in rows
+        if r["nominee_ref"] == record.ref and (nid := r["nomination_id"]) != own
+    )
+    return record.model_copy(update={"awards": record.awards + extra}) if extra else record
+
+
+async def assess_file(
+    tx: Tx, ctx: Context, row: Any, *, awaiting: bool = True
+) -> tuple[Assessment, dict[str, Any]]:
+    """The engine's answer for a file, with the unit evidence details for collectives.
+
+    With `awaiting`, titles of the same nominee (or of a collective's members) approved for
+    the same year by the same deciding unit count as held: one year-end decision confers
+    LĐTT and CSTĐ cơ sở together, and the decision checks they really are in it."""
     kind = NomineeKind(row["nominee_kind"])
     year = row["achievement_year"]
     ruleset = ctx.rule_book.ruleset_for(year)
     details: dict[str, Any] = {}
     record: Any
+    own, deciding_unit = row["nomination_id"], row["deciding_unit_code"]
     if kind == NomineeKind.INDIVIDUAL:
         found = await store.individual_records(tx.conn, [row["nominee_ref"]])
         record = found[row["nominee_ref"]]
+        if awaiting:
+            rows = await files.approved_awaiting_decision(
+                tx.conn, kind.value, [record.ref], year, deciding_unit
+            )
+            record = _with_awaiting(record, rows, own)
     else:
         record, details = await store.unit_record(
             tx.conn, row["nominee_ref"], row["nominee_name"], year
         )
+        if awaiting:
+            refs = [m.ref for m in record.members]
+            rows = await files.approved_awaiting_decision(
+                tx.conn, NomineeKind.INDIVIDUAL.value, refs, year, deciding_unit
+            )
+            ours = await files.approved_awaiting_decision(
+                tx.conn, kind.value, [record.ref], year, deciding_unit
+            )
+            members = tuple(_with_awaiting(m, rows, own) for m in record.members)
+            record = _with_awaiting(record, ours, own).model_copy(update={"members": members})
     vote = await _vote_of(tx, row["nomination_id"])
     return assess(record, AwardKind(row["award"]), year, ruleset, vote), details
 
@@ -826,6 +858,22 @@ async def decide(
             },
         )
         groups[(row["award"], row["occasion"], row["achievement_year"])].append(row)
+    # titles approved for the same decision (LĐTT under a CSTĐ, members' LĐTT under a
+    # collective title) must be in it: once this decision's awards are recorded, every
+    # approved file must stand on conferred awards alone
+    for row in rows:
+        if row["status"] != Status.APPROVED.value:
+            continue
+        a, _ = await assess_file(tx, ctx, row, awaiting=False)
+        if a.eligible is not True:
+            failing = [cr for cr in a.criteria if cr.outcome != Outcome.PASSED]
+            raise conflict(
+                "Prerequisite not in this decision",
+                f"File {row['nomination_id']} ({AWARD_NAMES_VI[AwardKind(row['award'])]}) rests"
+                " on titles approved for the same year that this decision does not confer; add"
+                " their files to the decision or decide them first: "
+                + "; ".join(cr.message_vi for cr in failing),
+            )
     await files.insert_decision(
         tx.conn,
         {
