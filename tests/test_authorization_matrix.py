@@ -235,6 +235,9 @@ RULES: dict[tuple[str, str], Rule] = {
     (PROC, "GET /v1/reports/on-time"): Rule(
         READ_PROC, "subtree", by_unit("/v1/reports/on-time", unit="{unit}", period="2026")
     ),
+    (PROC, "GET /v1/reports/service-index"): Rule(
+        READ_PROC, "subtree", by_unit("/v1/reports/service-index", unit="{unit}", period="2026-03")
+    ),
     (PROC, "GET /v1/calendar/working-days"): public(),
     (PROC, "GET /v1/calendar/exceptions"): Rule(READ_PROC, "any"),
     (PROC, "PUT /v1/calendar/exceptions/{day}"): Rule(

@@ -1,6 +1,7 @@
 """The report form as the province files it (Biểu số 06/VPCP/KSTT): a unit's quarter over HTTP,
 grouped by field (lĩnh vực) with its procedures, and the CSV and XLSX read back as a
-spreadsheet program reads them (headings, "Tổng số" rows, numeric rate, the policy line)."""
+spreadsheet program reads them (headings, "Tổng số" rows, numeric rate, the policy line); and
+the national service index (QĐ 766/QĐ-TTg) of a unit's month over HTTP."""
 
 from __future__ import annotations
 
@@ -60,11 +61,11 @@ async def reader(kafka_bootstrap):
     await r.stop()
 
 
-async def send(producer, code, status, at, procedure, **kw) -> None:
+async def send(producer, code, status, at, procedure, unit=UNIT, **kw) -> None:
     data = c.StatusReported(
         dossier_code=code,
         procedure_code=procedure,
-        unit_code=UNIT,
+        unit_code=unit,
         status=status,
         occurred_at=at,
         **kw,
@@ -224,3 +225,137 @@ async def test_downloads_grouped_by_procedure_and_ungrouped(service, quarter):
     ).active
     labels = [row[1] for row in sheet.iter_rows(values_only=True) if row and row[0]]
     assert "1.010805 — Cấp lại giấy chứng nhận người có công" in labels
+
+
+VL = "38.SNV.VL"  # Phòng Lao động - Việc làm
+
+
+@pytest.fixture(scope="module")
+async def month(service, producer, reader):
+    """March 2026 by the cut-off (15/02–14/03) of Phòng Lao động - Việc làm: a procedure of 10
+    working days received on Mon 23/02 (after Tết) is due 09/03 08:00."""
+    tag = uuid.uuid4().hex[:4]
+    p = "1.010802"
+    mon = vn(2026, 2, 23, 8)
+    code = {
+        k: f"I-{k}-{tag}" for k in ("early", "ontime", "late", "overdue", "within", "sup1", "sup2")
+    }
+    steps = {
+        "early": [("received", mon), ("resolved", vn(2026, 3, 5, 10))],
+        "ontime": [("received", mon), ("resolved", vn(2026, 3, 9, 7, 50))],
+        "late": [("received", mon), ("resolved", vn(2026, 3, 10, 9))],
+        "overdue": [("received", vn(2026, 2, 24, 8))],  # due 10/03, open on 14/03
+        "within": [("received", vn(2026, 3, 9, 8))],
+        "sup1": [
+            ("received", mon),
+            ("supplement-requested", vn(2026, 2, 25, 8)),
+            ("supplement-received", vn(2026, 3, 2, 8)),
+            ("resolved", vn(2026, 3, 11, 10)),  # due moved to 12/03 by the supplement
+        ],
+        "sup2": [
+            ("received", mon),
+            ("supplement-requested", vn(2026, 2, 24, 8)),
+            ("supplement-received", vn(2026, 2, 25, 8)),
+            ("supplement-requested", vn(2026, 2, 26, 8)),
+            ("supplement-received", vn(2026, 2, 27, 8)),
+            ("resolved", vn(2026, 3, 4, 10)),
+        ],
+    }
+    for key, events in steps.items():
+        for status, at in events:
+            extra = {"channel": "counter"} if status == "received" else {}
+            if status == "resolved":
+                extra = {"result": "granted"}
+            await send(producer, code[key], status, at, p, unit=VL, **extra)
+    await reader.until(
+        lambda: (
+            all(
+                reader.of(code[k], "resolved.v1")
+                for k in ("early", "ontime", "late", "sup1", "sup2")
+            )
+            and reader.of(code["overdue"], "received.v1")
+            and reader.of(code["within"], "received.v1")
+        ),
+        30,
+    )
+    return code
+
+
+async def index(service, **params):
+    r = await service.client.get(
+        "/v1/reports/service-index",
+        headers=service.token("officer", unit=VL),
+        params={"unit": VL, "period": "2026-03", **params},
+    )
+    assert r.status_code == 200, r.text
+    return r
+
+
+async def test_service_index_of_a_unit_and_month(service, month):
+    body = (await index(service)).json()
+    assert (body["from"], body["to"], body["unit_name"]) == (
+        "2026-02-15",
+        "2026-03-14",
+        "Phòng Lao động - Việc làm",
+    )
+    p = body["progress"]
+    assert (p["denominator"], p["in_time"], p["late"]) == (7, 4, 3)
+    assert (p["rate"], p["score"], p["points"]) == ("57.14", "11.43", "20")
+    verdicts = {d["dossier_code"]: d["verdict"] for d in body["dossiers"]}
+    assert verdicts == {
+        month["early"]: "in-time",
+        month["ontime"]: "in-time",
+        month["late"]: "late",
+        month["overdue"]: "late",
+        month["within"]: "in-time",
+        month["sup1"]: "in-time",
+        month["sup2"]: "late",
+    }
+    comparison = body["form_comparison"]
+    assert (comparison["form_rate"], comparison["difference_pp"]) == ("80.00", "-22.86")
+    assert {d["dossier_code"] for d in comparison["explained_by"]} == {
+        month["overdue"],
+        month["within"],
+        month["sup2"],
+    }
+    # the same unit and period on the form's own report
+    form = await service.client.get(
+        "/v1/reports/on-time",
+        headers=service.token("officer", unit=VL),
+        params={"unit": VL, "period": "2026-03"},
+    )
+    assert form.json()["total"]["on_time_rate"] == comparison["form_rate"]
+    indicators = {i["code"]: i for i in body["indicators"]}
+    assert indicators["tien-do-giai-quyet"]["status"] == "computed"
+    assert indicators["muc-do-hai-long"]["status"] == "no-data"
+    assert body["rule_set"]["needs_legal_check"] and "766/QĐ-TTg" in body["legal_check"]
+
+
+async def test_service_index_downloads_list_the_dossiers(service, month):
+    rows = list(
+        csv.reader(io.StringIO((await index(service, format="csv")).content.decode("utf-8-sig")))
+    )
+    above, table = _table(rows)
+    text = "\n".join(cell for line in above for cell in line)
+    assert "điểm 11.43/20" in text and "chênh lệch -22.86" in text and "766/QĐ-TTg" in text
+    assert table[0][:3] == ["STT", "Mã hồ sơ", "Mã thủ tục"]
+    assert {line[1] for line in table[1:]} == set(month.values())
+    sheet = load_workbook(io.BytesIO((await index(service, format="xlsx")).content)).active
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    _above, xtable = _table(values)
+    late = next(line for line in xtable[1:] if line[1] == month["sup2"])
+    assert late[7] == "Quá hạn" and late[9] == 2
+
+
+async def test_service_index_refuses_a_bad_period_and_another_unit(service):
+    officer = service.token("officer", unit=VL)
+    bad = await service.client.get(
+        "/v1/reports/service-index", headers=officer, params={"period": "2026-13"}
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "period"
+    other = await service.client.get(
+        "/v1/reports/service-index",
+        headers=officer,
+        params={"unit": UNIT, "period": "2026-03"},
+    )
+    assert other.status_code == 403

@@ -18,8 +18,10 @@ from egov_procedures.domain.model import (
     Result,
     Status,
     StatusReport,
+    Timeliness,
 )
-from egov_procedures.domain.report import ONLINE
+from egov_procedures.domain.report import ONLINE, DossierSnapshot
+from egov_procedures.domain.service_index import IndexDossier
 
 
 async def lock_dossier(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
@@ -393,4 +395,47 @@ async def report_counts(
         d["in_progress_overdue"] = int(late_open.get(d["grp"], 0))
         d["in_progress_within_deadline"] = in_progress - d["in_progress_overdue"]
         out.append({k: (int(v) if k != "grp" else v) for k, v in d.items()})
+    return out
+
+
+async def index_dossiers(
+    conn: asyncpg.Connection, *, units: list[str], start: datetime, end: datetime
+) -> list[IndexDossier]:
+    """The dossiers of ``units`` the service index of [start, end) reads: received before the
+    end and not finished before the start, with their supplement requests."""
+    rows = await conn.fetch(
+        "SELECT dossier_code, procedure_code, unit_code, channel, status, received_at, due_at,"
+        " finished_at, timeliness, state -> 'pauses' AS pauses FROM dossiers"
+        " WHERE unit_code = ANY($1::text[]) AND received_at < $3"
+        " AND (finished_at IS NULL OR finished_at >= $2) ORDER BY dossier_code",
+        units,
+        start,
+        end,
+    )
+    out = []
+    for r in rows:
+        pauses = r["pauses"] or []
+        out.append(
+            IndexDossier(
+                dossier_code=r["dossier_code"],
+                procedure_code=r["procedure_code"],
+                unit_code=r["unit_code"],
+                snapshot=DossierSnapshot(
+                    r["received_at"],
+                    Channel(r["channel"]) if r["channel"] else None,
+                    Phase(r["status"]),
+                    r["finished_at"],
+                    Timeliness(r["timeliness"]) if r["timeliness"] else None,
+                    r["due_at"],
+                ),
+                supplements=tuple(
+                    (
+                        datetime.fromisoformat(p["started_at"]),
+                        datetime.fromisoformat(p["ended_at"]) if p.get("ended_at") else None,
+                    )
+                    for p in pauses
+                    if p.get("kind") == str(Status.SUPPLEMENT_REQUESTED)
+                ),
+            )
+        )
     return out

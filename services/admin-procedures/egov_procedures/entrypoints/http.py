@@ -32,8 +32,11 @@ from egov_procedures.domain.report import (
     FORM_TITLE,
     PeriodScheme,
     period_bounds,
+    period_instants,
 )
+from egov_procedures.domain.service_index import rule_set_for, service_index
 from egov_procedures.entrypoints import forms as forms_out
+from egov_procedures.entrypoints import index_out
 from egov_procedures.entrypoints.sealing import sealed
 from egov_procedures.usecases import (
     Context,
@@ -449,6 +452,60 @@ async def on_time_report(
         fmt=format,
         title=forms_out.form_title(unit, unit_names.get(unit), start, end),
         sheet="Bieu 06-VPCP-KSTT",
+        preamble=preamble,
+        vietnamese_numbers=True,
+    )
+
+
+@router.get("/reports/service-index", tags=["reports"])
+async def service_index_report(
+    request: Request,
+    principal: Reader,
+    period: Annotated[str, Query(description="A month, 2026-07 (2026-Q3, 2026 also work)")],
+    unit: str | None = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> Response:
+    """The national service index (Quyết định 766/QĐ-TTg) of a unit and its sub-units for a
+    period: the indicators the dossiers support with their scores (the others listed as lacking
+    data), the dossiers that made the progress indicator, and the difference with the report
+    form's rate for the same unit and period. Weights and thresholds not checked against the
+    decision's text are flagged ``needs_legal_check``."""
+    rt = runtime_of(request)
+    ctx = ctx_of(request)
+    settings: Any = rt.settings
+    try:
+        first, last = period_bounds(period, PeriodScheme(settings.period_scheme))
+        rules = rule_set_for(last)
+    except (ValueError, LookupError) as exc:
+        raise Problem(
+            422, "Invalid period", str(exc), errors=[{"field": "period", "message": str(exc)}]
+        ) from exc
+    unit, units = await _scope(rt, principal, unit)
+    start, end = period_instants(first, last)
+    async with rt.pool.acquire() as conn:
+        found = await dossiers.index_dossiers(conn, units=units, start=start, end=end)
+        unit_row = await conn.fetchrow("SELECT name FROM units WHERE unit_code = $1", unit)
+    index = service_index(found, start, end, rules, ctx.returned_withdrawn)
+    body: dict[str, Any] = {
+        "unit_code": unit,
+        "unit_name": unit_row["name"] if unit_row else None,
+        "units_included": len(units),
+        "period": period,
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "period_scheme": settings.period_scheme,
+        "returned_withdrawn": ctx.returned_withdrawn.value,
+        **index_out.index_json(index),
+    }
+    if format == "json":
+        return JSONResponse(body)
+    preamble, table = index_out.printed_index(body)
+    return table_download(
+        table,
+        name=f"chi-so-766-{unit}-{period}",
+        fmt=format,
+        title=f"Bộ chỉ số phục vụ người dân, doanh nghiệp (QĐ 766/QĐ-TTg) — {unit} — {period}",
+        sheet="Chi so 766",
         preamble=preamble,
         vietnamese_numbers=True,
     )
