@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from egov_contracts import procedures as c
 from egov_contracts.envelope import encode, new_event
 from egov_contracts.personal_data import seal
-from egov_contracts.topics import STATUS_REPORTS, dead_letter_topic
+from egov_contracts.topics import ALL_TOPICS, STATUS_REPORTS, dead_letter_topic
 from egov_procedures.main import SPEC
 from egov_runtime.testing.service import running_alone
 
@@ -167,10 +167,16 @@ async def test_no_personal_data_in_clear_on_any_topic(service, kafka_bootstrap):
     assert {r.topic for r in records} >= {STATUS_REPORTS.name, DLQ}
     clear_id = re.compile(rb'"038\d{9}"')
     clear_phone = re.compile(rb'"0\d{9}"')
+    # the system's topics (other test modules' synthetic topics share this broker)
+    system = {t.name for t in ALL_TOPICS} | {
+        dead_letter_topic(s).name
+        for s in ("admin-procedures", "indicators", "nominations", "notifier")
+    }
     ours = [  # every record except what the external system itself put on the inbound topic
         r
         for r in records
-        if not (r.topic == STATUS_REPORTS.name and b'/vn/38/mot-cua"' in (r.value or b""))
+        if r.topic in system
+        and not (r.topic == STATUS_REPORTS.name and b'/vn/38/mot-cua"' in (r.value or b""))
         and not (r.topic == STATUS_REPORTS.name and r.key in external_keys)
     ]
     for r in records:

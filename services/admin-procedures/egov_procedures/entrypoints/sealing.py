@@ -39,20 +39,24 @@ def opened(data: c.StatusReported, key: bytes) -> c.StatusReported:
 def dead_letter_protector(key: bytes) -> Callable[[bytes | None], bytes | None]:
     """The value a dead-letter copy of a status-report record may carry."""
 
+    def whole(value: bytes) -> bytes:
+        return json.dumps({"sealed_record": seal(value.decode("latin-1"), key)}).encode()
+
     def protect(value: bytes | None) -> bytes | None:
         if value is None:
             return None
         try:
             doc: Any = json.loads(value)
-        except (ValueError, RecursionError):
-            doc = None
-        if not isinstance(doc, dict):
-            return json.dumps({"sealed_record": seal(value.decode("latin-1"), key)}).encode()
-        # structured mode: the event's data; binary mode: the value is the data itself
-        data = doc["data"] if isinstance(doc.get("data"), dict) else doc
-        if "applicant" not in data:
-            return value
-        data["applicant_sealed"] = seal(data.pop("applicant"), key)
-        return json.dumps(doc, ensure_ascii=False).encode()
+            if not isinstance(doc, dict):
+                return whole(value)
+            # structured mode: the event's data; binary mode: the value is the data itself
+            data = doc["data"] if isinstance(doc.get("data"), dict) else doc
+            if "applicant" not in data:
+                return value
+            data["applicant_sealed"] = seal(data.pop("applicant"), key)
+            # ASCII escapes: a lone surrogate the record carried stays valid JSON
+            return json.dumps(doc).encode()
+        except Exception:  # anything unreadable or unwritable (depth, surrogates): sealed whole
+            return whole(value)
 
     return protect
