@@ -4,6 +4,7 @@ and the thresholds a rule set leaves to the province (pure domain, no I/O)."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from importlib import resources
 
 import pytest
@@ -213,7 +214,11 @@ def _raw(set_id: str) -> dict:  # type: ignore[type-arg]
 def test_settings_state_the_default_and_the_article() -> None:
     for rs in BOOK.rule_sets:
         share = rs.settings["ty-le-lao-dong-tien-tien-tap-the"]
-        assert share.value == share.default == 70
+        assert (
+            share.value
+            == share.default
+            == Decimal("70" if rs.effective_from.year >= 2024 else "50.01")
+        )
         assert share.citation.article == 28
         for name in ("phieu-lao-dong-tien-tien", "phieu-danh-hieu-tap-the", "phieu-bang-khen"):
             s = rs.settings[name]
@@ -300,3 +305,60 @@ def test_collective_excellence_counts_members_ldtt_approved_for_the_same_decisio
     assert (
         assess(unit({2025: XS}, {}, few), A.TAP_THE_LAO_DONG_XUAT_SAC, 2025, RS).eligible is False
     )
+
+
+# -- the rules before 2024 ------------------------------------------------------------------
+
+
+def test_a_2019_cstd_is_judged_by_the_rules_then_in_force() -> None:
+    from egov_nominations.domain import Initiative, Scope
+
+    titles = {2019: [A.LAO_DONG_TIEN_TIEN], 2024: [A.LAO_DONG_TIEN_TIEN]}
+    p = person({2019: XS, 2024: XS}, titles)
+    vote = tally_result(11, 11, 9, 80)
+    old = assess(p, A.CHIEN_SI_THI_DUA_CO_SO, 2019, BOOK.ruleset_for(2019), vote)
+    assert old.rule_set_id == "2014-06-01"
+    assert old.rule_citation.document.startswith("Luật Thi đua, khen thưởng 2003")
+    # before 2024 «hoàn thành xuất sắc» alone did not make a CSTĐ cơ sở: an initiative did
+    assert old.eligible is False
+    assert old.criterion("sang-kien-co-so").outcome == Outcome.FAILED
+    new = assess(p, A.CHIEN_SI_THI_DUA_CO_SO, 2024, BOOK.ruleset_for(2024), vote)
+    assert new.rule_set_id == "2024-01-01" and new.eligible is True
+    sk = Initiative(
+        id="sk-2019",
+        title="Số hoá hồ sơ chính sách",
+        year=2019,
+        recognised_by="Hội đồng sáng kiến Sở",
+        scope=Scope.UNIT,
+        accepted_and_applied=True,
+    )
+    with_sk = p.model_copy(update={"initiatives": (sk,)})
+    assert assess(with_sk, A.CHIEN_SI_THI_DUA_CO_SO, 2019, BOOK.ruleset_for(2019), vote).eligible
+
+
+def test_before_2024_more_than_half_the_members_made_a_collective_ldtt() -> None:
+    def members(holders: int) -> tuple[IndividualRecord, ...]:
+        return tuple(
+            IndividualRecord(
+                person=Person(id=f"m{i}", name=f"Thành viên {i}", unit_id="38.SNV.VL"),
+                awards=_awards({2019: [A.LAO_DONG_TIEN_TIEN]}, f"m{i}") if i < holders else (),
+            )
+            for i in range(20)
+        )
+
+    rs = BOOK.ruleset_for(2019)
+    assert rs.settings["ty-le-lao-dong-tien-tien-tap-the"].citation.article == 28
+    award = A.TAP_THE_LAO_DONG_TIEN_TIEN
+    assert assess(unit({2019: TOT}, {}, members(11)), award, 2019, rs).eligible is True
+    assert assess(unit({2019: TOT}, {}, members(10)), award, 2019, rs).eligible is False  # 50 %
+    assert (
+        assess(unit({2024: TOT}, {}, members(11)), award, 2024, BOOK.ruleset_for(2024)) is not None
+    )
+
+
+def test_before_2024_the_provincial_bang_khen_needed_two_years_of_excellence() -> None:
+    p = person({2018: XS, 2019: XS}, {})
+    a = assess(p, A.BANG_KHEN_CHU_TICH_TINH, 2019, BOOK.ruleset_for(2019))
+    assert a.eligible is True and a.rule_set_id == "2014-06-01"
+    later = person({2024: XS, 2025: XS}, {})
+    assert assess(later, A.BANG_KHEN_CHU_TICH_TINH, 2025, RS).eligible is False

@@ -31,7 +31,7 @@ BOOK = bundled_rule_book()
 
 
 def test_bundled_rule_sets_load_and_cover_every_award() -> None:
-    assert [s.id for s in BOOK.rule_sets] == ["2024-01-01", "2025-07-01"]
+    assert [s.id for s in BOOK.rule_sets] == ["2014-06-01", "2024-01-01", "2025-07-01"]
     for rs in BOOK.rule_sets:
         keys = {(r.award, r.nominee) for r in rs.rules}
         assert {k for k, _ in keys} == set(AwardKind)
@@ -67,11 +67,13 @@ def test_rule_set_in_force(when: date | int, expected: str) -> None:
     assert BOOK.ruleset_for(when).id == expected
 
 
-def test_no_rule_set_before_the_law() -> None:
+def test_no_rule_set_before_the_2013_amendment() -> None:
+    assert BOOK.ruleset_for(date(2023, 12, 31)).id == "2014-06-01"
+    assert BOOK.ruleset_for(2014).id == "2014-06-01"
     with pytest.raises(NoRuleSetInForce):
-        BOOK.ruleset_for(date(2023, 12, 31))
+        BOOK.ruleset_for(date(2014, 5, 31))
     with pytest.raises(NoRuleSetInForce):
-        BOOK.ruleset_for(2023)
+        BOOK.ruleset_for(2013)
 
 
 def test_commune_level_decides_after_the_2025_reform() -> None:

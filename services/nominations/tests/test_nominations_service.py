@@ -795,3 +795,33 @@ async def test_collective_and_ministry_awards_are_conferred_and_the_wrong_kind_r
         "giay-khen": [{"kind": "collective", "ref": unit, "unit_code": unit}],
         "bang-khen-bo": [{"kind": "individual", "ref": pid, "unit_code": unit}],
     }
+
+
+async def test_a_2019_file_is_judged_by_the_rules_in_force_in_2019(service: RunningService) -> None:
+    svc = service
+    unit = await new_unit(svc)
+    pid = await add_person(svc, unit, {2019: "hoan-thanh-xuat-sac"})
+    officer = svc.token("officer", unit=unit)
+    history = f"nominee_ref,award,year,decision_number\n{pid},lao-dong-tien-tien,2019,9/QĐ-{unit}\n"
+    ok(
+        await svc.client.post(
+            "/v1/register/imports/awards",
+            content=history.encode(),
+            headers={**officer, "Content-Type": "text/csv"},
+        )
+    )
+    nid = await under_review(
+        svc,
+        unit,
+        {
+            "nominee": {"kind": "individual", "ref": pid},
+            "award": "chien-si-thi-dua-co-so",
+            "achievement_year": 2019,
+        },
+    )
+    seen = ok(await svc.client.get(f"/v1/nominations/{nid}/eligibility", headers=officer))
+    assert seen["rule_set_id"] == "2014-06-01"
+    assert "Luật Thi đua, khen thưởng 2003" in seen["rule_set_title"]
+    assert seen["eligible"] is False  # «hoàn thành xuất sắc» without an initiative, before 2024
+    failed = [c["id"] for c in seen["criteria"] if c["outcome"] == "failed"]
+    assert failed == ["sang-kien-co-so"]
