@@ -15,6 +15,7 @@ from egov_runtime.auth import ROLES, Principal, decode_token, issue_token
 from egov_runtime.problems import Problem
 from egov_runtime.service import runtime_of
 from egov_runtime.tables import table_download
+from egov_runtime.units import load_hierarchy
 from egov_workdays import VN_TZ
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
@@ -113,13 +114,24 @@ def _set_session(request: Request, response: Response, token: str) -> None:
 
 
 async def _units(request: Request) -> dict[str, dict[str, Any]]:
-    """The console's read model of the admin-unit hierarchy (reference data, from the topic)."""
+    """The units valid today (+07:00), each under its parent as it stands today (a parent
+    merged away: its successor), from the console's read model of the hierarchy (reference
+    data, from the topic) read through the one date-aware model."""
     async with runtime_of(request).pool.acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT unit_code, name, level, parent_code FROM units"
-            " WHERE valid_to IS NULL OR valid_to >= current_date ORDER BY unit_code"
-        )
-    return {r["unit_code"]: dict(r) for r in rows}
+        hierarchy = await load_hierarchy(conn)
+    today = _now().date()
+    units: dict[str, dict[str, Any]] = {}
+    for unit in sorted(hierarchy, key=lambda u: u.code):
+        if unit.valid_on(today):
+            chain = hierarchy.ancestry(unit.code, today)
+            parent = chain[1] if len(chain) > 1 else None
+            units[unit.code] = {
+                "unit_code": unit.code,
+                "name": unit.name,
+                "level": unit.level,
+                "parent_code": parent,
+            }
+    return units
 
 
 def _chain(units: dict[str, dict[str, Any]], code: str, top: str) -> list[dict[str, Any]]:
