@@ -42,11 +42,12 @@ test: install ## every package's tests against a real Kafka-protocol broker and 
 test-fast: install ## pure domain tests only (no broker, no database)
 	$(PY) -m pytest -m "not integration and not drill" $(PYTEST_ARGS)
 
-lint: install ## ruff, mypy and the architecture's import contracts
+lint: install ## ruff, mypy, the architecture's import contracts and SQL only in adapters
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 	.venv/bin/lint-imports
+	$(PY) tools/sql_placement.py
 
 format: install
 	.venv/bin/ruff format .

@@ -19,6 +19,7 @@ from egov_runtime.units import units_subscription, upsert_units
 from egov_workdays import VN_TZ
 
 from egov_procedures.adapters import catalogue, dossiers
+from egov_procedures.adapters import rates as rate_store
 from egov_procedures.demo.generate import generate
 from egov_procedures.domain.report import PeriodScheme, period_bounds
 from egov_procedures.entrypoints.consumers import status_reports_subscription
@@ -95,13 +96,7 @@ def wire(rt: Runtime) -> Wiring:
     async def rates() -> None:
         today = datetime.now(VN_TZ).date()
         async with rt.pool.acquire() as conn:
-            units = [
-                r["unit_code"]
-                for r in await conn.fetch(
-                    "SELECT DISTINCT unit_code FROM dossier_daily UNION"
-                    " SELECT unit_code FROM units WHERE parent_code IS NULL"
-                )
-            ]
+            units = await rate_store.reporting_units(conn)
         from egov_runtime.units import descendants
 
         for label, start, end in closed_periods(today, settings.period_scheme):
@@ -160,7 +155,7 @@ async def seed(rt: Runtime) -> str:
     async with rt.transaction() as tx:
         await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
         await catalogue.upsert_procedures(tx.conn, procedures)
-        existing = await tx.conn.fetchval("SELECT count(*) FROM dossiers")
+        existing = await dossiers.count(tx.conn)
     if existing:
         return f"{len(procedures)} procedures; {existing} dossiers already present"
     now = datetime.now(UTC)

@@ -24,7 +24,7 @@ from egov_runtime.service import Runtime
 from egov_runtime.units import ancestry, descendants
 from egov_workdays import VN_TZ, CalendarException, ExceptionKind, WorkCalendar
 
-from egov_procedures.adapters import catalogue, dossiers
+from egov_procedures.adapters import catalogue, dossiers, rates
 from egov_procedures.domain.dossier import (
     DeadlineWarning,
     announced,
@@ -528,23 +528,11 @@ async def publish_rate_if_changed(
 ) -> bool:
     """``on-time-rate.computed.v1`` for a closed period, again whenever late events change it."""
     payload = form_json(form)
-    row = await tx.conn.fetchrow(
-        "SELECT payload FROM published_rates WHERE unit_code = $1 AND period_label = $2"
-        " AND scope = 'all' FOR UPDATE",
-        unit_code,
-        label,
-    )
-    if row is not None and {k: v for k, v in row["payload"].items() if k != "revision"} == payload:
+    published = await rates.lock_published(tx.conn, unit_code, label)
+    if published is not None and {k: v for k, v in published.items() if k != "revision"} == payload:
         return False
-    revision = (row["payload"].get("revision", 0) if row else 0) + 1
-    await tx.conn.execute(
-        "INSERT INTO published_rates (unit_code, period_label, scope, payload)"
-        " VALUES ($1, $2, 'all', $3) ON CONFLICT (unit_code, period_label, scope)"
-        " DO UPDATE SET payload = excluded.payload, published_at = now()",
-        unit_code,
-        label,
-        {**payload, "revision": revision},
-    )
+    revision = (published.get("revision", 0) if published else 0) + 1
+    await rates.save_published(tx.conn, unit_code, label, {**payload, "revision": revision})
     rate = form.on_time_rate
     data = c.OnTimeRateComputed(
         unit_code=unit_code,
@@ -585,13 +573,8 @@ async def refresh_sla_metrics(rt: Runtime, ctx: Context, scheme: PeriodScheme) -
     start, end = period_bounds(label, scheme)
     async with rt.pool.acquire() as conn:
         counts = await dossiers.open_counts(conn, now, soon)
-        tops = await conn.fetch(
-            "SELECT unit_code FROM units WHERE parent_code IS NULL OR parent_code IN"
-            " (SELECT unit_code FROM units WHERE parent_code IS NULL)"
-        )
-        rates: dict[str, Decimal | None] = {}
-        for row in tops:
-            unit = row["unit_code"]
+        on_time: dict[str, Decimal | None] = {}
+        for unit in await rates.top_units(conn):
             rows = await dossiers.report_counts(
                 conn,
                 units=await descendants(conn, unit),
@@ -602,12 +585,12 @@ async def refresh_sla_metrics(rt: Runtime, ctx: Context, scheme: PeriodScheme) -
                 tz=VN_TZ,
             )
             if rows:
-                rates[unit] = form_from_counts(rows[0], ctx.returned_withdrawn).on_time_rate
+                on_time[unit] = form_from_counts(rows[0], ctx.returned_withdrawn).on_time_rate
     OPEN_DOSSIERS.clear()
     for r in counts:
         for state in ("within", "due_soon", "overdue", "paused"):
             OPEN_DOSSIERS.labels(METRICS_SERVICE, r["unit_code"], state).set(r[state])
     ON_TIME_RATE.clear()
-    for unit, rate in rates.items():
+    for unit, rate in on_time.items():
         if rate is not None:
             ON_TIME_RATE.labels(METRICS_SERVICE, unit, label).set(float(rate))

@@ -31,7 +31,7 @@ from egov_runtime.service import Runtime
 from egov_runtime.units import load_hierarchy
 from egov_units import Hierarchy
 
-from egov_notifier.adapters import feed, store
+from egov_notifier.adapters import feed, inbox, store
 from egov_notifier.adapters import subscriptions as subs
 from egov_notifier.adapters.channels import CONTACT_REF, Message, Sender, timed
 from egov_notifier.domain.delivery import (
@@ -160,15 +160,14 @@ async def decide(
                 if error:
                     await _final(tx, ctx, row, attempts=0, ok=False, error=error, now=now)
                 elif target.channel == Channel.IN_APP:
-                    await tx.conn.execute(
-                        "INSERT INTO inbox_items (notification_id, unit_code, role, title,"
-                        " body, recipient) VALUES ($1, $2, $3, $4, $5, $6)",
+                    await inbox.add(
+                        tx.conn,
                         row["id"],
-                        target.unit_code,
-                        target.role,
-                        row["subject"],
-                        row["body"],
-                        target.address,
+                        unit_code=target.unit_code,
+                        role=target.role,
+                        title=row["subject"],
+                        body=row["body"],
+                        recipient=target.address,
                     )
                     await store.finish(
                         tx.conn,
@@ -406,13 +405,8 @@ async def _track_endpoint(
     health = EndpointHealth(row["enabled"], row["failing_since"], row["disabled_reason"])
     after = health.after(result, now, ctx.policy)
     if after != health:
-        await tx.conn.execute(
-            "UPDATE subscriptions SET enabled = $2, failing_since = $3, disabled_reason = $4"
-            " WHERE id = $1",
-            sub_id,
-            after.enabled,
-            after.failing_since,
-            after.disabled_reason,
+        await subs.set_health(
+            tx.conn, sub_id, after.enabled, after.failing_since, after.disabled_reason
         )
         if health.enabled and not after.enabled:
             changed = {**row, "enabled": False, "disabled_reason": after.disabled_reason}
@@ -426,15 +420,7 @@ async def replay(
     tx: Tx, *, ids: list[uuid.UUID] | None = None, failed_since: datetime | None = None
 ) -> int:
     """Send again (same id): one delivery, or every failed one since a time."""
-    status = await tx.conn.execute(
-        "UPDATE notifications SET status = 'pending', next_attempt_at = now(), lease_until = NULL"
-        " WHERE channel <> 'in-app' AND (($1::uuid[] IS NOT NULL AND id = ANY($1::uuid[]))"
-        " OR ($2::timestamptz IS NOT NULL AND status IN ('failed', 'endpoint-disabled')"
-        " AND created_at >= $2))",
-        ids,
-        failed_since,
-    )
-    return int(status.split()[-1])
+    return await store.requeue(tx.conn, ids=ids, failed_since=failed_since)
 
 
 def _structured(item: Incoming) -> str:

@@ -255,6 +255,11 @@ async def insert_apology(
 # -- queries for the API -----------------------------------------------------------------
 
 
+async def count(conn: asyncpg.Connection) -> int:
+    """How many dossiers are on record."""
+    return int(await conn.fetchval("SELECT count(*) FROM dossiers"))
+
+
 async def get_dossier(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM dossiers WHERE dossier_code = $1", code)
 

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from egov_procedures.adapters import catalogue, dossiers
+from egov_procedures.adapters import catalogue, dossiers, rates
 from egov_procedures.domain.dossier import ApologyRefused, colour, warning_schedule
 from egov_procedures.domain.model import DossierState, Phase, TimeUnit
 from egov_procedures.domain.report import (
@@ -408,12 +408,7 @@ async def on_time_report(
             tz=VN_TZ,
         )
         procedures = {p["code"]: p for p in await catalogue.list_procedures(conn)}
-        unit_names = {
-            r["unit_code"]: r["name"]
-            for r in await conn.fetch(
-                "SELECT unit_code, name FROM units WHERE unit_code = ANY($1::text[])", units
-            )
-        }
+        unit_names = await rates.unit_names(conn, units)
     forms = [form_from_counts(r, ctx.returned_withdrawn) for r in rows]
     total = sum_forms(forms, ctx.returned_withdrawn)
     groups: list[dict[str, Any]] = []

@@ -335,3 +335,19 @@ async def deliveries(
     )
     total = await conn.fetchval(f"SELECT count(*) FROM notifications n{where}", *args)
     return [dict(r) for r in rows], int(total)
+
+
+async def requeue(
+    conn: asyncpg.Connection, *, ids: list[Any] | None, failed_since: datetime | None
+) -> int:
+    """Pending again, due now (not in-app): the deliveries ``ids``, or every failed one created
+    since ``failed_since``; how many."""
+    status = await conn.execute(
+        "UPDATE notifications SET status = 'pending', next_attempt_at = now(), lease_until = NULL"
+        " WHERE channel <> 'in-app' AND (($1::uuid[] IS NOT NULL AND id = ANY($1::uuid[]))"
+        " OR ($2::timestamptz IS NOT NULL AND status IN ('failed', 'endpoint-disabled')"
+        " AND created_at >= $2))",
+        ids,
+        failed_since,
+    )
+    return int(status.split()[-1])

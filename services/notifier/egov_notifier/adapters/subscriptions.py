@@ -76,6 +76,24 @@ async def delete(conn: asyncpg.Connection, sid: str) -> None:
     await conn.execute("DELETE FROM subscriptions WHERE id = $1", sid)
 
 
+async def set_health(
+    conn: asyncpg.Connection,
+    sid: str,
+    enabled: bool,
+    failing_since: datetime | None,
+    disabled_reason: str | None,
+) -> None:
+    """The endpoint's failure streak: enabled or not, failing since when, and why disabled."""
+    await conn.execute(
+        "UPDATE subscriptions SET enabled = $2, failing_since = $3, disabled_reason = $4"
+        " WHERE id = $1",
+        sid,
+        enabled,
+        failing_since,
+        disabled_reason,
+    )
+
+
 async def secrets(conn: asyncpg.Connection, sid: str) -> list[Secret]:
     rows = await conn.fetch(
         "SELECT secret, created_at, expires_at FROM subscription_secrets"

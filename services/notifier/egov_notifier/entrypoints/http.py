@@ -18,6 +18,7 @@ from egov_runtime.units import descendants
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from egov_notifier.adapters import inbox as inbox_items
 from egov_notifier.adapters import store
 from egov_notifier.domain.delivery import Status
 from egov_notifier.domain.rules import (
@@ -258,13 +259,6 @@ async def recover(body: RecoverIn, request: Request, principal: Operator) -> dic
         return {"replayed": await replay(tx, failed_since=body.since)}
 
 
-_INBOX_ITEM = (
-    "SELECT id, unit_code, role, recipient, title, body, created_at, read_at,"
-    " read_at IS NOT NULL AS read FROM inbox_items"
-    " WHERE (recipient = $1 OR (unit_code = $2 AND role = ANY($3::text[])))"
-)
-
-
 @router.get("/inbox", tags=["in-app"])
 async def inbox(
     request: Request,
@@ -277,16 +271,14 @@ async def inbox(
     token's subject) and for a role they hold at their own unit. Nobody reads another
     person's items, nor a unit's items for a role they do not hold."""
     async with runtime_of(request).pool.acquire() as conn:
-        return await page.fetch(
+        return await inbox_items.page_for(
             conn,
-            f"{_INBOX_ITEM} AND ($4::text IS NULL OR role = $4)"
-            " AND (NOT $5::bool OR read_at IS NULL)",
-            principal.subject,
-            principal.unit_code,
-            sorted(principal.roles),
-            role,
-            unread,
-            order_by="created_at DESC, id DESC",
+            page,
+            subject=principal.subject,
+            unit_code=principal.unit_code,
+            roles=sorted(principal.roles),
+            role=role,
+            unread=unread,
         )
 
 
@@ -295,20 +287,13 @@ async def mark_read(item_id: int, request: Request, principal: Reader) -> dict[s
     """Mark one of the caller's items read (again: no change); 404 for an item that is not
     theirs."""
     async with runtime_of(request).transaction() as tx:
-        row = await tx.conn.fetchrow(
-            f"{_INBOX_ITEM} AND id = $4 FOR UPDATE",
-            principal.subject,
-            principal.unit_code,
-            sorted(principal.roles),
+        row = await inbox_items.mark_read(
+            tx.conn,
             item_id,
+            subject=principal.subject,
+            unit_code=principal.unit_code,
+            roles=sorted(principal.roles),
         )
-        if row is None:
-            raise Problem(404, "Not in your inbox", f"No item {item_id} for you.")
-        if row["read_at"] is None:
-            row = await tx.conn.fetchrow(
-                "UPDATE inbox_items SET read_at = now() WHERE id = $1"
-                " RETURNING id, unit_code, role, recipient, title, body, created_at, read_at,"
-                " true AS read",
-                item_id,
-            )
-    return dict(row)
+    if row is None:
+        raise Problem(404, "Not in your inbox", f"No item {item_id} for you.")
+    return row

@@ -1,0 +1,60 @@
+"""Published on-time rates and the units the reports are made for."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+
+async def lock_published(
+    conn: asyncpg.Connection, unit_code: str, label: str
+) -> dict[str, Any] | None:
+    """The form last published for a unit's period (with its ``revision``), locked; None
+    before the first."""
+    row = await conn.fetchrow(
+        "SELECT payload FROM published_rates WHERE unit_code = $1 AND period_label = $2"
+        " AND scope = 'all' FOR UPDATE",
+        unit_code,
+        label,
+    )
+    return dict(row["payload"]) if row is not None else None
+
+
+async def save_published(
+    conn: asyncpg.Connection, unit_code: str, label: str, payload: dict[str, Any]
+) -> None:
+    await conn.execute(
+        "INSERT INTO published_rates (unit_code, period_label, scope, payload)"
+        " VALUES ($1, $2, 'all', $3) ON CONFLICT (unit_code, period_label, scope)"
+        " DO UPDATE SET payload = excluded.payload, published_at = now()",
+        unit_code,
+        label,
+        payload,
+    )
+
+
+async def top_units(conn: asyncpg.Connection) -> list[str]:
+    """The roots of the hierarchy and the units directly below them."""
+    rows = await conn.fetch(
+        "SELECT unit_code FROM units WHERE parent_code IS NULL OR parent_code IN"
+        " (SELECT unit_code FROM units WHERE parent_code IS NULL)"
+    )
+    return [r["unit_code"] for r in rows]
+
+
+async def reporting_units(conn: asyncpg.Connection) -> list[str]:
+    """Every unit with dossiers on record, and the roots of the hierarchy."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT unit_code FROM dossier_daily UNION"
+        " SELECT unit_code FROM units WHERE parent_code IS NULL"
+    )
+    return [r["unit_code"] for r in rows]
+
+
+async def unit_names(conn: asyncpg.Connection, codes: Sequence[str]) -> dict[str, str]:
+    rows = await conn.fetch(
+        "SELECT unit_code, name FROM units WHERE unit_code = ANY($1::text[])", codes
+    )
+    return {r["unit_code"]: r["name"] for r in rows}
