@@ -479,11 +479,11 @@ async def service_index_report(
     start, end = period_instants(first, last)
     async with rt.pool.acquire() as conn:
         found = await dossiers.index_dossiers(conn, units=units, start=start, end=end)
-        unit_row = await conn.fetchrow("SELECT name FROM units WHERE unit_code = $1", unit)
+        unit_name = (await rates.unit_names(conn, [unit])).get(unit)
     index = service_index(found, start, end, rules, ctx.returned_withdrawn)
     body: dict[str, Any] = {
         "unit_code": unit,
-        "unit_name": unit_row["name"] if unit_row else None,
+        "unit_name": unit_name,
         "units_included": len(units),
         "period": period,
         "from": first.isoformat(),
