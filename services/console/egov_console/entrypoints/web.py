@@ -317,6 +317,10 @@ async def _report(apis: ServiceApis, token: str, unit: str, period: Period) -> d
     return body
 
 
+async def _same(report: dict[str, Any]) -> dict[str, Any]:
+    return report
+
+
 def _rate_key(row: dict[str, Any]) -> tuple[int, float, int]:
     rate = row["total"]["on_time_rate"] if row.get("total") else None
     overdue = row["total"]["in_progress_overdue"] if row.get("total") else 0
@@ -363,7 +367,8 @@ async def overview(
         "period": chosen.label,
     }
     found = await _gather(
-        [_report(apis, token, unit, m) for m in months]
+        # this month is the overview's own report when the period is a month: not asked twice
+        [_same(main) if m == chosen else _report(apis, token, unit, m) for m in months]
         + [_report(apis, token, c["unit_code"], chosen) for c in branches]
         + ([apis.get(PROCEDURES, "/v1/reports/on-time", token, by_unit)] if leaves else [])
     )
