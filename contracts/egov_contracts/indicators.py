@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from egov_contracts.types import (
     LINE_PATTERN,
     Amount,
     Code,
+    Line,
     Moment,
     Note,
     Percent,
@@ -173,3 +175,33 @@ class TargetEvaluated(EventData):
     )
     period_closed: bool = Field(description="False while the period is still open")
     evaluated_at: VnDatetime
+
+
+class _ReportNotice(EventData):
+    topic = INDICATOR_RESULTS.name
+    occurred_field = "notified_at"
+
+    data_set: Code = Field(description="Data set — mã bộ báo cáo")
+    data_set_name: Line = Field(description="Tên bộ báo cáo, e.g. 'Báo cáo tháng lao động'")
+    unit_code: UnitCode = Field(description="Reporting unit — đơn vị báo cáo")
+    unit_name: Line = Field(description="Tên đơn vị báo cáo")
+    period: Period
+    due_date: date = Field(description="Hạn gửi báo cáo (a day in Vietnam)")
+    notified_at: VnDatetime
+
+
+@register
+class ReportDueSoon(_ReportNotice):
+    """A unit has not yet reported a period of a data set and the due date is near — sắp đến
+    hạn gửi báo cáo. Sent once per data set, unit and period.
+    Key: ``<data set>/<unit>/<period>``."""
+
+    event_type = "vn.egov.indicators.report.due-soon.v1"
+
+
+@register
+class ReportOverdue(_ReportNotice):
+    """A unit has not reported a period of a data set by its due date — quá hạn gửi báo cáo.
+    Sent once per data set, unit and period. Key: ``<data set>/<unit>/<period>``."""
+
+    event_type = "vn.egov.indicators.report.overdue.v1"

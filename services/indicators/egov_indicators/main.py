@@ -1,5 +1,6 @@
 """Composition root of indicators: settings, use-case context, the submissions consumer and the
-units read model, the periodic re-evaluation of open periods, the HTTP API, and the demo seed."""
+units read model, the periodic re-evaluation of open periods and the reporting reminders, the
+HTTP API, and the demo seed."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from egov_indicators.demo.seed import seed
 from egov_indicators.entrypoints.consumers import submissions_subscription
 from egov_indicators.entrypoints.http import router
 from egov_indicators.settings import IndicatorsSettings
-from egov_indicators.usecases import Context, reevaluate_open_periods
+from egov_indicators.usecases import Context, reevaluate_open_periods, send_reporting_notices
 
 SERVICE = "indicators"
 log = get_logger("egov.indicators")
@@ -51,6 +52,18 @@ def wire(rt: Runtime) -> Wiring:
     async def run_reevaluation(stop: asyncio.Event) -> None:
         await _every(stop, settings.reevaluate_interval_s, reevaluate, "re-evaluation")
 
+    async def notify_reporting() -> None:
+        now = rt.now()  # its day in Vietnam decides what is due soon or overdue
+        async with rt.transaction() as tx:
+            sent = await send_reporting_notices(tx, ctx, now)
+        if sent:
+            log.info("reporting reminders and overdue notices sent", count=len(sent))
+
+    async def run_reporting_notices(stop: asyncio.Event) -> None:
+        await _every(
+            stop, settings.reporting_notice_interval_s, notify_reporting, "reporting notices"
+        )
+
     return Wiring(
         subscriptions=[
             submissions_subscription(
@@ -58,7 +71,7 @@ def wire(rt: Runtime) -> Wiring:
             ),
             units_subscription(),
         ],
-        tasks=[run_reevaluation],
+        tasks=[run_reevaluation, run_reporting_notices],
         state={"context": ctx},
     )
 

@@ -17,3 +17,9 @@ class IndicatorsSettings(ServiceSettings):
         description="How often targets of open periods are re-evaluated as days pass"
         " (on-track → at-risk, achieved or missed at the period's end).",
     )
+    reporting_notice_interval_s: float = Field(
+        3600.0,
+        gt=0,
+        description="How often reminders before a data set's due date and overdue notices are"
+        " looked for (each goes out once per data set, unit and period).",
+    )

@@ -453,3 +453,98 @@ async def insert_lock(
         approver_unit,
         at,
     )
+
+
+# -- reporting completeness and timeliness ----------------------------------------------------
+
+
+async def data_sets(conn: asyncpg.Connection, code: str | None = None) -> list[Row]:
+    return _rows(
+        await conn.fetch(
+            "SELECT d.*, coalesce(array_agg(u.unit_code ORDER BY u.unit_code)"
+            "   FILTER (WHERE u.unit_code IS NOT NULL), '{}') AS units"
+            " FROM data_sets d LEFT JOIN data_set_units u ON u.data_set = d.code"
+            " WHERE $1::text IS NULL OR d.code = $1 GROUP BY d.code ORDER BY d.code",
+            code,
+        )
+    )
+
+
+async def put_data_set(conn: asyncpg.Connection, row: Row, units: Sequence[str], by: str) -> None:
+    await conn.execute(
+        "INSERT INTO data_sets (code, name_vi, period_kind, indicators, due_day,"
+        " due_months_after, remind_days_before, first_period, updated_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (code) DO UPDATE SET"
+        " name_vi = EXCLUDED.name_vi, period_kind = EXCLUDED.period_kind,"
+        " indicators = EXCLUDED.indicators, due_day = EXCLUDED.due_day,"
+        " due_months_after = EXCLUDED.due_months_after,"
+        " remind_days_before = EXCLUDED.remind_days_before,"
+        " first_period = EXCLUDED.first_period,"
+        " updated_by = EXCLUDED.updated_by, updated_at = now()",
+        row["code"],
+        row["name_vi"],
+        row["period_kind"],
+        list(row["indicators"]),
+        row["due_day"],
+        row["due_months_after"],
+        row["remind_days_before"],
+        row["first_period"],
+        by,
+    )
+    await conn.execute("DELETE FROM data_set_units WHERE data_set = $1", row["code"])
+    await conn.executemany(
+        "INSERT INTO data_set_units (data_set, unit_code) VALUES ($1, $2)",
+        [(row["code"], u) for u in sorted(set(units))],
+    )
+
+
+async def first_reports(
+    conn: asyncpg.Connection,
+    units: Sequence[str],
+    periods: Sequence[str],
+    indicators: Sequence[str],
+) -> list[Row]:
+    """When each unit first sent, for each period, an accepted submission carrying one of the
+    indicators (``submitted_at``)."""
+    return _rows(
+        await conn.fetch(
+            "SELECT unit_code, period, min(submitted_at) AS submitted_at FROM submissions s"
+            " WHERE status = 'accepted' AND period = ANY($2::text[])"
+            " AND unit_code = ANY($1::text[]) AND EXISTS ("
+            "   SELECT 1 FROM jsonb_array_elements(s.payload -> 'values') v"
+            "   WHERE v ->> 'indicator_code' = ANY($3::text[]))"
+            " GROUP BY unit_code, period",
+            list(units),
+            list(periods),
+            list(indicators),
+        )
+    )
+
+
+async def notices_sent(
+    conn: asyncpg.Connection, data_set: str, periods: Sequence[str]
+) -> list[Row]:
+    return _rows(
+        await conn.fetch(
+            "SELECT kind, unit_code, period FROM reporting_notices"
+            " WHERE data_set = $1 AND period = ANY($2::text[])",
+            data_set,
+            list(periods),
+        )
+    )
+
+
+async def insert_notice(conn: asyncpg.Connection, row: Row) -> bool:
+    """Record a notice; False when it was sent before (so it is not sent twice)."""
+    status = await conn.execute(
+        "INSERT INTO reporting_notices (data_set, unit_code, period, kind, due_date, sent_at,"
+        " event_id) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        row["data_set"],
+        row["unit_code"],
+        row["period"],
+        row["kind"],
+        row["due_date"],
+        row["sent_at"],
+        row["event_id"],
+    )
+    return bool(status.endswith(" 1"))

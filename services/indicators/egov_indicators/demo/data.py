@@ -97,3 +97,52 @@ def submissions(
 def targets(period: str, unit: str = PROVINCE) -> list[tuple[str, str, str, str]]:
     """(indicator, unit, period, target) of the province council's plan."""
     return [(code, unit, period, value) for code, value in TARGETS.items()]
+
+
+# A monthly data set of ten communes for the reporting rates: for October 2025 (due 20 November
+# 2025) five report on time, three late and two not at all — reporting rate 80 %, on time 50 %.
+DATA_SET: dict[str, Any] = {
+    "code": "BC-LDVL-THANG",
+    "name_vi": "Báo cáo tháng lao động - việc làm",
+    "period_kind": "month",
+    "indicators": ["VL_GQVL", "GDNN_TUYEN_SINH"],
+    "units": [
+        "38.XA.HACTHANH",
+        "38.XA.QUANGPHU",
+        "38.XA.DONGQUANG",
+        "38.XA.DONGSON",
+        "38.XA.DONGTIEN",
+        "38.XA.HAMRONG",
+        "38.XA.NGUYETVIEN",
+        "38.XA.SAMSON",
+        "38.XA.NAMSAMSON",
+        "38.XA.BIMSON",
+    ],
+    "due_day": 20,
+    "due_months_after": 1,
+    "remind_days_before": 3,
+    "first_period": "2025-10",
+}
+MONTH = "2025-10"
+LATE_UNITS = ("38.XA.HAMRONG", "38.XA.NGUYETVIEN", "38.XA.SAMSON")
+MISSING_UNITS = ("38.XA.NAMSAMSON", "38.XA.BIMSON")
+
+
+def monthly_submissions() -> list[dict[str, Any]]:
+    """The October 2025 monthly reports of the data set's communes (none from the missing)."""
+    out = []
+    for i, unit in enumerate(DATA_SET["units"]):
+        if unit in MISSING_UNITS:
+            continue
+        day = 25 if unit in LATE_UNITS else 14
+        out.append(
+            {
+                "submission_id": f"DEMO-{unit}-{MONTH}",
+                "unit_code": unit,
+                "period": MONTH,
+                "values": [{"indicator_code": "VL_GQVL", "value": str(120 + 10 * i)}],
+                "submitted_by": f"bao-cao-{unit}",
+                "submitted_at": datetime(2025, 11, day, 9, tzinfo=VN_TZ).isoformat(),
+            }
+        )
+    return out

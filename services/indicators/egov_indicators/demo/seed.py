@@ -1,7 +1,8 @@
 """Demo data for ``make run``: the unit hierarchy, the catalogue, the plan's targets and the
 submissions behind the seed reports' figures (2024 by the former districts, 2025 by the communes
-that succeeded them). Idempotent: submissions already on record and unchanged targets change
-nothing."""
+that succeeded them), and a monthly data set of ten communes with their October 2025 reports
+(five on time, three late, two missing). Idempotent: submissions already on record and unchanged
+targets change nothing."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ async def seed(rt: Runtime) -> str:
         await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
         await usecases.load_rulebook(tx)
     items = []
-    for payload in data.submissions(BEFORE, AFTER):
+    for payload in [*data.submissions(BEFORE, AFTER), *data.monthly_submissions()]:
         received = c.SubmissionReceived.model_validate(payload)
         cause = new_event(received, source=f"{rt.source}/demo", subject=payload["submission_id"])
         items.append(usecases.Incoming(received, cause, "demo"))
@@ -37,9 +38,11 @@ async def seed(rt: Runtime) -> str:
             await usecases.set_target(
                 tx, ctx, code, unit, period, Decimal(target), "Nghị quyết HĐND tỉnh (demo)", "demo"
             )
+        await usecases.put_data_set(tx, dict(data.DATA_SET), "demo")
     done = {r.outcome for r in results}
     when = datetime.now(VN_TZ).date().isoformat()
     return (
         f"{len(items)} demo submissions ({', '.join(sorted(done))}) and"
-        f" {len(data.TARGETS)} targets for {AFTER}; achievement as of {when}"
+        f" {len(data.TARGETS)} targets for {AFTER}; achievement as of {when};"
+        f" data set {data.DATA_SET['code']} ({len(data.DATA_SET['units'])} communes)"
     )
