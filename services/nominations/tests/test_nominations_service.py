@@ -825,3 +825,57 @@ async def test_a_2019_file_is_judged_by_the_rules_in_force_in_2019(service: Runn
     assert seen["eligible"] is False  # «hoàn thành xuất sắc» without an initiative, before 2024
     failed = [c["id"] for c in seen["criteria"] if c["outcome"] == "failed"]
     assert failed == ["sang-kien-co-so"]
+
+
+async def test_the_awards_report_prints_the_conference_sentences(service: RunningService) -> None:
+    svc = service
+    unit = await new_unit(svc)
+    teams = [f"{unit}.T{i}" for i in range(3)]
+    async with svc.runtime.transaction() as tx:
+        await upsert_units(
+            tx.conn,
+            [
+                {"unit_code": t, "name": f"Tổ {t}", "level": "agency", "parent_code": unit}
+                for t in teams
+            ],
+        )
+    people = [await add_person(svc, unit, {2025: "hoan-thanh-tot"}) for _ in range(3)]
+    bo = "Bộ Nội vụ"
+    lines = [
+        *(f"collective,{t},bang-khen-bo,2025,1/QĐ-BNV,{bo}" for t in teams[:2]),
+        *(f"individual,{p},bang-khen-bo,2025,1/QĐ-BNV,{bo}" for p in people),
+        f"collective,{teams[2]},giay-khen,2025,5/QĐ-SNV,department",
+        *(f"individual,{p},giay-khen,2025,5/QĐ-SNV,department" for p in people[:2]),
+        *(f"individual,{p},lao-dong-tien-tien,2025,4/QĐ-SNV,department" for p in people),
+        f"collective,{teams[0]},huan-chuong-lao-dong-hang-ba,2025,9/QĐ-CTN,central",
+    ]
+    officer = svc.token("officer", unit=unit)
+    csv_text = "nominee_kind,nominee_ref,award,year,decision_number,level\n" + "\n".join(lines)
+    imported = ok(
+        await svc.client.post(
+            "/v1/register/imports/awards",
+            content=csv_text.encode(),
+            headers={**officer, "Content-Type": "text/csv"},
+        )
+    )
+    assert imported["imported"] == len(lines), imported
+    report = ok(await svc.client.get(f"/v1/reports/awards?unit={unit}&year=2025", headers=officer))
+    said = [s["sentence_vi"] for s in report["sentences"]]
+    assert said == [
+        "Tặng Huân chương Lao động hạng Ba cho 01 tập thể",
+        "Tặng Bằng khen của Bộ Nội vụ cho 02 tập thể và 03 cá nhân",
+        "Tặng Giấy khen cho 01 tập thể và 02 cá nhân",
+        "Công nhận danh hiệu «Lao động tiên tiến» cho 03 cá nhân",
+    ]
+    assert report["summary_vi"] == "; ".join(said)
+    csv_report = await svc.client.get(
+        f"/v1/reports/awards?unit={unit}&year=2025&format=csv", headers=officer
+    )
+    assert csv_report.status_code == 200
+    text = csv_report.content.decode("utf-8-sig")
+    assert "sentence_vi" in text.splitlines()[0]
+    assert "Tặng Bằng khen của Bộ Nội vụ cho 02 tập thể và 03 cá nhân" in text
+    xlsx = await svc.client.get(
+        f"/v1/reports/awards?unit={unit}&year=2025&format=xlsx", headers=officer
+    )
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"

@@ -3,7 +3,6 @@ individual/collective; a council session's list of proposals; a decision's annex
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +14,8 @@ from egov_runtime.units import descendants
 from egov_nominations.adapters import files
 from egov_nominations.adapters import reports as report_store
 from egov_nominations.domain.engine import AWARD_NAMES_VI
-from egov_nominations.domain.register import AwardKind
+from egov_nominations.domain.register import AwardKind, NomineeKind
+from egov_nominations.domain.summary import CountRow, sentences
 from egov_nominations.domain.workflow import Status
 from egov_nominations.usecases.common import Context, check_scope
 from egov_nominations.usecases.nominations import assess_file, decision_view
@@ -49,27 +49,47 @@ async def awards_summary(
     movement_id: str | None,
 ) -> Table:
     """Awards conferred for a year or a movement in the unit's subtree, counted by kind,
-    level and individual/collective, with the seeds' summary line."""
+    level and individual/collective, with the sentences a conference prints for them."""
     await check_scope(tx, principal, unit)
     units = await descendants(tx.conn, unit)
     rows = await report_store.award_counts(tx.conn, units, year=year, movement_id=movement_id)
-    by_award: dict[str, Counter[str]] = {}
-    for r in rows:
-        by_award.setdefault(r["award"], Counter())[r["nominee_kind"]] += r["n"]
-    parts = []
-    for award, counts in by_award.items():
-        bits = []
-        if counts["collective"]:
-            bits.append(f"{counts['collective']:02d} tập thể")
-        if counts["individual"]:
-            bits.append(f"{counts['individual']:02d} cá nhân")
-        parts.append(f"{_name(award)} cho {' và '.join(bits)}")
-    line = ("Tặng " + "; ".join(parts)) if parts else "Chưa có khen thưởng"
+    said = sentences(
+        CountRow(AwardKind(r["award"]), r["level"], NomineeKind(r["nominee_kind"]), r["n"])
+        for r in rows
+    )
+    of = {(s.award.value, s.level): s.text_vi for s in said}
+    line = "; ".join(s.text_vi for s in said) if said else "Chưa có khen thưởng"
     return Table(
         "Tổng hợp khen thưởng",
-        ["award", "award_name_vi", "level", "nominee_kind", "count"],
-        [[r["award"], _name(r["award"]), r["level"], r["nominee_kind"], r["n"]] for r in rows],
-        {"unit": unit, "year": year, "movement_id": movement_id, "summary_vi": line},
+        ["award", "award_name_vi", "level", "nominee_kind", "count", "sentence_vi"],
+        [
+            [
+                r["award"],
+                _name(r["award"]),
+                r["level"],
+                r["nominee_kind"],
+                r["n"],
+                of[(r["award"], r["level"])],
+            ]
+            for r in rows
+        ],
+        {
+            "unit": unit,
+            "year": year,
+            "movement_id": movement_id,
+            "summary_vi": line,
+            "sentences": [
+                {
+                    "award": s.award.value,
+                    "award_name_vi": _name(s.award.value),
+                    "level": s.level,
+                    "collectives": s.collectives,
+                    "individuals": s.individuals,
+                    "sentence_vi": s.text_vi,
+                }
+                for s in said
+            ],
+        },
     )
 
 
