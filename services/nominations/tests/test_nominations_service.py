@@ -795,6 +795,16 @@ async def test_collective_and_ministry_awards_are_conferred_and_the_wrong_kind_r
         "giay-khen": [{"kind": "collective", "ref": unit, "unit_code": unit}],
         "bang-khen-bo": [{"kind": "individual", "ref": pid, "unit_code": unit}],
     }
+    # the forwarded award is recorded at the level that granted it
+    history = ok(await svc.client.get(f"/v1/awards?nominee={pid}", headers=officer))
+    levels = {a["award"]: a["level"] for a in history["items"]}
+    assert levels["bang-khen-bo"] == "central"
+    report = ok(await svc.client.get(f"/v1/reports/awards?unit={unit}&year=2025", headers=head))
+    assert [s["sentence_vi"] for s in report["sentences"]] == [
+        "Tặng Bằng khen của Bộ trưởng, Thủ trưởng cơ quan, tổ chức trung ương cho 01 cá nhân",
+        "Tặng Giấy khen cho 01 tập thể",
+        "Công nhận danh hiệu «Chiến sĩ thi đua cơ sở» cho 01 cá nhân",  # imported above
+    ]
 
 
 async def test_a_2019_file_is_judged_by_the_rules_in_force_in_2019(service: RunningService) -> None:

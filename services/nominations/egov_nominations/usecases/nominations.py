@@ -839,7 +839,10 @@ async def decide(
                     f" {', '.join(lv.value for lv in rule.deciding_levels)} level; forward file"
                     f" {row['nomination_id']} there first.",
                 )
-        file = _step(lambda row=row: files.file_of(row).decide(principal.subject, at, decision))
+        before = files.file_of(row)
+        # a forwarded file was granted at the level it went to (the province, a ministry)
+        granted_at = before.forwarded_to if row["status"] == Status.FORWARDED.value else None
+        file = _step(lambda before=before: before.decide(principal.subject, at, decision))
         version = row["version"] + 1
         await files.save_file(tx.conn, row["nomination_id"], file, version)
         await store.add_award(
@@ -851,7 +854,7 @@ async def decide(
                 "award": row["award"],
                 "year": row["achievement_year"],
                 "decision_number": body["number"],
-                "level": deciding_level.value,
+                "level": granted_at or deciding_level.value,
                 "decided_on": body["decided_on"],
                 "nomination_id": row["nomination_id"],
                 "source": "decision",
