@@ -50,6 +50,14 @@ class Timeliness(StrEnum):
     LATE = "late"
 
 
+class Satisfaction(StrEnum):
+    """The citizen's rating of how the dossier was handled — mức độ hài lòng."""
+
+    VERY_SATISFIED = "very-satisfied"  # rất hài lòng
+    SATISFIED = "satisfied"  # hài lòng
+    DISSATISFIED = "dissatisfied"  # không hài lòng
+
+
 class ProcessingTimeUnit(StrEnum):
     WORKING_DAYS = "working-days"
     WORKING_HOURS = "working-hours"
@@ -113,6 +121,22 @@ class StatusReported(EventData):
         None,
         description="The officer who did this step, by personnel reference — mã cán bộ xử lý"
         " (as the one-door system identifies its officers; never a name)",
+    )
+    digitised: bool | None = Field(
+        None,
+        description="The dossier's papers were digitised at intake — hồ sơ được số hóa (where the"
+        " one-door system reports it; for the service index of QĐ 766/QĐ-TTg)",
+    )
+    electronic_result: bool | None = Field(
+        None,
+        description="The result was issued electronically — kết quả giải quyết điện tử (for"
+        " resolved)",
+    )
+    paid_online: bool | None = Field(
+        None, description="Fees and charges were paid online — thanh toán trực tuyến"
+    )
+    satisfaction: Satisfaction | None = Field(
+        None, description="The citizen's rating — đánh giá mức độ hài lòng (after the result)"
     )
 
     @model_validator(mode="after")

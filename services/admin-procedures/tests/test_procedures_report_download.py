@@ -261,11 +261,18 @@ async def month(service, producer, reader):
             ("resolved", vn(2026, 3, 4, 10)),
         ],
     }
+    # the optional facts of QĐ 766 from two dossiers' systems; the others send none
+    facts = {
+        ("early", "received"): {"digitised": True, "paid_online": True},
+        ("early", "resolved"): {"electronic_result": True, "satisfaction": "satisfied"},
+        ("late", "received"): {"digitised": False},
+    }
     for key, events in steps.items():
         for status, at in events:
             extra = {"channel": "counter"} if status == "received" else {}
             if status == "resolved":
                 extra = {"result": "granted"}
+            extra.update(facts.get((key, status), {}))
             await send(producer, code[key], status, at, p, unit=VL, **extra)
     await reader.until(
         lambda: (
@@ -327,7 +334,16 @@ async def test_service_index_of_a_unit_and_month(service, month):
     assert form.json()["total"]["on_time_rate"] == comparison["form_rate"]
     indicators = {i["code"]: i for i in body["indicators"]}
     assert indicators["tien-do-giai-quyet"]["status"] == "computed"
-    assert indicators["muc-do-hai-long"]["status"] == "no-data"
+    shares = {
+        k: (i["status"], i.get("numerator"), i.get("denominator"), i["rate"])
+        for k, i in indicators.items()
+    }
+    assert shares["so-hoa-ho-so"] == ("computed", 1, 2, "50.00")
+    assert shares["ket-qua-dien-tu"] == ("computed", 1, 1, "100.00")
+    assert shares["muc-do-hai-long"] == ("computed", 1, 1, "100.00")
+    assert shares["dich-vu-truc-tuyen"] == ("computed", 0, 7, "0.00")  # all at the counter
+    assert set(body["lacking_data"]) == {"cong-khai-minh-bach"}
+    assert indicators["cong-khai-minh-bach"]["missing"]
     assert body["rule_set"]["needs_legal_check"] and "766/QĐ-TTg" in body["legal_check"]
 
 
@@ -359,3 +375,22 @@ async def test_service_index_refuses_a_bad_period_and_another_unit(service):
         params={"unit": UNIT, "period": "2026-03"},
     )
     assert other.status_code == 403
+
+
+async def test_service_index_says_which_indicators_lack_data(service, quarter):
+    r = await service.client.get(
+        "/v1/reports/service-index",
+        headers=service.token("officer", unit=UNIT),
+        params={"unit": UNIT, "period": "2026-05"},
+    )
+    body = r.json()  # reports without the optional facts (the quarter's dossiers)
+    assert body["progress"]["denominator"] > 0
+    assert set(body["lacking_data"]) == {
+        "cong-khai-minh-bach",
+        "thanh-toan-truc-tuyen",
+        "so-hoa-ho-so",
+        "ket-qua-dien-tu",
+        "muc-do-hai-long",
+    }
+    lacking = [i for i in body["indicators"] if i["status"] == "no-data"]
+    assert all(i["missing"] and i["score"] is None for i in lacking)

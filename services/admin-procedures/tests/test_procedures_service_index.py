@@ -4,6 +4,7 @@ folded as the service folds them, and its difference with the report form's rate
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -19,8 +20,13 @@ from egov_procedures.domain.model import (
 )
 from egov_procedures.domain.report import ReturnedWithdrawn, period_bounds, period_instants
 from egov_procedures.domain.service_index import (
+    DIGITISED,
+    ELECTRONIC_RESULT,
+    ONLINE_SHARE,
+    PAID_ONLINE,
     PROGRESS,
     RULE_SETS,
+    SATISFACTION,
     Verdict,
     index_dossier,
     rule_set_for,
@@ -147,18 +153,37 @@ def test_difference_with_the_form_rate_and_the_dossiers_that_explain_it():
 
 def test_online_share_and_indicators_lacking_data():
     index = service_index(DOSSIERS, START, END, RULES)
-    assert (index.online.online, index.online.received) == (2, 8)
-    assert index.online.rate == Decimal("25.00") and index.online.score == Decimal("5.50")
+    online = index.shares[ONLINE_SHARE]
+    assert (online.numerator, online.denominator) == (2, 8)
+    assert online.rate == Decimal("25.00") and online.score == Decimal("3.00")  # 12 × 25%
     assert {i.code for i in index.lacking_data} == {
         "cong-khai-minh-bach",
+        "thanh-toan-truc-tuyen",
         "so-hoa-ho-so",
+        "ket-qua-dien-tu",
         "muc-do-hai-long",
     }
 
 
-def test_scoring_full_at_the_threshold_proportional_below():
-    from dataclasses import replace
+def test_optional_status_report_facts_feed_their_indicators():
+    facts = {
+        "early": {"digitised": True, "electronic_result": True, "satisfaction": "satisfied"},
+        "on-time": {"digitised": True, "electronic_result": False, "paid_online": True},
+        "late": {"digitised": False, "satisfaction": "dissatisfied"},
+        "one-supplement": {"satisfaction": "very-satisfied"},
+    }
+    dossiers = [replace(d, **facts.get(d.dossier_code, {})) for d in DOSSIERS]
+    index = service_index(dossiers, START, END, RULES)
+    rates = {code: (s.numerator, s.denominator, s.rate) for code, s in index.shares.items()}
+    assert rates[DIGITISED] == (2, 3, Decimal("66.66"))  # of the dossiers that said
+    assert rates[ELECTRONIC_RESULT] == (1, 2, Decimal("50.00"))
+    assert rates[PAID_ONLINE] == (1, 1, Decimal("100.00"))
+    assert rates[SATISFACTION] == (2, 3, Decimal("66.66"))
+    assert index.shares[SATISFACTION].score == Decimal("12.00")  # 18 × 66.66%
+    assert {i.code for i in index.lacking_data} == {"cong-khai-minh-bach"}
 
+
+def test_scoring_full_at_the_threshold_proportional_below():
     progress = replace(RULES.indicator(PROGRESS), threshold_pct=Decimal(95))
     assert score(progress, Decimal("95.00")) == Decimal("20.00")
     assert score(progress, Decimal("99.98")) == Decimal("20.00")

@@ -403,16 +403,29 @@ async def report_counts(
     return out
 
 
+REPORTED_FACTS = ("digitised", "electronic_result", "paid_online", "satisfaction")
+
+
 async def index_dossiers(
     conn: asyncpg.Connection, *, units: list[str], start: datetime, end: datetime
 ) -> list[IndexDossier]:
     """The dossiers of ``units`` the service index of [start, end) reads: received before the
     end and not finished before the start, with their supplement requests."""
+    # the optional facts of the status reports (digitised, …): the latest applied report that
+    # states each one
+    latest = ", ".join(
+        f"(array_agg(r.payload -> '{k}' ORDER BY r.occurred_at DESC)"
+        f" FILTER (WHERE r.payload ? '{k}'))[1] AS {k}"
+        for k in REPORTED_FACTS
+    )
     rows = await conn.fetch(
-        "SELECT dossier_code, procedure_code, unit_code, channel, status, received_at, due_at,"
-        " finished_at, timeliness, state -> 'pauses' AS pauses FROM dossiers"
-        " WHERE unit_code = ANY($1::text[]) AND received_at < $3"
-        " AND (finished_at IS NULL OR finished_at >= $2) ORDER BY dossier_code",
+        "SELECT d.dossier_code, d.procedure_code, d.unit_code, d.channel, d.status,"
+        " d.received_at, d.due_at, d.finished_at, d.timeliness, d.state -> 'pauses' AS pauses,"
+        f" f.* FROM dossiers d LEFT JOIN LATERAL (SELECT {latest} FROM dossier_reports r"
+        " WHERE r.dossier_code = d.dossier_code AND NOT coalesce(d.state -> 'refused', '[]')"
+        " @> jsonb_build_array(jsonb_build_object('report_id', r.report_id))) f ON true"
+        " WHERE d.unit_code = ANY($1::text[]) AND d.received_at < $3"
+        " AND (d.finished_at IS NULL OR d.finished_at >= $2) ORDER BY d.dossier_code",
         units,
         start,
         end,
@@ -441,6 +454,7 @@ async def index_dossiers(
                     for p in pauses
                     if p.get("kind") == str(Status.SUPPLEMENT_REQUESTED)
                 ),
+                **{k: r[k] for k in REPORTED_FACTS},
             )
         )
     return out

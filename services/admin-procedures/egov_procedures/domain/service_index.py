@@ -66,10 +66,16 @@ class RuleSet:
 
 PROGRESS = "tien-do-giai-quyet"
 ONLINE_SHARE = "dich-vu-truc-tuyen"
+PAID_ONLINE = "thanh-toan-truc-tuyen"
+DIGITISED = "so-hoa-ho-so"
+ELECTRONIC_RESULT = "ket-qua-dien-tu"
+SATISFACTION = "muc-do-hai-long"
+SATISFIED = frozenset({"very-satisfied", "satisfied"})
 
 # The five groups of QĐ 766 add up to 100 points. A public summary of the decision gives the
-# progress group's 20 points, the satisfaction group's 18 and the publicity group's 18; the
-# other weights, and every threshold, could not be checked against the text of the decision
+# progress group's 20 points, the satisfaction group's 18 and the publicity group's 18 (so 44
+# for the online-service and digitisation groups together); the split of those 44 between the
+# indicators below, and every threshold, could not be checked against the text of the decision
 # (its appendix): they are marked needs_legal_check until someone checks them.
 RULE_SETS: tuple[RuleSet, ...] = (
     RuleSet(
@@ -105,24 +111,44 @@ RULE_SETS: tuple[RuleSet, ...] = (
                 code=ONLINE_SHARE,
                 name="Cung cấp dịch vụ trực tuyến: tỷ lệ hồ sơ tiếp nhận trực tuyến",
                 group="Cung cấp dịch vụ trực tuyến",
-                points=Decimal(22),
+                points=Decimal(12),
                 threshold_pct=Decimal(100),
                 source=f"{DECISION}, Phụ lục, nhóm 3",
                 needs_legal_check=True,
                 data="dossiers",
             ),
             Indicator(
-                code="so-hoa-ho-so",
-                name="Số hóa hồ sơ, kết quả giải quyết",
+                code=PAID_ONLINE,
+                name="Cung cấp dịch vụ trực tuyến: tỷ lệ hồ sơ thanh toán trực tuyến",
+                group="Cung cấp dịch vụ trực tuyến",
+                points=Decimal(10),
+                threshold_pct=Decimal(100),
+                source=f"{DECISION}, Phụ lục, nhóm 3",
+                needs_legal_check=True,
+                data="status-report fields",
+            ),
+            Indicator(
+                code=DIGITISED,
+                name="Số hóa hồ sơ: tỷ lệ hồ sơ được số hóa khi tiếp nhận",
                 group="Số hóa hồ sơ",
-                points=Decimal(22),
+                points=Decimal(11),
                 threshold_pct=Decimal(100),
                 source=f"{DECISION}, Phụ lục, nhóm 4",
                 needs_legal_check=True,
                 data="status-report fields",
             ),
             Indicator(
-                code="muc-do-hai-long",
+                code=ELECTRONIC_RESULT,
+                name="Số hóa hồ sơ: tỷ lệ kết quả giải quyết điện tử",
+                group="Số hóa hồ sơ",
+                points=Decimal(11),
+                threshold_pct=Decimal(100),
+                source=f"{DECISION}, Phụ lục, nhóm 4",
+                needs_legal_check=True,
+                data="status-report fields",
+            ),
+            Indicator(
+                code=SATISFACTION,
                 name="Mức độ hài lòng trong tiếp nhận, giải quyết thủ tục hành chính",
                 group="Mức độ hài lòng",
                 points=Decimal(18),
@@ -162,6 +188,11 @@ class IndexDossier:
     unit_code: str
     snapshot: DossierSnapshot
     supplements: tuple[tuple[datetime, datetime | None], ...] = ()
+    # optional fields of the status reports (None: the one-door system did not say)
+    digitised: bool | None = None
+    electronic_result: bool | None = None
+    paid_online: bool | None = None
+    satisfaction: str | None = None  # very-satisfied, satisfied, dissatisfied
 
 
 def index_dossier(state: DossierState, procedure_code: str, unit_code: str) -> IndexDossier:
@@ -297,14 +328,17 @@ def judge_progress(
 
 
 @dataclass(frozen=True)
-class OnlineShare:
+class Share:
+    """An indicator that is a share of dossiers: ``numerator`` of ``denominator`` (the dossiers
+    for which the fact is known)."""
+
     indicator: Indicator
-    online: int
-    received: int
+    numerator: int
+    denominator: int
 
     @property
     def rate(self) -> Decimal | None:
-        return on_time_rate(self.online, 0, self.received)
+        return on_time_rate(self.numerator, 0, self.denominator)
 
     @property
     def score(self) -> Decimal | None:
@@ -335,14 +369,24 @@ class Comparison:
 class ServiceIndex:
     rule_set: RuleSet
     progress: Progress
-    online: OnlineShare
+    shares: dict[str, Share]
     comparison: Comparison
 
     @property
     def lacking_data(self) -> tuple[Indicator, ...]:
-        """Indicators the department's dossiers cannot give (no data, or optional status-report
-        fields no one-door system has sent)."""
-        return tuple(i for i in self.rule_set.indicators if i.data != "dossiers")
+        """Indicators without data: none in the department's systems, or optional status-report
+        fields no one-door system sent for these dossiers."""
+        return tuple(
+            i
+            for i in self.rule_set.indicators
+            if i.code != PROGRESS
+            and (i.code not in self.shares or not self.shares[i.code].denominator)
+        )
+
+
+def _share(indicator: Indicator, facts: Iterable[bool | None]) -> Share:
+    known = [f for f in facts if f is not None]
+    return Share(indicator, sum(known), len(known))
 
 
 def service_index(
@@ -353,15 +397,36 @@ def service_index(
     returned_withdrawn: ReturnedWithdrawn = ReturnedWithdrawn.EXCLUDED,
 ) -> ServiceIndex:
     """The indicators the dossiers support for [start, end), and the comparison with the form's
-    rate under the province's returned/withdrawn policy."""
+    rate under the province's returned/withdrawn policy.
+
+    Shares: online receipt and online payment of the dossiers received in the period;
+    digitisation likewise; electronic results and satisfaction of those resolved in it. Each
+    counts only the dossiers whose system reported the fact."""
     dossiers = list(dossiers)
     progress = judge_progress(dossiers, start, end, rule_set.indicator(PROGRESS))
-    received = [d.snapshot for d in dossiers if start <= d.snapshot.received_at < end]
-    online = OnlineShare(
-        rule_set.indicator(ONLINE_SHARE),
-        sum(1 for s in received if s.channel in ONLINE_CHANNELS),
-        len(received),
-    )
+    received = [d for d in dossiers if start <= d.snapshot.received_at < end]
+    resolved = [
+        d
+        for d in dossiers
+        if d.snapshot.finished_at is not None
+        and start <= d.snapshot.finished_at < end
+        and d.snapshot.phase in (Phase.RESOLVED, Phase.REJECTED)
+    ]
+    facts: dict[str, list[bool | None]] = {
+        ONLINE_SHARE: [d.snapshot.channel in ONLINE_CHANNELS for d in received],
+        PAID_ONLINE: [d.paid_online for d in received],
+        DIGITISED: [d.digitised for d in received],
+        ELECTRONIC_RESULT: [d.electronic_result for d in resolved],
+        SATISFACTION: [
+            None if d.satisfaction is None else d.satisfaction in SATISFIED for d in resolved
+        ],
+    }
+    codes = {i.code for i in rule_set.indicators}
+    shares = {
+        code: _share(rule_set.indicator(code), values)
+        for code, values in facts.items()
+        if code in codes
+    }
     form = report_form((d.snapshot for d in dossiers), start, end, returned_withdrawn)
     differs = tuple(
         j
@@ -369,5 +434,5 @@ def service_index(
         if not j.in_form_rate or (j.verdict == Verdict.IN_TIME) != j.form_in_time
     )
     return ServiceIndex(
-        rule_set, progress, online, Comparison(form.on_time_rate, progress.rate, differs)
+        rule_set, progress, shares, Comparison(form.on_time_rate, progress.rate, differs)
     )

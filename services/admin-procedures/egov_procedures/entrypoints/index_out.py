@@ -11,10 +11,6 @@ from egov_workdays import VN_TZ
 
 from egov_procedures.domain.service_index import Indicator, Judged, ServiceIndex
 
-STATUS_TEXT = {
-    "computed": "đã tính",
-    "no-data": "chưa có dữ liệu",
-}
 NEEDS_CHECK = (
     "Trọng số, ngưỡng của chỉ số chưa được đối chiếu với văn bản Quyết định 766/QĐ-TTg"
     " (needs_legal_check): điểm chỉ để tham khảo."
@@ -25,8 +21,17 @@ def _num(v: Decimal | None) -> str | None:
     return str(v) if v is not None else None
 
 
-def _indicator(i: Indicator, rate: Decimal | None, points: Decimal | None, **extra: Any) -> Any:
-    computed = i.data == "dossiers"
+def _indicator(
+    i: Indicator, rate: Decimal | None, points: Decimal | None, computed: bool, **extra: Any
+) -> Any:
+    missing = None
+    if not computed:
+        missing = (
+            "hệ thống một cửa chưa gửi trường tùy chọn của báo cáo trạng thái (digitised,"
+            " electronic_result, paid_online, satisfaction) cho các hồ sơ này"
+            if i.data == "status-report fields"
+            else "dữ liệu không có trong hệ thống giải quyết thủ tục hành chính"
+        )
     return {
         "code": i.code,
         "name": i.name,
@@ -36,14 +41,7 @@ def _indicator(i: Indicator, rate: Decimal | None, points: Decimal | None, **ext
         "source": i.source,
         "needs_legal_check": i.needs_legal_check,
         "status": "computed" if computed else "no-data",
-        "missing": None
-        if computed
-        else (
-            "các trường tùy chọn của báo cáo trạng thái (số hóa, kết quả điện tử, thanh toán"
-            " trực tuyến, đánh giá hài lòng) chưa được hệ thống một cửa gửi"
-            if i.data == "status-report fields"
-            else "dữ liệu không có trong hệ thống thủ tục hành chính"
-        ),
+        "missing": missing,
         "rate": _num(rate),
         "score": _num(points),
         **extra,
@@ -73,19 +71,28 @@ def dossier_json(j: Judged) -> dict[str, Any]:
 
 
 def index_json(index: ServiceIndex) -> dict[str, Any]:
-    p, o, c, rules = index.progress, index.online, index.comparison, index.rule_set
+    p, c, rules = index.progress, index.comparison, index.rule_set
+    lacking = {i.code for i in index.lacking_data}
     indicators = []
     for i in rules.indicators:
         if i.code == p.indicator.code:
             indicators.append(
-                _indicator(i, p.rate, p.score, numerator=p.in_time, denominator=p.denominator)
+                _indicator(i, p.rate, p.score, True, numerator=p.in_time, denominator=p.denominator)
             )
-        elif i.code == o.indicator.code:
+        elif i.code in index.shares and i.code not in lacking:
+            sh = index.shares[i.code]
             indicators.append(
-                _indicator(i, o.rate, o.score, numerator=o.online, denominator=o.received)
+                _indicator(
+                    i,
+                    sh.rate,
+                    sh.score,
+                    True,
+                    numerator=sh.numerator,
+                    denominator=sh.denominator,
+                )
             )
         else:
-            indicators.append(_indicator(i, None, None))
+            indicators.append(_indicator(i, None, None, False))
     return {
         "rule_set": {
             "version": rules.version,
