@@ -6,6 +6,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from egov_nominations.adapters.reports import award_counts
+from egov_nominations.domain import AwardKind, NomineeKind
+from egov_nominations.domain.summary import CountRow, count_vi, sentences
 from egov_nominations.main import SPEC
 from egov_nominations.settings import NominationsSettings
 from egov_runtime.db import all_migrations, create_pool, migrate
@@ -51,6 +54,28 @@ async def test_demo_seed_covers_every_status_and_is_idempotent(postgres_admin_ds
             }, first
             assert counts["people"] == 200
             assert (counts["leaders"], counts["flags"]) == (2, 1), first
+            # the 2024 conference, as its report prints it
+            async with pool.acquire() as conn:
+                units = [r[0] for r in await conn.fetch("SELECT DISTINCT unit_code FROM people")]
+                rows = await award_counts(conn, units, year=2024, movement_id=None)
+                ldtt = await conn.fetchval(
+                    "SELECT count(*) FROM award_history WHERE year = 2024"
+                    " AND award = 'lao-dong-tien-tien'"
+                )
+            said = [
+                s.text_vi
+                for s in sentences(
+                    CountRow(
+                        AwardKind(r["award"]), r["level"], NomineeKind(r["nominee_kind"]), r["n"]
+                    )
+                    for r in rows
+                )
+            ]
+            assert said[:2] == [
+                "Tặng Bằng khen của Bộ Nội vụ cho 02 tập thể và 07 cá nhân",
+                "Tặng Giấy khen của Giám đốc Sở Nội vụ cho 03 tập thể và 13 cá nhân",
+            ], said
+            assert f"Công nhận danh hiệu «Lao động tiên tiến» cho {count_vi(ldtt)} cá nhân" in said
             second = await SPEC.seed(rt)
             assert "already present" in second
             async with pool.acquire() as conn:

@@ -141,6 +141,7 @@ async def seed(rt: Runtime, count: int = 200) -> str:
                     await _award(tx.conn, p, "lao-dong-tien-tien", y, f"{y % 100:02d}/QĐ-LĐTT")
                 if r == RATINGS[0] and rng.random() < 0.4:
                     await _award(tx.conn, p, "chien-si-thi-dua-co-so", y, f"{y % 100:02d}/QĐ-CSTĐ")
+        await _conference_2024(tx.conn, people)
         for i, p in enumerate(people):
             if rng.random() < 0.2:
                 for y in (2024, 2025):
@@ -223,6 +224,38 @@ async def _award(conn: Any, p: dict[str, Any], award: str, year: int, number: st
             "source": "demo",
         },
     )
+
+
+# the department's 2024 commendation conference beyond the yearly titles: the Ministry of Home
+# Affairs' Bằng khen and the director's Giấy khen, for collectives and individuals
+CONFERENCE_2024 = {
+    ("bang-khen-bo", "Bộ Nội vụ", "01/QĐ-BNV"): (2, 7),
+    ("giay-khen", "Giám đốc Sở Nội vụ", "02/QĐ-SNV"): (3, 13),
+}
+
+
+async def _conference_2024(conn: Any, people: list[dict[str, Any]]) -> None:
+    start = 0
+    for (award, grantor, number), (units, persons) in CONFERENCE_2024.items():
+        recipients = [("collective", u, u) for u in UNITS[1 : 1 + units]] + [
+            ("individual", p["person_id"], p["unit_code"]) for p in people[start : start + persons]
+        ]
+        start += persons
+        for kind, ref, unit_code in recipients:
+            await store.add_award(
+                conn,
+                {
+                    "nominee_kind": kind,
+                    "nominee_ref": ref,
+                    "unit_code": unit_code,
+                    "award": award,
+                    "year": 2024,
+                    "decision_number": number,
+                    "level": grantor,
+                    "decided_on": date(2025, 1, 15),
+                    "source": "demo",
+                },
+            )
 
 
 def _held(people: list[dict[str, Any]]) -> dict[str, Any]:
