@@ -38,3 +38,8 @@ CONSUMER_LAG = Gauge(
     "High watermark minus position, per partition",
     ["service", "consumer", "topic", "partition"],
 )
+PERIODIC_FAILURES = Counter(
+    "egov_periodic_job_failures_total",
+    "Rounds of a periodic job that raised (retried at the next tick)",
+    ["service", "job"],
+)

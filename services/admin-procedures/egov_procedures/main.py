@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -14,6 +14,7 @@ from egov_contracts.reference import load_units
 from egov_contracts.topics import STATUS_REPORTS
 from egov_runtime.auth import credential_header, issue_token
 from egov_runtime.logging import get_logger
+from egov_runtime.periodic import every
 from egov_runtime.service import Runtime, ServiceSpec, Wiring
 from egov_runtime.units import units_subscription, upsert_units
 from egov_workdays import VN_TZ
@@ -39,16 +40,6 @@ from egov_procedures.usecases import (
 SERVICE = "admin-procedures"
 DEMO = Path(__file__).parent / "demo" / "procedures.json"
 log = get_logger("egov.procedures")
-
-
-async def _every(stop: asyncio.Event, seconds: float, work: object, name: str) -> None:
-    while not stop.is_set():
-        try:
-            await work()  # type: ignore[operator]
-        except Exception as exc:  # a failed round is retried at the next tick
-            log.warning(f"{name} failed", error=repr(exc))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 def closed_periods(today: date, scheme: PeriodScheme) -> list[tuple[str, date, date]]:
@@ -120,17 +111,11 @@ def wire(rt: Runtime) -> Wiring:
     async def sla_metrics() -> None:
         await refresh_sla_metrics(rt, ctx, settings.period_scheme)
 
-    async def run_sla_metrics(stop: asyncio.Event) -> None:
-        await _every(stop, settings.sla_metrics_interval_s, sla_metrics, "SLA metrics")
-
-    async def run_calendar(stop: asyncio.Event) -> None:
-        await _every(stop, settings.calendar_refresh_s, refresh_calendar, "calendar refresh")
-
-    async def run_timers(stop: asyncio.Event) -> None:
-        await _every(stop, settings.timer_interval_s, timers, "deadline timers")
-
-    async def run_rates(stop: asyncio.Event) -> None:
-        await _every(stop, settings.rates_interval_s, rates, "on-time rates")
+    job = partial(every, service=rt.service, log=log)
+    run_sla_metrics = job(settings.sla_metrics_interval_s, sla_metrics, "SLA metrics")
+    run_calendar = job(settings.calendar_refresh_s, refresh_calendar, "calendar refresh")
+    run_timers = job(settings.timer_interval_s, timers, "deadline timers")
+    run_rates = job(settings.rates_interval_s, rates, "on-time rates")
 
     return Wiring(
         subscriptions=[

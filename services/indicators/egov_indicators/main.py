@@ -4,14 +4,12 @@ HTTP API, and the demo seed."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import cast
 
 from egov_runtime.logging import get_logger
+from egov_runtime.periodic import every
 from egov_runtime.service import Runtime, ServiceSpec, Wiring
 from egov_runtime.units import units_subscription
 from egov_workdays import VN_TZ
@@ -26,18 +24,6 @@ SERVICE = "indicators"
 log = get_logger("egov.indicators")
 
 
-async def _every(
-    stop: asyncio.Event, seconds: float, work: Callable[[], Awaitable[object]], name: str
-) -> None:
-    while not stop.is_set():
-        try:
-            await work()
-        except Exception as exc:  # a failed round is retried at the next tick
-            log.warning(f"{name} failed", error=repr(exc))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-
 def wire(rt: Runtime) -> Wiring:
     settings = cast(IndicatorsSettings, rt.settings)
     ctx = Context(source=rt.source)
@@ -49,8 +35,9 @@ def wire(rt: Runtime) -> Wiring:
         if published:
             log.info("open periods re-evaluated", day=today.isoformat(), changed=len(published))
 
-    async def run_reevaluation(stop: asyncio.Event) -> None:
-        await _every(stop, settings.reevaluate_interval_s, reevaluate, "re-evaluation")
+    run_reevaluation = every(
+        settings.reevaluate_interval_s, reevaluate, "re-evaluation", service=rt.service, log=log
+    )
 
     async def notify_reporting() -> None:
         now = rt.now()  # its day in Vietnam decides what is due soon or overdue

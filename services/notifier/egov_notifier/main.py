@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
 
 from egov_runtime.consumer import Tx
 from egov_runtime.logging import get_logger
+from egov_runtime.periodic import every
 from egov_runtime.service import Runtime, ServiceSpec, Wiring
 from egov_runtime.units import units_subscription
 
@@ -72,49 +72,46 @@ def wire(rt: Runtime) -> Wiring:
     ctx.throttle = Throttle(settings.throttle_limit, timedelta(seconds=settings.throttle_window_s))
     ctx.digest = DigestSchedule(settings.digest_at)
 
+    async def dispatch() -> int:
+        return await dispatch_due(rt, ctx)
+
+    dispatch_rounds = every(  # no wait while deliveries are due
+        settings.dispatch_interval_s,
+        dispatch,
+        "dispatch",
+        service=rt.service,
+        log=log,
+        again_at_once=bool,
+    )
+
     async def dispatcher(stop: asyncio.Event) -> None:
         try:
-            while not stop.is_set():
-                try:
-                    busy = await dispatch_due(rt, ctx)
-                except Exception as exc:  # retried at the next tick
-                    log.warning("dispatch failed", error=repr(exc))
-                    busy = 0
-                if not busy:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=settings.dispatch_interval_s)
+            await dispatch_rounds(stop)
         finally:
             await client.aclose()
 
-    async def digests(stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                async with rt.transaction() as tx:
-                    await gather_digests(tx, ctx, datetime.now(UTC))
-            except Exception as exc:  # retried at the next tick
-                log.warning("digest failed", error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=settings.digest_interval_s)
+    async def gather() -> None:
+        async with rt.transaction() as tx:
+            await gather_digests(tx, ctx, datetime.now(UTC))
+
+    digests = every(settings.digest_interval_s, gather, "digest", service=rt.service, log=log)
 
     signal = feed.Signal()
 
     async def listener(stop: asyncio.Event) -> None:
         await feed.listen(settings.database_url, signal, stop)
 
-    async def keeper(stop: asyncio.Event) -> None:
-        retention = timedelta(days=settings.feed_retention_days)
-        while not stop.is_set():
-            try:
-                async with rt.pool.acquire() as conn:  # each pruned batch commits alone
-                    events, secrets = await housekeeping(
-                        Tx(conn, rt.service), datetime.now(UTC), retention
-                    )
-                if events or secrets:
-                    log.info("pruned", feed_events=events, secrets=secrets)
-            except Exception as exc:  # retried at the next tick
-                log.warning("housekeeping failed", error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=settings.housekeeping_interval_s)
+    retention = timedelta(days=settings.feed_retention_days)
+
+    async def prune() -> None:
+        async with rt.pool.acquire() as conn:  # each pruned batch commits alone
+            events, secrets = await housekeeping(Tx(conn, rt.service), datetime.now(UTC), retention)
+        if events or secrets:
+            log.info("pruned", feed_events=events, secrets=secrets)
+
+    keeper = every(
+        settings.housekeeping_interval_s, prune, "housekeeping", service=rt.service, log=log
+    )
 
     return Wiring(
         subscriptions=[events_subscription(ctx), feed_subscription(), units_subscription()],

@@ -1,0 +1,69 @@
+"""The periodic-job helper: a failed round is logged, counted and retried at the next tick; a
+round saying there is more work runs again without waiting; the loop ends when the service
+stops (no broker, no database; the interval is zero, so nothing waits on time)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from egov_runtime.metrics import PERIODIC_FAILURES
+from egov_runtime.periodic import every
+
+
+class Log:
+    def __init__(self) -> None:
+        self.warnings: list[tuple[str, dict[str, Any]]] = []
+
+    def warning(self, message: str, **fields: Any) -> None:
+        self.warnings.append((message, fields))
+
+
+def failures(job: str) -> float:
+    return PERIODIC_FAILURES.labels("periodic-test", job)._value.get()
+
+
+async def test_a_failed_round_is_counted_logged_and_retried():
+    stop, log, rounds = asyncio.Event(), Log(), []
+
+    async def work() -> None:
+        rounds.append(len(rounds))
+        if len(rounds) == 2:
+            raise RuntimeError("database away")
+        if len(rounds) == 4:
+            stop.set()
+
+    before = failures("tally")
+    task = every(0, work, "tally", service="periodic-test", log=log)
+    await asyncio.wait_for(task(stop), timeout=30)
+    assert rounds == [0, 1, 2, 3]  # the round after the failure ran, then the stop ended it
+    assert failures("tally") == before + 1
+    assert log.warnings == [("tally failed", {"error": "RuntimeError('database away')"})]
+
+
+async def test_more_work_runs_again_at_once_and_a_stopped_job_does_not_start():
+    stop, waited = asyncio.Event(), []
+    queue = [3, 2, 1, 0]
+
+    async def drain() -> int:
+        left = queue.pop(0)
+        if not left:
+            stop.set()
+        return left
+
+    original = stop.wait
+
+    async def counted_wait() -> bool:
+        waited.append(True)
+        return await original()
+
+    stop.wait = counted_wait  # type: ignore[method-assign]
+    task = every(3600, drain, "drain", service="periodic-test", log=Log(), again_at_once=bool)
+    await asyncio.wait_for(task(stop), timeout=30)
+    assert queue == []
+    assert waited == [True]  # only after the round that found nothing (and saw the stop)
+
+    async def never() -> None:
+        raise AssertionError("a stopped service runs no round")
+
+    await every(0, never, "never", service="periodic-test", log=Log())(stop)
