@@ -46,10 +46,13 @@ def wire(rt: Runtime) -> Wiring:
         if sent:
             log.info("reporting reminders and overdue notices sent", count=len(sent))
 
-    async def run_reporting_notices(stop: asyncio.Event) -> None:
-        await _every(
-            stop, settings.reporting_notice_interval_s, notify_reporting, "reporting notices"
-        )
+    run_reporting_notices = every(
+        settings.reporting_notice_interval_s,
+        notify_reporting,
+        "reporting notices",
+        service=rt.service,
+        log=log,
+    )
 
     return Wiring(
         subscriptions=[
