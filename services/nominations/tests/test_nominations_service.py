@@ -889,3 +889,130 @@ async def test_the_awards_report_prints_the_conference_sentences(service: Runnin
         f"/v1/reports/awards?unit={unit}&year=2025&format=xlsx", headers=officer
     )
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+# each higher award with the history that makes its nominee eligible: (award, kind, earlier
+# awards {year: [award]}); every nominee is rated «hoàn thành xuất sắc» 2021–2025
+HIGHER = [
+    ("bang-khen-bo", "collective", {}),
+    (
+        "bang-khen-thu-tuong",
+        "individual",
+        {
+            2020: ["bang-khen-bo"],
+            2021: ["chien-si-thi-dua-co-so"],
+            2023: ["chien-si-thi-dua-co-so"],
+            2025: ["chien-si-thi-dua-co-so"],
+        },
+    ),
+    (
+        "bang-khen-thu-tuong",
+        "collective",
+        {2022: ["bang-khen-bo"], 2024: ["bang-khen-chu-tich-tinh"]},
+    ),
+    (
+        "huan-chuong-lao-dong-hang-ba",
+        "individual",
+        {
+            2019: ["bang-khen-thu-tuong"],
+            2022: ["chien-si-thi-dua-co-so"],
+            2024: ["chien-si-thi-dua-co-so"],
+        },
+    ),
+    (
+        "huan-chuong-lao-dong-hang-nhi",
+        "individual",
+        {
+            2019: ["huan-chuong-lao-dong-hang-ba"],
+            2021: ["chien-si-thi-dua-co-so"],
+            2023: ["chien-si-thi-dua-co-so"],
+            2025: ["chien-si-thi-dua-co-so"],
+        },
+    ),
+    (
+        "huan-chuong-lao-dong-hang-nhat",
+        "individual",
+        {2018: ["huan-chuong-lao-dong-hang-nhi"], 2024: ["chien-si-thi-dua-cap-tinh"]},
+    ),
+    (
+        "huan-chuong-lao-dong-hang-ba",
+        "collective",
+        {2019: ["bang-khen-thu-tuong"], 2023: ["co-thi-dua-bo"]},
+    ),
+    (
+        "huan-chuong-lao-dong-hang-nhi",
+        "collective",
+        {2019: ["huan-chuong-lao-dong-hang-ba"], 2022: ["co-thi-dua-chinh-phu"]},
+    ),
+    (
+        "huan-chuong-lao-dong-hang-nhat",
+        "collective",
+        {
+            2018: ["huan-chuong-lao-dong-hang-nhi"],
+            2022: ["co-thi-dua-cap-tinh"],
+            2023: ["co-thi-dua-bo"],
+            2024: ["co-thi-dua-cap-tinh"],
+        },
+    ),
+    ("co-thi-dua-chinh-phu", "collective", {2025: ["co-thi-dua-bo"]}),
+]
+
+
+async def test_every_higher_award_goes_from_proposal_to_a_published_decision(
+    service: RunningService, kafka_bootstrap: str
+) -> None:
+    svc = service
+    head = svc.token("head", unit=DEPT, subject="giam-doc")
+    files: dict[str, tuple[str, str, str]] = {}
+    for award, kind, history in HIGHER:
+        unit = await new_unit(svc)
+        officer = svc.token("officer", unit=unit)
+        years = {y: "hoan-thanh-xuat-sac" for y in range(2021, 2026)}
+        if kind == "individual":
+            ref = await add_person(svc, unit, years)
+        else:
+            ref = unit
+            for y, rating in years.items():
+                r = await svc.client.put(
+                    f"/v1/register/units/{unit}/ratings/{y}",
+                    json={"rating": rating},
+                    headers=officer,
+                )
+                assert r.status_code in (200, 201), r.text
+        lines = [
+            f"{kind},{ref},{earlier},{y},{y}/QĐ-{i}"
+            for y, kinds in history.items()
+            for i, earlier in enumerate(kinds)
+        ]
+        if lines:
+            csv_text = "nominee_kind,nominee_ref,award,year,decision_number\n" + "\n".join(lines)
+            done = ok(
+                await svc.client.post(
+                    "/v1/register/imports/awards",
+                    content=csv_text.encode(),
+                    headers={**officer, "Content-Type": "text/csv"},
+                )
+            )
+            assert done["imported"] == len(lines), done
+        nid = await under_review(svc, unit, {"nominee": {"kind": kind, "ref": ref}, "award": award})
+        seen = ok(await svc.client.get(f"/v1/nominations/{nid}/eligibility", headers=head))
+        assert seen["eligible"] is True, (award, kind, seen["criteria"])
+        ok(await svc.client.post(f"/v1/nominations/{nid}/approve", json={}, headers=head))
+        ok(
+            await svc.client.post(
+                f"/v1/nominations/{nid}/forward", json={"to_level": "central"}, headers=head
+            )
+        )
+        files[nid] = (award, kind, ref)
+    number = f"{uuid.uuid4().hex[:4]}/QĐ-TTg"
+    decision = {
+        "number": number,
+        "decided_on": "2026-04-28",
+        "signer": "Thủ tướng Chính phủ",
+        "deciding_unit_code": DEPT,
+        "nomination_ids": list(files),
+    }
+    ok(await svc.client.post("/v1/decisions", json=decision, headers=head), 201)
+    events = await conferred_events(svc, kafka_bootstrap, number)
+    got = {(e.data["award"], r["kind"], r["ref"]) for e in events for r in e.data["recipients"]}
+    assert got == set(files.values())
