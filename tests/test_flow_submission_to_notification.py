@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime
 
 import pytest
+from egov_contracts.reference import load_units
 from egov_indicators.main import SPEC as INDICATORS
 from egov_notifier.main import SPEC as NOTIFIER
 from egov_notifier.main import seed as seed_notifier
@@ -66,7 +67,8 @@ async def test_rejected_submission_reaches_the_reporting_commune(
             [notice] = await wait_for(item, timeout=30)
             await wait_for(lambda: len([m for m in mails if sid in _text(m)]) >= 2, 30)
 
-    assert notice["title"] == f"[Trả lại] Báo cáo chỉ tiêu kỳ 2026 của {UNIT}"
+    name = next(u.name for u in load_units() if u.unit_code == UNIT)
+    assert notice["title"] == f"[Trả lại] Báo cáo chỉ tiêu kỳ 2026 của {name} ({UNIT})"
     assert notice["body"].count("- Chỉ tiêu") == len(r.json()["errors"])
     assert sorted(m["To"] for m in mails if sid in _text(m)) == [
         "canbo.38-xa-samson@demo.egov.vn",

@@ -184,6 +184,7 @@ EXAMPLES: list[EventData] = [
         violations=[
             i.RuleViolation(
                 indicator_code="GN.01",
+                indicator_name="Số hộ nghèo",
                 value=Decimal("-3"),
                 rule="non-negative",
                 message="Số hộ nghèo không được âm",

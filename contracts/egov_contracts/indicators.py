@@ -68,6 +68,9 @@ class RuleViolation(ContractModel):
     """A validation rule a submitted value broke."""
 
     indicator_code: Code | None = Field(None, description="None for a rule on the whole report")
+    indicator_name: Text | None = Field(
+        None, description="The indicator's name in the catalogue — tên chỉ tiêu (for people)"
+    )
     value: Amount | None = None
     rule: Code = Field(description="Rule id — mã quy tắc kiểm tra")
     message: Text = Field(description="What is wrong, for the reporting unit")

@@ -85,6 +85,11 @@ def today() -> date:
     return datetime.now(VN_TZ).date()
 
 
+def _indicator_name(book: Any, code: str | None) -> str | None:
+    d = book.catalogue.get(code) if code else None
+    return d.name_vi if d is not None else None
+
+
 # -- catalogue --------------------------------------------------------------------------------
 
 
@@ -383,6 +388,7 @@ async def _decide(
             violations=[
                 c.RuleViolation(
                     indicator_code=v.indicator_code,
+                    indicator_name=_indicator_name(book, v.indicator_code),
                     value=v.value,
                     rule=v.rule_id,
                     message=v.message_vi[:2000],

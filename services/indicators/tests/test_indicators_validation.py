@@ -142,6 +142,10 @@ def test_cross_indicator_rules() -> None:
     )
     assert [e.rule_id for e in result.errors] == ["certificate-within-trained"]
     assert "LD_CO_BANG_CC" in result.errors[0].message_en
+    # people read the indicators' names beside their codes, never the rule's placeholders
+    name = CAT.get("LD_CO_BANG_CC").name_vi
+    assert f"{name} (LD_CO_BANG_CC)" in result.errors[0].message_vi
+    assert "#{" not in result.errors[0].message_vi + result.errors[0].message_en
     poor = validate(
         sub("2025", rv("HO_TONG", 100), rv("HO_NGHEO", 101), rv("HO_CAN_NGHEO", 0)), CAT, RULES
     )

@@ -52,7 +52,12 @@ from egov_notifier.domain.rules import (
     recipients,
 )
 from egov_notifier.domain.subscriptions import event_units, reaches
-from egov_notifier.domain.templates import TemplateInvalid, context_for, render_context
+from egov_notifier.domain.templates import (
+    TemplateInvalid,
+    context_for,
+    render_context,
+    unit_codes,
+)
 from egov_notifier.domain.throttle import DigestItem, DigestSchedule, Throttle, due_digests
 from egov_notifier.metrics import NOTIFICATIONS, QUEUE_AGE, SEND_SECONDS, SERVICE
 
@@ -122,7 +127,8 @@ async def decide(
     for event in events:
         data = event.data if isinstance(event.data, dict) else {}
         unit = str(data.get("unit_code") or "")
-        ctx_vars = context_for(event.model_dump(mode="json"))
+        names = await store.unit_names(tx.conn, unit_codes(data))
+        ctx_vars = context_for(event.model_dump(mode="json"), names)
         for rule in match(all_rules, event.type, data):
             tpl = await store.template(tx.conn, rule.template_id) if rule.template_id else None
             error: str | None = None

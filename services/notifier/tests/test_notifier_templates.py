@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from egov_contracts.reference import load_units
 from egov_notifier.demo.samples import sample_event
 from egov_notifier.domain.rules import DEFAULT_RULES
 from egov_notifier.domain.templates import (
@@ -11,10 +14,12 @@ from egov_notifier.domain.templates import (
     TemplateInvalid,
     check_template,
     context_for,
+    render_context,
     render_event,
     validate_template,
     vn_date,
     vn_datetime,
+    vn_duration,
 )
 
 OVERDUE = "vn.egov.procedures.dossier.overdue.v1"
@@ -70,14 +75,17 @@ def test_overdue_renders_vietnamese_text_with_vietnam_dates():
     out = render_event(DEFAULT_TEMPLATES["dossier-overdue"], sample_event(OVERDUE))
     assert out.subject == "[Quá hạn] Hồ sơ 000.00.38.H12-260302-000123"
     assert "đã quá hạn trả kết quả từ 08:00 ngày 16/03/2026" in out.body
-    assert "phiếu xin lỗi" in out.body and out.html is None
+    # past the deadline an apology letter is refused: the overdue message does not ask for it
+    assert "phiếu xin lỗi" not in out.body and out.html is None
+    assert "khẩn trương giải quyết" in out.body
 
 
 def test_rejected_submission_lists_every_violation():
     event = sample_event("vn.egov.indicators.submission.rejected.v1")
-    out = render_event(DEFAULT_TEMPLATES["submission-rejected"], event)
-    assert out.subject == "[Trả lại] Báo cáo chỉ tiêu kỳ 2026-Q1 của 38.XA.SAMSON"
-    assert "- Chỉ tiêu GN.01 = -3: Số hộ nghèo không được âm" in out.body
+    names = {"38.XA.SAMSON": "Phường Sầm Sơn"}
+    out = render_context(DEFAULT_TEMPLATES["submission-rejected"], context_for(event, names))
+    assert out.subject == "[Trả lại] Báo cáo chỉ tiêu kỳ 2026-Q1 của Phường Sầm Sơn (38.XA.SAMSON)"
+    assert "- Chỉ tiêu Số hộ nghèo (GN.01) = -3: Số hộ nghèo không được âm" in out.body
 
 
 def test_html_part_is_autoescaped_and_text_is_not():
@@ -106,3 +114,72 @@ def test_vietnamese_date_filters_convert_to_vietnam_time():
     assert vn_date("2026-03-16T20:00:00+00:00") == "17/03/2026"
     assert vn_date("2026-01-20") == "20/01/2026"
     assert vn_date(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("minutes", "text"),
+    [
+        (6, "6 phút"),
+        (0, "dưới 1 phút"),
+        (150, "2 giờ 30 phút"),
+        (480, "1 ngày làm việc"),
+        (600, "1 ngày làm việc 2 giờ"),
+        (1200, "2 ngày làm việc 4 giờ"),
+    ],
+)
+def test_durations_read_as_people_say_them(minutes, text):
+    assert vn_duration(minutes) == text
+
+
+def test_the_approaching_warning_asks_for_an_apology_only_while_it_is_possible():
+    event = sample_event("vn.egov.procedures.dossier.deadline-approaching.v1")
+    tpl = DEFAULT_TEMPLATES["dossier-deadline-approaching"]
+    assert "phiếu xin lỗi và hẹn lại ngày trả kết quả trước 08:00 ngày 13/03/2026" in (
+        render_event(tpl, event).body
+    )
+    del event["data"]["apology_deadline"]
+    assert "phiếu xin lỗi" not in render_event(tpl, event).body
+
+
+# -- what a person reads -----------------------------------------------------------------------
+
+SLUG = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+\b")  # lao-dong-tien-tien, used-75, in-app
+PLACEHOLDER = re.compile(r"#\{|\{\{|\{%|\}\}")
+DECIMAL_DURATION = re.compile(r"\d+[.,]\d+ (?:giờ|phút|ngày)")
+
+
+def _codes(data: object) -> set[str]:
+    """The codes of things that have a name: units, procedures, indicators."""
+    found: set[str] = set()
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k.endswith(("unit_code", "procedure_code", "indicator_code")) and v:
+                found.add(str(v))
+            else:
+                found |= _codes(v)
+    elif isinstance(data, list):
+        for v in data:
+            found |= _codes(v)
+    return found
+
+
+@pytest.mark.parametrize("rule", DEFAULT_RULES, ids=[r.id for r in DEFAULT_RULES])
+def test_every_default_message_names_what_it_is_about(rule):
+    """Rendered with the contract's example of its event type (and the unit names of the
+    reference hierarchy, as the notifier's read model holds them): no placeholder, no slug, no
+    decimal duration, and every unit, procedure or indicator code beside its name."""
+    names = {u.unit_code: u.name for u in load_units()}
+    event = sample_event(rule.event_type)
+    out = render_context(DEFAULT_TEMPLATES[rule.template_id or ""], context_for(event, names))
+    for part in (out.subject, out.body, out.html or ""):
+        assert not PLACEHOLDER.search(part), part
+        assert not SLUG.findall(part), (SLUG.findall(part), part)
+        assert not DECIMAL_DURATION.search(part), part
+        for code in _codes(event["data"]):
+            # the code, where it stands alone (not inside an identifier such as a report's
+            # id), appears only as "Name (code)"
+            alone = re.findall(rf"(?<![\w.\-])(.?){re.escape(code)}(?![\w.\-])(.?)", part)
+            assert all(found == ("(", ")") for found in alone), (code, part)
+            for m in re.finditer(re.escape(f" ({code})"), part):
+                assert part[: m.start()].strip(), (code, part)  # a name before it
+    assert out.subject.strip() and out.body.strip()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import operator
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -265,7 +266,7 @@ def validate(
             case CompareRule():
                 for dis, values in sorted(groups.items()):
                     if rule.references & touched[dis]:
-                        found.extend(_compare(rule, values, dis))
+                        found.extend(_compare(rule, values, dis, definitions))
             case OutlierRule():
                 found.extend(_outliers(rule, known, past, submission))
             case JumpRule():
@@ -425,13 +426,34 @@ def _range(rule: RangeRule, value: Decimal, dis: DisaggKey) -> list[Violation]:
     return [_v(rule.id, vi, en, rule.indicator, value, dis, rule.severity)]
 
 
-def _compare(rule: CompareRule, values: Mapping[str, Decimal], dis: DisaggKey) -> list[Violation]:
+_REFERENCE = re.compile(r"#\{([^}]+)\}")
+
+
+def readable(expression: str, definitions: Catalogue, english: bool = False) -> str:
+    """A rule's expression as people read it: ``#{LD_CO_BANG_CC}`` becomes the indicator's
+    name with its code, ``Lao động có bằng, chứng chỉ (LD_CO_BANG_CC)``."""
+
+    def name(m: re.Match[str]) -> str:
+        d = definitions.get(m.group(1))
+        label = (d.name_en or d.name_vi) if d is not None and english else (d and d.name_vi)
+        return f"{label} ({m.group(1)})" if label else m.group(1)
+
+    return _REFERENCE.sub(name, expression)
+
+
+def _compare(
+    rule: CompareRule, values: Mapping[str, Decimal], dis: DisaggKey, definitions: Catalogue
+) -> list[Violation]:
     outcome = rule.holds(values)
     if outcome is None or outcome[0]:
         return []
     _, left, right = outcome
-    detail = f"{rule.left} = {_fmt(left)}, {rule.right} = {_fmt(right)}"
-    vi, en = _message(rule, f"{_where(dis)} {detail}", f"{_where_en(dis)} {detail}")
+
+    def detail(english: bool) -> str:
+        lhs, rhs = (readable(e, definitions, english) for e in (rule.left, rule.right))
+        return f"{lhs} = {_fmt(left)}, {rhs} = {_fmt(right)}"
+
+    vi, en = _message(rule, f"{_where(dis)} {detail(False)}", f"{_where_en(dis)} {detail(True)}")
     first = min(rule._left.references) if rule._left.references else None
     return [_v(rule.id, vi, en, first, values.get(first) if first else None, dis, rule.severity)]
 

@@ -11,6 +11,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Literal
 
+from egov_contracts.nominations import AWARD_NAMES_VI  # one table, with the contract's enum
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from egov_nominations.domain.register import (
@@ -46,26 +47,6 @@ from egov_nominations.domain.rules import (
     TitlesWithin,
 )
 from egov_nominations.domain.voting import VoteResult, tally_result
-
-AWARD_NAMES_VI: dict[AwardKind, str] = {
-    AwardKind.LAO_DONG_TIEN_TIEN: "Lao động tiên tiến",
-    AwardKind.CHIEN_SI_THI_DUA_CO_SO: "Chiến sĩ thi đua cơ sở",
-    AwardKind.CHIEN_SI_THI_DUA_CAP_TINH: "Chiến sĩ thi đua cấp bộ, ban, ngành, tỉnh",
-    AwardKind.CHIEN_SI_THI_DUA_TOAN_QUOC: "Chiến sĩ thi đua toàn quốc",
-    AwardKind.TAP_THE_LAO_DONG_TIEN_TIEN: "Tập thể lao động tiên tiến",
-    AwardKind.TAP_THE_LAO_DONG_XUAT_SAC: "Tập thể lao động xuất sắc",
-    AwardKind.CO_THI_DUA_CAP_TINH: "Cờ thi đua của tỉnh",
-    AwardKind.GIAY_KHEN: "Giấy khen",
-    AwardKind.BANG_KHEN_CHU_TICH_TINH: "Bằng khen của Chủ tịch UBND tỉnh",
-    AwardKind.BANG_KHEN_THU_TUONG: "Bằng khen của Thủ tướng Chính phủ",
-    AwardKind.HUAN_CHUONG_LAO_DONG: "Huân chương Lao động",
-    AwardKind.BANG_KHEN_BO: "Bằng khen của Bộ trưởng, Thủ trưởng cơ quan, tổ chức trung ương",
-    AwardKind.CO_THI_DUA_BO: "Cờ thi đua của bộ, ban, ngành",
-    AwardKind.CO_THI_DUA_CHINH_PHU: "Cờ thi đua của Chính phủ",
-    AwardKind.HUAN_CHUONG_LAO_DONG_HANG_NHAT: "Huân chương Lao động hạng Nhất",
-    AwardKind.HUAN_CHUONG_LAO_DONG_HANG_NHI: "Huân chương Lao động hạng Nhì",
-    AwardKind.HUAN_CHUONG_LAO_DONG_HANG_BA: "Huân chương Lao động hạng Ba",
-}
 
 
 class Outcome(StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -116,6 +117,14 @@ async def upsert_people(conn: asyncpg.Connection, persons: list[Person]) -> None
         " email = excluded.email, phone = excluded.phone",
         [(p.id, p.unit_code, p.role, p.name, p.email, p.phone) for p in persons],
     )
+
+
+async def unit_names(conn: asyncpg.Connection, codes: Iterable[str]) -> dict[str, str]:
+    """The names of these admin units in the hierarchy read model (texts show them)."""
+    rows = await conn.fetch(
+        "SELECT unit_code, name FROM units WHERE unit_code = ANY($1::text[])", list(codes)
+    )
+    return {r["unit_code"]: r["name"] for r in rows}
 
 
 async def insert_notification(conn: asyncpg.Connection, n: dict[str, Any]) -> bool:

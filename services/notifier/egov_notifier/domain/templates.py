@@ -13,6 +13,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
+from egov_contracts.nominations import AWARD_NAMES_VI, AwardKind
 from egov_contracts.types import VN_TZ as VN
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
@@ -51,12 +52,44 @@ def vn_datetime(value: Any) -> str:
     return moment.strftime("%H:%M ngày %d/%m/%Y")
 
 
+WORKING_DAY_MINUTES = 480  # 07:30–11:30 and 13:00–17:00
+
+
+def vn_duration(minutes: Any) -> str:
+    """Working minutes as people say them: ``6 phút``, ``2 giờ 30 phút``,
+    ``1 ngày làm việc 2 giờ`` (a working day is 8 hours)."""
+    total = max(round(float(minutes or 0)), 0)
+    days, rest = divmod(total, WORKING_DAY_MINUTES)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} ngày làm việc"] if days else []
+    parts += [f"{hours} giờ"] if hours else []
+    parts += [f"{mins} phút"] if mins and not days else []  # minutes matter within a day
+    return " ".join(parts) or "dưới 1 phút"
+
+
+def named(name: Any, code: Any) -> str:
+    """A name with its code beside it, ``Phường Hạc Thành (38.XA.HACTHANH)``; the code alone
+    when no name is known."""
+    return f"{name} ({code})" if name and code and name != code else str(name or code or "")
+
+
+def award_name(award: Any) -> str:
+    """An award's name as people read it (the contract's slug is for systems)."""
+    try:
+        return AWARD_NAMES_VI[AwardKind(str(award))]
+    except ValueError:
+        return str(award)
+
+
 def _env(autoescape: bool) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         undefined=StrictUndefined, autoescape=autoescape, trim_blocks=True, lstrip_blocks=True
     )
     env.filters["vn_date"] = vn_date
     env.filters["vn_datetime"] = vn_datetime
+    env.filters["vn_duration"] = vn_duration
+    env.globals["named"] = named
+    env.globals["award_name"] = award_name
     return env
 
 
@@ -183,44 +216,79 @@ def render_context(template: Template, ctx: Mapping[str, Any]) -> Rendered:
     )
 
 
-def context_for(event: Mapping[str, Any]) -> dict[str, Any]:
-    """What a template sees: the CloudEvent's attributes, ``data`` and a few helpers."""
+def unit_codes(data: Any) -> set[str]:
+    """Every admin-unit code an event's data names (``unit_code``, ``…_unit_code``)."""
+    found: set[str] = set()
+    if isinstance(data, Mapping):
+        for k, v in data.items():
+            if k.endswith("unit_code") and isinstance(v, str):
+                found.add(v)
+            else:
+                found |= unit_codes(v)
+    elif isinstance(data, list):
+        for v in data:
+            found |= unit_codes(v)
+    return found
+
+
+def context_for(
+    event: Mapping[str, Any], unit_names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """What a template sees: the CloudEvent's attributes, ``data`` and a few helpers —
+    ``unit(code)`` (the unit's name with its code), ``named(name, code)``,
+    ``award_name(slug)`` and the filters ``vn_date``, ``vn_datetime``, ``vn_duration``."""
     data = event.get("data") or {}
+    names = dict(unit_names or {})
     return {
         "event": event,
         "data": data,
         "type": event.get("type", ""),
         "subject": event.get("subject", ""),
+        "unit": lambda code: named(names.get(str(code)), code),
     }
 
 
-_SIGN = "\n\nHệ thống egov-events - Sở Nội vụ tỉnh Thanh Hóa"
+_SIGN = (
+    "\n\nThư tự động từ hệ thống thông báo của Sở Nội vụ tỉnh Thanh Hóa, xin không trả lời thư này."
+)
+_PROCEDURE = "thủ tục {{ named(data.procedure_name, data.procedure_code) }}"
 DEFAULT_TEMPLATES: dict[str, Template] = {
     t.id: t
     for t in (
         Template(
             "dossier-deadline-approaching",
             "[Sắp đến hạn] Hồ sơ {{ data.dossier_code }}",
-            "Kính gửi cán bộ xử lý,\n\nHồ sơ {{ data.dossier_code }} (thủ tục"
-            " {{ data.procedure_code }}) sắp đến hạn trả kết quả lúc"
+            "Kính gửi cán bộ xử lý,\n\nHồ sơ {{ data.dossier_code }} (" + _PROCEDURE + ","
+            " đơn vị {{ unit(data.unit_code) }}) sắp đến hạn trả kết quả lúc"
             " {{ data.due_at | vn_datetime }}.\nThời gian làm việc còn lại:"
-            " {{ (data.minutes_left / 60) | round(1) }} giờ." + _SIGN,
-            "<p>Kính gửi cán bộ xử lý,</p><p>Hồ sơ <b>{{ data.dossier_code }}</b> (thủ tục"
-            " {{ data.procedure_code }}) sắp đến hạn trả kết quả lúc"
-            " {{ data.due_at | vn_datetime }}.</p>",
+            " {{ data.minutes_left | vn_duration }}."
+            "{% if data.get('apology_deadline') %}\nNếu không thể trả kết quả đúng hạn, đơn vị ban hành"
+            " phiếu xin lỗi và hẹn lại ngày trả kết quả trước"
+            " {{ data.apology_deadline | vn_datetime }}.{% endif %}" + _SIGN,
+            "<p>Kính gửi cán bộ xử lý,</p><p>Hồ sơ <b>{{ data.dossier_code }}</b> ("
+            + _PROCEDURE
+            + ", đơn vị {{ unit(data.unit_code) }}) sắp đến hạn trả kết quả lúc"
+            " {{ data.due_at | vn_datetime }}; thời gian làm việc còn lại:"
+            " {{ data.minutes_left | vn_duration }}.</p>"
+            "{% if data.get('apology_deadline') %}<p>Nếu không thể trả kết quả đúng hạn, đơn vị ban"
+            " hành phiếu xin lỗi và hẹn lại ngày trả kết quả trước"
+            " {{ data.apology_deadline | vn_datetime }}.</p>{% endif %}",
         ),
+        # past the deadline an apology letter is no longer accepted (at the latest one working
+        # day before it): the message asks for what can still be done
         Template(
             "dossier-overdue",
             "[Quá hạn] Hồ sơ {{ data.dossier_code }}",
-            "Hồ sơ {{ data.dossier_code }} (thủ tục {{ data.procedure_code }}, đơn vị"
-            " {{ data.unit_code }}) đã quá hạn trả kết quả từ {{ data.due_at | vn_datetime }}."
-            "\nĐề nghị đơn vị ban hành phiếu xin lỗi và hẹn lại ngày trả kết quả theo quy"
-            " định." + _SIGN,
+            "Hồ sơ {{ data.dossier_code }} (" + _PROCEDURE + ", đơn vị"
+            " {{ unit(data.unit_code) }}) đã quá hạn trả kết quả từ"
+            " {{ data.due_at | vn_datetime }}.\nĐề nghị đơn vị khẩn trương giải quyết, trả kết quả"
+            " cho người nộp hồ sơ và báo cáo lý do chậm." + _SIGN,
         ),
         Template(
             "dossier-apology",
             "[Phiếu xin lỗi] Hồ sơ {{ data.dossier_code }}",
-            "Đơn vị {{ data.unit_code }} đã ban hành phiếu xin lỗi, hẹn lại ngày trả kết quả"
+            "Đơn vị {{ unit(data.unit_code) }} đã ban hành phiếu xin lỗi cho hồ sơ"
+            " {{ data.dossier_code }} (" + _PROCEDURE + "), hẹn lại ngày trả kết quả"
             " {{ data.new_due_at | vn_datetime }}. Lý do: {{ data.reason }}" + _SIGN,
         ),
         # SMS text without diacritics: one GSM-7 segment holds 160 such characters, 70 in UCS-2
@@ -233,10 +301,13 @@ DEFAULT_TEMPLATES: dict[str, Template] = {
         ),
         Template(
             "submission-rejected",
-            "[Trả lại] Báo cáo chỉ tiêu kỳ {{ data.period }} của {{ data.unit_code }}",
-            "Báo cáo {{ data.submission_id }} kỳ {{ data.period }} chưa được tiếp nhận vì:\n"
+            "[Trả lại] Báo cáo chỉ tiêu kỳ {{ data.period }} của {{ unit(data.unit_code) }}",
+            "Báo cáo {{ data.submission_id }} kỳ {{ data.period }} của"
+            " {{ unit(data.unit_code) }} chưa được tiếp nhận vì:\n"
             "{% for v in data.violations %}"
-            "- Chỉ tiêu {{ v.indicator_code }} = {{ v.value }}: {{ v.message }}\n"
+            "- {% if v.indicator_code %}Chỉ tiêu"
+            " {{ named(v.indicator_name, v.indicator_code) }} = {{ v.value }}: {% endif %}"
+            "{{ v.message }}\n"
             "{% endfor %}"
             "Đề nghị đơn vị kiểm tra và gửi lại." + _SIGN,
         ),
@@ -244,14 +315,16 @@ DEFAULT_TEMPLATES: dict[str, Template] = {
             "award-conferred",
             "[Khen thưởng] Quyết định {{ data.decision_number }}",
             "Chúc mừng! Theo Quyết định số {{ data.decision_number }} ngày"
-            " {{ data.decision_date | vn_date }}, đơn vị có cá nhân/tập thể được khen thưởng"
-            " ({{ data.award }}) vì thành tích năm {{ data.achievement_year }}." + _SIGN,
+            " {{ data.decision_date | vn_date }} của {{ unit(data.deciding_unit_code) }},"
+            " đơn vị có cá nhân/tập thể được tặng {{ award_name(data.award) }}"
+            " vì thành tích năm {{ data.achievement_year }}." + _SIGN,
         ),
         Template(
             "on-time-rate-computed",
             "Tỷ lệ giải quyết đúng hạn kỳ {{ data.period }}",
-            "Đơn vị {{ data.unit_code }}, kỳ {{ data.period }}: tỷ lệ hồ sơ giải quyết đúng và"
-            " trước hạn {{ data.on_time_rate if data.on_time_rate is not none else 'chưa có' }}%."
+            "Đơn vị {{ unit(data.unit_code) }}, kỳ {{ data.period }}: tỷ lệ hồ sơ giải quyết"
+            " đúng và trước hạn"
+            " {{ (data.on_time_rate ~ '%') if data.on_time_rate is not none else 'chưa có' }}."
             + _SIGN,
         ),
     )
