@@ -262,16 +262,16 @@ DEFAULT_TEMPLATES: dict[str, Template] = {
             " đơn vị {{ unit(data.unit_code) }}) sắp đến hạn trả kết quả lúc"
             " {{ data.due_at | vn_datetime }}.\nThời gian làm việc còn lại:"
             " {{ data.minutes_left | vn_duration }}."
-            "{% if data.get('apology_deadline') %}\nNếu không thể trả kết quả đúng hạn, đơn vị ban hành"
-            " phiếu xin lỗi và hẹn lại ngày trả kết quả trước"
+            "{% if data.get('apology_deadline') %}\nNếu không thể trả kết quả đúng hạn,"
+            " đơn vị ban hành phiếu xin lỗi và hẹn lại ngày trả kết quả trước"
             " {{ data.apology_deadline | vn_datetime }}.{% endif %}" + _SIGN,
             "<p>Kính gửi cán bộ xử lý,</p><p>Hồ sơ <b>{{ data.dossier_code }}</b> ("
             + _PROCEDURE
             + ", đơn vị {{ unit(data.unit_code) }}) sắp đến hạn trả kết quả lúc"
             " {{ data.due_at | vn_datetime }}; thời gian làm việc còn lại:"
             " {{ data.minutes_left | vn_duration }}.</p>"
-            "{% if data.get('apology_deadline') %}<p>Nếu không thể trả kết quả đúng hạn, đơn vị ban"
-            " hành phiếu xin lỗi và hẹn lại ngày trả kết quả trước"
+            "{% if data.get('apology_deadline') %}<p>Nếu không thể trả kết quả đúng hạn,"
+            " đơn vị ban hành phiếu xin lỗi và hẹn lại ngày trả kết quả trước"
             " {{ data.apology_deadline | vn_datetime }}.</p>{% endif %}",
         ),
         # past the deadline an apology letter is no longer accepted (at the latest one working
