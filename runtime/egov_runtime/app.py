@@ -198,6 +198,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     if not any(getattr(r, "path", None) == "/v1/units" for r in app.routes):
         app.include_router(units_router())  # every service keeps the hierarchy: it shows it
     openapi_docs.install(app)  # problem responses and table downloads, documented once
+    app.add_middleware(problems.ProblemLanguage)  # outermost: every problem, whoever wrote it
     return app
 
 

@@ -102,7 +102,7 @@ async def test_a_report_on_another_units_dossier_is_refused_over_http(service):
             "/v1/status-reports", json=body, headers=service.token(role, unit=SIBLING)
         )
         assert r.status_code == 404, (role, r.text)
-        assert r.json()["title"] == missing.json()["title"] == "Dossier not found"
+        assert r.json()["title"] == missing.json()["title"] == "Không tìm thấy hồ sơ"
         # and names A's unit: outside its scope
         body = report(code, "withdrawn", 3, unit=OWN).model_dump(mode="json")
         r = await client.post(

@@ -276,7 +276,7 @@ async def test_cross_rule_breaking_submission_is_rejected_with_every_violation(
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     problem = r.json()
-    assert problem["status"] == 422 and problem["title"] == "Submission rejected"
+    assert problem["status"] == 422 and problem["title"] == "Báo cáo không được tiếp nhận"
     assert {e["rule"] for e in problem["errors"]} == BROKEN_RULES
     r = await svc.client.get(
         "/v1/values", params={"unit": "38.XA.SAMSON", "period": "2026"}, headers=officer(svc)
@@ -553,7 +553,7 @@ async def test_an_xlsx_upload_is_imported_like_its_csv_with_the_sheets_row_numbe
         "/v1/imports", content=b"PK\x03\x04 not a workbook", headers=commune
     )
     assert broken.status_code == 422
-    assert broken.json()["title"] == "Unreadable spreadsheet"
+    assert broken.json()["title"] == "Không đọc được bảng tính"
 
 
 # -- roll-up across the 2025 reform -----------------------------------------------------------

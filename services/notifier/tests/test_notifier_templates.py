@@ -183,3 +183,22 @@ def test_every_default_message_names_what_it_is_about(rule):
             for m in re.finditer(re.escape(f" ({code})"), part):
                 assert part[: m.start()].strip(), (code, part)  # a name before it
     assert out.subject.strip() and out.body.strip()
+
+
+def _without(data: object, keys: set[str]) -> object:
+    if isinstance(data, dict):
+        return {k: _without(v, keys) for k, v in data.items() if k not in keys}
+    if isinstance(data, list):
+        return [_without(v, keys) for v in data]
+    return data
+
+
+@pytest.mark.parametrize("rule", DEFAULT_RULES, ids=[r.id for r in DEFAULT_RULES])
+def test_every_default_message_renders_without_the_optional_fields(rule):
+    """Events of producers that do not (yet) send the names, nor an apology deadline."""
+    event = sample_event(rule.event_type)
+    event["data"] = _without(
+        event["data"], {"procedure_name", "indicator_name", "apology_deadline"}
+    )
+    out = render_context(DEFAULT_TEMPLATES[rule.template_id or ""], context_for(event))
+    assert out.subject.strip() and out.body.strip()

@@ -251,7 +251,7 @@ def context_for(
 _SIGN = (
     "\n\nThư tự động từ hệ thống thông báo của Sở Nội vụ tỉnh Thanh Hóa, xin không trả lời thư này."
 )
-_PROCEDURE = "thủ tục {{ named(data.procedure_name, data.procedure_code) }}"
+_PROCEDURE = "thủ tục {{ named(data.get('procedure_name'), data.procedure_code) }}"
 DEFAULT_TEMPLATES: dict[str, Template] = {
     t.id: t
     for t in (
@@ -306,7 +306,7 @@ DEFAULT_TEMPLATES: dict[str, Template] = {
             " {{ unit(data.unit_code) }} chưa được tiếp nhận vì:\n"
             "{% for v in data.violations %}"
             "- {% if v.indicator_code %}Chỉ tiêu"
-            " {{ named(v.indicator_name, v.indicator_code) }} = {{ v.value }}: {% endif %}"
+            " {{ named(v.get('indicator_name'), v.indicator_code) }} = {{ v.value }}: {% endif %}"
             "{{ v.message }}\n"
             "{% endfor %}"
             "Đề nghị đơn vị kiểm tra và gửi lại." + _SIGN,
