@@ -78,6 +78,7 @@ TITLES_VI: dict[str, str] = {
         "Chỉ cán bộ vận hành đăng ký thay cho hệ thống khác"
     ),
     "Outside your unit": "Ngoài phạm vi đơn vị của bạn",
+    "Prerequisite not in this decision": "Danh hiệu cần có trước chưa nằm trong quyết định này",
     "Procedure not found": "Không tìm thấy thủ tục",
     "Province-wide configuration": "Cấu hình chung của tỉnh",
     "Rows rejected": "Có dòng bị từ chối",
