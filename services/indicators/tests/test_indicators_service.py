@@ -140,7 +140,7 @@ async def test_seed_figures_reproduce_through_http(service, reader):
         headers=officer(svc, role="operator"),
     )
     assert r.status_code == 422, r.text
-    assert r.json()["title"] == "Invalid target"
+    assert r.json()["title"] == "Chỉ tiêu kế hoạch không hợp lệ"
     assert r.json()["errors"] == [{"field": "indicator", "message": "unknown indicator NO-SUCH"}]
 
     r = await svc.client.get(

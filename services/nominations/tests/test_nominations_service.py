@@ -706,7 +706,10 @@ async def test_one_year_end_decision_confers_ldtt_and_the_cstd_resting_on_it(
     # a decision conferring the CSTĐ without the LĐTT it rests on is refused, nothing kept
     r = await svc.client.post("/v1/decisions", json=decision, headers=head)
     assert r.status_code == 409, r.text
-    assert "Prerequisite not in this decision" in r.text and "Lao động tiên tiến" in r.text
+    assert (
+        "Danh hiệu cần có trước chưa nằm trong quyết định này" in r.text
+        and "Lao động tiên tiến" in r.text
+    )
     officer = svc.token("officer", unit=unit)
     none = ok(await svc.client.get(f"/v1/awards?nominee={pid}", headers=officer))
     assert none["items"] == []
