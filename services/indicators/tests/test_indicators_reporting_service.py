@@ -31,7 +31,9 @@ COMMUNES = [f"38.X{TAG}{i:02d}" for i in range(1, 11)]  # 1–6 in H1, 7–10 in
 LATE = {COMMUNES[2], COMMUNES[6], COMMUNES[7]}
 MISSING = {COMMUNES[4], COMMUNES[9]}
 ON_TIME = [c for c in COMMUNES if c not in LATE | MISSING]
-PERIOD = "2026-07"  # due 20 August 2026
+# due 20 August 2025: long past, so the service's own periodic run (on the real clock, which
+# looks back 31 days) never sends notices for it; the test runs the job on its own clock
+PERIOD = "2025-07"
 
 
 @pytest.fixture(scope="module")
@@ -107,20 +109,20 @@ async def test_rates_missing_list_and_notices_once_each(service, reader):
     assert r.status_code == 200, r.text
     assert r.json()["due_day"] == 20
     for unit in ON_TIME:
-        await submit(service, unit, datetime(2026, 8, 14, 9, tzinfo=VN_TZ))
+        await submit(service, unit, datetime(2025, 8, 14, 9, tzinfo=VN_TZ))
 
     # 17 August: reminders to the five that have not reported; a second run sends nothing
-    seventeenth = datetime(2026, 8, 17, 7, tzinfo=VN_TZ)
+    seventeenth = datetime(2025, 8, 17, 7, tzinfo=VN_TZ)
     first = await run_job(service, seventeenth)
     assert sorted(first) == sorted(f"due-soon {DATA_SET}/{c}/{PERIOD}" for c in LATE | MISSING)
     assert await run_job(service, seventeenth) == []
     # 21 August (the day after the due date): the same five are overdue, once
-    twenty_first = datetime(2026, 8, 21, 7, tzinfo=VN_TZ)
+    twenty_first = datetime(2025, 8, 21, 7, tzinfo=VN_TZ)
     assert len(await run_job(service, twenty_first)) == 5
     assert await run_job(service, twenty_first) == []
     for unit in LATE:
-        await submit(service, unit, datetime(2026, 8, 25, 16, tzinfo=VN_TZ))
-    assert await run_job(service, datetime(2026, 8, 26, 7, tzinfo=VN_TZ)) == []
+        await submit(service, unit, datetime(2025, 8, 25, 16, tzinfo=VN_TZ))
+    assert await run_job(service, datetime(2025, 8, 26, 7, tzinfo=VN_TZ)) == []
 
     due_soon = "vn.egov.indicators.report.due-soon.v1"
     overdue = "vn.egov.indicators.report.overdue.v1"
@@ -131,7 +133,7 @@ async def test_rates_missing_list_and_notices_once_each(service, reader):
     assert notices(reader) == expected
     sample = next(e for e in reader.events if e.subject == f"{DATA_SET}/{COMMUNES[4]}/{PERIOD}")
     assert sample.data["unit_name"] == "Xã thử số 5"
-    assert sample.data["due_date"] == "2026-08-20"
+    assert sample.data["due_date"] == "2025-08-20"
     assert sample.data["data_set_name"] == "Báo cáo tháng thử"
 
     # rates: province, districts and communes
@@ -143,7 +145,7 @@ async def test_rates_missing_list_and_notices_once_each(service, reader):
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    assert (body["due_date"], body["overdue"], body["total"]) == ("2026-08-20", True, 13)
+    assert (body["due_date"], body["overdue"], body["total"]) == ("2025-08-20", True, 13)
     rows = {i["unit_code"]: i for i in body["items"]}
 
     def counts(unit: str) -> tuple[Any, ...]:

@@ -134,6 +134,9 @@ def test_default_rules_reach_the_people_the_issue_names():
     assert reached("dossier-overdue", samson, OVERDUE) == ["province-operator", "samson-head"]
     rejected = "vn.egov.indicators.submission.rejected.v1"
     assert reached("submission-rejected", samson, rejected) == ["samson-head", "samson-officer"]
+    for kind in ("due-soon", "overdue"):
+        report = f"vn.egov.indicators.report.{kind}.v1"
+        assert reached(f"report-{kind}", samson, report) == ["samson-head", "samson-officer"]
     award = {"recipients": [{"unit_code": "38.SNV"}, {"unit_code": "38.XA.SAMSON"}]}
     assert reached("award-conferred", award, "vn.egov.nominations.award.conferred.v1") == [
         "samson-head",

@@ -88,6 +88,24 @@ def test_rejected_submission_lists_every_violation():
     assert "- Chỉ tiêu Số hộ nghèo (GN.01) = -3: Số hộ nghèo không được âm" in out.body
 
 
+def test_report_reminder_and_overdue_notice_name_the_unit_and_the_due_date():
+    soon = render_event(
+        DEFAULT_TEMPLATES["report-due-soon"],
+        sample_event("vn.egov.indicators.report.due-soon.v1"),
+    )
+    assert soon.subject == (
+        "[Sắp đến hạn] Báo cáo tháng lao động - việc làm kỳ 2026-07 — Phường Sầm Sơn"
+    )
+    assert soon.body.startswith("Kính gửi Phường Sầm Sơn (38.XA.SAMSON),")
+    assert "(BC-LDVL-THANG) kỳ 2026-07" in soon.body
+    assert "hạn gửi là ngày 20/08/2026" in soon.body
+    late = render_event(
+        DEFAULT_TEMPLATES["report-overdue"], sample_event("vn.egov.indicators.report.overdue.v1")
+    )
+    assert late.subject.startswith("[Quá hạn] Báo cáo tháng lao động - việc làm kỳ 2026-07")
+    assert "đã quá hạn gửi (hạn ngày 20/08/2026) mà chưa nhận được" in late.body
+
+
 def test_html_part_is_autoescaped_and_text_is_not():
     event = sample_event(OVERDUE)
     event["data"]["dossier_code"] = "<script>x</script> & Co"

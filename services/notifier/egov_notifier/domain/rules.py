@@ -211,6 +211,20 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         template_id="submission-rejected",
     ),
     Rule(
+        "report-due-soon",
+        "vn.egov.indicators.report.due-soon.v1",
+        (Channel.EMAIL, Channel.IN_APP),
+        roles=("officer", "head"),
+        template_id="report-due-soon",
+    ),
+    Rule(
+        "report-overdue",
+        "vn.egov.indicators.report.overdue.v1",
+        (Channel.EMAIL, Channel.IN_APP),
+        roles=("officer", "head"),
+        template_id="report-overdue",
+    ),
+    Rule(
         "award-conferred",
         "vn.egov.nominations.award.conferred.v1",
         (Channel.EMAIL, Channel.IN_APP),

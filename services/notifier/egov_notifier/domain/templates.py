@@ -312,6 +312,22 @@ DEFAULT_TEMPLATES: dict[str, Template] = {
             "Đề nghị đơn vị kiểm tra và gửi lại." + _SIGN,
         ),
         Template(
+            "report-due-soon",
+            "[Sắp đến hạn] {{ data.data_set_name }} kỳ {{ data.period }} — {{ data.unit_name }}",
+            "Kính gửi {{ data.unit_name }} ({{ data.unit_code }}),\n\nBáo cáo"
+            " {{ data.data_set_name }} ({{ data.data_set }}) kỳ {{ data.period }} của đơn vị"
+            " chưa được gửi; hạn gửi là ngày {{ data.due_date | vn_date }}.\nĐề nghị đơn vị"
+            " hoàn thành và gửi báo cáo đúng hạn." + _SIGN,
+        ),
+        Template(
+            "report-overdue",
+            "[Quá hạn] {{ data.data_set_name }} kỳ {{ data.period }} — {{ data.unit_name }}",
+            "Kính gửi {{ data.unit_name }} ({{ data.unit_code }}),\n\nBáo cáo"
+            " {{ data.data_set_name }} ({{ data.data_set }}) kỳ {{ data.period }} của đơn vị"
+            " đã quá hạn gửi (hạn ngày {{ data.due_date | vn_date }}) mà chưa nhận được.\n"
+            "Đề nghị đơn vị gửi báo cáo ngay." + _SIGN,
+        ),
+        Template(
             "award-conferred",
             "[Khen thưởng] Quyết định {{ data.decision_number }}",
             "Chúc mừng! Theo Quyết định số {{ data.decision_number }} ngày"
