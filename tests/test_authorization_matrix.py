@@ -186,6 +186,13 @@ def definition_body(w: World) -> Any:
     return w.definition
 
 
+DATA_SET = "MATRAN-BC"
+
+
+def data_set_body(w: World) -> Any:
+    return {"name_vi": "Ma trận", "period_kind": "month", "indicators": ["VL_GQVL"], "units": [OWN]}
+
+
 def template_body(w: World) -> Any:
     t = w.templates[0]
     return {"subject": t["subject"], "body": t["body"], "html": t.get("html")}
@@ -298,6 +305,20 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     (IND, "GET /v1/export"): Rule(
         IND_READ, "subtree", by_unit("/v1/export", unit="{unit}", period="2026")
+    ),
+    (IND, "GET /v1/data-sets"): Rule(IND_READ, "any"),
+    (IND, "PUT /v1/data-sets/{code}"): Rule(
+        frozenset({"admin"}), "root", with_body(f"/v1/data-sets/{DATA_SET}", data_set_body)
+    ),
+    (IND, "GET /v1/reporting-rates"): Rule(
+        IND_READ,
+        "subtree",
+        by_unit("/v1/reporting-rates", unit="{unit}", period="2026-09", data_set=DATA_SET),
+    ),
+    (IND, "GET /v1/reporting-rates/missing"): Rule(
+        IND_READ,
+        "subtree",
+        by_unit("/v1/reporting-rates/missing", unit="{unit}", period="2026-09", data_set=DATA_SET),
     ),
     # nominations
     (NOM, "PUT /v1/register/people/{person_id}"): Rule(
@@ -756,6 +777,8 @@ async def _setup(w: World) -> None:
     admin = ind.token("admin")
     w.definition = (await ind.client.get("/v1/definitions/VL_GQVL", headers=admin)).json()
     w.indicator_rules = (await ind.client.get("/v1/rules", headers=admin)).json()["items"]
+    r = await ind.client.put(f"/v1/data-sets/{DATA_SET}", json=data_set_body(w), headers=admin)
+    assert r.status_code == 200, r.text
 
     await seed_notifier(noti.runtime)
     admin = noti.token("admin")
