@@ -6,20 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
 
-
-class Status(StrEnum):
-    """Statuses reported by one-door systems (trạng thái hồ sơ)."""
-
-    RECEIVED = "received"
-    SUPPLEMENT_REQUESTED = "supplement-requested"
-    SUPPLEMENT_RECEIVED = "supplement-received"
-    SUSPENDED = "suspended"
-    RESUMED = "resumed"
-    RESOLVED = "resolved"
-    RETURNED = "returned"
-    WITHDRAWN = "withdrawn"
-    REJECTED = "rejected"
-
+# The published enums are the domain's own (one set of values, guarded by the contracts'
+# compatibility gate): statuses reported by one-door systems (trạng thái hồ sơ), channels,
+# processing-time units, timeliness (trước hạn / đúng hạn / quá hạn) and results.
+from egov_contracts.procedures import Channel, Timeliness
+from egov_contracts.procedures import DossierStatus as Status
+from egov_contracts.procedures import ProcessingTimeUnit as TimeUnit
+from egov_contracts.procedures import ResolutionResult as Result
 
 TERMINAL = frozenset({Status.RESOLVED, Status.RETURNED, Status.WITHDRAWN, Status.REJECTED})
 # Order of reports that share an instant: the lifecycle's own order.
@@ -38,12 +31,6 @@ class Phase(StrEnum):
     REJECTED = "rejected"
 
 
-class TimeUnit(StrEnum):
-    WORKING_DAYS = "working-days"
-    WORKING_HOURS = "working-hours"
-    CALENDAR_DAYS = "calendar-days"
-
-
 class SupplementRule(StrEnum):
     PAUSE = "pause"  # the working time already used counts; the remainder continues
     RESTART = "restart"  # the full processing time starts again
@@ -52,24 +39,6 @@ class SupplementRule(StrEnum):
 class DeadlineMode(StrEnum):
     WORKING_TIME = "working-time"
     END_OF_DAY = "end-of-day"
-
-
-class Timeliness(StrEnum):
-    EARLY = "early"  # trước hạn
-    ON_TIME = "on-time"  # đúng hạn
-    LATE = "late"  # quá hạn
-
-
-class Result(StrEnum):
-    GRANTED = "granted"
-    REFUSED = "refused"
-
-
-class Channel(StrEnum):
-    COUNTER = "counter"
-    ONLINE = "online"
-    POSTAL = "postal"
-    PUBLIC_SERVICE_PORTAL = "public-service-portal"
 
 
 @dataclass(frozen=True)

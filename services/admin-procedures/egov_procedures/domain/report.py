@@ -13,16 +13,12 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 
+# How returned and withdrawn dossiers count (a provincial choice, shown on the report): the
+# published policy enum.
+from egov_contracts.procedures import ReturnedWithdrawnPolicy as ReturnedWithdrawn
 from egov_workdays import VN_TZ
 
 from egov_procedures.domain.model import Channel, Phase, Timeliness
-
-
-class ReturnedWithdrawn(StrEnum):
-    """How returned and withdrawn dossiers count (a provincial choice, shown on the report)."""
-
-    EXCLUDED = "excluded"
-    ON_TIME = "on-time"
 
 
 class PeriodScheme(StrEnum):
