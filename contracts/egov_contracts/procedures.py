@@ -310,3 +310,57 @@ class OnTimeRateComputed(EventData):
         if self.period_to < self.period_from:
             raise ValueError("period_to is before period_from")
         return self
+
+
+class IndicatorScore(ContractModel):
+    """One indicator of the service index for a unit and month — chỉ số thành phần."""
+
+    code: Code = Field(description="Indicator code of the rule set, e.g. tien-do-giai-quyet")
+    points: Percent = Field(description="Its maximum points — điểm tối đa")
+    rate: Percent | None = Field(None, description="Its rate; null without data")
+    score: Percent | None = Field(None, description="Its points earned; null without data")
+    has_data: bool = Field(description="False: the department's data cannot give it (yet)")
+    needs_legal_check: bool = Field(
+        description="Its weight or threshold was not checked against the decision's text"
+    )
+
+
+@register
+class ServiceIndexComputed(EventData):
+    """The national service index (Quyết định 766/QĐ-TTg) of a unit (and its sub-units) for a
+    month: the progress indicator counted the index's way, the other indicators the dossiers
+    support, and the difference with the report form's on-time rate. Key: ``<unit>/<period>``;
+    published again with a higher revision when late events change it."""
+
+    event_type = "vn.egov.procedures.service-index.computed.v1"
+    occurred_field = None
+    topic = RATES.name
+
+    unit_code: UnitCode
+    period: str = Field(max_length=20, description="The month, e.g. 2026-07")
+    period_from: date
+    period_to: date
+    rule_set: Code = Field(description="Version of the index's rule set, e.g. 766-2022")
+    progress_denominator: int = Field(
+        ge=0, description="Resolved in the month + in progress at its end"
+    )
+    progress_in_time: int = Field(ge=0, description="Of them early, on time or still in time")
+    progress_rate: Percent | None = Field(None, description="Truncated; null without dossiers")
+    progress_score: Percent | None = None
+    form_on_time_rate: Percent | None = Field(
+        None, description="The report form's rate for the same unit and period"
+    )
+    difference_pp: Percent | None = Field(
+        None, description="Index rate − form rate, percentage points"
+    )
+    indicators: list[IndicatorScore] = Field(default_factory=list, max_length=50)
+    needs_legal_check: bool = Field(
+        description="Some weight or threshold was not checked against the decision's text"
+    )
+    revision: int = Field(1, ge=1, description="Increases when a late event corrects the month")
+
+    @model_validator(mode="after")
+    def _period_is_ordered(self) -> Self:
+        if self.period_to < self.period_from:
+            raise ValueError("period_to is before period_from")
+        return self

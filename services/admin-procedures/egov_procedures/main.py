@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
@@ -34,12 +35,14 @@ from egov_procedures.usecases import (
     load_calendar,
     publish_pending_calendar,
     publish_rate_if_changed,
+    publish_service_index,
     refresh_sla_metrics,
 )
 
 SERVICE = "admin-procedures"
 DEMO = Path(__file__).parent / "demo" / "procedures.json"
 log = get_logger("egov.procedures")
+MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
 def closed_periods(today: date, scheme: PeriodScheme) -> list[tuple[str, date, date]]:
@@ -107,6 +110,8 @@ def wire(rt: Runtime) -> Wiring:
                         continue
                     form = form_from_counts(rows[0], ctx.returned_withdrawn)
                     await publish_rate_if_changed(tx, ctx, unit, label, start, end, form)
+                    if MONTH.match(label):  # the service index is monthly
+                        await publish_service_index(tx, ctx, unit, scope, label, start, end)
 
     async def sla_metrics() -> None:
         await refresh_sla_metrics(rt, ctx, settings.period_scheme)

@@ -52,7 +52,9 @@ from egov_procedures.domain.report import (
     ReportForm,
     ReturnedWithdrawn,
     period_bounds,
+    period_instants,
 )
+from egov_procedures.domain.service_index import rule_set_for, service_index
 from egov_procedures.metrics import DEADLINE_WARNINGS, ON_TIME_RATE, OPEN_DOSSIERS
 from egov_procedures.metrics import SERVICE as METRICS_SERVICE
 
@@ -553,6 +555,75 @@ async def publish_rate_if_changed(
         returned_withdrawn=c.ReturnedWithdrawnPolicy(form.returned_withdrawn.value),
         revision=revision,
     )
+    await tx.emit(
+        RATES.name,
+        [new_event(data, source=ctx.source, subject=f"{unit_code}/{label}", sequence=revision)],
+    )
+    return True
+
+
+INDEX_SCOPE = "service-index"  # beside the form's rates (scope "all") of published_rates
+
+
+async def publish_service_index(
+    tx: Tx, ctx: Context, unit_code: str, units: list[str], label: str, first: date, last: date
+) -> bool:
+    """``service-index.computed.v1`` of a unit (over ``units``, its subtree) for a closed month,
+    again with a higher revision whenever late events change it (kept beside the rates)."""
+    start, end = period_instants(first, last)
+    found = await dossiers.index_dossiers(tx.conn, units=units, start=start, end=end)
+    if not found:
+        return False
+    index = service_index(found, start, end, rule_set_for(last), ctx.returned_withdrawn)
+    p, rules = index.progress, index.rule_set
+    lacking = {i.code for i in index.lacking_data}
+    scores = []
+    for i in rules.indicators:
+        share = index.shares.get(i.code)
+        rate, points = (
+            (p.rate, p.score)
+            if i.code == p.indicator.code
+            else (share.rate, share.score)
+            if share is not None and i.code not in lacking
+            else (None, None)
+        )
+        scores.append(
+            c.IndicatorScore(
+                code=i.code,
+                points=i.points,
+                rate=rate,
+                score=points,
+                has_data=i.code not in lacking,
+                needs_legal_check=i.needs_legal_check,
+            )
+        )
+    data = c.ServiceIndexComputed(
+        unit_code=unit_code,
+        period=label,
+        period_from=first,
+        period_to=last,
+        rule_set=rules.version,
+        progress_denominator=p.denominator,
+        progress_in_time=p.in_time,
+        progress_rate=p.rate,
+        progress_score=p.score,
+        form_on_time_rate=index.comparison.form_rate,
+        difference_pp=index.comparison.difference_pp,
+        indicators=scores,
+        needs_legal_check=rules.needs_legal_check,
+    )
+    payload = data.model_dump(mode="json", exclude={"revision"})
+    last_published = await rates.lock_published(tx.conn, unit_code, label, INDEX_SCOPE)
+    if (
+        last_published is not None
+        and {k: v for k, v in last_published.items() if k != "revision"} == payload
+    ):
+        return False
+    revision = (last_published or {}).get("revision", 0) + 1
+    await rates.save_published(
+        tx.conn, unit_code, label, {**payload, "revision": revision}, INDEX_SCOPE
+    )
+    data = data.model_copy(update={"revision": revision})
     await tx.emit(
         RATES.name,
         [new_event(data, source=ctx.source, subject=f"{unit_code}/{label}", sequence=revision)],

@@ -9,14 +9,14 @@ import csv
 import io
 import json
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 from aiokafka import AIOKafkaProducer
 from egov_contracts import procedures as c
 from egov_contracts.envelope import encode, new_event
-from egov_contracts.topics import DOSSIERS, STATUS_REPORTS
+from egov_contracts.topics import DOSSIERS, RATES, STATUS_REPORTS
 from egov_procedures.adapters import catalogue
 from egov_procedures.domain.report import FORM_COLUMNS
 from egov_procedures.main import DEMO, SPEC
@@ -55,7 +55,7 @@ async def producer(kafka_bootstrap):
 
 @pytest.fixture(scope="module")
 async def reader(kafka_bootstrap):
-    r = TopicReader(kafka_bootstrap, [DOSSIERS.name])
+    r = TopicReader(kafka_bootstrap, [DOSSIERS.name, RATES.name])
     await r.start()
     yield r
     await r.stop()
@@ -394,3 +394,51 @@ async def test_service_index_says_which_indicators_lack_data(service, quarter):
     }
     lacking = [i for i in body["indicators"] if i["status"] == "no-data"]
     assert all(i["missing"] and i["score"] is None for i in lacking)
+
+
+async def test_service_index_published_and_corrected_by_a_late_event(
+    service, month, producer, reader
+):
+    """``service-index.computed.v1`` for the unit's closed month; the same figures are not
+    published again; a late report that changes them is, with the next revision."""
+    from egov_procedures.usecases import publish_service_index
+    from egov_runtime.units import descendants
+
+    ctx = service.app.state.wiring.state["context"]
+    first, last = date(2026, 2, 15), date(2026, 3, 14)
+
+    async def publish() -> bool:
+        async with service.runtime.transaction() as tx:
+            scope = await descendants(tx.conn, VL)
+            return await publish_service_index(tx, ctx, VL, scope, "2026-03", first, last)
+
+    assert await publish()
+    assert not await publish()  # unchanged: nothing new on the topic
+    subject = f"{VL}/2026-03"
+    await reader.until(lambda: reader.of(subject, "service-index.computed.v1"), 20)
+    data = reader.of(subject, "service-index.computed.v1")[0].data
+    assert (data["progress_denominator"], data["progress_in_time"]) == (7, 4)
+    assert (data["progress_rate"], data["progress_score"]) == ("57.14", "11.43")
+    assert (data["form_on_time_rate"], data["difference_pp"]) == ("80.00", "-22.86")
+    assert data["revision"] == 1 and data["rule_set"] == "766-2022"
+    assert data["needs_legal_check"] is True
+    scores = {i["code"]: i for i in data["indicators"]}
+    assert scores["cong-khai-minh-bach"]["has_data"] is False
+    assert scores["so-hoa-ho-so"]["rate"] == "50.00"
+
+    # a report arriving late: the dossier open on 14/03 had been resolved on 12/03 (early)
+    await send(
+        producer,
+        month["within"],
+        "resolved",
+        vn(2026, 3, 12, 8),
+        "1.010802",
+        unit=VL,
+        result="granted",
+    )
+    await reader.until(lambda: reader.of(month["within"], "resolved.v1"), 20)
+    assert await publish()
+    await reader.until(lambda: len(reader.of(subject, "service-index.computed.v1")) == 2, 20)
+    again = reader.of(subject, "service-index.computed.v1")[1].data
+    assert again["revision"] == 2
+    assert (again["progress_rate"], again["form_on_time_rate"]) == ("57.14", "83.33")

@@ -9,29 +9,35 @@ import asyncpg
 
 
 async def lock_published(
-    conn: asyncpg.Connection, unit_code: str, label: str
+    conn: asyncpg.Connection, unit_code: str, label: str, scope: str = "all"
 ) -> dict[str, Any] | None:
-    """The form last published for a unit's period (with its ``revision``), locked; None
-    before the first."""
+    """The form (``scope`` all) or the service index (``service-index``) last published for a
+    unit's period (with its ``revision``), locked; None before the first."""
     row = await conn.fetchrow(
         "SELECT payload FROM published_rates WHERE unit_code = $1 AND period_label = $2"
-        " AND scope = 'all' FOR UPDATE",
+        " AND scope = $3 FOR UPDATE",
         unit_code,
         label,
+        scope,
     )
     return dict(row["payload"]) if row is not None else None
 
 
 async def save_published(
-    conn: asyncpg.Connection, unit_code: str, label: str, payload: dict[str, Any]
+    conn: asyncpg.Connection,
+    unit_code: str,
+    label: str,
+    payload: dict[str, Any],
+    scope: str = "all",
 ) -> None:
     await conn.execute(
         "INSERT INTO published_rates (unit_code, period_label, scope, payload)"
-        " VALUES ($1, $2, 'all', $3) ON CONFLICT (unit_code, period_label, scope)"
+        " VALUES ($1, $2, $4, $3) ON CONFLICT (unit_code, period_label, scope)"
         " DO UPDATE SET payload = excluded.payload, published_at = now()",
         unit_code,
         label,
         payload,
+        scope,
     )
 
 
