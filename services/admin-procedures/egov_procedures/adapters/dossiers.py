@@ -300,21 +300,26 @@ async def search(
     """One page of dossiers matching the filters, and how many match in all.
 
     ``paused``: True keeps only paused dossiers, False leaves them out, None either way."""
+    # "open only" and "paused" are written into the statement (the paused statuses are this
+    # module's constants), not passed as parameters: a prepared statement's generic plan could
+    # not use the index of open dossiers otherwise
     where = (
         " FROM dossiers WHERE unit_code = ANY($1::text[])"
         " AND ($2::text IS NULL OR procedure_code = $2) AND ($3::text IS NULL OR status = $3)"
         " AND ($4::timestamptz IS NULL OR due_at < $4)"
         " AND ($5::text IS NULL OR channel = $5)"
-        " AND (NOT $6::bool OR finished_at IS NULL)"
-        " AND ($7::timestamptz IS NULL OR due_at >= $7)"
-        " AND ($8::bool IS NULL OR (status = ANY($9::text[])) = $8)"
+        " AND ($6::timestamptz IS NULL OR due_at >= $6)"
     )
-    args = [units, procedure, state, due_before, channel, open_only, due_after, paused]
-    args.append(list(PAUSED_STATUSES))
+    if open_only:
+        where += " AND finished_at IS NULL"
+    if paused is not None:
+        listed = ", ".join(f"'{s}'" for s in PAUSED_STATUSES)
+        where += f" AND {'' if paused else 'NOT '}status IN ({listed})"
+    args = [units, procedure, state, due_before, channel, due_after]
     rows = await conn.fetch(
         "SELECT dossier_code, procedure_code, unit_code, channel, status, received_at, due_at,"
         f" finished_at, timeliness, updated_at{where} ORDER BY {QUEUE_ORDER[order]}"
-        " LIMIT $10 OFFSET $11",
+        " LIMIT $7 OFFSET $8",
         *args,
         limit,
         offset,
