@@ -752,6 +752,18 @@ async def test_collective_and_ministry_awards_are_conferred_and_the_wrong_kind_r
         )
         assert r.status_code == 422, r.text
         assert f"no rule for {award} ({nominee['kind']})" in r.text
+        assert "không xét tặng cho" in r.json()["detail"]
+    r = await svc.client.post(
+        "/v1/nominations",
+        json={
+            "nominee": {"kind": "individual", "ref": pid},
+            "award": "co-thi-dua-chinh-phu",
+            "achievement_year": 2025,
+        },
+        headers=officer,
+    )
+    assert "«Cờ thi đua của Chính phủ» (co-thi-dua-chinh-phu) không xét tặng cho cá nhân" in r.text
+    assert "chỉ cho tập thể" in r.text
     # Giấy khen for a collective, decided by the department
     r = await svc.client.put(
         f"/v1/register/units/{unit}/ratings/2025",

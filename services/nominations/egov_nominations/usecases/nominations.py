@@ -177,11 +177,24 @@ def registration_json(row: Any) -> dict[str, Any]:
 # -- the rule in force ------------------------------------------------------------------------
 
 
+_KIND_VI = {NomineeKind.INDIVIDUAL: "cá nhân", NomineeKind.COLLECTIVE: "tập thể"}
+
+
 def _rule(ctx: Context, award: AwardKind, kind: NomineeKind, year: int) -> AwardRule:
     try:
-        return ctx.rule_book.ruleset_for(year).rule_for(award, kind)
-    except (UnknownAward, NoRuleSetInForce) as exc:
+        ruleset = ctx.rule_book.ruleset_for(year)
+        return ruleset.rule_for(award, kind)
+    except NoRuleSetInForce as exc:
         raise invalid(str(exc), [{"field": "award", "message": str(exc)}]) from exc
+    except UnknownAward as exc:
+        other = [
+            _KIND_VI[r.nominee] for r in ruleset.rules if r.award == award and r.nominee != kind
+        ]
+        vi = f"«{AWARD_NAMES_VI[award]}» ({award.value}) không xét tặng cho {_KIND_VI[kind]}"
+        vi += f", chỉ cho {other[0]}" if other else f" theo bộ tiêu chuẩn {ruleset.id}"
+        raise invalid(
+            f"{vi}: {exc}", [{"field": "nominee.kind", "message": f"{vi}: {exc}"}]
+        ) from exc
 
 
 async def default_deciding_unit(tx: Tx, unit_code: str) -> str:
