@@ -126,6 +126,8 @@ async def get(service, **params):
 async def test_the_json_form_with_subtotals_and_fields(service, quarter):
     body = (await get(service, group_by="field")).json()
     assert body["form"]["code"] == "06/VPCP/KSTT"
+    assert body["legal_basis"]["decree"].startswith("Nghị định 118/2025/NĐ-CP")
+    assert "needs_legal_check" in body["legal_basis"]["checked"]
     assert body["unit_name"] == "Phòng Người có công"
     assert (body["from"], body["to"]) == ("2026-03-15", "2026-06-14")
     total = body["total"]
@@ -174,6 +176,7 @@ async def test_csv_reads_back_as_the_form(service, quarter):
     assert "Đơn vị báo cáo: Phòng Người có công (38.SNV.NCC)" in text
     assert "từ ngày 15/03/2026 đến ngày 14/06/2026" in text and "09/2019/NĐ-CP" in text
     assert "không tính vào số đã giải quyết" in text  # the returned/withdrawn policy
+    assert "Căn cứ cơ chế một cửa: Nghị định 118/2025/NĐ-CP" in text  # in force on 14/06/2026
     assert table[0] == HEADINGS
     col = {h: i for i, h in enumerate(HEADINGS)}
     labels = [(line[0], line[1]) for line in table[1:]]

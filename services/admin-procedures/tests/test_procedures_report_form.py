@@ -145,3 +145,12 @@ def test_rates_are_published_for_recent_months_quarters_and_the_last_year():
     assert labels[:4] == ["2026-11", "2026-10", "2026-09", "2026-08"]
     assert {"2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3", "2025"} <= set(labels)
     assert "2026-Q4" not in labels and "2026" not in labels
+
+
+def test_the_one_door_decree_in_force_is_dated():
+    from egov_procedures.domain.report import legal_basis_for
+
+    assert legal_basis_for(date(2025, 6, 30)).decree.startswith("Nghị định 61/2018/NĐ-CP")
+    assert legal_basis_for(date(2025, 7, 1)).decree.startswith("Nghị định 118/2025/NĐ-CP")
+    assert legal_basis_for(date(2026, 6, 14)).applies_to is None
+    assert legal_basis_for(date(2010, 1, 1)).decree.startswith("Nghị định 61/2018/NĐ-CP")

@@ -121,6 +121,47 @@ RATE_TEXT = (
 NO_FIELD = "Chưa phân lĩnh vực"
 
 
+@dataclass(frozen=True)
+class LegalBasis:
+    """The decree a period's one-door rules (receipt, supplement, apology) rest on, dated, with
+    what of it was checked against a public copy of its text."""
+
+    decree: str
+    applies_from: date
+    applies_to: date | None
+    checked: str
+
+
+# The rules themselves (deadlines, clock stops, one apology, timeliness) are unchanged across
+# these decrees as far as checked: nothing in the text read so far dates a rule change.
+ONE_DOOR_BASIS: tuple[LegalBasis, ...] = (
+    LegalBasis(
+        decree="Nghị định 61/2018/NĐ-CP, sửa đổi bởi Nghị định 107/2021/NĐ-CP",
+        applies_from=date(2018, 6, 21),
+        applies_to=date(2025, 6, 30),
+        checked="chưa đối chiếu văn bản (needs_legal_check)",
+    ),
+    LegalBasis(
+        decree="Nghị định 118/2025/NĐ-CP ngày 09/6/2025, sửa đổi bởi Nghị định 367/2025/NĐ-CP",
+        applies_from=date(2025, 7, 1),
+        applies_to=None,
+        checked=(
+            "số hiệu, ngày ban hành, tên và phạm vi điều chỉnh (Điều 1) đối chiếu bản công khai;"
+            " ngày áp dụng 01/7/2025, việc thay thế Nghị định 61/2018 và 107/2021 và Nghị định"
+            " sửa đổi 367/2025 theo tin công khai, chưa đối chiếu điều khoản thi hành; quy định"
+            " về yêu cầu bổ sung và phiếu xin lỗi chưa đối chiếu (needs_legal_check)"
+        ),
+    ),
+)
+
+
+def legal_basis_for(day: date) -> LegalBasis:
+    """The one-door decree in force on ``day`` (a period is judged by the one of its end; a
+    day before the first known decree gets the first)."""
+    in_force = [b for b in ONE_DOOR_BASIS if b.applies_from <= day]
+    return in_force[-1] if in_force else ONE_DOOR_BASIS[0]
+
+
 def on_time_rate(early: int, on_time: int, resolved: int) -> Decimal | None:
     """(early + on time) / resolved × 100, TRUNCATED to 2 decimals; None with nothing resolved.
 

@@ -19,6 +19,7 @@ from egov_procedures.domain.report import (
     RATE_TEXT,
     ReportForm,
     ReturnedWithdrawn,
+    legal_basis_for,
 )
 from egov_procedures.usecases import form_json, sum_forms
 
@@ -33,6 +34,17 @@ SCHEME_TEXT = {
     "calendar": "kỳ theo tháng dương lịch",
     "explicit": "khoảng ngày do người lập báo cáo chọn",
 }
+
+
+def basis_json(day: date) -> dict[str, Any]:
+    """The one-door decree in force at the end of the period, and what of it was checked."""
+    b = legal_basis_for(day)
+    return {
+        "decree": b.decree,
+        "applies_from": b.applies_from.isoformat(),
+        "applies_to": b.applies_to.isoformat() if b.applies_to else None,
+        "checked": b.checked,
+    }
 
 
 def report_json(form: ReportForm) -> dict[str, Any]:
@@ -108,6 +120,7 @@ def printed_form(
         f" và {body['units_included'] - 1} đơn vị trực thuộc",
         f"Kỳ báo cáo: {period}từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"
         f" ({SCHEME_TEXT.get(body['period_scheme'], body['period_scheme'])})",
+        f"Căn cứ cơ chế một cửa: {body['legal_basis']['decree']}",
         POLICY_TEXT[ReturnedWithdrawn(body["returned_withdrawn"])],
         RATE_TEXT,
     ]

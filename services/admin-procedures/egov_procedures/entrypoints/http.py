@@ -435,6 +435,7 @@ async def on_time_report(
         "period_scheme": settings.period_scheme if period else "explicit",
         "returned_withdrawn": ctx.returned_withdrawn.value,
         "rate_rule": "(early + on time) / resolved × 100, truncated to 2 decimals",
+        "legal_basis": forms_out.basis_json(end),
         "total": forms_out.report_json(total),
         "groups": groups,
     }
