@@ -149,6 +149,11 @@ def test_difference_with_the_form_rate_and_the_dossiers_that_explain_it():
     on_time_policy = service_index(DOSSIERS, START, END, RULES, ReturnedWithdrawn.ON_TIME)
     assert on_time_policy.comparison.form_rate == Decimal("83.33")  # 5 / 6
     assert on_time_policy.progress.rate == Decimal("57.14")  # the index ignores the policy
+    outside = on_time_policy.comparison.outside_index
+    assert [(d.dossier_code, why.split(":")[0]) for d, why in outside] == [
+        ("withdrawn", "rút hồ sơ")
+    ]
+    assert c.outside_index == ()  # excluded by the form too under the default policy
 
 
 def test_online_share_and_indicators_lacking_data():

@@ -348,6 +348,14 @@ class Share:
 ONLINE_CHANNELS = {Channel.ONLINE, Channel.PUBLIC_SERVICE_PORTAL}
 
 
+_ENDED_WITHOUT_RESULT = {
+    Phase.WITHDRAWN: "rút hồ sơ: biểu tính là đúng hạn (returned_withdrawn = on-time),"
+    " chỉ số không tính",
+    Phase.RETURNED: "trả lại hồ sơ: biểu tính là đúng hạn (returned_withdrawn = on-time),"
+    " chỉ số không tính",
+}
+
+
 @dataclass(frozen=True)
 class Comparison:
     """The form's rate against the index's for the same dossiers and period, with the dossiers
@@ -356,6 +364,9 @@ class Comparison:
     form_rate: Decimal | None
     index_rate: Decimal | None
     explained_by: tuple[Judged, ...]
+    # withdrawn or returned in the period, counted on time by the form under the province's
+    # ``returned_withdrawn = on-time`` setting, outside the index: (dossier, reason)
+    outside_index: tuple[tuple[IndexDossier, str], ...] = ()
 
     @property
     def difference_pp(self) -> Decimal | None:
@@ -433,6 +444,11 @@ def service_index(
         for j in progress.dossiers
         if not j.in_form_rate or (j.verdict == Verdict.IN_TIME) != j.form_in_time
     )
-    return ServiceIndex(
-        rule_set, progress, shares, Comparison(form.on_time_rate, progress.rate, differs)
-    )
+    outside: list[tuple[IndexDossier, str]] = []
+    if returned_withdrawn == ReturnedWithdrawn.ON_TIME:
+        for d in dossiers:
+            f = d.snapshot.finished_at
+            if f is not None and start <= f < end and d.snapshot.phase in _ENDED_WITHOUT_RESULT:
+                outside.append((d, _ENDED_WITHOUT_RESULT[d.snapshot.phase]))
+    comparison = Comparison(form.on_time_rate, progress.rate, differs, tuple(outside))
+    return ServiceIndex(rule_set, progress, shares, comparison)

@@ -123,7 +123,8 @@ def index_json(index: ServiceIndex) -> dict[str, Any]:
             "difference_pp": _num(c.difference_pp),
             "explained_by": [
                 {"dossier_code": j.dossier.dossier_code, "reason": j.reason} for j in c.explained_by
-            ],
+            ]
+            + [{"dossier_code": d.dossier_code, "reason": why} for d, why in c.outside_index],
         },
         "dossiers": [dossier_json(j) for j in p.dossiers],
     }
