@@ -468,6 +468,7 @@ async def test_csv_import_summary(service):
         "/v1/export", params={"unit": unit, "period": "2026-10", "format": "csv"}, headers=commune
     )
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert {x["unit_name"] for x in rows} == {"Phường Bỉm Sơn"}  # names beside codes
     assert {(x["indicator_code"], x["value"]) for x in rows} == {
         ("VL_GQVL", "50"),
         ("VL_XKLD", "7"),

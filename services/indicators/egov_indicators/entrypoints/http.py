@@ -552,6 +552,7 @@ async def delete_rule(rule_id: str, request: Request, principal: Admin) -> Respo
 
 EXPORT_COLUMNS = [
     "unit_code",
+    "unit_name",
     "indicator_code",
     "name_vi",
     "disaggregation",
@@ -584,6 +585,12 @@ async def export_table(
             (t["indicator_code"], t["unit_code"]): t["target"]
             for t in await store.find_targets(tx.conn, units, str(p), None)
         }
+        names = {
+            r["unit_code"]: r["name"]
+            for r in await tx.conn.fetch(
+                "SELECT unit_code, name FROM units WHERE unit_code = ANY($1::text[])", units
+            )
+        }
     table: list[list[Any]] = [EXPORT_COLUMNS]
     for r in rows:
         d = book.catalogue.get(r["indicator_code"])
@@ -594,6 +601,7 @@ async def export_table(
         table.append(
             [
                 r["unit_code"],
+                names.get(r["unit_code"], ""),
                 r["indicator_code"],
                 d.name_vi if d else "",
                 r["disaggregation"],
@@ -610,7 +618,10 @@ async def export_table(
         table,
         name=name,
         fmt=fmt,
-        title=f"Chỉ tiêu ngành Lao động - Thương binh và Xã hội — {unit} — kỳ {p}",
+        title=(
+            "Chỉ tiêu ngành Lao động - Thương binh và Xã hội —"
+            f" {names.get(unit, unit)} ({unit}) — kỳ {p}"
+        ),
         sheet=str(p),
     )
 
