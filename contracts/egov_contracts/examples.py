@@ -244,6 +244,12 @@ EXAMPLES: list[EventData] = [
         change_unit="pp",
         period_closed=True,
         evaluated_at=datetime(2027, 1, 15, 8, 0, tzinfo=VN),
+        planned_change=Decimal("-1.24"),
+        achieved_change=Decimal("-1.41"),
+        change_achievement_pct=Decimal("113.71"),
+        verdict_vi="Đạt kế hoạch: thực hiện 5,33% (chỉ tiêu càng thấp càng tốt, kế hoạch không"
+        " quá 5,50%); kế hoạch giảm 1,24 điểm %, thực hiện giảm 1,41 điểm % so với kỳ trước"
+        " (113,71% mức kế hoạch)",
     ),
     i.ReportDueSoon(
         data_set="BC-LDVL-THANG",

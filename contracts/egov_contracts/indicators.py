@@ -178,6 +178,26 @@ class TargetEvaluated(EventData):
     )
     period_closed: bool = Field(description="False while the period is still open")
     evaluated_at: VnDatetime
+    planned_change: Amount | None = Field(
+        None,
+        description="Target − the previous period's value, in change_unit (e.g. -1.00: the plan"
+        " is to reduce the poverty rate by 1 point); null without a previous value",
+    )
+    achieved_change: Amount | None = Field(
+        None, description="Actual − the previous period's value, in change_unit (e.g. -1.41)"
+    )
+    change_achievement_pct: Percent | None = Field(
+        None,
+        description="achieved_change / planned_change × 100, half-up to 2 decimals (141.00:"
+        " reduced by 1.41 against a planned 1.00); reads right for lower-is-better indicators,"
+        " where achievement_pct of a missed target is above 100",
+    )
+    verdict_vi: Note | None = Field(
+        None,
+        description="The status in words with the direction and the planned versus achieved"
+        " change — đánh giá, e.g. 'Đạt kế hoạch: thực hiện 5,33% (chỉ tiêu càng thấp càng tốt,"
+        " kế hoạch không quá 5,74%); kế hoạch giảm 1,00 điểm %, thực hiện giảm 1,41 điểm %…'",
+    )
 
 
 class _ReportNotice(EventData):

@@ -612,6 +612,12 @@ def evaluation_json(e: Evaluation) -> dict[str, Any]:
         "change_vs_previous": None if e.change is None else format(e.change.value, "f"),
         "change_unit": None if e.change is None else e.change.unit,
         "change_label": None if e.change is None else e.change.label,
+        "planned_change": None if e.progress is None else format(e.progress.planned, "f"),
+        "achieved_change": None if e.progress is None else format(e.progress.achieved, "f"),
+        "change_achievement_pct": None
+        if e.progress is None or e.progress.pct_of_planned is None
+        else format(e.progress.pct_of_planned, "f"),
+        "verdict_vi": e.verdict_vi,
     }
 
 
@@ -643,6 +649,12 @@ async def assess(
     )
 
 
+def _bounded_pct(pct: Decimal | None) -> Decimal | None:
+    """A percentage the contract carries (7 digits); an absurd one (a tiny planned change) is
+    left out of the event, as achievement_pct is."""
+    return pct if pct is not None and abs(pct) < 100_000 else None
+
+
 def _same(a: dict[str, Any], b: dict[str, Any], ignore: Collection[str]) -> bool:
     return {k: v for k, v in a.items() if k not in ignore} == {
         k: v for k, v in b.items() if k not in ignore
@@ -671,11 +683,7 @@ async def evaluate_target(
     last = await store.get_evaluation(tx.conn, e.indicator_code, unit, str(e.period))
     if last is not None and _same(last, snapshot, ignore):
         return False
-    pct = (
-        e.achievement_pct
-        if e.achievement_pct is not None and abs(e.achievement_pct) < 100_000
-        else None
-    )
+    pct = _bounded_pct(e.achievement_pct)
     data = c.TargetEvaluated(
         indicator_code=e.indicator_code,
         unit_code=unit,
@@ -691,6 +699,10 @@ async def evaluate_target(
         change_unit=e.change.unit if e.change else None,
         period_closed=e.period_closed,
         evaluated_at=now,
+        planned_change=e.progress.planned if e.progress else None,
+        achieved_change=e.progress.achieved if e.progress else None,
+        change_achievement_pct=_bounded_pct(e.progress.pct_of_planned if e.progress else None),
+        verdict_vi=e.verdict_vi,
     )
     await store.put_evaluation(tx.conn, e.indicator_code, unit, str(e.period), snapshot, now)
     subject = f"{e.indicator_code}/{unit}/{e.period}"

@@ -152,3 +152,62 @@ def test_bundled_seasonal_profiles_load_and_shift_the_expectation() -> None:
     # 5.3 of 12.0 weight units by the end of July vs 212 of 365 days
     assert seasonal == round_half_up(D(10500) * D("5.3") / D("12.0"), 0) == D(4638)
     assert linear == D(6099)
+
+
+def test_a_lower_is_better_target_reads_as_planned_versus_achieved_reduction() -> None:
+    poverty = CAT["TL_HO_NGHEO"]
+    year = Period.parse("2025")
+    # the seed: 6.74 % → 5.33 % against a plan to reduce by 1 point (to 5.74 %)
+    met = evaluate(
+        poverty,
+        year,
+        target=D("5.74"),
+        actual=D("5.33"),
+        previous=D("6.74"),
+        as_of=date(2026, 2, 1),
+    )
+    assert met.status is Status.ACHIEVED and met.progress is not None
+    assert (met.progress.planned, met.progress.achieved, met.progress.unit) == (
+        D("-1.00"),
+        D("-1.41"),
+        "pp",
+    )
+    assert met.progress.pct_of_planned == D("141.00")
+    assert met.verdict_vi == (
+        "Đạt kế hoạch: thực hiện 5,33% (chỉ tiêu càng thấp càng tốt, kế hoạch không quá 5,74%);"
+        " kế hoạch giảm 1,00 điểm %, thực hiện giảm 1,41 điểm % so với kỳ trước"
+        " (141,00% mức kế hoạch)"
+    )
+    # missed: 102.61 % "of plan" would read as over-achievement; the change and words do not
+    missed = evaluate(
+        poverty,
+        year,
+        target=D("5.74"),
+        actual=D("5.89"),
+        previous=D("6.74"),
+        as_of=date(2026, 2, 1),
+    )
+    assert missed.achievement_pct == D("102.61") and missed.status is Status.MISSED
+    assert missed.progress is not None and missed.progress.pct_of_planned == D("85.00")
+    assert missed.verdict_vi.startswith("Không đạt kế hoạch: thực hiện 5,89%")
+    assert "kế hoạch giảm 1,00 điểm %, thực hiện giảm 0,85 điểm %" in missed.verdict_vi
+    # the rate went up instead of down: no share of the planned reduction is claimed
+    worse = evaluate(
+        poverty,
+        year,
+        target=D("5.74"),
+        actual=D("6.94"),
+        previous=D("6.74"),
+        as_of=date(2026, 2, 1),
+    )
+    assert worse.progress is not None and worse.progress.pct_of_planned == D("-20.00")
+    assert worse.verdict_vi.endswith("thực hiện tăng 0,20 điểm % so với kỳ trước")
+
+
+def test_a_higher_is_better_target_in_words_with_thousands_in_the_vietnamese_way() -> None:
+    jobs = CAT["VL_GQVL"]
+    e = evaluate(
+        jobs, Period.parse("2025"), target=D(16000), actual=D(16856), as_of=date(2026, 2, 1)
+    )
+    assert e.progress is None
+    assert e.verdict_vi == "Đạt kế hoạch: thực hiện 16.856 người (kế hoạch 16.000 người)"

@@ -150,6 +150,22 @@ async def test_seed_figures_reproduce_through_http(service, reader):
     got = {i["indicator_code"]: i for i in r.json()["items"]}
     for code, expected in data.EXPECTED.items():
         assert {k: got[code][k] for k in expected} == expected, code
+    # the download says the same: direction, planned versus achieved change, verdict in words
+    r = await svc.client.get(
+        "/v1/export", params={"unit": "38", "period": "2025", "format": "csv"}, headers=officer(svc)
+    )
+    [poor] = [
+        x
+        for x in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))
+        if (x["unit_code"], x["indicator_code"], x["disaggregation"]) == ("38", "TL_HO_NGHEO", "")
+    ]
+    assert (poor["direction"], poor["status"], poor["planned_change"]) == (
+        "lower-is-better",
+        "achieved",
+        "-1.24",
+    )
+    assert (poor["achieved_change"], poor["change_achievement_pct"]) == ("-1.41", "113.71")
+    assert "kế hoạch giảm 1,24 điểm %, thực hiện giảm 1,41 điểm %" in poor["verdict_vi"]
 
     # the province's poverty rate is the weighted mean of the units' rates (from numerator and
     # denominator), not their simple mean
@@ -189,6 +205,13 @@ async def test_seed_figures_reproduce_through_http(service, reader):
         "-1.41",
         "pp",
     )
+    assert (poverty["direction"], poverty["planned_change"], poverty["achieved_change"]) == (
+        "lower-is-better",
+        "-1.24",
+        "-1.41",
+    )
+    assert poverty["change_achievement_pct"] == "113.71"
+    assert poverty["verdict_vi"].startswith("Đạt kế hoạch: thực hiện 5,33% (chỉ tiêu càng thấp")
     assert poverty["direction"] == "lower-is-better" and poverty["status"] == "achieved"
 
 

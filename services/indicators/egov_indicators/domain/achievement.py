@@ -8,7 +8,10 @@ target × the elapsed share of the period's days; a stock indicator (a level suc
 have moved from its previous-period value towards the target by that share, or to be at the
 target when no previous value is known. A seasonal profile (monthly weights, as data) replaces
 the elapsed share when given. Changes vs the previous period are in the indicator's own unit —
-percentage points ("pp") for rates, never "%".
+percentage points ("pp") for rates, never "%". Since actual / target × 100 of a missed
+lower-is-better target is above 100 (and reads as over-achievement), an evaluation also states
+the planned versus achieved change from the previous period (plan: reduce by 1.00 pp; achieved:
+reduced by 1.41 pp, 141 % of the planned reduction) and its status in words with the direction.
 """
 
 from __future__ import annotations
@@ -134,6 +137,53 @@ def change_vs_previous(
 
 
 @dataclass(frozen=True)
+class Progress:
+    """Planned versus achieved change from the previous period, in the indicator's own unit:
+    how provincial reports state a lower-is-better target ("giảm 1,0 điểm %, thực hiện giảm
+    1,41 điểm %"), where actual / target × 100 would read as over-achievement when missed."""
+
+    planned: Decimal  # target − previous
+    achieved: Decimal  # actual − previous
+    unit: str
+    pct_of_planned: Decimal | None  # achieved / planned × 100; None when nothing was planned
+
+
+def progress(
+    definition: IndicatorDefinition, target: Decimal, actual: Decimal, previous: Decimal
+) -> Progress:
+    planned = round_half_up(Decimal(target) - Decimal(previous), definition.decimals)
+    achieved = round_half_up(Decimal(actual) - Decimal(previous), definition.decimals)
+    pct = None if planned == 0 else round_half_up(achieved / planned * 100)
+    return Progress(planned, achieved, definition.change_unit, pct)
+
+
+def vn_number(value: Decimal) -> str:
+    """1234.5 → 1.234,5 (Vietnamese: dot between thousands, comma before decimals)."""
+    text = f"{abs(value):,f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return f"-{text}" if value < 0 else text
+
+
+_UNIT_VI = {"pp": "điểm %", "%": "%"}
+_STATUS_VI = {
+    "achieved": "Đạt kế hoạch",
+    "missed": "Không đạt kế hoạch",
+    "on-track": "Đúng tiến độ",
+    "at-risk": "Có nguy cơ không đạt",
+}
+
+
+def _amount(value: Decimal, unit: str) -> str:
+    shown = _UNIT_VI.get(unit, unit)
+    return f"{vn_number(value)}{shown}" if shown == "%" else f"{vn_number(value)} {shown}"
+
+
+def _move(value: Decimal, unit: str) -> str:
+    if value == 0:
+        return "không đổi"
+    return f"{'giảm' if value < 0 else 'tăng'} {_amount(abs(value), unit)}"
+
+
+@dataclass(frozen=True)
 class Evaluation:
     indicator_code: str
     period: Period
@@ -147,6 +197,29 @@ class Evaluation:
     expected_to_date: Decimal | None = None
     expectation: Expectation | None = None
     change: Change | None = None
+    progress: Progress | None = None
+
+    @property
+    def verdict_vi(self) -> str:
+        """The status in words that cannot be misread, with the direction and, when the
+        previous period is known, the planned versus achieved change (no day-dependent figure,
+        so it changes only when the status or the values do)."""
+        status = _STATUS_VI[self.status.value]
+        unit = self.measure_unit
+        if self.direction is Direction.LOWER_IS_BETTER:
+            plan = f"chỉ tiêu càng thấp càng tốt, kế hoạch không quá {_amount(self.target, unit)}"
+        else:
+            plan = f"kế hoạch {_amount(self.target, unit)}"
+        text = f"{status}: thực hiện {_amount(self.actual, unit)} ({plan})"
+        if self.progress is not None:
+            p = self.progress
+            text += (
+                f"; kế hoạch {_move(p.planned, p.unit)}, thực hiện {_move(p.achieved, p.unit)}"
+                " so với kỳ trước"
+            )
+            if p.pct_of_planned is not None and p.pct_of_planned >= 0:
+                text += f" ({vn_number(p.pct_of_planned)}% mức kế hoạch)"
+        return text
 
 
 def evaluate(
@@ -189,6 +262,7 @@ def evaluate(
         expected_to_date=expected,
         expectation=expectation,
         change=None if previous is None else change_vs_previous(definition, actual, previous),
+        progress=None if previous is None else progress(definition, target, actual, previous),
     )
 
 

@@ -349,9 +349,11 @@ async def get_achievement(
     as_of: date | None = Query(None, description="Evaluate as of this day (default: today)"),
 ) -> Page:
     """Actual against target for each target of the unit and period: achievement % (half-up,
-    2 decimals), change vs the previous period in the indicator's unit (pp for rates), and the
-    status (achieved/missed for a closed period; on-track/at-risk against the linear or seasonal
-    expectation to date for an open one)."""
+    2 decimals), change vs the previous period in the indicator's unit (pp for rates), the
+    planned versus achieved change (``planned_change``, ``achieved_change``,
+    ``change_achievement_pct``: what reads right for lower-is-better indicators), the verdict in
+    words (``verdict_vi``) and the status (achieved/missed for a closed period;
+    on-track/at-risk against the linear or seasonal expectation to date for an open one)."""
     rt = runtime_of(request)
     ctx = ctx_of(request)
     p = _period(period)
@@ -562,7 +564,27 @@ EXPORT_COLUMNS = [
     "revision",
     "target",
     "achievement_pct",
+    "direction",
+    "status",
+    "planned_change",
+    "achieved_change",
+    "change_achievement_pct",
+    "verdict_vi",
 ]
+
+
+def _evaluation_cells(e: dict[str, Any] | None) -> list[Any]:
+    """Direction, status and the planned versus achieved change of a target's evaluation (so a
+    lower-is-better rate's achievement % is not read as over-achievement)."""
+    keys = (
+        "direction",
+        "status",
+        "planned_change",
+        "achieved_change",
+        "change_achievement_pct",
+        "verdict_vi",
+    )
+    return ["" if e is None or e.get(k) is None else e[k] for k in keys]
 
 
 @router.get("/export", tags=["values"])
@@ -574,17 +596,22 @@ async def export_table(
     fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "xlsx",
 ) -> Response:
     """A period's table for a unit and its sub-units (reported and rolled-up values, with the
-    target and achievement where one is set), as CSV (UTF-8 with BOM, for Excel) or XLSX."""
+    target and achievement where one is set: direction, status as of today, planned versus
+    achieved change and the verdict in words), as CSV (UTF-8 with BOM, for Excel) or XLSX."""
     rt = runtime_of(request)
     p = _period(period)
     unit, units = await _scope(rt, principal, unit)
     async with rt.transaction() as tx:
         book = await usecases.load_rulebook(tx)
         rows = await store.find_values(tx.conn, units, str(p), None)
-        targets = {
-            (t["indicator_code"], t["unit_code"]): t["target"]
-            for t in await store.find_targets(tx.conn, units, str(p), None)
-        }
+        targets = {}
+        evaluations: dict[tuple[str, str], Any] = {}
+        day = usecases.today()
+        for t in await store.find_targets(tx.conn, units, str(p), None):
+            targets[(t["indicator_code"], t["unit_code"])] = t["target"]
+            e = await usecases.assess(tx, ctx_of(request), book, t, day)
+            if e is not None:
+                evaluations[(t["indicator_code"], t["unit_code"])] = usecases.evaluation_json(e)
         names = {
             r["unit_code"]: r["name"]
             for r in await tx.conn.fetch(
@@ -611,6 +638,11 @@ async def export_table(
                 r["revision"],
                 "" if target is None else format(target, "f"),
                 "" if pct is None else format(pct, "f"),
+                *_evaluation_cells(
+                    None
+                    if r["disaggregation"]
+                    else evaluations.get((r["indicator_code"], r["unit_code"]))
+                ),
             ]
         )
     name = f"chi-tieu-{unit}-{p}"
