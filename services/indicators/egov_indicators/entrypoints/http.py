@@ -612,12 +612,7 @@ async def export_table(
             e = await usecases.assess(tx, ctx_of(request), book, t, day)
             if e is not None:
                 evaluations[(t["indicator_code"], t["unit_code"])] = usecases.evaluation_json(e)
-        names = {
-            r["unit_code"]: r["name"]
-            for r in await tx.conn.fetch(
-                "SELECT unit_code, name FROM units WHERE unit_code = ANY($1::text[])", units
-            )
-        }
+        names = await store.unit_names(tx.conn, units)
     table: list[list[Any]] = [EXPORT_COLUMNS]
     for r in rows:
         d = book.catalogue.get(r["indicator_code"])
