@@ -23,6 +23,7 @@ import pytest
 from egov_contracts import procedures as pc
 from egov_contracts.envelope import encode, new_event, to_json
 from egov_contracts.topics import ALL_TOPICS, DOSSIERS
+from egov_indicators.demo.data import DATA_SET as DEMO_DATA_SET
 from egov_indicators.main import SPEC as INDICATORS
 from egov_nominations.main import SPEC as NOMINATIONS
 from egov_notifier.main import SPEC as NOTIFIER
@@ -39,7 +40,13 @@ DEMO_DOSSIERS = 150
 EVERY_ROLE = ("admin", "operator", "officer", "head", "council")
 # values for the query parameters a route needs (a closed year, a month of the calendar)
 QUERY = {"period": "2025", "from": "2026-01-01", "to": "2026-01-31"}
-EXTRA = {"/v1/reports/on-time": {"period": "2026"}, "/v1/reports/awards": {"year": "2025"}}
+MONTHLY = {"data_set": DEMO_DATA_SET["code"], "period": "2025-12"}  # the demo's monthly report
+EXTRA = {
+    "/v1/reports/on-time": {"period": "2026"},
+    "/v1/reports/awards": {"year": "2025"},
+    "/v1/reporting-rates": MONTHLY,
+    "/v1/reporting-rates/missing": MONTHLY,
+}
 
 
 @dataclass
@@ -119,7 +126,7 @@ def _params(path: str, op: dict[str, Any], found: dict[str, Any]) -> dict[str, A
     for p in op.get("parameters", []):
         if p["in"] != "query" or not p.get("required"):
             continue
-        value = QUERY.get(p["name"]) or found.get(f"{p['name']}_id")
+        value = params.get(p["name"]) or QUERY.get(p["name"]) or found.get(f"{p['name']}_id")
         if value is None:
             return None
         params[p["name"]] = value
@@ -308,3 +315,21 @@ async def test_every_mail_is_dated_in_vietnam_time(demo: Demo) -> None:
     )
     dates = [str(m["Date"]) for m in demo.mails]
     assert all(d.endswith("+0700") for d in dates), dates
+
+
+async def test_a_time_without_an_offset_is_read_as_vietnam_time(demo: Demo) -> None:
+    svc = demo.services["admin-procedures"]
+    headers = _token(svc)
+
+    async def total(due_before: str) -> int:
+        r = await svc.client.get(
+            "/v1/dossiers",
+            params={"unit": "38", "state": "processing", "due_before": due_before, "limit": 1},
+            headers=headers,
+        )
+        assert r.status_code == 200, r.text
+        return int(r.json()["total"])
+
+    naive = await total("2030-01-01T00:00:00")
+    assert naive == await total("2030-01-01T00:00:00+07:00")
+    assert naive > 0
