@@ -132,3 +132,22 @@ def test_production_env_files_turn_the_idempotent_producer_on() -> None:
         assert f"{prefix}KAFKA_IDEMPOTENCE=true" in text
         assert f"{prefix}PROFILE=production" in text
         assert "SECRET=" not in text and "PASSWORD=" not in text, "secrets belong in .env"
+
+
+@needs_compose
+def test_backup_is_optional_and_dumps_every_service_database_nightly(
+    resolved: dict[str, Any],
+) -> None:
+    backup = resolved["services"]["backup"]
+    assert backup["profiles"] == ["backup"]
+    assert backup["entrypoint"] == ["/bin/sh", "/backup/backup.sh"]
+    assert backup["command"] == ["--nightly"]
+    assert backup["depends_on"]["postgres"]["condition"] == "service_healthy"
+    env = backup["environment"]
+    assert env["PGHOST"] == "postgres" and env["PGPASSWORD"] == "p"
+    assert env["BACKUP_RETENTION_DAYS"] == "14" and env["BACKUP_AT"] == "01:30"
+    sources = {v["source"] if isinstance(v, dict) else v.split(":")[0] for v in backup["volumes"]}
+    assert "postgres-backups" in sources and "postgres-backups" in resolved["volumes"]
+    script = (ROOT / "deploy" / "backup" / "backup.sh").read_text()
+    defaults = script.split("BACKUP_DATABASES=${BACKUP_DATABASES:-", 1)[1].split("}", 1)[0]
+    assert set(defaults.split()) == {database for _, database, _ in BUILT.values()}
