@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -70,6 +70,9 @@ class ServiceSpec:
     description: str = ""
 
 
+T = TypeVar("T")
+
+
 def runtime_of(request: Request) -> Runtime:
     rt: Runtime = request.app.state.runtime
     return rt
@@ -78,3 +81,17 @@ def runtime_of(request: Request) -> Runtime:
 def wiring_of(request: Request) -> Wiring:
     w: Wiring = request.app.state.wiring
     return w
+
+
+def state_of(request: Request, key: str, kind: type[T]) -> T:
+    """What the composition root put in its wiring's state under ``key``, typed: a value of
+    another type (a wiring mistake) raises at once instead of failing later in a route."""
+    value = wiring_of(request).state[key]
+    if not isinstance(value, kind):
+        raise TypeError(f"wiring state {key!r} is {type(value).__name__}, not {kind.__name__}")
+    return value
+
+
+def context_of(request: Request, kind: type[T]) -> T:
+    """The use cases' context the service wired (``state["context"]``)."""
+    return state_of(request, "context", kind)

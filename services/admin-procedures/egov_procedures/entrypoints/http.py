@@ -15,7 +15,7 @@ from egov_runtime.idempotency import run_once
 from egov_runtime.pagination import Page, PageQuery
 from egov_runtime.problems import Problem
 from egov_runtime.scope import check_root, check_scope
-from egov_runtime.service import Runtime, runtime_of
+from egov_runtime.service import Runtime, context_of, runtime_of
 from egov_runtime.tables import table_download
 from egov_runtime.units import descendants
 from egov_workdays import VN_TZ, ExceptionKind
@@ -57,8 +57,7 @@ Admin = Annotated[Principal, Depends(require("admin", "operator"))]
 
 
 def ctx_of(request: Request) -> Context:
-    ctx: Context = request.app.state.wiring.state["context"]
-    return ctx
+    return context_of(request, Context)
 
 
 def _dossier_missing(code: str) -> Problem:

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from egov_runtime.auth import ROLES, Principal, decode_token, issue_token
 from egov_runtime.problems import Problem
-from egov_runtime.service import runtime_of
+from egov_runtime.service import runtime_of, state_of
 from egov_runtime.tables import table_download
 from egov_runtime.units import load_hierarchy
 from egov_workdays import VN_TZ
@@ -67,13 +67,11 @@ def _settings(request: Request) -> ConsoleSettings:
 
 
 def _apis(request: Request) -> ServiceApis:
-    apis: ServiceApis = request.app.state.wiring.state["apis"]
-    return apis
+    return state_of(request, "apis", ServiceApis)
 
 
 def _live(request: Request) -> Live:
-    live: Live = request.app.state.wiring.state["live"]
-    return live
+    return state_of(request, "live", Live)
 
 
 def _person(request: Request) -> tuple[Principal, str] | None:

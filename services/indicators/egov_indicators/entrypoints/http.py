@@ -17,7 +17,7 @@ from egov_runtime.idempotency import run_once
 from egov_runtime.pagination import Page, PageQuery
 from egov_runtime.problems import MEDIA_TYPE, Problem
 from egov_runtime.scope import check_root, check_scope
-from egov_runtime.service import Runtime, runtime_of
+from egov_runtime.service import Runtime, context_of, runtime_of
 from egov_runtime.tables import table_download
 from egov_runtime.units import descendants
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -42,8 +42,7 @@ MAX_CSV_BYTES = 5_000_000
 
 
 def ctx_of(request: Request) -> usecases.Context:
-    ctx: usecases.Context = request.app.state.wiring.state["context"]
-    return ctx
+    return context_of(request, usecases.Context)
 
 
 async def _check_scope(rt: Runtime, principal: Principal, unit_code: str) -> None:

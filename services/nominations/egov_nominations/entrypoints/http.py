@@ -18,7 +18,7 @@ from egov_runtime.idempotency import run_once
 from egov_runtime.pagination import Page, PageQuery
 from egov_runtime.problems import Problem
 from egov_runtime.refusals import invalid, not_found
-from egov_runtime.service import runtime_of
+from egov_runtime.service import context_of, runtime_of
 from egov_runtime.units import descendants
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -59,8 +59,7 @@ IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
 def ctx_of(request: Request) -> Context:
-    ctx: Context = request.app.state.wiring.state["context"]
-    return ctx
+    return context_of(request, Context)
 
 
 class _In(BaseModel):

@@ -17,7 +17,7 @@ from typing import Annotated, cast
 from egov_contracts.types import VnDatetime
 from egov_runtime.auth import ROLES, Principal, require
 from egov_runtime.problems import Problem
-from egov_runtime.service import runtime_of, wiring_of
+from egov_runtime.service import runtime_of, state_of
 from egov_runtime.units import descendants
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -67,7 +67,7 @@ async def get_feed(
     """Events after the cursor (or from a time, or from the oldest kept), in order."""
     rt = runtime_of(request)
     settings = cast(NotifierSettings, rt.settings)
-    signal: feed.Signal = wiring_of(request).state["feed_signal"]
+    signal = state_of(request, "feed_signal", feed.Signal)
     wait = min(wait, settings.feed_max_wait_s)
     check_types(types, field="type", topics=FEED_TOPICS)
     cursor = _cursor(after)

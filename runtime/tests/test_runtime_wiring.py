@@ -1,14 +1,18 @@
-"""The periodic-job helper: a failed round is logged, counted and retried at the next tick; a
-round saying there is more work runs again without waiting; the loop ends when the service
-stops (no broker, no database; the interval is zero, so nothing waits on time)."""
+"""The kit's wiring helpers (no broker, no database). The periodic-job helper: a failed round
+is logged, counted and retried at the next tick; a round saying there is more work runs again
+without waiting; the loop ends when the service stops (the interval is zero, or the stop is
+already set, so nothing waits on time). The wiring state is read typed."""
 
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from egov_runtime.metrics import PERIODIC_FAILURES
 from egov_runtime.periodic import every
+from egov_runtime.service import Wiring, context_of, state_of
 
 
 class Log:
@@ -67,3 +71,15 @@ async def test_more_work_runs_again_at_once_and_a_stopped_job_does_not_start():
         raise AssertionError("a stopped service runs no round")
 
     await every(0, never, "never", service="periodic-test", log=Log())(stop)
+
+
+def test_the_wiring_state_is_read_typed():
+    class Context:
+        pass
+
+    ctx = Context()
+    wiring = Wiring(state={"context": ctx, "signal": "not a signal"})
+    request: Any = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(wiring=wiring)))
+    assert context_of(request, Context) is ctx
+    with pytest.raises(TypeError, match="wiring state 'signal' is str, not Context"):
+        state_of(request, "signal", Context)
