@@ -102,6 +102,14 @@ async def get_unit(conn: asyncpg.Connection, unit_code: str) -> dict[str, Any] |
     return dict(row) if row else None
 
 
+async def unit_names(conn: asyncpg.Connection, codes: Sequence[str]) -> dict[str, str]:
+    """The names of these units by code (those the read model knows)."""
+    rows = await conn.fetch(
+        "SELECT unit_code, name FROM units WHERE unit_code = ANY($1::text[])", list(codes)
+    )
+    return {r["unit_code"]: r["name"] for r in rows}
+
+
 def units_subscription(topics: Sequence[str] = ("egov.reference.units",)) -> Subscription:
     async def handle(tx: Tx, items: list[Incoming]) -> None:
         await upsert_units(tx.conn, (i.data.model_dump(mode="json") for i in items))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -57,10 +56,3 @@ async def reporting_units(conn: asyncpg.Connection) -> list[str]:
         " SELECT unit_code FROM units WHERE parent_code IS NULL"
     )
     return [r["unit_code"] for r in rows]
-
-
-async def unit_names(conn: asyncpg.Connection, codes: Sequence[str]) -> dict[str, str]:
-    rows = await conn.fetch(
-        "SELECT unit_code, name FROM units WHERE unit_code = ANY($1::text[])", codes
-    )
-    return {r["unit_code"]: r["name"] for r in rows}

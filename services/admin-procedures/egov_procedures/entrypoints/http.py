@@ -10,6 +10,7 @@ from egov_contracts import procedures as c
 from egov_contracts.envelope import new_event
 from egov_contracts.topics import STATUS_REPORTS
 from egov_contracts.types import VnDatetime
+from egov_runtime import units as unit_model
 from egov_runtime.auth import Principal, credential_header, issue_token, require
 from egov_runtime.idempotency import run_once
 from egov_runtime.pagination import Page, PageQuery
@@ -23,7 +24,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from egov_procedures.adapters import catalogue, dossiers, rates
+from egov_procedures.adapters import catalogue, dossiers
 from egov_procedures.domain.dossier import ApologyRefused, colour, warning_schedule
 from egov_procedures.domain.model import DossierState, Phase, TimeUnit
 from egov_procedures.domain.report import (
@@ -407,7 +408,7 @@ async def on_time_report(
             tz=VN_TZ,
         )
         procedures = {p["code"]: p for p in await catalogue.list_procedures(conn)}
-        unit_names = await rates.unit_names(conn, units)
+        unit_names = await unit_model.unit_names(conn, units)
     forms = [form_from_counts(r, ctx.returned_withdrawn) for r in rows]
     total = sum_forms(forms, ctx.returned_withdrawn)
     groups: list[dict[str, Any]] = []
@@ -479,7 +480,7 @@ async def service_index_report(
     start, end = period_instants(first, last)
     async with rt.pool.acquire() as conn:
         found = await dossiers.index_dossiers(conn, units=units, start=start, end=end)
-        unit_name = (await rates.unit_names(conn, [unit])).get(unit)
+        unit_name = (await unit_model.unit_names(conn, [unit])).get(unit)
     index = service_index(found, start, end, rules, ctx.returned_withdrawn)
     body: dict[str, Any] = {
         "unit_code": unit,

@@ -455,13 +455,6 @@ async def insert_lock(
     )
 
 
-async def unit_names(conn: asyncpg.Connection, units: Sequence[str]) -> dict[str, str]:
-    rows = await conn.fetch(
-        "SELECT unit_code, name FROM units WHERE unit_code = ANY($1::text[])", list(units)
-    )
-    return {r["unit_code"]: r["name"] for r in rows}
-
-
 # -- reporting completeness and timeliness ----------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from egov_runtime.problems import MEDIA_TYPE, Problem
 from egov_runtime.scope import check_root, check_scope
 from egov_runtime.service import Runtime, context_of, runtime_of
 from egov_runtime.tables import table_download
-from egov_runtime.units import descendants
+from egov_runtime.units import descendants, unit_names
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
@@ -611,7 +611,7 @@ async def export_table(
             e = await usecases.assess(tx, ctx_of(request), book, t, day)
             if e is not None:
                 evaluations[(t["indicator_code"], t["unit_code"])] = usecases.evaluation_json(e)
-        names = await store.unit_names(tx.conn, units)
+        names = await unit_names(tx.conn, units)
     table: list[list[Any]] = [EXPORT_COLUMNS]
     for r in rows:
         d = book.catalogue.get(r["indicator_code"])
