@@ -110,8 +110,22 @@ def wire(rt: Runtime) -> Wiring:
                         continue
                     form = form_from_counts(rows[0], ctx.returned_withdrawn)
                     await publish_rate_if_changed(tx, ctx, unit, label, start, end, form)
-                    if MONTH.match(label):  # the service index is monthly
-                        await publish_service_index(tx, ctx, unit, scope, label, start, end)
+
+    async def service_indexes() -> None:
+        """The service index of every reporting unit for the recently closed months: it reads
+        each dossier (not the daily aggregates), so it runs less often than the rates."""
+        today = datetime.now(VN_TZ).date()
+        async with rt.pool.acquire() as conn:
+            units = await rate_store.reporting_units(conn)
+        from egov_runtime.units import descendants
+
+        for label, start, end in closed_periods(today, settings.period_scheme):
+            if not MONTH.match(label):  # the index is monthly
+                continue
+            for unit in units:
+                async with rt.transaction() as tx:
+                    scope = await descendants(tx.conn, unit)
+                    await publish_service_index(tx, ctx, unit, scope, label, start, end)
 
     async def sla_metrics() -> None:
         await refresh_sla_metrics(rt, ctx, settings.period_scheme)
@@ -121,6 +135,7 @@ def wire(rt: Runtime) -> Wiring:
     run_calendar = job(settings.calendar_refresh_s, refresh_calendar, "calendar refresh")
     run_timers = job(settings.timer_interval_s, timers, "deadline timers")
     run_rates = job(settings.rates_interval_s, rates, "on-time rates")
+    run_index = job(settings.service_index_interval_s, service_indexes, "service index")
 
     return Wiring(
         subscriptions=[
@@ -132,7 +147,7 @@ def wire(rt: Runtime) -> Wiring:
             ),
             units_subscription(),
         ],
-        tasks=[run_calendar, run_timers, run_rates, run_sla_metrics],
+        tasks=[run_calendar, run_timers, run_rates, run_index, run_sla_metrics],
         state={"context": ctx},
     )
 

@@ -25,6 +25,11 @@ class ProceduresSettings(ServiceSettings):
     rates_interval_s: float = Field(
         60.0, description="How often closed periods' rates are checked."
     )
+    service_index_interval_s: float = Field(
+        900.0,
+        description="How often closed months' service index (QĐ 766) is checked and republished"
+        " when late events changed it (it reads every dossier of the month).",
+    )
     calendar_refresh_s: float = 60.0
     sla_metrics_interval_s: float = Field(
         60.0, description="How often the SLA gauges (open dossiers, this month's rates) refresh."
