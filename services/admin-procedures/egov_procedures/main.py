@@ -35,7 +35,7 @@ from egov_procedures.usecases import (
     load_calendar,
     publish_pending_calendar,
     publish_rate_if_changed,
-    publish_service_index,
+    publish_service_indexes,
     refresh_sla_metrics,
 )
 
@@ -112,20 +112,11 @@ def wire(rt: Runtime) -> Wiring:
                     await publish_rate_if_changed(tx, ctx, unit, label, start, end, form)
 
     async def service_indexes() -> None:
-        """The service index of every reporting unit for the recently closed months: it reads
-        each dossier (not the daily aggregates), so it runs less often than the rates."""
-        today = datetime.now(VN_TZ).date()
-        async with rt.pool.acquire() as conn:
-            units = await rate_store.reporting_units(conn)
-        from egov_runtime.units import descendants
-
-        for label, start, end in closed_periods(today, settings.period_scheme):
-            if not MONTH.match(label):  # the index is monthly
-                continue
-            for unit in units:
-                async with rt.transaction() as tx:
-                    scope = await descendants(tx.conn, unit)
-                    await publish_service_index(tx, ctx, unit, scope, label, start, end)
+        """The service index (it reads each dossier of a month, not the daily aggregates, so it
+        runs less often than the rates) of the recently closed months."""
+        today = rt.now().astimezone(VN_TZ).date()
+        months = [p for p in closed_periods(today, settings.period_scheme) if MONTH.match(p[0])]
+        await publish_service_indexes(rt, ctx, months)
 
     async def sla_metrics() -> None:
         await refresh_sla_metrics(rt, ctx, settings.period_scheme)

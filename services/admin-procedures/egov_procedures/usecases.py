@@ -631,6 +631,23 @@ async def publish_service_index(
     return True
 
 
+async def publish_service_indexes(
+    rt: Runtime, ctx: Context, months: list[tuple[str, date, date]]
+) -> int:
+    """The service index of every reporting unit (over its subtree) for each of ``months``
+    (label, first day, last day), each unit and month in its own transaction; returns how many
+    were published (new or changed)."""
+    async with rt.pool.acquire() as conn:
+        units = await rates.reporting_units(conn)
+    published = 0
+    for label, first, last in months:
+        for unit in units:
+            async with rt.transaction() as tx:
+                scope = await descendants(tx.conn, unit)
+                published += await publish_service_index(tx, ctx, unit, scope, label, first, last)
+    return published
+
+
 # -- SLA metrics ---------------------------------------------------------------------------
 
 

@@ -417,6 +417,14 @@ async def test_service_index_published_and_corrected_by_a_late_event(
 
     assert await publish()
     assert not await publish()  # unchanged: nothing new on the topic
+    # the job's round over every reporting unit (those with dossiers, and the province): this
+    # unit's month is unchanged, the province's is new
+    from egov_procedures.usecases import publish_service_indexes
+
+    assert await publish_service_indexes(service.runtime, ctx, [("2026-03", first, last)]) >= 1
+    await reader.until(lambda: reader.of("38/2026-03", "service-index.computed.v1"), 20)
+    province = reader.of("38/2026-03", "service-index.computed.v1")[0].data
+    assert province["progress_denominator"] >= 7  # the province's subtree holds this unit
     subject = f"{VL}/2026-03"
     await reader.until(lambda: reader.of(subject, "service-index.computed.v1"), 20)
     data = reader.of(subject, "service-index.computed.v1")[0].data
