@@ -25,6 +25,8 @@ BUILT = {name: SERVICES[name] for name in sorted(services())}
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = shutil.which("docker-compose")
 SECRETS = {"POSTGRES_PASSWORD": "p", "EGOV_JWT_SECRET": "j", "EGOV_PERSONAL_DATA_KEY": "k"}
+# one database password per service (its own role, deploy/postgres/init-databases.sql)
+SECRETS |= {f"{prefix}DB_PASSWORD": f"db-{name}" for name, (prefix, _, _) in BUILT.items()}
 
 needs_compose = pytest.mark.skipif(
     COMPOSE is None and not os.environ.get("CI"),
@@ -65,7 +67,9 @@ def test_every_service_runs_from_the_image_after_init(resolved: dict[str, Any]) 
         assert svc["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert "/readyz" in " ".join(svc["healthcheck"]["test"])
         env = svc["environment"]
-        assert env[f"{prefix}DATABASE_URL"].endswith(f"@postgres:5432/{database}")
+        assert env[f"{prefix}DATABASE_URL"] == (
+            f"postgresql://{database}:db-{name}@postgres:5432/{database}"
+        ), "each service connects as its own role, owner of its database only"
         assert env[f"{prefix}JWT_SECRET"] == "j"
         assert env[f"{prefix}PERSONAL_DATA_KEY"] == "k"
         assert env[f"{prefix}PROFILE"] == "production"
@@ -82,7 +86,9 @@ def test_init_creates_topics_and_migrates_every_service(resolved: dict[str, Any]
     assert "egov_runtime.cli topics" in script
     for name, (prefix, database, _) in BUILT.items():
         assert f"egov_runtime.cli {name} migrate" in script
-        assert init["environment"][f"{prefix}DATABASE_URL"].endswith(f"/{database}")
+        assert init["environment"][f"{prefix}DATABASE_URL"] == (
+            f"postgresql://{database}:db-{name}@postgres:5432/{database}"
+        ), "migrations run as the service's role, so it owns its tables"
     assert init["restart"] == "no"
     assert {k: v["condition"] for k, v in init["depends_on"].items()} == {
         "kafka": "service_healthy",
@@ -90,7 +96,11 @@ def test_init_creates_topics_and_migrates_every_service(resolved: dict[str, Any]
     }
     sql = (ROOT / "deploy" / "postgres" / "init-databases.sql").read_text()
     for _, database, _ in BUILT.values():
-        assert f"CREATE DATABASE {database} " in sql
+        assert f"CREATE DATABASE {database} OWNER {database};" in sql
+    postgres = resolved["services"]["postgres"]
+    for name, (prefix, _, _) in BUILT.items():
+        assert postgres["environment"][f"{prefix}DB_PASSWORD"] == f"db-{name}"
+        assert "\\getenv" in sql and f"{prefix}DB_PASSWORD" in sql
 
 
 @needs_compose
@@ -122,8 +132,9 @@ def test_prometheus_is_optional_and_scrapes_every_service(resolved: dict[str, An
 def test_compose_refuses_to_run_without_secrets() -> None:
     done = config({})
     assert done.returncode != 0 and "POSTGRES_PASSWORD" in done.stderr
-    done = config({"POSTGRES_PASSWORD": "p"})
-    assert done.returncode != 0 and "EGOV_JWT_SECRET" in done.stderr
+    for missing in ("EGOV_JWT_SECRET", "EGOV_NOTIFIER_DB_PASSWORD"):
+        done = config({k: v for k, v in SECRETS.items() if k != missing})
+        assert done.returncode != 0 and missing in done.stderr
 
 
 def test_production_env_files_turn_the_idempotent_producer_on() -> None:
