@@ -306,6 +306,19 @@ RULES: dict[tuple[str, str], Rule] = {
     (IND, "GET /v1/export"): Rule(
         IND_READ, "subtree", by_unit("/v1/export", unit="{unit}", period="2026")
     ),
+    (IND, "PUT /v1/plan-targets/{indicator}/{unit}/{period}"): Rule(
+        ADMIN_OP,
+        "subtree",
+        with_body(
+            "/v1/plan-targets/VL_GQVL/{unit}/2016-2020",
+            lambda w: {"target_low": "10", "target_high": "12"},
+        ),
+    ),
+    (IND, "GET /v1/plan-periods/{period}"): Rule(
+        IND_READ,
+        "subtree",
+        by_unit("/v1/plan-periods/2016-2020", unit="{unit}", indicator="VL_GQVL"),
+    ),
     (IND, "GET /v1/data-sets"): Rule(IND_READ, "any"),
     (IND, "PUT /v1/data-sets/{code}"): Rule(
         frozenset({"admin"}), "root", with_body(f"/v1/data-sets/{DATA_SET}", data_set_body)

@@ -210,3 +210,69 @@ async def test_a_period_of_another_kind_or_an_unknown_data_set_is_refused(servic
         headers=officer,
     )
     assert r.status_code == 403
+
+
+JOBS = {
+    2011: 58000, 2012: 59000, 2013: 60000, 2014: 61000, 2015: 62000,
+    2016: 64000, 2017: 66500, 2018: 68000, 2019: 70200, 2020: 71200,
+}  # fmt: skip
+
+
+async def test_a_plan_period_with_its_yearly_average_the_earlier_period_and_a_range(service):
+    unit = COMMUNES[0]
+    for year, jobs in JOBS.items():
+        body = {
+            "submission_id": f"{unit}-{year}",
+            "unit_code": unit,
+            "period": str(year),
+            "values": [{"indicator_code": "VL_GQVL", "value": str(jobs)}],
+            "submitted_by": "bao-cao-xa",
+            "submitted_at": datetime(year + 1, 1, 15, 9, tzinfo=VN_TZ).isoformat(),
+        }
+        r = await service.client.post(
+            "/v1/submissions", json=body, headers=service.token("officer", unit=unit)
+        )
+        assert r.status_code == 202, r.text
+    planner = service.token("operator", unit="38")
+    r = await service.client.put(
+        f"/v1/plan-targets/VL_GQVL/{unit}/2016-2020",
+        json={"target_low": "65000", "target_high": "70000", "basis": "yearly-average",
+              "note": "từ 6,5 đến 7 vạn lao động mỗi năm"},
+        headers=planner,
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    r = await service.client.put(
+        f"/v1/plan-targets/VL_GQVL/{unit}/2016-2020",
+        json={"target_low": "350000", "target_high": "360000"},
+        headers=planner,
+    )
+    assert r.status_code == 200, r.text
+    r = await service.client.get(
+        "/v1/plan-periods/2016-2020",
+        params={"indicator": "VL_GQVL", "unit": unit, "compare_with": "2011-2015"},
+        headers=service.token("council", unit="38"),
+    )
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert (got["value"], got["yearly_average"], got["period_label_vi"]) == (
+        "339900",
+        "67980",
+        "giai đoạn 2016–2020",
+    )
+    assert (got["compare_with"]["value"], got["compare_with"]["ratio_pct"]) == ("300000", "113.30")
+    targets = {t["basis"]: t for t in got["targets"]}
+    yearly = targets["yearly-average"]
+    assert (yearly["status"], yearly["within_range"], yearly["pct_of_low"]) == (
+        "achieved",
+        True,
+        "104.58",
+    )
+    total = targets["period"]
+    assert (total["actual"], total["status"], total["within_range"]) == ("339900", "missed", False)
+
+    r = await service.client.get(
+        "/v1/plan-periods/2020-2016",
+        params={"indicator": "VL_GQVL", "unit": unit},
+        headers=service.token("council", unit="38"),
+    )
+    assert r.status_code == 422

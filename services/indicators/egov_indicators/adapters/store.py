@@ -548,3 +548,38 @@ async def insert_notice(conn: asyncpg.Connection, row: Row) -> bool:
         row["event_id"],
     )
     return bool(status.endswith(" 1"))
+
+
+# -- multi-year plan periods ------------------------------------------------------------------
+
+
+async def put_plan_target(conn: asyncpg.Connection, row: Row) -> None:
+    await conn.execute(
+        "INSERT INTO plan_targets (indicator_code, unit_code, plan_period, basis, target_low,"
+        " target_high, note, set_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " ON CONFLICT (indicator_code, unit_code, plan_period, basis) DO UPDATE SET"
+        " target_low = excluded.target_low, target_high = excluded.target_high,"
+        " note = excluded.note, set_by = excluded.set_by, set_at = now()",
+        row["indicator_code"],
+        row["unit_code"],
+        row["plan_period"],
+        row["basis"],
+        row["target_low"],
+        row["target_high"],
+        row["note"],
+        row["set_by"],
+    )
+
+
+async def plan_targets(
+    conn: asyncpg.Connection, indicator: str, unit: str, plan_period: str
+) -> list[Row]:
+    return _rows(
+        await conn.fetch(
+            "SELECT * FROM plan_targets WHERE indicator_code = $1 AND unit_code = $2"
+            " AND plan_period = $3 ORDER BY basis",
+            indicator,
+            unit,
+            plan_period,
+        )
+    )

@@ -28,6 +28,7 @@ from egov_indicators import usecases
 from egov_indicators.adapters import store
 from egov_indicators.adapters.spreadsheets import XLSX, UnreadableFile, is_xlsx, xlsx_to_csv
 from egov_indicators.domain import LockRefused, Period, PeriodError, achievement_pct
+from egov_indicators.domain.plan_periods import PlanPeriod, PlanPeriodError
 
 router = APIRouter(prefix="/v1")
 
@@ -838,3 +839,83 @@ async def get_missing_reports(
         due_date=due.isoformat(),
         overdue=usecases.today() > due,
     )
+
+
+# -- multi-year plan periods ------------------------------------------------------------------
+
+
+def _plan_period(text: str, name: str = "period") -> PlanPeriod:
+    try:
+        return PlanPeriod.parse(text)
+    except PlanPeriodError as exc:
+        raise Problem(
+            422, "Invalid plan period", str(exc), errors=[{"field": name, "message": str(exc)}]
+        ) from exc
+
+
+class PlanTargetIn(BaseModel):
+    target_low: Decimal = Field(allow_inf_nan=False, description="Từ (the lower end)")
+    target_high: Decimal = Field(allow_inf_nan=False, description="Đến (the upper end)")
+    basis: Literal["period", "yearly-average"] = Field(
+        "period",
+        description="What the range is for: the period's value (total of a flow, end level of"
+        " a stock) or the average per year ('bình quân mỗi năm')",
+    )
+    note: str = Field("", max_length=500, description="E.g. the congress resolution")
+
+
+@router.put("/plan-targets/{indicator}/{unit}/{period}", tags=["targets"])
+async def put_plan_target(
+    indicator: str,
+    unit: str,
+    period: str,
+    body: PlanTargetIn,
+    request: Request,
+    principal: Planner,
+) -> dict[str, Any]:
+    """Set a multi-year plan period's target (``2016-2020``) as a range ("từ 6,5 đến 7 vạn";
+    equal ends for a single figure), for the period's value or its average per year."""
+    rt = runtime_of(request)
+    p = _plan_period(period)
+    await _check_scope(rt, principal, unit)
+    async with rt.transaction() as tx:
+        book = await usecases.load_rulebook(tx)
+        await usecases.set_plan_target(
+            tx,
+            book,
+            indicator,
+            unit,
+            p,
+            basis=body.basis,
+            low=body.target_low,
+            high=body.target_high,
+            note=body.note,
+            by=principal.subject,
+        )
+        return _json(await usecases.plan_period_report(tx, book, indicator, unit, p, None))
+
+
+@router.get("/plan-periods/{period}", tags=["targets"])
+async def get_plan_period(
+    period: str,
+    request: Request,
+    principal: Reader,
+    indicator: str,
+    unit: str | None = None,
+    compare_with: str | None = Query(
+        None, description="An earlier plan period to compare with (e.g. 2011-2015)"
+    ),
+) -> dict[str, Any]:
+    """An indicator over a multi-year plan period (``2016-2020``) for a unit: its value (the
+    years' total of a flow, the last year's level of a stock; only when every year is in), the
+    average per year, the ratio to an earlier period × 100, and each range target with its
+    status (higher-is-better: achieved from the lower end; lower-is-better: up to the upper
+    end), whether the actual lies within the range and its % of either end."""
+    rt = runtime_of(request)
+    p = _plan_period(period)
+    earlier = _plan_period(compare_with, "compare_with") if compare_with else None
+    unit = unit or principal.unit_code
+    await _check_scope(rt, principal, unit)
+    async with rt.transaction() as tx:
+        book = await usecases.load_rulebook(tx)
+        return _json(await usecases.plan_period_report(tx, book, indicator, unit, p, earlier))
