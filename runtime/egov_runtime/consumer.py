@@ -47,6 +47,7 @@ from egov_contracts.envelope import (
     SchemaViolation,
     UnknownEventType,
     decode,
+    new_event,
     parse_data,
 )
 from egov_contracts.topics import dead_letter_topic
@@ -101,6 +102,22 @@ class Tx:
     ) -> None:
         """Append ``events`` to the outbox; ``headers`` are added to each record."""
         await outbox.append(self.conn, self.service, topic, events, headers)
+
+    async def publish(
+        self,
+        data: EventData,
+        *,
+        source: str,
+        subject: str,
+        headers: Sequence[tuple[str, bytes]] = (),
+        **event: Any,
+    ) -> CloudEvent:
+        """Wrap ``data`` as an event (:func:`egov_contracts.envelope.new_event`; ``event``: its
+        other arguments, e.g. ``sequence``, ``cause``) and append it to the outbox on the topic
+        its type is published on (``data.topic``, declared once with the contract model)."""
+        wrapped = new_event(data, source=source, subject=subject, **event)
+        await self.emit(data.topic, [wrapped], headers)
+        return wrapped
 
     def refuse(self, event_id: str, reason: str, error: str) -> None:
         self.refused[event_id] = (reason, error)

@@ -1,15 +1,21 @@
 """The kit's wiring helpers (no broker, no database). The periodic-job helper: a failed round
 is logged, counted and retried at the next tick; a round saying there is more work runs again
 without waiting; the loop ends when the service stops (the interval is zero, or the stop is
-already set, so nothing waits on time). The wiring state is read typed."""
+already set, so nothing waits on time). The wiring state is read typed. ``Tx.publish`` puts an
+event on the topic its type declares."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from egov_contracts.reference import CalendarExceptionKind, CalendarExceptionUpserted
+from egov_contracts.topics import REFERENCE_CALENDAR
+from egov_contracts.types import VN_TZ
+from egov_runtime.consumer import Tx
 from egov_runtime.metrics import PERIODIC_FAILURES
 from egov_runtime.periodic import every
 from egov_runtime.service import Wiring, context_of, state_of
@@ -83,3 +89,32 @@ def test_the_wiring_state_is_read_typed():
     assert context_of(request, Context) is ctx
     with pytest.raises(TypeError, match="wiring state 'signal' is str, not Context"):
         state_of(request, "signal", Context)
+
+
+async def test_publish_wraps_the_data_on_the_topic_its_type_declares():
+    class Outbox(Tx):
+        appended: list[tuple[str, list[Any], Any]]
+
+        async def emit(self, topic, events, headers=()):  # type: ignore[no-untyped-def]
+            self.appended.append((topic, list(events), headers))
+
+    tx = Outbox(conn=None, service="wiring-test")  # type: ignore[arg-type]
+    tx.appended = []
+    data = CalendarExceptionUpserted(
+        day=date(2026, 9, 1),
+        kind=CalendarExceptionKind.DAY_OFF,
+        note="Nghỉ bù Quốc khánh",
+        entered_by="so-noi-vu",
+        entered_at=datetime(2026, 8, 20, 9, tzinfo=VN_TZ),
+    )
+    event = await tx.publish(
+        data, source="/vn/38/admin-procedures", subject="2026-09-01", sequence=3
+    )
+    [(topic, events, headers)] = tx.appended
+    assert topic == REFERENCE_CALENDAR.name and events == [event] and headers == ()
+    assert (event.type, event.source, event.subject) == (
+        CalendarExceptionUpserted.event_type,
+        "/vn/38/admin-procedures",
+        "2026-09-01",
+    )
+    assert event.sequence is not None and event.time == datetime(2026, 8, 20, 9, tzinfo=VN_TZ)

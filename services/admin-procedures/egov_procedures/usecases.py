@@ -17,7 +17,7 @@ from egov_contracts import procedures as c
 from egov_contracts import reference as ref
 from egov_contracts.envelope import CloudEvent, EventData, new_event
 from egov_contracts.personal_data import applicant_ref
-from egov_contracts.topics import DOSSIERS, RATES, REFERENCE_CALENDAR
+from egov_contracts.topics import DOSSIERS, RATES
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
 from egov_runtime.service import Runtime
@@ -142,9 +142,7 @@ async def publish_pending_calendar(tx: Tx, ctx: Context) -> int:
             entered_at=row["entered_at"],
         )
         subject = ref.calendar_exception_subject(row["day"])
-        await tx.emit(
-            REFERENCE_CALENDAR.name, [new_event(data, source=ctx.source, subject=subject)]
-        )
+        await tx.publish(data, source=ctx.source, subject=subject)
     if rows:
         await catalogue.mark_calendar_published(tx.conn, [r["day"] for r in rows])
     return len(rows)
@@ -152,7 +150,7 @@ async def publish_pending_calendar(tx: Tx, ctx: Context) -> int:
 
 async def _publish_calendar(tx: Tx, ctx: Context, data: EventData, day: date) -> None:
     subject = ref.calendar_exception_subject(day)  # the compacted topic's key
-    await tx.emit(REFERENCE_CALENDAR.name, [new_event(data, source=ctx.source, subject=subject)])
+    await tx.publish(data, source=ctx.source, subject=subject)
     ctx.calendar = await load_calendar(tx)
 
 

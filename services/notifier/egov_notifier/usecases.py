@@ -19,13 +19,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from egov_contracts.envelope import VN_TZ, CloudEvent, new_event, to_json
+from egov_contracts.envelope import VN_TZ, CloudEvent, to_json
 from egov_contracts.notifications import (
     NotificationChannel,
     NotificationDelivered,
     NotificationFailed,
 )
-from egov_contracts.topics import NOTIFICATION_DELIVERIES
 from egov_runtime.consumer import Incoming, Tx
 from egov_runtime.service import Runtime
 from egov_runtime.units import load_hierarchy
@@ -241,9 +240,7 @@ async def _final(
         if ok
         else NotificationFailed(**common, failed_at=now, last_error=(error or "")[:2000])
     )
-    await tx.emit(
-        NOTIFICATION_DELIVERIES.name, [new_event(data, source=ctx.source, subject=str(row["id"]))]
-    )
+    await tx.publish(data, source=ctx.source, subject=str(row["id"]))
 
 
 async def dispatch_due(rt: Runtime, ctx: Context, limit: int = 50) -> int:

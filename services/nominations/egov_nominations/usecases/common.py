@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from egov_contracts.envelope import CloudEvent, EventData, new_event
-from egov_contracts.topics import NOMINATION_EVENTS
+from egov_contracts.envelope import CloudEvent, EventData
 from egov_runtime import scope
 from egov_runtime.auth import Principal
 from egov_runtime.calendar_exceptions import province_calendar
@@ -79,6 +78,4 @@ def level_of(unit: dict[str, Any]) -> DecidingLevel:
 async def emit(
     tx: Tx, ctx: Context, data: EventData, subject: str, sequence: int | None = None
 ) -> CloudEvent:
-    event = new_event(data, source=ctx.source, subject=subject, sequence=sequence)
-    await tx.emit(NOMINATION_EVENTS.name, [event])
-    return event
+    return await tx.publish(data, source=ctx.source, subject=subject, sequence=sequence)
