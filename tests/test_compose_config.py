@@ -46,6 +46,15 @@ def config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+def port(entry: dict[str, Any] | str) -> tuple[str | None, int, int]:
+    """(host address, published, target) of a resolved port: docker-compose 1.29 writes one bound
+    to an address in the short form ``127.0.0.1:8101:8080/tcp``."""
+    if isinstance(entry, dict):
+        return entry.get("host_ip"), int(entry["published"]), int(entry["target"])
+    address, published, target = entry.split("/")[0].split(":")
+    return address, int(published), int(target)
+
+
 @pytest.fixture(scope="module")
 def resolved() -> dict[str, Any]:
     done = config(SECRETS)
@@ -57,7 +66,7 @@ def resolved() -> dict[str, Any]:
 @needs_compose
 def test_every_service_runs_from_the_image_after_init(resolved: dict[str, Any]) -> None:
     assert set(services()) <= set(SERVICES), "a registered service is unknown to the stack"
-    for name, (prefix, database, port) in BUILT.items():
+    for name, (prefix, database, number) in BUILT.items():
         svc = resolved["services"][name]
         assert svc["command"] == [name, "serve"]
         assert svc["build"]["dockerfile"] == "deploy/Dockerfile"
@@ -76,7 +85,7 @@ def test_every_service_runs_from_the_image_after_init(resolved: dict[str, Any]) 
         assert env[f"{prefix}KAFKA_IDEMPOTENCE"] == "true"
         assert env[f"{prefix}KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
         assert env[f"{prefix}HTTP_HOST"] == "0.0.0.0"
-        assert [(p["published"], p["target"]) for p in svc["ports"]] == [(port, 8080)]
+        assert [port(p) for p in svc["ports"]] == [("127.0.0.1", number, 8080)]
 
 
 @needs_compose
@@ -162,3 +171,26 @@ def test_backup_is_optional_and_dumps_every_service_database_nightly(
     script = (ROOT / "deploy" / "backup" / "backup.sh").read_text()
     defaults = script.split("BACKUP_DATABASES=${BACKUP_DATABASES:-", 1)[1].split("}", 1)[0]
     assert set(defaults.split()) == {database for _, database, _ in BUILT.values()}
+
+
+@needs_compose
+def test_the_tls_edge_fronts_every_service_and_plain_http_stays_on_the_host(
+    resolved: dict[str, Any],
+) -> None:
+    edge = resolved["services"]["edge"]
+    assert edge["profiles"] == ["edge"] and edge["image"].startswith("caddy:")
+    assert set(edge["depends_on"]) == set(BUILT)
+    assert {port(p) for p in edge["ports"]} == {(None, 443, 443), (None, 80, 80)}
+    mounts = {
+        (v["target"] if isinstance(v, dict) else v.split(":")[1]): (
+            v["source"] if isinstance(v, dict) else v.split(":")[0]
+        )
+        for v in edge["volumes"]
+    }
+    assert mounts["/etc/caddy/Caddyfile"].endswith("deploy/edge/Caddyfile")
+    assert mounts["/etc/caddy/certs"].endswith("deploy/edge/certs")
+    caddyfile = (ROOT / "deploy" / "edge" / "Caddyfile").read_text()
+    for name in BUILT:
+        assert f"reverse_proxy {name}:8080" in caddyfile
+        ports = resolved["services"][name]["ports"]
+        assert [port(p)[0] for p in ports] == ["127.0.0.1"], "plain HTTP beyond the host"
