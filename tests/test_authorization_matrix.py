@@ -319,6 +319,11 @@ RULES: dict[tuple[str, str], Rule] = {
         "subtree",
         by_unit("/v1/plan-periods/2016-2020", unit="{unit}", indicator="VL_GQVL"),
     ),
+    (IND, "GET /v1/year-to-date"): Rule(
+        IND_READ,
+        "subtree",
+        by_unit("/v1/year-to-date", unit="{unit}", indicator="VL_GQVL", year="2026"),
+    ),
     (IND, "GET /v1/data-sets"): Rule(IND_READ, "any"),
     (IND, "PUT /v1/data-sets/{code}"): Rule(
         frozenset({"admin"}), "root", with_body(f"/v1/data-sets/{DATA_SET}", data_set_body)

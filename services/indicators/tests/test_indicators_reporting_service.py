@@ -276,3 +276,65 @@ async def test_a_plan_period_with_its_yearly_average_the_earlier_period_and_a_ra
         headers=service.token("council", unit="38"),
     )
     assert r.status_code == 422
+
+
+async def test_an_open_year_is_judged_by_its_months_so_far(service):
+    from decimal import Decimal
+
+    from egov_indicators.domain.achievement import load_seasonal_profiles
+    from egov_indicators.domain.definitions import load_catalogue
+    from egov_indicators.domain.year_to_date import judge_year_to_date, year_to_date
+
+    unit = COMMUNES[1]
+    for month in range(1, 8):
+        body = {
+            "submission_id": f"{unit}-2026-{month:02d}",
+            "unit_code": unit,
+            "period": f"2026-{month:02d}",
+            "values": [{"indicator_code": "VL_GQVL", "value": "1400"}],
+            "submitted_by": "bao-cao-xa",
+            "submitted_at": datetime(2026, month + 1, 10, 9, tzinfo=VN_TZ).isoformat(),
+        }
+        r = await service.client.post(
+            "/v1/submissions", json=body, headers=service.token("officer", unit=unit)
+        )
+        assert r.status_code == 202, r.text
+    r = await service.client.put(
+        f"/v1/targets/VL_GQVL/{unit}/2026",
+        json={"target": "16000"},
+        headers=service.token("operator", unit="38"),
+    )
+    assert r.status_code == 200, r.text
+    reader_token = service.token("council", unit="38")
+    r = await service.client.get(
+        "/v1/year-to-date",
+        params={"indicator": "VL_GQVL", "unit": unit, "year": 2026},
+        headers=reader_token,
+    )
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert (got["value"], got["completeness"], got["derivation"], got["months"]) == (
+        "9800",
+        "partial",
+        "sum 2026-01..2026-07",
+        7,
+    )
+    jobs = load_catalogue()["VL_GQVL"]
+    ytd = year_to_date(jobs, 2026, {m: Decimal(1400) for m in range(1, 8)})
+    assert ytd is not None
+    e = judge_year_to_date(jobs, ytd, Decimal(16000), profile=load_seasonal_profiles()["VL_GQVL"])
+    evaluation = got["evaluation"]
+    assert (evaluation["as_of"], evaluation["expectation"], evaluation["period_closed"]) == (
+        "2026-07-31",
+        "seasonal",
+        False,
+    )
+    assert evaluation["expected_to_date"] == format(e.expected_to_date, "f")
+    assert evaluation["status"] == e.status.value
+    # the district's months are rolled up from the commune's, so its year so far is the same
+    r = await service.client.get(
+        "/v1/year-to-date",
+        params={"indicator": "VL_GQVL", "unit": H1, "year": 2026},
+        headers=reader_token,
+    )
+    assert (r.json()["value"], r.json()["evaluation"]) == ("9800", None)

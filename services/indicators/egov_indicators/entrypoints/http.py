@@ -919,3 +919,30 @@ async def get_plan_period(
     async with rt.transaction() as tx:
         book = await usecases.load_rulebook(tx)
         return _json(await usecases.plan_period_report(tx, book, indicator, unit, p, earlier))
+
+
+# -- year to date -----------------------------------------------------------------------------
+
+
+@router.get("/year-to-date", tags=["targets"])
+async def get_year_to_date(
+    request: Request,
+    principal: Reader,
+    indicator: str,
+    year: Annotated[int, Query(ge=2000, le=2099)],
+    unit: str | None = None,
+) -> dict[str, Any]:
+    """An open year's value so far ("lũy kế từ đầu năm") from its months from January without a
+    gap (the unit's reported or rolled-up month values): the total of a flow, the last month
+    of a snapshot; ``completeness`` partial until December is in, ``derivation`` says how
+    (``sum 2026-01..2026-07``), and the year's target judged at the end of the last month in
+    (on-track / at-risk against the linear or seasonal expectation then)."""
+    rt = runtime_of(request)
+    unit = unit or principal.unit_code
+    await _check_scope(rt, principal, unit)
+    async with rt.transaction() as tx:
+        book = await usecases.load_rulebook(tx)
+        report = await usecases.year_to_date_report(
+            tx, ctx_of(request), book, indicator, unit, year
+        )
+    return _json(report)
