@@ -84,11 +84,11 @@ def wire(rt: Runtime) -> Wiring:
     async def timers() -> None:
         while True:
             async with rt.transaction() as tx:
-                if not await fire_due_timers(tx, ctx, datetime.now(UTC)):
+                if not await fire_due_timers(tx, ctx, rt.now()):
                     return
 
     async def rates() -> None:
-        today = datetime.now(VN_TZ).date()
+        today = rt.now().astimezone(VN_TZ).date()
         async with rt.pool.acquire() as conn:
             units = await rate_store.reporting_units(conn)
         from egov_runtime.units import descendants

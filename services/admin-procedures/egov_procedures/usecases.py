@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -653,7 +653,7 @@ async def refresh_sla_metrics(rt: Runtime, ctx: Context, scheme: PeriodScheme) -
     """Set the SLA gauges: open dossiers by unit and state (due_soon: within one working day),
     and this month's on-time rate of each root unit and its direct sub-units (over their
     subtrees, by the report form's rule)."""
-    now = datetime.now(UTC)
+    now = rt.now()
     soon = ctx.calendar.add_working_days(now, 1)
     label = f"{now.astimezone(VN_TZ):%Y-%m}"
     start, end = period_bounds(label, scheme)

@@ -4,7 +4,6 @@ HTTP API, and the demo seed."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import cast
 
@@ -29,7 +28,7 @@ def wire(rt: Runtime) -> Wiring:
     ctx = Context(source=rt.source)
 
     async def reevaluate() -> None:
-        today = datetime.now(VN_TZ).date()  # the day in Vietnam decides what is open
+        today = rt.now().astimezone(VN_TZ).date()  # the day in Vietnam decides what is open
         async with rt.transaction() as tx:
             published = await reevaluate_open_periods(tx, ctx, today)
         if published:

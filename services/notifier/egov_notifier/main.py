@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import cast
 
@@ -92,7 +92,7 @@ def wire(rt: Runtime) -> Wiring:
 
     async def gather() -> None:
         async with rt.transaction() as tx:
-            await gather_digests(tx, ctx, datetime.now(UTC))
+            await gather_digests(tx, ctx, rt.now())
 
     digests = every(settings.digest_interval_s, gather, "digest", service=rt.service, log=log)
 
@@ -105,7 +105,7 @@ def wire(rt: Runtime) -> Wiring:
 
     async def prune() -> None:
         async with rt.pool.acquire() as conn:  # each pruned batch commits alone
-            events, secrets = await housekeeping(Tx(conn, rt.service), datetime.now(UTC), retention)
+            events, secrets = await housekeeping(Tx(conn, rt.service), rt.now(), retention)
         if events or secrets:
             log.info("pruned", feed_events=events, secrets=secrets)
 

@@ -245,7 +245,7 @@ async def _final(
 
 async def dispatch_due(rt: Runtime, ctx: Context, limit: int = 50) -> int:
     """Send what is due; returns how many notifications were claimed (sent or deferred)."""
-    now = datetime.now(UTC)
+    now = rt.now()
     async with rt.transaction() as tx:
         due = await store.claim_due(tx.conn, now, now + ctx.lease, limit)
         for channel, age in (await store.queue_ages(tx.conn, now)).items():
@@ -332,7 +332,7 @@ async def _send(rt: Runtime, ctx: Context, row: Any) -> tuple[Result, int]:
     if channel == "webhook":
         async with rt.pool.acquire() as conn:
             sub = await subs.get(conn, recipient)
-            signing = await subs.secrets_in_force(conn, recipient, datetime.now(UTC))
+            signing = await subs.secrets_in_force(conn, recipient, rt.now())
         if sub is None or not sub["enabled"]:
             return Result(Outcome.FAILED, None, "the subscription is disabled or gone"), 0
         recipient, secrets = sub["url"], tuple(signing)
@@ -351,7 +351,7 @@ async def _send(rt: Runtime, ctx: Context, row: Any) -> tuple[Result, int]:
 
 async def _record(rt: Runtime, ctx: Context, row: Any, result: Result, ms: int) -> None:
     """Record an attempt; the delivery's next state comes from the pure state machine."""
-    now = datetime.now(UTC)
+    now = rt.now()
     async with rt.transaction() as tx:
         endpoint = None
         if row["channel"] == "webhook":
