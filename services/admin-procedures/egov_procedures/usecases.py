@@ -20,6 +20,7 @@ from egov_contracts.personal_data import applicant_ref
 from egov_contracts.topics import DOSSIERS, RATES
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
+from egov_runtime.refusals import not_found
 from egov_runtime.service import Runtime
 from egov_runtime.units import ancestry, descendants
 from egov_workdays import VN_TZ, CalendarException, ExceptionKind, WorkCalendar
@@ -430,7 +431,7 @@ async def issue_apology(
 ) -> c.DossierApologyIssued:
     row = await dossiers.lock_dossier(tx.conn, code)
     if row is None:
-        raise LookupError(code)
+        raise not_found("Dossier", code)
     prow = await catalogue.get_procedure(tx.conn, row["procedure_code"])
     assert prow is not None
     procedure = procedure_from_row(prow)

@@ -15,6 +15,7 @@ from egov_runtime.auth import Principal, credential_header, issue_token, require
 from egov_runtime.idempotency import run_once
 from egov_runtime.pagination import Page, PageQuery
 from egov_runtime.problems import Problem
+from egov_runtime.refusals import NotFound, not_found
 from egov_runtime.scope import check_root, check_scope
 from egov_runtime.service import Runtime, context_of, runtime_of
 from egov_runtime.tables import table_download
@@ -61,9 +62,10 @@ def ctx_of(request: Request) -> Context:
     return context_of(request, Context)
 
 
-def _dossier_missing(code: str) -> Problem:
-    """The one answer for a dossier that does not exist or that the caller may not see."""
-    return Problem(404, "Dossier not found", f"No dossier {code}.")
+def _dossier_missing(code: str) -> NotFound:
+    """The one answer for a dossier that does not exist or that the caller may not see (the
+    same the use cases refuse with)."""
+    return not_found("Dossier", code)
 
 
 async def _scope(rt: Runtime, principal: Principal, unit: str | None) -> tuple[str, list[str]]:
