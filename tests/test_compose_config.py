@@ -25,6 +25,7 @@ BUILT = {name: SERVICES[name] for name in sorted(services())}
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = shutil.which("docker-compose")
 SECRETS = {"POSTGRES_PASSWORD": "p", "EGOV_JWT_SECRET": "j", "EGOV_PERSONAL_DATA_KEY": "k"}
+SECRETS["SMTP_HOST"] = "smtp.tinh.example.vn"  # required: there is no mail relay by default
 # one database password per service (its own role, deploy/postgres/init-databases.sql)
 SECRETS |= {f"{prefix}DB_PASSWORD": f"db-{name}" for name, (prefix, _, _) in BUILT.items()}
 
@@ -194,3 +195,31 @@ def test_the_tls_edge_fronts_every_service_and_plain_http_stays_on_the_host(
         assert f"reverse_proxy {name}:8080" in caddyfile
         ports = resolved["services"][name]["ports"]
         assert [port(p)[0] for p in ports] == ["127.0.0.1"], "plain HTTP beyond the host"
+
+
+@needs_compose
+def test_mail_and_sms_settings_are_passed_from_env() -> None:
+    mail = {
+        "SMTP_PORT": "465",
+        "SMTP_TLS": "tls",
+        "SMTP_USER": "thongbao",
+        "SMTP_PASSWORD": "mat-khau",
+        "SMS_GATEWAY_URL": "https://sms.tinh.example.vn/send",
+        "SMS_GATEWAY_KEY": "khoa",
+        "NOTIFIER_PRIVATE_NETWORKS": '["10.38.0.0/16"]',
+    }
+    done = config({**SECRETS, **mail})
+    assert done.returncode == 0, done.stderr
+    env = yaml.safe_load(done.stdout)["services"]["notifier"]["environment"]
+    assert env["EGOV_NOTIFIER_SMTP_HOST"] == "smtp.tinh.example.vn"
+    for name, value in mail.items():
+        key = "EGOV_" + name if name.startswith("NOTIFIER_") else "EGOV_NOTIFIER_" + name
+        assert env[key] == value, key
+    # left out of .env: empty (the notifier reads empty as unset), STARTTLS on 587, no networks
+    defaults = config(SECRETS)
+    env = yaml.safe_load(defaults.stdout)["services"]["notifier"]["environment"]
+    assert (env["EGOV_NOTIFIER_SMTP_PORT"], env["EGOV_NOTIFIER_SMTP_TLS"]) == ("587", "starttls")
+    assert env["EGOV_NOTIFIER_SMTP_USER"] == "" and env["EGOV_NOTIFIER_SMS_GATEWAY_URL"] == ""
+    assert env["EGOV_NOTIFIER_PRIVATE_NETWORKS"] == "[]"
+    missing = config({k: v for k, v in SECRETS.items() if k != "SMTP_HOST"})
+    assert missing.returncode != 0 and "SMTP_HOST" in missing.stderr

@@ -40,7 +40,10 @@ log = get_logger("egov.notifier")
 def wire(rt: Runtime) -> Wiring:
     settings = cast(NotifierSettings, rt.settings)
     local = not settings.production
-    client = outbound_client(allow_private=local, timeout=settings.send_timeout_s)
+    allowed = settings.private_networks  # the province's WAN, none unless configured
+    client = outbound_client(
+        allow_private=local, timeout=settings.send_timeout_s, allowed_networks=allowed
+    )
     ctx = Context(
         source=rt.source,
         policy=RetryPolicy(
@@ -48,12 +51,13 @@ def wire(rt: Runtime) -> Wiring:
             disable_after=timedelta(seconds=settings.disable_after_s),
         ),
         senders={
-            "webhook": WebhookSender(client, allow_private=local),
+            "webhook": WebhookSender(client, allow_private=local, allowed_networks=allowed),
             "sms": SmsGatewaySender(
                 client,
                 settings.sms_gateway_url,
                 settings.sms_gateway_key.get_secret_value() if settings.sms_gateway_key else None,
                 allow_private=local,
+                allowed_networks=allowed,
             ),
             "email": SmtpSender(
                 settings.smtp_host,
@@ -63,7 +67,8 @@ def wire(rt: Runtime) -> Wiring:
                 password=settings.smtp_password.get_secret_value()
                 if settings.smtp_password
                 else None,
-                starttls=settings.smtp_starttls,
+                starttls=settings.smtp_tls_mode == "starttls",
+                use_tls=settings.smtp_tls_mode == "tls",
                 timeout=settings.send_timeout_s,
             ),
         },

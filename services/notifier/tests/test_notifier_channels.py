@@ -4,7 +4,9 @@ webhook receiver and the SMS gateway."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
+import re
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -25,12 +27,15 @@ from egov_notifier.adapters.channels import (
     WebhookChannel,
     check_destination,
     outbound_client,
+    public_addresses,
     timed,
 )
 from egov_notifier.domain.delivery import Delivery, Status
 from egov_notifier.domain.retry import Outcome, RetryPolicy
 from egov_notifier.domain.webhooks import SignatureInvalid, generate_secret, verify
+from egov_notifier.settings import NotifierSettings
 from egov_runtime.testing.receivers import smtp_server
+from pydantic import ValidationError
 from standardwebhooks import Webhook
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -388,3 +393,90 @@ async def test_sms_without_a_gateway_fails(client):
     channel = SmsGatewayChannel(client, None, None, allow_private=True)
     result = await channel.send(OutboundMessage("m", "sms", "ref", "", "x"))
     assert result.outcome is Outcome.FAILED and result.error == "no SMS gateway configured"
+
+
+# --- allowed private networks (the province's WAN) ----------------------------------------
+
+WAN = [ipaddress.ip_network("10.38.0.0/16")]
+
+
+async def test_an_allowed_private_network_is_reachable_in_production():
+    await check_destination("https://10.38.4.5/hook", allow_private=False, allowed_networks=WAN)
+    assert await public_addresses("10.38.4.5", 443, WAN) == ["10.38.4.5"]
+    # still https only, and the rest of the private space stays closed
+    with pytest.raises(UnsafeDestination, match="only https"):
+        await check_destination("http://10.38.4.5/hook", allow_private=False, allowed_networks=WAN)
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        (
+            "https://10.1.2.3/hook",
+            "10.1.2.3 is a private address outside the allowed private networks (10.38.0.0/16)",
+        ),
+        ("https://192.168.1.10/hook", "outside the allowed private networks (10.38.0.0/16)"),
+        (
+            "https://127.0.0.1/hook",
+            "127.0.0.1 is a loopback, link-local, unspecified or multicast address, never allowed",
+        ),
+        ("https://169.254.169.254/latest/meta-data", "never allowed"),
+        ("https://[::ffff:127.0.0.1]/hook", "never allowed"),
+    ],
+)
+async def test_a_refused_address_says_why(url, why):
+    with pytest.raises(UnsafeDestination) as refused:
+        await check_destination(url, allow_private=False, allowed_networks=WAN)
+    assert why in str(refused.value)
+    with pytest.raises(UnsafeDestination, match=r"allowed private networks \(none\)|never allowed"):
+        await check_destination(url, allow_private=False)
+
+
+async def test_the_channels_pass_the_allowed_networks_to_the_guard():
+    """A webhook and the SMS gateway on the WAN pass the guard (the send then fails on the
+    connection, nothing listens there); outside the WAN they are refused before any connection."""
+    async with outbound_client(allow_private=False, timeout=0.2, allowed_networks=WAN) as client:
+        inside = await SmsGatewayChannel(
+            client, "https://10.38.0.9:1/sms", "k", allow_private=False, allowed_networks=WAN
+        ).send(OutboundMessage("m", "sms", "0912348912", "", "xin chào"))
+        assert inside.outcome is Outcome.RETRY, inside.error
+        outside = await SmsGatewayChannel(
+            client, "https://10.39.0.9:1/sms", "k", allow_private=False, allowed_networks=WAN
+        ).send(OutboundMessage("m", "sms", "0912348912", "", "xin chào"))
+        assert outside.outcome is Outcome.FAILED
+        assert "outside the allowed private networks (10.38.0.0/16)" in (outside.error or "")
+        hook = await WebhookChannel(client, allow_private=False, allowed_networks=WAN).send(
+            webhook("https://10.38.0.9:1/hook", generate_secret())
+        )
+        assert hook.outcome is Outcome.RETRY, hook.error
+
+
+def test_the_production_settings_read_the_allowlist_and_refuse_unsafe_networks(monkeypatch):
+    monkeypatch.setenv("EGOV_NOTIFIER_PRIVATE_NETWORKS", '["10.38.0.0/16", "172.18.0.0/16"]')
+    monkeypatch.setenv("EGOV_NOTIFIER_SMTP_TLS", "tls")
+    settings = NotifierSettings()
+    assert [str(n) for n in settings.private_networks] == ["10.38.0.0/16", "172.18.0.0/16"]
+    assert settings.smtp_tls_mode == "tls"
+    monkeypatch.delenv("EGOV_NOTIFIER_PRIVATE_NETWORKS")
+    assert NotifierSettings().private_networks == [], "none unless configured"
+    for unsafe, why in [
+        ("0.0.0.0/0", "not (entirely) a private network"),
+        ("8.8.8.0/24", "not (entirely) a private network"),
+        ("127.0.0.0/8", "loopback, link-local"),
+        ("169.254.0.0/16", "loopback, link-local"),
+    ]:
+        monkeypatch.setenv("EGOV_NOTIFIER_PRIVATE_NETWORKS", f'["{unsafe}"]')
+        with pytest.raises(ValidationError, match=re.escape(why)):
+            NotifierSettings()
+    monkeypatch.delenv("EGOV_NOTIFIER_PRIVATE_NETWORKS")
+    monkeypatch.delenv("EGOV_NOTIFIER_SMTP_TLS")
+    assert NotifierSettings(smtp_starttls=True).smtp_tls_mode == "starttls"
+    assert NotifierSettings().smtp_tls_mode == "none"
+    # what docker-compose passes for settings .env leaves out: empty means unset
+    for name in ("SMTP_USER", "SMTP_PASSWORD", "SMS_GATEWAY_URL", "SMS_GATEWAY_KEY"):
+        monkeypatch.setenv(f"EGOV_NOTIFIER_{name}", "")
+    monkeypatch.setenv("EGOV_NOTIFIER_PRIVATE_NETWORKS", "")
+    empty = NotifierSettings()
+    assert empty.smtp_user is None and empty.smtp_password is None
+    assert empty.sms_gateway_url is None and empty.sms_gateway_key is None
+    assert empty.private_networks == []

@@ -5,7 +5,9 @@ for a delivery problem, so the dispatcher records each attempt the same way. The
 written to the database by the use cases and answers the same outcome type.
 
 Outbound HTTP goes only to https URLs whose host resolves to public addresses only (no SSRF
-through webhooks), except in the local profile (``allow_private``). The check is made when the
+through webhooks), or to addresses inside the private networks the operators allowed
+(``allowed_networks``: the province's WAN; never loopback or link-local), except in the local
+profile (``allow_private``). The check is made when the
 URL is registered and again at every connection (a name that later resolves to a private
 address is refused, and the connection goes to the address that was checked); redirects are
 never followed.
@@ -18,7 +20,7 @@ import ipaddress
 import json
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -60,11 +62,20 @@ class UnsafeDestination(ValueError):
     pass
 
 
-def _public(address: str) -> bool:
+Network: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _refusal(address: str, allowed: Sequence[Network]) -> str | None:
+    """Why the notifier must not connect to this address (None: it may)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    if ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast:
+        return f"{ip} is a loopback, link-local, unspecified or multicast address, never allowed"
+    if ip.is_global or any(ip in net for net in allowed):
+        return None
+    names = ", ".join(str(net) for net in allowed) or "none"
+    return f"{ip} is a private address outside the allowed private networks ({names})"
 
 
 async def _resolve(host: str, port: int) -> list[str]:
@@ -72,18 +83,25 @@ async def _resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-async def public_addresses(host: str, port: int) -> list[str]:
-    """The host's addresses, all of them public, or :class:`UnsafeDestination`."""
+async def public_addresses(host: str, port: int, allowed: Sequence[Network] = ()) -> list[str]:
+    """The host's addresses, each public or inside an allowed private network, or
+    :class:`UnsafeDestination` saying which address was refused and why."""
     try:
         addresses = await _resolve(host, port)
     except OSError as exc:
         raise UnsafeDestination(f"{host} does not resolve: {exc}") from exc
-    if not addresses or not all(_public(a) for a in addresses):
-        raise UnsafeDestination(f"{host} resolves to a non-public address")
+    if not addresses:
+        raise UnsafeDestination(f"{host} resolves to no address")
+    for address in addresses:
+        why = _refusal(address, allowed)
+        if why is not None:
+            raise UnsafeDestination(f"{host} resolves to {why}")
     return addresses
 
 
-async def check_destination(url: str, *, allow_private: bool) -> None:
+async def check_destination(
+    url: str, *, allow_private: bool, allowed_networks: Sequence[Network] = ()
+) -> None:
     """Refuse a URL the notifier must not call (when registering and before each send)."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -94,15 +112,17 @@ async def check_destination(url: str, *, allow_private: bool) -> None:
         return
     if parts.scheme != "https":
         raise UnsafeDestination("only https endpoints are allowed")
-    await public_addresses(parts.hostname, parts.port or 443)
+    await public_addresses(parts.hostname, parts.port or 443, allowed_networks)
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Connects only to public addresses, to the very address it checked (no DNS rebinding
-    between the check and the connection). TLS still verifies the host name."""
+    """Connects only to public addresses (or ones in the allowed private networks), to the very
+    address it checked (no DNS rebinding between the check and the connection). TLS still
+    verifies the host name."""
 
-    def __init__(self) -> None:
+    def __init__(self, allowed_networks: Sequence[Network] = ()) -> None:
         self._inner = httpcore.AnyIOBackend()
+        self.allowed_networks = tuple(allowed_networks)
 
     async def connect_tcp(
         self,
@@ -112,7 +132,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        address = (await public_addresses(host, port))[0]
+        address = (await public_addresses(host, port, self.allowed_networks))[0]
         return await self._inner.connect_tcp(
             address,
             port,
@@ -133,16 +153,19 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def outbound_client(*, allow_private: bool, timeout: float = 10.0) -> httpx.AsyncClient:
+def outbound_client(
+    *, allow_private: bool, timeout: float = 10.0, allowed_networks: Sequence[Network] = ()
+) -> httpx.AsyncClient:
     """The HTTP client for webhooks and the SMS gateway: no redirects, no proxy from the
-    environment, and (unless ``allow_private``) connections to public addresses only."""
+    environment, and (unless ``allow_private``) connections to public addresses or the allowed
+    private networks only."""
     transport = httpx.AsyncHTTPTransport(trust_env=False)
     if not allow_private:
         # httpx has no public hook for the network backend; its transport wraps one
         # httpcore pool, which is rebuilt here with the guarded backend
         transport._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
-            network_backend=GuardedBackend(),
+            network_backend=GuardedBackend(allowed_networks),
         )
     return httpx.AsyncClient(
         transport=transport,
@@ -191,6 +214,7 @@ class WebhookChannel:
         allow_private: bool,
         timeout: float | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        allowed_networks: Sequence[Network] = (),
     ) -> None:
         self.client, self.allow_private, self.timeout, self.clock = (
             client,
@@ -198,10 +222,15 @@ class WebhookChannel:
             timeout,
             clock,
         )
+        self.allowed_networks = tuple(allowed_networks)
 
     async def send(self, message: OutboundMessage) -> SendOutcome:
         try:
-            await check_destination(message.recipient, allow_private=self.allow_private)
+            await check_destination(
+                message.recipient,
+                allow_private=self.allow_private,
+                allowed_networks=self.allowed_networks,
+            )
         except UnsafeDestination as exc:
             return Result(Outcome.FAILED, None, f"refused destination: {exc}")
         if not message.secrets:
@@ -229,15 +258,19 @@ class SmsGatewayChannel:
         allow_private: bool,
         key_header: str = "x-api-key",
         timeout: float | None = None,
+        allowed_networks: Sequence[Network] = (),
     ) -> None:
         self.client, self.url, self.key, self.allow_private = client, url, key, allow_private
         self.key_header, self.timeout = key_header, timeout
+        self.allowed_networks = tuple(allowed_networks)
 
     async def send(self, message: OutboundMessage) -> SendOutcome:
         if not self.url:
             return Result(Outcome.FAILED, None, "no SMS gateway configured")
         try:
-            await check_destination(self.url, allow_private=self.allow_private)
+            await check_destination(
+                self.url, allow_private=self.allow_private, allowed_networks=self.allowed_networks
+            )
         except UnsafeDestination as exc:
             return Result(Outcome.FAILED, None, f"refused destination: {exc}")
         to = (

@@ -103,7 +103,12 @@ def check_types(
 
 async def _check_url(request: Request, url: str) -> None:
     try:
-        await check_destination(url, allow_private=not _settings(request).production)
+        settings = _settings(request)
+        await check_destination(
+            url,
+            allow_private=not settings.production,
+            allowed_networks=settings.private_networks,
+        )
     except (UnsafeDestination, OSError) as exc:
         raise Problem(
             422, "Endpoint refused", str(exc), errors=[{"field": "url", "message": str(exc)}]
