@@ -25,7 +25,7 @@ from egov_nominations.usecases.common import Context
 
 def wire(rt: Runtime) -> Wiring:
     settings = cast(NominationsSettings, rt.settings)
-    ctx = Context(source=rt.source, decider_roles=tuple(settings.decider_roles))
+    ctx = Context(source=rt.source, decider_roles=tuple(settings.decider_roles), clock=rt.now)
     return Wiring(
         subscriptions=[
             units_subscription(),

@@ -3,6 +3,7 @@ function and event emission."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -27,6 +28,12 @@ class Context:
     source: str
     rule_book: RuleBook = field(default_factory=bundled_rule_book)
     decider_roles: tuple[str, ...] = ("head",)
+    # the time now: the runtime's injected clock in the service (tests may set it)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(VN_TZ))
+
+    def now(self) -> datetime:
+        """Now, in Vietnam time."""
+        return self.clock().astimezone(VN_TZ)
 
     async def working_days(self, tx: Tx) -> AddWorkingDays:
         """The N-th working day after a day (a non-working day counts from the next working

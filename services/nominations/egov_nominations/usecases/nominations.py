@@ -18,7 +18,6 @@ from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
 from egov_runtime.refusals import Conflict, Forbidden, conflict, invalid, not_found
 from egov_runtime.units import ancestry, get_unit
-from egov_workdays import VN_TZ
 
 from egov_nominations.adapters import files
 from egov_nominations.adapters import register as store
@@ -51,10 +50,6 @@ from egov_nominations.usecases.common import (
 DEFAULT_BALLOT_PCT = Decimal(50)
 
 
-def now() -> datetime:
-    return datetime.now(VN_TZ)
-
-
 def _contract_level(level: DecidingLevel) -> c.DecidingLevel:
     # the contract knows no district level (abolished in 2025); a pre-reform district decided
     # as the department-level authority of its area
@@ -76,7 +71,7 @@ async def launch_movement(
         **body,
         "movement_id": movement_id,
         "launched_by": principal.subject,
-        "launched_at": now(),
+        "launched_at": ctx.now(),
     }
     if not await files.insert_movement(tx.conn, row):
         raise conflict("Movement exists", f"A movement {movement_id} already exists.")
@@ -144,7 +139,7 @@ async def register_for_title(
             "registration_id": reg_id,
             "unit_code": unit_code,
             "submitted_by": principal.subject,
-            "submitted_at": now(),
+            "submitted_at": ctx.now(),
         },
     )
     out = registration_json(row)
@@ -332,7 +327,7 @@ async def submit(
 ) -> dict[str, Any]:
     row = await _load(tx, principal, nomination_id)
     await check_scope(tx, principal, row["unit_code"])
-    at = now()
+    at = ctx.now()
     add_working_days = await ctx.working_days(tx)
     file = _step(lambda: files.file_of(row).submit(principal.subject, at, add_working_days))
     version = row["version"] + 1
@@ -371,7 +366,7 @@ async def return_for_completion(
 ) -> dict[str, Any]:
     row = await _load(tx, principal, nomination_id)
     await _deciding_officer(tx, principal, row)
-    at = now()
+    at = ctx.now()
     file = _step(lambda: files.file_of(row).return_for_completion(principal.subject, at, reasons))
     return await _advance(
         tx,
@@ -408,7 +403,7 @@ async def accept(tx: Tx, ctx: Context, principal: Principal, nomination_id: str)
             "The file lacks documents; return it for completion with these reasons.",
             errors=[{"field": "documents", "message": m} for m in missing],
         )
-    at = now()
+    at = ctx.now()
     add_working_days = await ctx.working_days(tx)
     file = _step(
         lambda: files.file_of(row).accept_complete(principal.subject, at, add_working_days)
@@ -693,7 +688,7 @@ async def record_tally(
         tx,
         ctx,
         c.NominationVoted(
-            **_base(row, now()),
+            **_base(row, ctx.now()),
             members_total=s["members_total"],
             members_present=present,
             votes_for=votes_for,
@@ -737,7 +732,7 @@ async def approve(
             f"The file is not eligible ({a.eligible}); it cannot be approved.",
             errors=[{"field": cr.id, "message": cr.message_en} for cr in failing],
         )
-    at = now()
+    at = ctx.now()
     file = _step(lambda: files.file_of(row).approve(principal.subject, at, reason))
     deciding = await get_unit(tx.conn, row["deciding_unit_code"]) or {}
     return await _advance(
@@ -755,7 +750,7 @@ async def reject(
     _is_decider(ctx, principal)
     row = await _load(tx, principal, nomination_id)
     await _deciding_officer(tx, principal, row)
-    at = now()
+    at = ctx.now()
     file = _step(lambda: files.file_of(row).reject(principal.subject, at, reason))
     return await _advance(
         tx,
@@ -778,7 +773,7 @@ async def forward(
     _is_decider(ctx, principal)
     row = await _load(tx, principal, nomination_id)
     await _deciding_officer(tx, principal, row)
-    at = now()
+    at = ctx.now()
     file = _step(lambda: files.file_of(row).forward(principal.subject, at, to_level.value, reason))
     return await _advance(
         tx,
@@ -826,7 +821,7 @@ async def decide(
         row = await _load(tx, principal, nid)
         await _deciding_officer(tx, principal, row)
         rows.append(row)
-    at = now()
+    at = ctx.now()
     decision = Decision(
         number=body["number"],
         decided_on=body["decided_on"],
@@ -962,7 +957,7 @@ async def nomination_view(tx: Tx, ctx: Context, nomination_id: str) -> dict[str,
     if row is None:
         raise not_found("Nomination", nomination_id)
     file = files.file_of(row)
-    today = now().date()
+    today = ctx.now().date()
     out: dict[str, Any] = {
         "nomination_id": nomination_id,
         "movement_id": row["movement_id"],
