@@ -413,12 +413,14 @@ async def test_an_allowed_private_network_is_reachable_in_production():
     [
         (
             "https://10.1.2.3/hook",
-            "10.1.2.3 is a private address outside the allowed private networks (10.38.0.0/16)",
+            "10.1.2.3 resolves to 10.1.2.3, a private address outside the allowed private"
+            " networks (10.38.0.0/16)",
         ),
         ("https://192.168.1.10/hook", "outside the allowed private networks (10.38.0.0/16)"),
         (
             "https://127.0.0.1/hook",
-            "127.0.0.1 is a loopback, link-local, unspecified or multicast address, never allowed",
+            "127.0.0.1 resolves to 127.0.0.1, a loopback, link-local, unspecified or multicast"
+            " address, never allowed",
         ),
         ("https://169.254.169.254/latest/meta-data", "never allowed"),
         ("https://[::ffff:127.0.0.1]/hook", "never allowed"),

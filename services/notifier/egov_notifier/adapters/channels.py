@@ -71,11 +71,11 @@ def _refusal(address: str, allowed: Sequence[Network]) -> str | None:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast:
-        return f"{ip} is a loopback, link-local, unspecified or multicast address, never allowed"
+        return "a loopback, link-local, unspecified or multicast address, never allowed"
     if ip.is_global or any(ip in net for net in allowed):
         return None
     names = ", ".join(str(net) for net in allowed) or "none"
-    return f"{ip} is a private address outside the allowed private networks ({names})"
+    return f"a private address outside the allowed private networks ({names})"
 
 
 async def _resolve(host: str, port: int) -> list[str]:
@@ -95,7 +95,7 @@ async def public_addresses(host: str, port: int, allowed: Sequence[Network] = ()
     for address in addresses:
         why = _refusal(address, allowed)
         if why is not None:
-            raise UnsafeDestination(f"{host} resolves to {why}")
+            raise UnsafeDestination(f"{host} resolves to {address}, {why}")
     return addresses
 
 
