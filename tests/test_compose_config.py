@@ -8,6 +8,7 @@ skip when it is missing (and fail in CI, where ``CI`` is set).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -223,3 +224,38 @@ def test_mail_and_sms_settings_are_passed_from_env() -> None:
     assert env["EGOV_NOTIFIER_PRIVATE_NETWORKS"] == "[]"
     missing = config({k: v for k, v in SECRETS.items() if k != "SMTP_HOST"})
     assert missing.returncode != 0 and "SMTP_HOST" in missing.stderr
+
+
+@needs_compose
+def test_grafana_is_provisioned_with_the_datasource_and_every_dashboard(
+    resolved: dict[str, Any],
+) -> None:
+    grafana = resolved["services"]["grafana"]
+    assert grafana["profiles"] == ["monitoring"]
+    assert grafana["depends_on"]["prometheus"]["condition"] == "service_healthy"
+    assert grafana["environment"]["GF_DATE_FORMATS_DEFAULT_TIMEZONE"] == "Asia/Ho_Chi_Minh"
+    assert [port(p)[0] for p in grafana["ports"]] == ["127.0.0.1"]
+    mounts = {
+        (v["target"] if isinstance(v, dict) else v.split(":")[1]): (
+            v["source"] if isinstance(v, dict) else v.split(":")[0]
+        )
+        for v in grafana["volumes"]
+    }
+    grafana_dir = ROOT / "deploy" / "grafana"
+    providers = yaml.safe_load(
+        (grafana_dir / "provisioning" / "dashboards" / "egov-events.yml").read_text()
+    )["providers"]
+    folder = providers[0]["options"]["path"]
+    for board in sorted(grafana_dir.glob("*.json")):
+        assert mounts[f"{folder}/{board.name}"].endswith(f"deploy/grafana/{board.name}")
+        used = {
+            p["datasource"]["uid"]
+            for p in json.loads(board.read_text())["panels"]
+            if "datasource" in p
+        }
+        assert used == {"prometheus"}, board.name
+    assert mounts["/etc/grafana/provisioning"].endswith("deploy/grafana/provisioning")
+    sources = yaml.safe_load(
+        (grafana_dir / "provisioning" / "datasources" / "prometheus.yml").read_text()
+    )["datasources"]
+    assert [(d["uid"], d["url"]) for d in sources] == [("prometheus", "http://prometheus:9090")]
