@@ -259,3 +259,17 @@ def test_grafana_is_provisioned_with_the_datasource_and_every_dashboard(
         (grafana_dir / "provisioning" / "datasources" / "prometheus.yml").read_text()
     )["datasources"]
     assert [(d["uid"], d["url"]) for d in sources] == [("prometheus", "http://prometheus:9090")]
+
+
+@needs_compose
+def test_alertmanager_mails_the_alerts_through_the_relay_of_env(resolved: dict[str, Any]) -> None:
+    am = resolved["services"]["alertmanager"]
+    assert am["profiles"] == ["monitoring"]
+    script = " ".join(am["command"])
+    assert "render.sh /etc/alertmanager/egov/alertmanager.yml /tmp/alertmanager.yml" in script
+    assert "--config.file=/tmp/alertmanager.yml" in script
+    assert am["environment"]["SMTP_HOST"] == "smtp.tinh.example.vn"
+    assert [port(p)[0] for p in am["ports"]] == ["127.0.0.1"]
+    done = config({**SECRETS, "ALERT_MAIL_TO": "vanhanh@tinh.example.vn"})
+    env = yaml.safe_load(done.stdout)["services"]["alertmanager"]["environment"]
+    assert env["ALERT_MAIL_TO"] == "vanhanh@tinh.example.vn"
