@@ -10,7 +10,7 @@ PY := .venv/bin/python
 PYTEST_ARGS ?=
 ARGS ?=
 
-.PHONY: install run test test-fast lint format contracts drill bench bench-console clean
+.PHONY: install run test test-fast lint format contracts drill bench bench-intake bench-console clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -59,8 +59,11 @@ contracts: install ## regenerate contracts/published (schemas, AsyncAPI); ACCEPT
 drill: install ## crash drills: ROUNDS=20 by default
 	$(PY) bench/drill.py --rounds $${ROUNDS:-20}
 
-bench: install ## throughput and latency of the runtime kit vs the raw bound
-	$(PY) bench/bench.py
+bench: install ## throughput and latency of the runtime kit vs the raw bound and a plain loop; ARGS="--events 5000"
+	$(PY) bench/bench.py $(ARGS)
+
+bench-intake: install ## HTTP intake: POST /v1/status-reports vs a raw ASGI insert, latency, memory; ARGS="--requests 1000"
+	$(PY) bench/intake_bench.py $(ARGS)
 
 bench-console: install ## the console's server time: Tổng quan and the overdue queue, 3,000 and 1,000,000 dossiers
 	$(PY) bench/console_bench.py

@@ -6,7 +6,10 @@ Prints, in one run and on the same records (~350-byte CloudEvents):
   of the same rows, and the raw *serial* bound: one event's time through the three in series;
 - the kit's pipeline: consume a batch → inbox + state + outbox in one transaction → the relay
   publishes → offsets committed, timed until every input's outbound event is on the topic;
-- the ratio pipeline / raw serial bound;
+- a second, independent raw bound: the same job as the pipeline written as a plain
+  aiokafka + asyncpg loop without the kit (consume a batch, inbox + state + outbox in one
+  transaction, produce and wait for the acks, commit offsets);
+- the ratios pipeline / raw serial bound and pipeline / plain loop;
 - end-to-end latency percentiles (input produced → outbound event consumed) at a fixed
   offered rate below the pipeline's capacity.
 
@@ -24,13 +27,14 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from egov_contracts.envelope import CloudEvent, decode, encode, new_event
 from egov_runtime import drill
 from egov_runtime.sample import effect_counts, prepare_database, run_worker, sample_data
+from egov_workdays import VN_TZ
 from localenv import local_env
 
 
@@ -144,6 +148,97 @@ async def pipeline(bootstrap: str, dsn: str, in_topic: str, out_topic: str, reco
         await worker
         await conn.close()
     return elapsed
+
+
+async def plain_loop(
+    bootstrap: str, dsn: str, in_topic: str, out_topic: str, records: list, batch: int = 1000
+) -> float:
+    """The same job as the kit's pipeline written by hand, without the kit: a second raw bound.
+
+    Plain aiokafka + asyncpg + json: consume a batch (getmany), in one transaction record the
+    event ids in the inbox (dedup), the effects and the outbox rows, then produce the outbound
+    records and wait for their acks, mark the outbox rows published and commit the offsets.
+    Same input on a topic of its own, same tables, same end condition as ``pipeline``."""
+    n = len(records)
+    await produce_all(bootstrap, in_topic, records)
+    consumer = AIOKafkaConsumer(
+        in_topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"bench-plain-{uuid.uuid4()}",
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=4_194_304,
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    await consumer.start()
+    await producer.start()
+    conn = await asyncpg.connect(dsn)
+    try:
+        published = 0
+        t0 = time.perf_counter()
+        while published < n:
+            got = await consumer.getmany(timeout_ms=500, max_records=batch)
+            recs = [r for rs in got.values() for r in rs]
+            if not recs:
+                continue
+            events = [json.loads(r.value) for r in recs]
+            outs = []
+            for ev in events:
+                out = dict(ev, id=str(uuid.uuid4()), source="/vn/00/plain", causationid=ev["id"])
+                outs.append((ev["subject"], out["id"], json.dumps(out).encode()))
+            async with conn.transaction():
+                fresh = {
+                    row[0]
+                    for row in await conn.fetch(
+                        "INSERT INTO inbox (consumer, event_id, event_type, topic, partition,"
+                        " \"offset\") SELECT 'plain', * FROM unnest($1::text[], $2::text[],"
+                        " $3::text[], $4::int[], $5::bigint[]) ON CONFLICT DO NOTHING"
+                        " RETURNING event_id",
+                        [e["id"] for e in events],
+                        [e["type"] for e in events],
+                        [r.topic for r in recs],
+                        [r.partition for r in recs],
+                        [r.offset for r in recs],
+                    )
+                }
+                keep = [i for i, e in enumerate(events) if e["id"] in fresh]
+                await conn.execute(
+                    "INSERT INTO sample_effects (event_id, subject)"
+                    " SELECT * FROM unnest($1::text[], $2::text[])",
+                    [events[i]["id"] for i in keep],
+                    [events[i]["subject"] for i in keep],
+                )
+                seqs = [
+                    row[0]
+                    for row in await conn.fetch(
+                        "INSERT INTO outbox (event_id, topic, key, value)"
+                        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[])"
+                        " RETURNING seq",
+                        [outs[i][1] for i in keep],
+                        [out_topic] * len(keep),
+                        [outs[i][0] for i in keep],
+                        [outs[i][2] for i in keep],
+                    )
+                ]
+            futures = [
+                await producer.send(out_topic, value=outs[i][2], key=outs[i][0].encode())
+                for i in keep
+            ]
+            await asyncio.gather(*futures)
+            await conn.execute(
+                "UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])", seqs
+            )
+            await consumer.commit()
+            published += len(seqs)
+            progress(f"plain loop: {published}/{n} published")
+        elapsed = time.perf_counter() - t0
+        counts = await effect_counts(conn)
+        assert counts["distinct_effects"] == n == counts["effects"], counts
+        return elapsed
+    finally:
+        await conn.close()
+        await producer.stop()
+        await consumer.stop()
 
 
 async def pipeline_processes(
@@ -278,6 +373,12 @@ async def main() -> None:
         progress("pipeline")
         t_pipe = await pipeline(bootstrap, dsn, in_topic, out_topic, records)
         rate_pipe = n / t_pipe
+        progress("plain aiokafka + asyncpg loop")
+        plain_dsn = await env.fresh_database("bench_plain")
+        await prepare_database(plain_dsn)
+        plain_in, plain_out = f"bench.{tag}.plain.in", f"bench.{tag}.plain.out"
+        await create_topics(bootstrap, plain_in, plain_out)
+        rate_plain = n / await plain_loop(bootstrap, plain_dsn, plain_in, plain_out, records)
         lat_dsn = await env.fresh_database("bench_latency")
         await prepare_database(lat_dsn)
         lat = await latency(bootstrap, lat_dsn, args.rate, args.seconds)
@@ -289,14 +390,16 @@ async def main() -> None:
         await create_topics(bootstrap, in2, out2)
         t_pipe2 = await pipeline_processes(bootstrap, dsn2, in2, out2, records, args.workers)
         rate_pipe2 = n / t_pipe2
-        when = datetime.now(UTC).isoformat(timespec="seconds")
+        when = datetime.now(VN_TZ).isoformat(timespec="seconds")
         print(f"egov-events runtime benchmark ({when}, {n} events, {size:.0f} B each)")
         print(f"raw produce (aiokafka)          {n / t_produce:>10,.0f} ev/s")
         print(f"raw consume (aiokafka + json)   {n / t_consume:>10,.0f} ev/s")
         print(f"raw COPY (asyncpg)              {n / t_copy:>10,.0f} rows/s")
         print(f"raw serial bound                {serial:>10,.0f} ev/s")
         print(f"kit pipeline (effectively-once) {rate_pipe:>10,.0f} ev/s")
+        print(f"plain loop (aiokafka + asyncpg) {rate_plain:>10,.0f} ev/s")
         print(f"ratio pipeline / raw serial     {rate_pipe / serial:>10.2f}")
+        print(f"ratio pipeline / plain loop     {rate_pipe / rate_plain:>10.2f}")
         print(f"kit pipeline, {args.workers} processes       {rate_pipe2:>10,.0f} ev/s")
         print(f"ratio ({args.workers} processes) / serial   {rate_pipe2 / serial:>10.2f}")
         if lat:
