@@ -101,6 +101,8 @@ def test_init_creates_topics_and_migrates_every_service(resolved: dict[str, Any]
             f"postgresql://{database}:db-{name}@postgres:5432/{database}"
         ), "migrations run as the service's role, so it owns its tables"
     assert init["restart"] == "no"
+    assert init["environment"]["EGOV_TOPIC_REPLICATION_FACTOR"] == "1"
+    assert init["environment"]["EGOV_TOPIC_MIN_INSYNC_REPLICAS"] == "1"
     assert {k: v["condition"] for k, v in init["depends_on"].items()} == {
         "kafka": "service_healthy",
         "postgres": "service_healthy",

@@ -3,7 +3,9 @@
 Services register themselves with the ``egov.services`` entry point group, so the runtime kit
 does not import any service. Commands:
 
-- ``topics`` — create every declared topic (partitions, compaction, retention);
+- ``topics [--replication-factor N] [--min-insync-replicas N]`` — create every declared topic
+  (partitions, compaction, retention; replication 1 unless given, e.g. 3 and 2 on a
+  three-broker cluster);
 - ``<service> migrate`` — apply the service's migrations;
 - ``<service> serve`` — run the HTTP API, consumers, relay and timers;
 - ``<service> seed`` — load the demo data;
@@ -154,7 +156,9 @@ async def _migrate(spec: ServiceSpec) -> None:
     )
 
 
-async def _topics(partitions: int | None) -> None:
+async def _topics(
+    partitions: int | None, replication_factor: int = 1, min_insync_replicas: int | None = None
+) -> None:
     from aiokafka.errors import KafkaError
     from egov_contracts.topics import ALL_TOPICS, dead_letter_topic
 
@@ -165,8 +169,15 @@ async def _topics(partitions: int | None) -> None:
     try:
         security = client_security(ServiceSettings())  # EGOV_KAFKA_SECURITY_PROTOCOL, ...
         created = await ensure_topics(
-            bootstrap, declared, partitions=partitions, client_options=security
+            bootstrap,
+            declared,
+            partitions=partitions,
+            replication_factor=replication_factor,
+            min_insync_replicas=min_insync_replicas,
+            client_options=security,
         )
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
     except (KafkaError, OSError) as exc:
         raise _broker_error(bootstrap, origin, exc) from exc
     print(f"topics: {len(created)} created, {len(declared) - len(created)} already present")
@@ -299,6 +310,20 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="target", required=True)
     topics = sub.add_parser("topics", help="create every declared topic")
     topics.add_argument("--partitions", type=int, default=None)
+    topics.add_argument(
+        "--replication-factor",
+        type=int,
+        default=int(os.environ.get("EGOV_TOPIC_REPLICATION_FACTOR", "1")),
+        help="replicas of each new topic (env EGOV_TOPIC_REPLICATION_FACTOR, default 1)",
+    )
+    topics.add_argument(
+        "--min-insync-replicas",
+        type=int,
+        default=int(os.environ["EGOV_TOPIC_MIN_INSYNC_REPLICAS"])
+        if os.environ.get("EGOV_TOPIC_MIN_INSYNC_REPLICAS")
+        else None,
+        help="min.insync.replicas of each new topic (env EGOV_TOPIC_MIN_INSYNC_REPLICAS)",
+    )
     ref = sub.add_parser("reference", help="publish the admin-unit hierarchy (unit.upserted.v1)")
     ref.add_argument("--file", default=None, help="CSV of units (default: the demo province)")
     token = sub.add_parser(
@@ -329,7 +354,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _dispatch(args: argparse.Namespace) -> None:
     if args.target == "topics":
-        asyncio.run(_topics(args.partitions))
+        asyncio.run(_topics(args.partitions, args.replication_factor, args.min_insync_replicas))
     elif args.target == "reference":
         asyncio.run(_reference(args.file))
     elif args.target == "token":

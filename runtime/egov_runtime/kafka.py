@@ -55,10 +55,12 @@ def make_producer(settings: ServiceSettings, *, client_id: str) -> AIOKafkaProdu
     )
 
 
-def topic_configs(topic: Topic) -> dict[str, str]:
+def topic_configs(topic: Topic, min_insync_replicas: int | None = None) -> dict[str, str]:
     configs = {"cleanup.policy": "compact" if topic.compacted else "delete"}
     if topic.retention_ms is not None:
         configs["retention.ms"] = str(topic.retention_ms)
+    if min_insync_replicas is not None:  # with acks=all, writes need this many replicas
+        configs["min.insync.replicas"] = str(min_insync_replicas)
     return configs
 
 
@@ -68,9 +70,18 @@ async def ensure_topics(
     *,
     partitions: int | None = None,
     replication_factor: int = 1,
+    min_insync_replicas: int | None = None,
     client_options: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """Create the declared topics that do not exist yet; returns the names created."""
+    """Create the declared topics that do not exist yet; returns the names created. Existing
+    topics are left as they are (their replication is changed with Kafka's own tools)."""
+    if replication_factor < 1 or (
+        min_insync_replicas is not None and not 1 <= min_insync_replicas <= replication_factor
+    ):
+        raise ValueError(
+            f"replication factor {replication_factor} and min.insync.replicas "
+            f"{min_insync_replicas}: need 1 <= min.insync.replicas <= replication factor"
+        )
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap, client_id="egov-topics", **(client_options or {})
     )
@@ -82,7 +93,7 @@ async def ensure_topics(
                 name=t.name,
                 num_partitions=partitions or t.partitions,
                 replication_factor=replication_factor,
-                topic_configs=topic_configs(t),
+                topic_configs=topic_configs(t, min_insync_replicas),
             )
             for t in topics
             if t.name not in existing

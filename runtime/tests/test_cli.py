@@ -137,3 +137,33 @@ def test_operator_commands_use_the_stacks_broker_and_databases(
     assert topics.stdout.startswith("topics: ")
     replay = _cli(tmp_path, "admin-procedures", "dead-letters", "replay")
     assert _one_line_error(replay).endswith("replay needs --id N (repeatable) or --all")
+
+
+def test_topic_configs_carry_min_insync_replicas_when_given() -> None:
+    from egov_contracts.topics import ALL_TOPICS
+    from egov_runtime.kafka import topic_configs
+
+    topic = next(iter(ALL_TOPICS))
+    assert "min.insync.replicas" not in topic_configs(topic)
+    assert topic_configs(topic, 2)["min.insync.replicas"] == "2"
+
+
+def test_topics_refuses_more_insync_replicas_than_replicas(tmp_path: Path) -> None:
+    _write_stack(tmp_path, jwt_secret=SECRET, kafka_bootstrap="127.0.0.1:1")
+    line = _one_line_error(
+        _cli(tmp_path, "topics", "--replication-factor", "1", "--min-insync-replicas", "2")
+    )
+    assert "min.insync.replicas <= replication factor" in line
+
+
+@pytest.mark.integration
+def test_topics_creates_with_the_replication_asked(tmp_path: Path, kafka_bootstrap: str) -> None:
+    _write_stack(tmp_path, jwt_secret=SECRET, kafka_bootstrap=kafka_bootstrap)
+    done = _cli(
+        tmp_path,
+        "topics",
+        EGOV_TOPIC_REPLICATION_FACTOR="1",
+        EGOV_TOPIC_MIN_INSYNC_REPLICAS="1",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("topics: ")
