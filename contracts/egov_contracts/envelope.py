@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from egov_contracts.types import VN_TZ as VN_TZ  # re-exported: the one Vietnam time zone
 from egov_contracts.types import VnDatetime
@@ -72,6 +72,9 @@ class SchemaViolation(ValueError):
         self.errors = errors
 
 
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 class CloudEvent(BaseModel):
     """A CloudEvents 1.0 event with the extension attributes of the contracts."""
 
@@ -90,6 +93,27 @@ class CloudEvent(BaseModel):
     traceparent: str | None = None
     sequence: str | None = None
     data: dict[str, Any]
+
+    @field_validator(
+        "id",
+        "source",
+        "type",
+        "subject",
+        "datacontenttype",
+        "dataschema",
+        "correlationid",
+        "causationid",
+        "traceparent",
+        "sequence",
+    )
+    @classmethod
+    def _no_control_characters(cls, value: str | None) -> str | None:
+        # CloudEvents 1.0 (type system, String): the control characters U+0000-U+001F and
+        # U+007F-U+009F MUST NOT be used. A NUL in an id could never be stored in the inbox
+        # (PostgreSQL text refuses it), so such a record is not a CloudEvent at decode time.
+        if value is not None and _CONTROL_CHARACTERS.search(value):
+            raise ValueError("a CloudEvents attribute holds a control character")
+        return value
 
 
 class ContractModel(BaseModel):

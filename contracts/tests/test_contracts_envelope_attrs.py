@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 
 import pytest
 from egov_contracts.envelope import (
+    EnvelopeError,
     all_event_types,
+    decode,
+    encode,
     format_sequence,
     new_event,
     next_traceparent,
@@ -65,3 +69,20 @@ def test_every_event_carries_a_traceparent_that_follows_the_trace():
 def test_a_missing_or_invalid_parent_starts_a_new_trace(garbage):
     fresh = next_traceparent(garbage)
     assert W3C.match(fresh) and fresh.split("-")[1] != "0" * 32
+
+
+@pytest.mark.parametrize("attr", ["id", "source", "subject", "type"])
+@pytest.mark.parametrize("char", ["\x00", "\x1f", "\x7f", "\x9f"])
+def test_a_control_character_in_an_attribute_is_not_a_cloudevent(attr, char):
+    """CloudEvents 1.0 forbids U+0000-U+001F and U+007F-U+009F in String attributes; a NUL
+    in an id could never be stored in the inbox, whatever the event's type."""
+    event = new_event(example_for(TYPES[0]), source="/vn/38/test", subject="S")
+    value, headers = encode(event)
+    assert decode(value, headers).id == event.id  # the clean event is read
+    bad = json.loads(value)
+    bad[attr] = f"a{char}b"
+    with pytest.raises(EnvelopeError, match="control character"):
+        decode(json.dumps(bad).encode(), headers)  # structured mode
+    binary = [(f"ce_{k}", str(v).encode()) for k, v in bad.items() if k != "data"]
+    with pytest.raises(EnvelopeError, match="control character"):
+        decode(json.dumps(bad["data"]).encode(), [("content-type", b"application/json"), *binary])

@@ -72,7 +72,11 @@ POISON: list[Poison] = [
         "unknown-type",
         "not-a-cloudevent",
     ),
-    _p(  # the kit's sample type (unknown to the services): a NUL the inbox cannot store
+    # A NUL in an id (which the inbox could never store) is refused at decode time, whatever
+    # the type: whether a type is known depends on which contract modules are imported (the
+    # kit's sample type is registered once ``egov_runtime.sample`` is), and a known type that a
+    # subscription does not take is skipped, not dead-lettered.
+    _p(
         "nul-in-id-of-a-known-type",
         (
             b'{"specversion":"1.0","id":"nul\\u0000id","source":"/vn/38/poison",'
@@ -81,16 +85,12 @@ POISON: list[Poison] = [
             b'"status":"received","occurred_at":"2026-11-23T09:00:00+07:00"}}'
         ),
         STRUCTURED,
-        "handler-failed",
-        "unknown-type",
+        "not-a-cloudevent",
     ),
     _p(
         "nul-and-surrogate-in-id",
         _ENVELOPE % (b"a\\u0000b\\ud800", b"{}"),
         STRUCTURED,
-        # The id reaches the inbox insert only if the type is known; either way a dead letter.
         "not-a-cloudevent",
-        "unknown-type",
-        "handler-failed",
     ),
 ]
