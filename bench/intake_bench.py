@@ -12,7 +12,9 @@ In one run, on the local broker and PostgreSQL (or ``KAFKA_BOOTSTRAP_SERVERS`` /
 
 The load generator is an httpx async client with ``--concurrency`` connections sending a fixed
 ``--requests`` count. Printed: requests/s, latency p50/p95/p99, the error count (anything but
-202; it should be 0) and the service's resident memory idle and after the load (Linux /proc).
+202; it should be 0), what the accepted reports became (outbox rows, published, dossiers made
+by the service's consumer) and the service's resident memory idle, at its peak under the load
+and after it (Linux /proc).
 Figures are printed, never asserted.
 
 Usage: ``python bench/intake_bench.py [--requests 5000] [--concurrency 32]``.
@@ -154,6 +156,34 @@ def line(name: str, n: int, seconds: float, lat: list[float], errors: dict) -> s
     )
 
 
+async def sample_peak(pid: int, peak: list[float]) -> None:
+    while True:
+        await asyncio.sleep(0.2)
+        peak.append(rss_mib(pid))
+
+
+async def intake_rows(dsn: str, accepted: int, wait_s: float = 60) -> dict[str, int]:
+    """What the accepted reports left in the service's database: outbox rows (one each), how
+    many the relay has published and how many dossiers the consumer made of them, waiting up
+    to ``wait_s`` for the pipeline behind the route to catch up."""
+    conn = await connect(dsn)
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            row = await conn.fetchrow(
+                "SELECT (SELECT count(*) FROM outbox WHERE topic = $1) AS outbox,"
+                " (SELECT count(*) FROM outbox WHERE topic = $1 AND published_at IS NOT NULL)"
+                " AS published, (SELECT count(*) FROM dossiers) AS dossiers",
+                c.StatusReported.topic,
+            )
+            if row["dossiers"] >= accepted or time.monotonic() > deadline:
+                return {"accepted": accepted, **dict(row)}
+            progress(f"pipeline behind the route: {row['dossiers']}/{accepted} dossiers")
+            await asyncio.sleep(1)
+    finally:
+        await conn.close()
+
+
 async def prepare_procedures_db(dsn: str) -> None:
     await migrate(dsn, all_migrations(SPEC.migrations))
     conn = await connect(dsn)  # the services' codecs (jsonb)
@@ -196,7 +226,8 @@ async def main() -> None:
             def raw_request(i: int) -> tuple[str, dict[str, object], dict[str, str]]:
                 return "/raw", status_report(i, f"R{run}"), {}
 
-            await load(f"http://127.0.0.1:{raw_port}", conc, conc, raw_request)  # warm-up
+            # warm-up on other dossiers (numbered after the measured ones)
+            await load(f"http://127.0.0.1:{raw_port}", conc, conc, lambda i: raw_request(n + i))
             raw_result = await load(f"http://127.0.0.1:{raw_port}", n, conc, raw_request)
         finally:
             await stop_server(raw)
@@ -229,9 +260,14 @@ async def main() -> None:
                 return "/v1/status-reports", status_report(i, f"S{run}"), headers
 
             base = f"http://127.0.0.1:{port}"
-            await load(base, conc, conc, service_request)  # warm-up
+            warm = await load(base, conc, conc, lambda i: service_request(n + i))
+            peak = [rss_mib(service.pid)]
+            sampling = asyncio.create_task(sample_peak(service.pid, peak))
             service_result = await load(base, n, conc, service_request)
+            sampling.cancel()
             rss_loaded = rss_mib(service.pid)
+            refused = sum(warm[2].values()) + sum(service_result[2].values())
+            rows = await intake_rows(dsn, conc + n - refused)
         finally:
             await stop_server(service)
 
@@ -239,10 +275,14 @@ async def main() -> None:
     print(f"egov-events HTTP intake benchmark ({when}, {n} requests, {conc} connections)")
     print(line("raw ASGI route (one INSERT)", n, *raw_result))
     print(line("admin-procedures status reports", n, *service_result))
+    print(
+        f"{'admin-procedures outbox':<34}{rows['outbox']} rows for {rows['accepted']} accepted"
+        f" reports, {rows['published']} published; {rows['dossiers']} dossiers"
+    )
     print(f"{'ratio service / raw':<34}{raw_result[0] / service_result[0]:>8.2f}")
     print(
         f"{'admin-procedures resident memory':<34}idle {rss_idle:.0f} MiB,"
-        f" after the load {rss_loaded:.0f} MiB"
+        f" peak under load {max(peak):.0f} MiB, after the load {rss_loaded:.0f} MiB"
     )
 
 
