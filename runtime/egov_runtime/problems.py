@@ -44,6 +44,7 @@ TITLES_VI: dict[str, str] = {
     "Invalid data set": "Bộ dữ liệu không hợp lệ",
     "Invalid definition": "Định nghĩa chỉ tiêu không hợp lệ",
     "Invalid period": "Kỳ báo cáo không hợp lệ",
+    "Invalid plan period": "Giai đoạn kế hoạch không hợp lệ",
     "Invalid procedure": "Thủ tục không hợp lệ",
     "Invalid range": "Khoảng thời gian không hợp lệ",
     "Invalid request": "Yêu cầu không hợp lệ",
