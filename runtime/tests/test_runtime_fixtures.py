@@ -8,7 +8,7 @@ from collections import defaultdict
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from egov_runtime.devstack.broker import wait_for_kafka
+from egov_runtime.devstack.broker import start_broker, wait_for_kafka
 from egov_runtime.devstack.postgres import create_database, drop_database, dsn_for
 from egov_runtime.testing.fixtures import wait_for
 
@@ -226,3 +226,12 @@ async def test_paused_broker_stops_answering_and_resumes_with_its_data(
         assert topic in await asyncio.wait_for(consumer.topics(), timeout=20)
     finally:
         await consumer.stop()
+
+
+@pytest.mark.integration
+def test_pausing_a_broker_that_has_exited_is_an_error_not_a_no_op() -> None:
+    """``Popen.send_signal`` skips a finished process: pause must not pretend it worked."""
+    broker = start_broker()
+    broker.stop()
+    with pytest.raises(RuntimeError, match="has exited"):
+        broker.pause()

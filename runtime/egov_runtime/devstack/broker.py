@@ -151,9 +151,29 @@ class LocalBroker:
         return self.process.pid
 
     def pause(self) -> None:
-        """Freeze the broker (SIGSTOP): connections hang, data is kept."""
+        """Freeze the broker (SIGSTOP): connections hang, data is kept.
+
+        Returns once the kernel reports the process stopped: a stop signal takes effect
+        asynchronously (each of tansu's threads stops when it next runs kernel code), so
+        right after ``kill`` a thread may still answer a request. A broker that has exited is
+        an error here, not a silent no-op (``Popen.send_signal`` skips a finished process).
+        """
+        if self.process.poll() is not None:
+            raise RuntimeError(
+                f"the broker on port {self.port} has exited ({self.process.returncode}):"
+                " nothing to pause"
+            )
         self.process.send_signal(signal.SIGSTOP)
         self.paused = True
+        # WUNTRACED: report the child once all its threads are stopped (or if it died).
+        _pid, status = os.waitpid(self.pid, os.WUNTRACED)
+        if not os.WIFSTOPPED(status):
+            self.paused = False
+            self.process.returncode = os.waitstatus_to_exitcode(status)
+            raise RuntimeError(
+                f"the broker on port {self.port} exited ({self.process.returncode})"
+                " instead of pausing"
+            )
 
     def resume(self) -> None:
         self.process.send_signal(signal.SIGCONT)
