@@ -5,7 +5,6 @@ sealed too. A scan of every topic afterwards finds no applicant name, ID number 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import uuid
@@ -17,6 +16,7 @@ from egov_contracts.envelope import encode, new_event
 from egov_contracts.personal_data import seal
 from egov_contracts.topics import ALL_TOPICS, STATUS_REPORTS, dead_letter_topic
 from egov_procedures.main import SPEC
+from egov_runtime.testing.fixtures import wait_for
 from egov_runtime.testing.service import running_alone
 
 pytestmark = pytest.mark.integration
@@ -133,10 +133,7 @@ async def test_no_personal_data_in_clear_on_any_topic(service, kafka_bootstrap):
             )
         return dossiers >= DEMO_DOSSIERS + 2 and letters == 4
 
-    deadline = asyncio.get_running_loop().time() + 30
-    while not await settled():
-        assert asyncio.get_running_loop().time() < deadline, "not settled within 30 s"
-        await asyncio.sleep(0.2)
+    await wait_for(settled, timeout=30, message="the demo, HTTP, sealed and bad records settled")
     async with service.runtime.pool.acquire() as conn:
         stored = {
             r["dossier_code"]: dict(r)
