@@ -248,7 +248,9 @@ async def test_seed_figures_reproduce_through_kafka(service, producer, reader):
             and poverty.get("change_vs_previous") == "-1.41"
         )
 
-    await reader.until(complete)
+    # two years of every district's submissions, evaluated in whatever order the partitions
+    # deliver them: a longer deadline than the reader's default
+    await reader.until(complete, timeout=60)
     assert len(caused_by(reader, ids, "submission.accepted.v1")) == len(bodies)
     for code, expected in data.EXPECTED.items():
         await reader.until(
