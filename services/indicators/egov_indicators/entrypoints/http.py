@@ -769,15 +769,36 @@ async def get_reporting_rates(
     d, p, rates, hierarchy, unit = await _rates(request, principal, data_set, unit, period)
     due = d.due_date(p)
     rows = [_rate_row(r, hierarchy) for r in rates]
+    return _reporting_answer(
+        page,
+        fmt,
+        rows,
+        RATE_COLUMNS,
+        d,
+        p,
+        unit,
+        name=f"ty-le-bao-cao-{d.code}-{unit}-{p}",
+        title=f"Tỷ lệ báo cáo — {d.name_vi} ({d.code}) — {unit} — kỳ {p} — hạn {due:%d/%m/%Y}",
+    )
+
+
+def _reporting_answer(
+    page: Any,
+    fmt: str,
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    d: Any,
+    p: Any,
+    unit: str,
+    *,
+    name: str,
+    title: str,
+) -> Page | Response:
+    """A reporting-rate list as a CSV/XLSX download of ``columns``, or as a page."""
+    due = d.due_date(p)
     if fmt != "json":
-        table: list[list[Any]] = [RATE_COLUMNS] + [[r[k] for k in RATE_COLUMNS] for r in rows]
-        return table_download(
-            table,
-            name=f"ty-le-bao-cao-{d.code}-{unit}-{p}",
-            fmt=fmt,
-            title=f"Tỷ lệ báo cáo — {d.name_vi} ({d.code}) — {unit} — kỳ {p} — hạn {due:%d/%m/%Y}",
-            sheet=str(p),
-        )
+        table: list[list[Any]] = [columns] + [[r[k] for k in columns] for r in rows]
+        return table_download(table, name=name, fmt=fmt, title=title, sheet=str(p))
     return page.slice(
         rows,
         data_set=d.code,
@@ -821,23 +842,16 @@ async def get_missing_reports(
                 "due_date": due.isoformat(),
             }
         )
-    if fmt != "json":
-        table: list[list[Any]] = [MISSING_COLUMNS] + [[r[k] for k in MISSING_COLUMNS] for r in rows]
-        return table_download(
-            table,
-            name=f"chua-bao-cao-{d.code}-{unit}-{p}",
-            fmt=fmt,
-            title=f"Đơn vị chưa báo cáo — {d.name_vi} ({d.code}) — {unit} — kỳ {p}",
-            sheet=str(p),
-        )
-    return page.slice(
+    return _reporting_answer(
+        page,
+        fmt,
         rows,
-        data_set=d.code,
-        data_set_name=d.name_vi,
-        unit_code=unit,
-        period=str(p),
-        due_date=due.isoformat(),
-        overdue=usecases.today() > due,
+        MISSING_COLUMNS,
+        d,
+        p,
+        unit,
+        name=f"chua-bao-cao-{d.code}-{unit}-{p}",
+        title=f"Đơn vị chưa báo cáo — {d.name_vi} ({d.code}) — {unit} — kỳ {p}",
     )
 
 
