@@ -94,6 +94,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
                 max_record_bytes=settings.consumer_max_record_bytes,
                 dead_letter_max_bytes=settings.dead_letter_max_bytes,
                 client_options=client_security(settings),
+                source=runtime.source,
             )
             for sub in wiring.subscriptions
         ]

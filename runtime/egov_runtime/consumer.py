@@ -47,6 +47,7 @@ from egov_contracts.envelope import (
     SchemaViolation,
     UnknownEventType,
     decode,
+    model_for,
     new_event,
     parse_data,
 )
@@ -92,6 +93,7 @@ class Tx:
 
     conn: asyncpg.Connection
     service: str
+    source: str = ""  # the CloudEvents ``source`` of what it publishes: the service's
     refused: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     async def emit(
@@ -103,21 +105,39 @@ class Tx:
         """Append ``events`` to the outbox; ``headers`` are added to each record."""
         await outbox.append(self.conn, self.service, topic, events, headers)
 
+    def event(
+        self, data: EventData, *, subject: str, source: str | None = None, **event: Any
+    ) -> CloudEvent:
+        """``data`` wrapped as an event (:func:`egov_contracts.envelope.new_event`; ``event``:
+        its other arguments, e.g. ``sequence``, ``cause``) whose ``source`` is the transaction's
+        (the service's), unless one is given."""
+        source = source or self.source
+        if not source:
+            raise ValueError(f"no CloudEvents source for {data.event_type}: Tx.source is unset")
+        return new_event(data, source=source, subject=subject, **event)
+
     async def publish(
         self,
         data: EventData,
         *,
-        source: str,
         subject: str,
         headers: Sequence[tuple[str, bytes]] = (),
         **event: Any,
     ) -> CloudEvent:
-        """Wrap ``data`` as an event (:func:`egov_contracts.envelope.new_event`; ``event``: its
-        other arguments, e.g. ``sequence``, ``cause``) and append it to the outbox on the topic
-        its type is published on (``data.topic``, declared once with the contract model)."""
-        wrapped = new_event(data, source=source, subject=subject, **event)
+        """Wrap ``data`` (:meth:`event`) and append it to the outbox on the topic its type is
+        published on (``data.topic``, declared once with the contract model)."""
+        wrapped = self.event(data, subject=subject, **event)
         await self.emit(data.topic, [wrapped], headers)
         return wrapped
+
+    async def publish_all(self, events: Sequence[CloudEvent]) -> None:
+        """Append events built with :meth:`event`, each on the topic its type is published on
+        (one outbox write per topic, in their order)."""
+        by_topic: dict[str, list[CloudEvent]] = {}
+        for e in events:
+            by_topic.setdefault(model_for(e.type).topic, []).append(e)
+        for topic, batch in by_topic.items():
+            await self.emit(topic, batch)
 
     def refuse(self, event_id: str, reason: str, error: str) -> None:
         self.refused[event_id] = (reason, error)
@@ -178,7 +198,9 @@ class IdempotentConsumer:
         dead_letter_max_bytes: int = 512 * 1024,
         clock: Callable[[], float] = time.monotonic,
         client_options: Mapping[str, Any] | None = None,
+        source: str = "",
     ) -> None:
+        self.source = source  # of the events its handler publishes (Tx.source)
         self.clock = clock
         self.client_options = dict(client_options or {})  # the broker's TLS/SASL
         self.busy_since: float | None = None  # a batch in hand since (clock)
@@ -421,7 +443,7 @@ class IdempotentConsumer:
                     event_id=fresh[0].event.id,
                     correlation_id=fresh[0].event.correlationid,
                 )
-                tx = Tx(conn, self.service)
+                tx = Tx(conn, self.service, self.source)
                 try:
                     await self.sub.handler(tx, fresh)
                 finally:

@@ -47,7 +47,7 @@ class Runtime:
     async def transaction(self) -> AsyncIterator[Tx]:
         timeout = self.settings.db_acquire_timeout_s  # then TimeoutError: 503, not a queue
         async with self.pool.acquire(timeout=timeout) as conn, conn.transaction():
-            yield Tx(conn, self.service)
+            yield Tx(conn, self.service, self.source)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 is logged, counted and retried at the next tick; a round saying there is more work runs again
 without waiting; the loop ends when the service stops (the interval is zero, or the stop is
 already set, so nothing waits on time). The wiring state is read typed. ``Tx.publish`` puts an
-event on the topic its type declares."""
+event on the topic its type declares, with the transaction's source."""
 
 from __future__ import annotations
 
@@ -12,13 +12,17 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from egov_contracts.reference import CalendarExceptionKind, CalendarExceptionUpserted
+from egov_contracts.reference import (
+    CalendarExceptionKind,
+    CalendarExceptionUpserted,
+    CalendarExceptionWithdrawn,
+)
 from egov_contracts.topics import REFERENCE_CALENDAR
 from egov_contracts.types import VN_TZ
-from egov_runtime.consumer import Tx
 from egov_runtime.metrics import PERIODIC_FAILURES
 from egov_runtime.periodic import every
 from egov_runtime.service import Wiring, context_of, state_of
+from egov_runtime.testing.fakes import RecordingTx
 
 
 class Log:
@@ -91,15 +95,8 @@ def test_the_wiring_state_is_read_typed():
         state_of(request, "signal", Context)
 
 
-async def test_publish_wraps_the_data_on_the_topic_its_type_declares():
-    class Outbox(Tx):
-        appended: list[tuple[str, list[Any], Any]]
-
-        async def emit(self, topic, events, headers=()):  # type: ignore[no-untyped-def]
-            self.appended.append((topic, list(events), headers))
-
-    tx = Outbox(conn=None, service="wiring-test")  # type: ignore[arg-type]
-    tx.appended = []
+async def test_publish_wraps_the_data_on_the_topic_its_type_declares_from_the_tx_source():
+    tx = RecordingTx(service="wiring-test", source="/vn/38/admin-procedures")
     data = CalendarExceptionUpserted(
         day=date(2026, 9, 1),
         kind=CalendarExceptionKind.DAY_OFF,
@@ -107,14 +104,43 @@ async def test_publish_wraps_the_data_on_the_topic_its_type_declares():
         entered_by="so-noi-vu",
         entered_at=datetime(2026, 8, 20, 9, tzinfo=VN_TZ),
     )
-    event = await tx.publish(
-        data, source="/vn/38/admin-procedures", subject="2026-09-01", sequence=3
-    )
-    [(topic, events, headers)] = tx.appended
-    assert topic == REFERENCE_CALENDAR.name and events == [event] and headers == ()
+    event = await tx.publish(data, subject="2026-09-01", sequence=3)
+    [(topic, emitted, headers)] = tx.emitted
+    assert topic == REFERENCE_CALENDAR.name and emitted == event and headers == ()
     assert (event.type, event.source, event.subject) == (
         CalendarExceptionUpserted.event_type,
         "/vn/38/admin-procedures",
         "2026-09-01",
     )
     assert event.sequence is not None and event.time == datetime(2026, 8, 20, 9, tzinfo=VN_TZ)
+    assert tx.published(CalendarExceptionUpserted) == [data]
+
+
+async def test_publish_all_appends_each_event_on_its_types_topic_in_order():
+    tx = RecordingTx(source="/vn/38/admin-procedures")
+    day = date(2026, 9, 1)
+    upserted = CalendarExceptionUpserted(
+        day=day,
+        kind=CalendarExceptionKind.DAY_OFF,
+        note="Nghỉ bù",
+        entered_by="so-noi-vu",
+        entered_at=datetime(2026, 8, 20, 9, tzinfo=VN_TZ),
+    )
+    withdrawn = CalendarExceptionWithdrawn(
+        day=day, withdrawn_by="so-noi-vu", withdrawn_at=datetime(2026, 8, 21, 9, tzinfo=VN_TZ)
+    )
+    events = [tx.event(upserted, subject="a"), tx.event(withdrawn, subject="a")]
+    await tx.publish_all(events)
+    assert [(t, e) for t, e, _ in tx.emitted] == [(REFERENCE_CALENDAR.name, e) for e in events]
+
+
+async def test_an_event_needs_a_source():
+    tx = RecordingTx(source="")
+    data = CalendarExceptionWithdrawn(
+        day=date(2026, 9, 1),
+        withdrawn_by="so-noi-vu",
+        withdrawn_at=datetime(2026, 8, 21, 9, tzinfo=VN_TZ),
+    )
+    with pytest.raises(ValueError, match="no CloudEvents source"):
+        await tx.publish(data, subject="2026-09-01")
+    assert tx.event(data, subject="x", source="/vn/38/so-noi-vu").source == "/vn/38/so-noi-vu"

@@ -143,7 +143,7 @@ async def publish_pending_calendar(tx: Tx, ctx: Context) -> int:
             entered_at=row["entered_at"],
         )
         subject = ref.calendar_exception_subject(row["day"])
-        await tx.publish(data, source=ctx.source, subject=subject)
+        await tx.publish(data, subject=subject)
     if rows:
         await catalogue.mark_calendar_published(tx.conn, [r["day"] for r in rows])
     return len(rows)
@@ -151,7 +151,7 @@ async def publish_pending_calendar(tx: Tx, ctx: Context) -> int:
 
 async def _publish_calendar(tx: Tx, ctx: Context, data: EventData, day: date) -> None:
     subject = ref.calendar_exception_subject(day)  # the compacted topic's key
-    await tx.publish(data, source=ctx.source, subject=subject)
+    await tx.publish(data, subject=subject)
     ctx.calendar = await load_calendar(tx)
 
 

@@ -51,17 +51,26 @@ async def test_exceptions_are_published_once_each_with_the_legacy_ones(database_
             LEGACY,
         )
         async with conn.transaction():
-            assert await publish_pending_calendar(Tx(conn, SPEC.name), ctx) == 1
+            assert (
+                await publish_pending_calendar(Tx(conn, SPEC.name, "/vn/38/admin-procedures"), ctx)
+                == 1
+            )
         async with conn.transaction():
-            assert await publish_pending_calendar(Tx(conn, SPEC.name), ctx) == 0
-            tx = Tx(conn, SPEC.name)
+            assert (
+                await publish_pending_calendar(Tx(conn, SPEC.name, "/vn/38/admin-procedures"), ctx)
+                == 0
+            )
+            tx = Tx(conn, SPEC.name, "/vn/38/admin-procedures")
             await put_calendar_exception(
                 tx, ctx, NEW, ExceptionKind.WORKING_DAY, "Làm bù", "admin-38", AT
             )
             assert await withdraw_calendar_exception(tx, ctx, LEGACY, "admin-38", AT)
             assert not await withdraw_calendar_exception(tx, ctx, LEGACY, "admin-38", AT)
         async with conn.transaction():
-            assert await publish_pending_calendar(Tx(conn, SPEC.name), ctx) == 0
+            assert (
+                await publish_pending_calendar(Tx(conn, SPEC.name, "/vn/38/admin-procedures"), ctx)
+                == 0
+            )
         events = await published(conn)
     finally:
         await conn.close()

@@ -716,7 +716,7 @@ async def evaluate_target(
     )
     await store.put_evaluation(tx.conn, e.indicator_code, unit, str(e.period), snapshot, now)
     subject = f"{e.indicator_code}/{unit}/{e.period}"
-    await tx.publish(data, source=ctx.source, subject=subject, cause=cause)
+    await tx.publish(data, subject=subject, cause=cause)
     return True
 
 

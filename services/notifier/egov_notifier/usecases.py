@@ -240,7 +240,7 @@ async def _final(
         if ok
         else NotificationFailed(**common, failed_at=now, last_error=(error or "")[:2000])
     )
-    await tx.publish(data, source=ctx.source, subject=str(row["id"]))
+    await tx.publish(data, subject=str(row["id"]))
 
 
 async def dispatch_due(rt: Runtime, ctx: Context, limit: int = 50) -> int:

@@ -249,7 +249,7 @@ async def post_import(
             rollback = conn.transaction()
             await rollback.start()
             try:
-                status, payload = await action(Tx(conn, rt.service))
+                status, payload = await action(Tx(conn, rt.service, rt.source))
             finally:
                 await rollback.rollback()
         return _respond(status, payload)

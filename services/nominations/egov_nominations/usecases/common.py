@@ -85,4 +85,4 @@ def level_of(unit: dict[str, Any]) -> DecidingLevel:
 async def emit(
     tx: Tx, ctx: Context, data: EventData, subject: str, sequence: int | None = None
 ) -> CloudEvent:
-    return await tx.publish(data, source=ctx.source, subject=subject, sequence=sequence)
+    return await tx.publish(data, subject=subject, sequence=sequence)
