@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 from egov_indicators.main import SPEC as INDICATORS
-from egov_indicators.usecases import send_reporting_notices
+from egov_indicators.usecases.reporting import send_reporting_notices
 from egov_notifier.main import SPEC as NOTIFIER
 from egov_notifier.main import seed as seed_notifier
 from egov_runtime.testing.fixtures import wait_for

@@ -17,7 +17,9 @@ from egov_indicators.demo.seed import seed
 from egov_indicators.entrypoints.consumers import submissions_subscription
 from egov_indicators.entrypoints.http import router
 from egov_indicators.settings import IndicatorsSettings
-from egov_indicators.usecases import Context, reevaluate_open_periods, send_reporting_notices
+from egov_indicators.usecases.common import Context
+from egov_indicators.usecases.reporting import send_reporting_notices
+from egov_indicators.usecases.targets import reevaluate_open_periods
 
 SERVICE = "indicators"
 log = get_logger("egov.indicators")

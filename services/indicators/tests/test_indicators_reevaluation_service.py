@@ -18,7 +18,7 @@ from egov_contracts.reference import load_units
 from egov_contracts.topics import ALL_TOPICS, INDICATOR_RESULTS, dead_letter_topic
 from egov_indicators.main import SPEC
 from egov_indicators.settings import IndicatorsSettings
-from egov_indicators.usecases import reevaluate_open_periods
+from egov_indicators.usecases.targets import reevaluate_open_periods
 from egov_runtime.db import all_migrations, migrate
 from egov_runtime.devstack.postgres import create_database, drop_database
 from egov_runtime.kafka import ensure_topics

@@ -18,7 +18,7 @@ import pytest
 from egov_contracts.envelope import VN_TZ
 from egov_contracts.topics import INDICATOR_RESULTS
 from egov_indicators.main import SPEC
-from egov_indicators.usecases import send_reporting_notices
+from egov_indicators.usecases.reporting import send_reporting_notices
 from egov_runtime.testing.service import TopicReader, running_alone
 from egov_runtime.units import upsert_units
 

@@ -15,30 +15,33 @@ from egov_contracts.reference import load_units
 from egov_runtime.service import Runtime
 from egov_runtime.units import upsert_units
 
-from egov_indicators import usecases
 from egov_indicators.demo import data
+from egov_indicators.usecases.common import Context, load_rulebook
+from egov_indicators.usecases.reporting import put_data_set
+from egov_indicators.usecases.submissions import Incoming, handle_submissions
+from egov_indicators.usecases.targets import set_target
 
 BEFORE, AFTER = "2024", "2025"
 
 
 async def seed(rt: Runtime) -> str:
-    ctx = usecases.Context(source=rt.source)
+    ctx = Context(source=rt.source)
     async with rt.transaction() as tx:
         await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
-        await usecases.load_rulebook(tx)
+        await load_rulebook(tx)
     items = []
     for payload in [*data.submissions(BEFORE, AFTER), *data.monthly_submissions()]:
         received = c.SubmissionReceived.model_validate(payload)
         cause = new_event(received, source=f"{rt.source}/demo", subject=payload["submission_id"])
-        items.append(usecases.Incoming(received, cause, "demo"))
+        items.append(Incoming(received, cause, "demo"))
     async with rt.transaction() as tx:
-        results = await usecases.handle_submissions(tx, ctx, items)
+        results = await handle_submissions(tx, ctx, items)
     async with rt.transaction() as tx:
         for code, unit, period, target in data.targets(AFTER):
-            await usecases.set_target(
+            await set_target(
                 tx, ctx, code, unit, period, Decimal(target), "Nghị quyết HĐND tỉnh (demo)", "demo"
             )
-        await usecases.put_data_set(tx, dict(data.DATA_SET), "demo")
+        await put_data_set(tx, dict(data.DATA_SET), "demo")
     done = {r.outcome for r in results}
     when = datetime.now(VN_TZ).date().isoformat()
     return (

@@ -13,14 +13,16 @@ from egov_runtime.consumer import Incoming, Subscription, Tx
 from egov_runtime.edge import TimeWindow
 from egov_runtime.scope import in_scope
 
-from egov_indicators import usecases
+from egov_indicators.usecases.common import Context
+from egov_indicators.usecases.submissions import Incoming as Submission
+from egov_indicators.usecases.submissions import handle_submissions
 
 # who may submit, on Kafka as over HTTP (POST /v1/submissions)
 SUBMITTER_ROLES = frozenset({"admin", "operator", "officer", "integration"})
 
 
 def submissions_subscription(
-    ctx: usecases.Context,
+    ctx: Context,
     window: TimeWindow,
     now: Callable[[], datetime],
     credentials: RecordCredentials,
@@ -48,9 +50,9 @@ def submissions_subscription(
             if implausible:
                 tx.refuse(i.event.id, "implausible", f"submitted_at: {implausible}")
                 continue
-            batch.append(usecases.Incoming(i.data, i.event, "kafka", i.data.reason))
+            batch.append(Submission(i.data, i.event, "kafka", i.data.reason))
         if batch:
-            await usecases.handle_submissions(tx, ctx, batch)
+            await handle_submissions(tx, ctx, batch)
 
     return Subscription(
         "submissions",
