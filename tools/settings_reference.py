@@ -18,6 +18,7 @@ from typing import Any
 
 from egov_runtime.cli import services
 from egov_runtime.settings import ServiceSettings
+from egov_runtime.tracing import ENVIRONMENT
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
@@ -79,6 +80,15 @@ def reference() -> str:
         }
         lines += ["", f"{name} (`{prefix}`), besides the above:", ""]
         lines += _table(prefix, own) if own else ["nothing else."]
+    lines += [
+        "",
+        "Tracing (OpenTelemetry, every service; the SDK's standard variables, no prefix:"
+        " `egov_runtime.tracing`):",
+        "",
+        "| variable | default | meaning |",
+        "|---|---|---|",
+        *(f"| `{name}` | {default} | {_cell(meaning)} |" for name, default, meaning in ENVIRONMENT),
+    ]
     return "\n".join([*lines, "", END])
 
 

@@ -167,7 +167,16 @@ def _envelope(event_type: str, model_name: str) -> dict[str, Any]:
             },
             "correlationid": {"type": "string"},
             "causationid": {"type": "string"},
-            "traceparent": {"type": "string", "description": "W3C trace context"},
+            "traceparent": {
+                "type": "string",
+                "description": "W3C trace context of the span that produced the event"
+                " (CloudEvents distributed-tracing extension)",
+            },
+            "tracestate": {
+                "type": "string",
+                "description": "W3C vendor trace state, with `traceparent` when there is one"
+                " (CloudEvents distributed-tracing extension); readers may ignore both",
+            },
             "sequence": {
                 "type": "string",
                 "description": "Per-subject version, strictly increasing, sorts as a string"

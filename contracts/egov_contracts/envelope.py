@@ -13,7 +13,7 @@ import json
 import re
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Self, TypeVar
 
@@ -91,6 +91,7 @@ class CloudEvent(BaseModel):
     correlationid: str | None = None
     causationid: str | None = None
     traceparent: str | None = None
+    tracestate: str | None = None
     sequence: str | None = None
     data: dict[str, Any]
 
@@ -104,6 +105,7 @@ class CloudEvent(BaseModel):
         "correlationid",
         "causationid",
         "traceparent",
+        "tracestate",
         "sequence",
     )
     @classmethod
@@ -213,6 +215,22 @@ def _prune(model: BaseModel, dumped: dict[str, Any]) -> None:
 
 
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+TraceContext = tuple[str, str | None]  # W3C traceparent and tracestate
+_current_trace: Callable[[], TraceContext | None] | None = None
+
+
+def configure_trace_context(current: Callable[[], TraceContext | None] | None) -> None:
+    """Where new events take their trace context from: ``current`` gives the span in
+    progress (the runtime kit passes OpenTelemetry's when tracing is on), None when there is
+    none; unset (the default), events carry the hand-made context of
+    :func:`next_traceparent`."""
+    global _current_trace
+    _current_trace = current
+
+
+def _trace_id(traceparent: str | None) -> str | None:
+    found = _TRACEPARENT.match(traceparent or "")
+    return found.group(1) if found else None
 
 
 def next_traceparent(parent: str | None = None) -> str:
@@ -243,15 +261,27 @@ def new_event(
     time: datetime | None = None,
     id: str | None = None,
     traceparent: str | None = None,
+    tracestate: str | None = None,
 ) -> CloudEvent:
     """Wrap ``data``; with a ``cause``, its correlation is carried on and it is the causation.
 
     ``time`` is when the thing happened: given, else the data's occurrence field (e.g. a
     dossier's ``occurred_at``, a recorded value's ``recorded_at``), else now; always shown in
     +07:00. ``sequence`` is the per-subject version (a string that sorts). ``traceparent``
-    continues the trace of the given parent (e.g. the HTTP request's ``traceparent`` header),
-    else of the cause, else starts a new one."""
+    (and ``tracestate``, the CloudEvents distributed-tracing extension) continues the trace of
+    the given parent (e.g. the HTTP request's ``traceparent`` header), else of the cause, else
+    starts a new one; with a trace context source configured (tracing on), they are the span
+    in progress, unless that span is in another trace than the parent's (a batch of events of
+    several traces: each effect stays in its cause's trace)."""
     event_id = id or str(uuid.uuid4())
+    parent = traceparent or (cause.traceparent if cause is not None else None)
+    state = tracestate or (cause.tracestate if cause is not None else None)
+    current = _current_trace() if _current_trace is not None else None
+    if current is not None and (parent is None or _trace_id(parent) == _trace_id(current[0])):
+        event_traceparent, state = current
+    else:
+        event_traceparent = next_traceparent(parent)
+        state = state if _trace_id(parent) is not None else None  # a new trace: no vendor state
     if correlationid is None:
         correlationid = (cause.correlationid or cause.id) if cause is not None else event_id
     return CloudEvent(
@@ -263,7 +293,8 @@ def new_event(
         dataschema=dataschema_url(data.event_type),
         correlationid=correlationid,
         causationid=cause.id if cause is not None else None,
-        traceparent=next_traceparent(traceparent or (cause.traceparent if cause else None)),
+        traceparent=event_traceparent,
+        tracestate=state,
         sequence=format_sequence(sequence) if sequence is not None else None,
         data=wire_data(data),
     )

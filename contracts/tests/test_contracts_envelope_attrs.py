@@ -11,6 +11,7 @@ import pytest
 from egov_contracts.envelope import (
     EnvelopeError,
     all_event_types,
+    configure_trace_context,
     decode,
     encode,
     format_sequence,
@@ -63,6 +64,42 @@ def test_every_event_carries_a_traceparent_that_follows_the_trace():
     from_http = new_event(example_for(TYPES[0]), source="/a", subject="S", traceparent=request)
     assert from_http.traceparent.startswith("00-4bf92f3577b34da6a3ce929d0e0e4736-")
     assert from_http.traceparent != request
+
+
+def test_tracestate_follows_its_traceparent_and_readers_may_ignore_both():
+    state = "congo=t61rcWkgMzE"
+    request = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    first = new_event(
+        example_for(TYPES[0]), source="/a", subject="S", traceparent=request, tracestate=state
+    )
+    effect = new_event(example_for(TYPES[1]), source="/b", subject="S", cause=first)
+    assert first.tracestate == effect.tracestate == state
+    assert (
+        new_event(example_for(TYPES[0]), source="/a", subject="S", tracestate=state).tracestate
+        is None
+    )
+    value, headers = encode(effect)
+    assert json.loads(value)["tracestate"] == state
+    assert decode(value, headers).tracestate == state
+    # a record of a producer that knows no tracing is read as before
+    bare = {k: v for k, v in json.loads(value).items() if k not in ("traceparent", "tracestate")}
+    assert decode(json.dumps(bare).encode(), headers).traceparent is None
+
+
+def test_with_a_trace_context_source_events_carry_the_span_in_progress():
+    span = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    configure_trace_context(lambda: (span, "congo=1"))
+    try:
+        event = new_event(example_for(TYPES[0]), source="/a", subject="S")
+        assert (event.traceparent, event.tracestate) == (span, "congo=1")
+        other = new_event(
+            example_for(TYPES[0]), source="/a", subject="S", traceparent=next_traceparent()
+        )
+        effect = new_event(example_for(TYPES[1]), source="/b", subject="S", cause=other)
+        assert effect.traceparent.split("-")[1] == other.traceparent.split("-")[1]
+    finally:
+        configure_trace_context(None)
+    assert new_event(example_for(TYPES[0]), source="/a", subject="S").traceparent != span
 
 
 @pytest.mark.parametrize("garbage", [None, "", "01-xyz", "00-" + "0" * 32 + "-00f067aa0ba902b7-01"])

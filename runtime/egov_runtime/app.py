@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from egov_runtime import http_guard, openapi_docs, problems
+from egov_runtime import http_guard, openapi_docs, problems, tracing
 from egov_runtime.consumer import IdempotentConsumer
 from egov_runtime.db import all_migrations, create_pool, pending_migrations
 from egov_runtime.edge import EdgeGuard, install_database_refusals
@@ -57,6 +57,8 @@ async def _start_producer(settings: ServiceSettings, service: str) -> Any:
 def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or spec.settings_cls()
     settings.ensure_safe()  # production refuses development secrets before anything starts
+
+    traced: tracing.ServiceTracing | None = None  # set below when OTEL_TRACES_EXPORTER=otlp
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -100,6 +102,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         ]
         app.state.relay = relay
         app.state.consumers = consumers
+        if traced is not None:
+            tracing.start(traced)
         stop = runtime.stop
         tasks = [asyncio.create_task(relay.run(stop), name="outbox-relay")]
         tasks += [
@@ -125,6 +129,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(producer.stop(), timeout=5)
             await pool.close()
+            if traced is not None:
+                tracing.stop(traced)  # exports the spans not sent yet
             log.info("service stopped")
 
     # /docs and /redoc serve Swagger UI's and ReDoc's files from the installed package, not a
@@ -135,6 +141,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         version="1.0.0",
         lifespan=lifespan,
     )
+    traced = tracing.setup(spec.name, app)
     problems.install(app)
     install_database_refusals(app)
     app.add_middleware(EdgeGuard)
