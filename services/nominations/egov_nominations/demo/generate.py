@@ -24,8 +24,7 @@ from egov_nominations.adapters import clusters as cluster_store
 from egov_nominations.adapters import files
 from egov_nominations.adapters import register as store
 from egov_nominations.domain.rules import DecidingLevel
-from egov_nominations.usecases import clusters
-from egov_nominations.usecases import nominations as uc
+from egov_nominations.usecases import clusters, councils, decisions, movements, proposals
 from egov_nominations.usecases.common import Context
 
 DEPT = "38.SNV"
@@ -186,7 +185,7 @@ async def seed(rt: Runtime, count: int = 200) -> str:
                 "created_by": "demo",
             },
         )
-        await uc.launch_movement(
+        await movements.launch_movement(
             tx,
             ctx,
             _who("admin", DEPT),
@@ -276,7 +275,7 @@ async def _propose(
     kind: str = "individual",
     docs: list[str] | None = None,
 ) -> str:
-    out = await uc.propose(
+    out = await proposals.propose(
         tx,
         ctx,
         _who("officer", unit),
@@ -312,13 +311,13 @@ async def _review_2025(
     ids = []
     for p in ldtt:
         nid = await _propose(tx, ctx, p["person_id"], p["unit_code"], "lao-dong-tien-tien")
-        await _do(tx, lambda t, n=nid: uc.submit(tx, ctx, officer, n, None))
-        await _do(tx, lambda t, n=nid: uc.check_completeness(tx, ctx, officer, n))
-        await _do(tx, lambda t, n=nid: uc.approve(tx, ctx, head, n, None))
+        await _do(tx, lambda t, n=nid: proposals.submit(tx, ctx, officer, n, None))
+        await _do(tx, lambda t, n=nid: proposals.check_completeness(tx, ctx, officer, n))
+        await _do(tx, lambda t, n=nid: decisions.approve(tx, ctx, head, n, None))
         ids.append(nid)
     await _do(
         tx,
-        lambda t: uc.decide(
+        lambda t: decisions.decide(
             tx,
             ctx,
             head,
@@ -337,7 +336,7 @@ async def _review_2025(
     session_id = "PH-2026-01"
     await _do(
         tx,
-        lambda t: uc.record_session(
+        lambda t: councils.record_session(
             tx,
             officer,
             COUNCIL,
@@ -350,12 +349,14 @@ async def _review_2025(
     )
     for i, p in enumerate(cstd):
         nid = await _propose(tx, ctx, p["person_id"], p["unit_code"], "chien-si-thi-dua-co-so")
-        await _do(tx, lambda t, n=nid: uc.submit(tx, ctx, officer, n, None))
-        await _do(tx, lambda t, n=nid: uc.check_completeness(tx, ctx, officer, n))
+        await _do(tx, lambda t, n=nid: proposals.submit(tx, ctx, officer, n, None))
+        await _do(tx, lambda t, n=nid: proposals.check_completeness(tx, ctx, officer, n))
         if i == 0:
             member = _who("council", DEPT, "tv01")
-            await _do(tx, lambda t, n=nid, m=member: uc.record_tally(t, ctx, m, session_id, n, 10))
-            await _do(tx, lambda t, n=nid: uc.approve(tx, ctx, head, n, None))
+            await _do(
+                tx, lambda t, n=nid, m=member: councils.record_tally(t, ctx, m, session_id, n, 10)
+            )
+            await _do(tx, lambda t, n=nid: decisions.approve(tx, ctx, head, n, None))
             counts["approved"] = 1
         else:
             counts["under-review"] = counts.get("under-review", 0) + 1
@@ -382,13 +383,13 @@ async def _review_2025(
                 },
             )
         nid = await _propose(tx, ctx, p["person_id"], p["unit_code"], "bang-khen-chu-tich-tinh")
-        await _do(tx, lambda t, n=nid: uc.submit(tx, ctx, officer, n, None))
-        await _do(tx, lambda t, n=nid: uc.check_completeness(tx, ctx, officer, n))
+        await _do(tx, lambda t, n=nid: proposals.submit(tx, ctx, officer, n, None))
+        await _do(tx, lambda t, n=nid: proposals.check_completeness(tx, ctx, officer, n))
         try:
-            await _do(tx, lambda t, n=nid: uc.approve(tx, ctx, head, n, None))
+            await _do(tx, lambda t, n=nid: decisions.approve(tx, ctx, head, n, None))
             await _do(
                 tx,
-                lambda t, n=nid: uc.forward(
+                lambda t, n=nid: decisions.forward(
                     tx, ctx, head, n, DecidingLevel.PROVINCE, "38", "Trình Chủ tịch UBND tỉnh"
                 ),
             )
@@ -399,11 +400,11 @@ async def _review_2025(
     weak = [p for p in dept_people if ratings[p["person_id"]][2025] == RATINGS[2]][:1]
     for p in weak:
         nid = await _propose(tx, ctx, p["person_id"], p["unit_code"], "lao-dong-tien-tien")
-        await _do(tx, lambda t, n=nid: uc.submit(tx, ctx, officer, n, None))
-        await _do(tx, lambda t, n=nid: uc.check_completeness(tx, ctx, officer, n))
+        await _do(tx, lambda t, n=nid: proposals.submit(tx, ctx, officer, n, None))
+        await _do(tx, lambda t, n=nid: proposals.check_completeness(tx, ctx, officer, n))
         await _do(
             tx,
-            lambda t, n=nid: uc.reject(
+            lambda t, n=nid: decisions.reject(
                 tx, ctx, head, n, "Xếp loại năm 2025 dưới mức hoàn thành tốt nhiệm vụ"
             ),
         )
@@ -411,21 +412,21 @@ async def _review_2025(
     # on hold (pending inspection), returned (missing documents), submitted, draft
     held = _held(people)
     nid = await _propose(tx, ctx, held["person_id"], held["unit_code"], "lao-dong-tien-tien")
-    await _do(tx, lambda t: uc.submit(tx, ctx, officer, nid, None))
-    await _do(tx, lambda t: uc.check_completeness(tx, ctx, officer, nid))
+    await _do(tx, lambda t: proposals.submit(tx, ctx, officer, nid, None))
+    await _do(tx, lambda t: proposals.check_completeness(tx, ctx, officer, nid))
     rest = [p for p in good if p not in ldtt and p is not held]
     if rest:
         p = rest[0]
         nid = await _propose(
             tx, ctx, p["person_id"], p["unit_code"], "lao-dong-tien-tien", docs=["to-trinh"]
         )
-        await _do(tx, lambda t: uc.submit(tx, ctx, officer, nid, None))
-        await _do(tx, lambda t: uc.check_completeness(tx, ctx, officer, nid))
+        await _do(tx, lambda t: proposals.submit(tx, ctx, officer, nid, None))
+        await _do(tx, lambda t: proposals.check_completeness(tx, ctx, officer, nid))
         counts["returned"] = 1
     if len(rest) > 1:
         p = rest[1]
         nid = await _propose(tx, ctx, p["person_id"], p["unit_code"], "lao-dong-tien-tien")
-        await _do(tx, lambda t: uc.submit(tx, ctx, officer, nid, None))
+        await _do(tx, lambda t: proposals.submit(tx, ctx, officer, nid, None))
         counts["submitted"] = 1
     for unit in ("38.SNV.VL", "38.SNV.NCC"):
         await _propose(tx, ctx, unit, unit, "tap-the-lao-dong-tien-tien", kind="collective")
@@ -478,7 +479,7 @@ async def _clusters_2025(tx: Tx, ctx: Context) -> str:
 
 
 async def _movement_2026(tx: Any, ctx: Context, people: list[dict[str, Any]]) -> None:
-    await uc.launch_movement(
+    await movements.launch_movement(
         tx,
         ctx,
         _who("admin", DEPT),
@@ -499,7 +500,7 @@ async def _movement_2026(tx: Any, ctx: Context, people: list[dict[str, Any]]) ->
         },
     )
     for unit in UNITS[1:4]:
-        await uc.register_for_title(
+        await movements.register_for_title(
             tx,
             ctx,
             _who("officer", unit),
@@ -515,7 +516,7 @@ async def _movement_2026(tx: Any, ctx: Context, people: list[dict[str, Any]]) ->
         award = (
             "chien-si-thi-dua-co-so" if int(p["person_id"][2:]) % 5 == 0 else ("lao-dong-tien-tien")
         )
-        await uc.register_for_title(
+        await movements.register_for_title(
             tx,
             ctx,
             _who("officer", p["unit_code"]),

@@ -17,8 +17,9 @@ from egov_nominations.domain.engine import AWARD_NAMES_VI
 from egov_nominations.domain.register import AwardKind, NomineeKind
 from egov_nominations.domain.summary import CountRow, sentences
 from egov_nominations.domain.workflow import Status
+from egov_nominations.usecases.assessment import assess_file
 from egov_nominations.usecases.common import Context, check_scope
-from egov_nominations.usecases.nominations import assess_file, decision_view
+from egov_nominations.usecases.decisions import decision_view
 
 
 @dataclass

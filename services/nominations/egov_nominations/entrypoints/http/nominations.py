@@ -1,0 +1,243 @@
+"""Nomination files: proposed, listed, viewed, assessed, and moved through the workflow
+(submit, completeness check, return, accept, approve, reject, forward)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from egov_contracts.types import Code, UnitCode
+from egov_runtime.auth import Principal, require
+from egov_runtime.consumer import Tx
+from egov_runtime.edge import OptionalYear
+from egov_runtime.pagination import Page, PageQuery
+from egov_runtime.refusals import invalid
+from egov_runtime.units import descendants
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import Field
+
+from egov_nominations.adapters import files
+from egov_nominations.domain.completeness import Document
+from egov_nominations.domain.register import (
+    AwardKind,
+    NomineeKind,
+)
+from egov_nominations.domain.rules import DecidingLevel
+from egov_nominations.domain.workflow import Status
+from egov_nominations.entrypoints.http.common import (
+    DECIDER_ROUTE_ROLES,
+    BodyIn,
+    IdemKey,
+    Reader,
+    Writer,
+    ctx_of,
+    read_tx,
+    write_once,
+)
+from egov_nominations.usecases import (
+    assessment,
+    decisions,
+    proposals,
+    steps,
+    views,
+)
+from egov_nominations.usecases.common import Context, check_scope
+
+router = APIRouter(prefix="/v1")
+
+
+class NomineeIn(BodyIn):
+    kind: NomineeKind
+    ref: Code
+
+
+class NominationIn(BodyIn):
+    nomination_id: Code | None = None
+    nominee: NomineeIn
+    award: AwardKind
+    achievement_year: int = Field(ge=2000, le=2100)
+    movement_id: Code | None = None
+    occasion: Literal["yearly", "campaign", "unexpected"] = "yearly"
+    deciding_unit_code: UnitCode | None = None
+    documents: list[Document] = Field([])
+    summary: str = Field("", max_length=4000, description="Tóm tắt thành tích")
+    submit: bool = False
+
+
+@router.post("/nominations", status_code=201, tags=["nominations"])
+async def post_nomination(
+    body: NominationIn, request: Request, principal: Writer, key: IdemKey = None
+) -> JSONResponse:
+    """A unit's officer proposes a nominee from the year-end review."""
+
+    async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
+        return 201, await proposals.propose(
+            tx, ctx_of(request), principal, body.model_dump(mode="json")
+        )
+
+    return await write_once(request, principal, key, act)
+
+
+@router.get("/nominations", tags=["nominations"])
+async def get_nominations(
+    request: Request,
+    principal: Reader,
+    page: PageQuery,
+    unit: str | None = None,
+    year: OptionalYear = None,
+    status: Status | None = None,
+    movement: str | None = None,
+) -> Page:
+    """Files of the unit's subtree (as nominee's unit or as deciding unit)."""
+
+    async def act(tx: Tx) -> Page:
+        u = unit or principal.unit_code
+        await check_scope(tx, principal, u)
+        rows, total = await files.page_nominations(
+            tx.conn,
+            units=await descendants(tx.conn, u),
+            year=year,
+            status=status,
+            movement_id=movement,
+            limit=page.limit,
+            offset=page.offset,
+        )
+        return page.of([views.summary_row(r) for r in rows], total)
+
+    return await read_tx(request, act)
+
+
+@router.get("/nominations/{nomination_id}", tags=["nominations"])
+async def get_nomination(nomination_id: str, request: Request, principal: Reader) -> dict[str, Any]:
+    """The file: status, allowed actions, deadlines in working days, who/when/why of every
+    step; for a collective, its on-time rate and target achievement."""
+    return await read_tx(
+        request, lambda tx: steps.view(tx, ctx_of(request), principal, nomination_id)
+    )
+
+
+@router.get("/nominations/{nomination_id}/eligibility", tags=["nominations"])
+async def get_eligibility(
+    nomination_id: str, request: Request, principal: Reader
+) -> dict[str, Any]:
+    """Eligible or not, with every criterion of the rule set in force, pass/fail, and the
+    evidence (years, decisions, figures)."""
+    return await read_tx(
+        request, lambda tx: assessment.eligibility(tx, ctx_of(request), principal, nomination_id)
+    )
+
+
+class SubmitIn(BodyIn):
+    documents: list[Document] | None = None
+
+
+class ReasonsIn(BodyIn):
+    reasons: list[str] = Field(min_length=1)
+
+
+class ReasonIn(BodyIn):
+    reason: str | None = Field(None, max_length=2000)
+
+
+class RejectIn(BodyIn):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ForwardIn(BodyIn):
+    to_level: DecidingLevel
+    to_unit_code: UnitCode | None = None
+    reason: str | None = Field(None, max_length=2000)
+
+
+def _action(
+    name: str,
+    model: type[BodyIn] | None,
+    run: Callable[[Tx, Context, Principal, str, Any], Awaitable[dict[str, Any]]],
+    doc: str,
+    roles: tuple[str, ...] = ("admin", "officer"),
+) -> None:
+    principal_dep = Depends(require(*roles))
+
+    async def endpoint(
+        nomination_id: str,
+        request: Request,
+        principal: Principal = principal_dep,
+        key: IdemKey = None,
+    ) -> JSONResponse:
+        raw = await request.body()
+        body = None
+        if model is not None:
+            try:
+                body = model.model_validate_json(raw or b"{}")
+            except ValueError as exc:
+                errors: list[Any] = getattr(exc, "errors", lambda: [])()
+                raise invalid(
+                    "The request does not match the schema.",
+                    [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in errors],
+                ) from exc
+
+        async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
+            return 200, await run(tx, ctx_of(request), principal, nomination_id, body)
+
+        return await write_once(request, principal, key, act)
+
+    endpoint.__doc__ = doc
+    router.add_api_route(
+        f"/nominations/{{nomination_id}}/{name}",
+        endpoint,
+        methods=["POST"],
+        tags=["nominations"],
+        name=f"nomination_{name}",
+    )
+
+
+_action(
+    "submit",
+    SubmitIn,
+    lambda tx, ctx, p, nid, b: proposals.submit(
+        tx, ctx, p, nid, [d.value for d in b.documents] if b and b.documents is not None else None
+    ),
+    "Submit (or resubmit) the file to the deciding level; the 5-working-day check starts.",
+)
+_action(
+    "completeness-check",
+    None,
+    lambda tx, ctx, p, nid, b: proposals.check_completeness(tx, ctx, p, nid),
+    "The deciding level checks the documents: returned with the missing ones, or accepted.",
+)
+_action(
+    "return",
+    ReasonsIn,
+    lambda tx, ctx, p, nid, b: proposals.return_for_completion(tx, ctx, p, nid, b.reasons),
+    "Return an incomplete file for completion with the reasons.",
+)
+_action(
+    "accept",
+    None,
+    lambda tx, ctx, p, nid, b: proposals.accept(tx, ctx, p, nid),
+    "The file is complete: review starts (20 working days to decide) and it is assessed.",
+)
+_action(
+    "approve",
+    ReasonIn,
+    lambda tx, ctx, p, nid, b: decisions.approve(tx, ctx, p, nid, b.reason if b else None),
+    "The head approves an eligible file (after the council's valid tally where required).",
+    roles=DECIDER_ROUTE_ROLES,
+)
+_action(
+    "reject",
+    RejectIn,
+    lambda tx, ctx, p, nid, b: decisions.reject(tx, ctx, p, nid, b.reason),
+    "Reject with a reason.",
+    roles=DECIDER_ROUTE_ROLES,
+)
+_action(
+    "forward",
+    ForwardIn,
+    lambda tx, ctx, p, nid, b: decisions.forward(
+        tx, ctx, p, nid, b.to_level, b.to_unit_code, b.reason
+    ),
+    "Forward an approved file to the level that grants the award.",
+    roles=DECIDER_ROUTE_ROLES,
+)

@@ -1,0 +1,332 @@
+"""The register: people and their ratings, disciplines, initiatives and pending matters, units'
+ratings, emulation clusters, and imports of register rows."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from egov_contracts.types import Code, UnitCode
+from egov_runtime.consumer import Tx
+from egov_runtime.edge import OptionalYear
+from egov_runtime.pagination import Page, PageQuery
+from egov_runtime.problems import Problem
+from egov_runtime.refusals import invalid
+from egov_runtime.units import descendants
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import Field
+
+from egov_nominations.adapters import register as store
+from egov_nominations.adapters.spreadsheets import UnreadableFile, read_rows
+from egov_nominations.domain.register import (
+    DisciplineLevel,
+    InitiativeKind,
+    LeaveKind,
+    NomineeKind,
+    PendingKind,
+    Scope,
+    TaskRating,
+)
+from egov_nominations.entrypoints.http.common import (
+    BodyIn,
+    IdemKey,
+    Reader,
+    Writer,
+    read_tx,
+    write_once,
+)
+from egov_nominations.usecases import clusters
+from egov_nominations.usecases import register as reg
+from egov_nominations.usecases.common import check_scope
+
+router = APIRouter(prefix="/v1")
+
+
+class PersonIn(BodyIn):
+    name: str = Field(min_length=1, max_length=200)
+    unit_code: UnitCode
+    female: bool | None = None
+
+
+class LeaveIn(BodyIn):
+    kind: LeaveKind
+    months: Decimal = Field(ge=0, le=12)
+
+
+class RatingIn(BodyIn):
+    rating: TaskRating
+    months_on_duty: Decimal = Field(Decimal(12), ge=0, le=12)
+    leave: list[LeaveIn] = Field([])
+    unit_code: UnitCode | None = Field(None, description="Unit rated in (default: current)")
+
+
+class DisciplineIn(BodyIn):
+    year: int = Field(ge=1975, le=2100)
+    level: DisciplineLevel
+    decision_number: str = Field(min_length=1, max_length=64)
+
+
+class PendingIn(BodyIn):
+    matter_id: Code
+    nominee_kind: NomineeKind = NomineeKind.INDIVIDUAL
+    nominee_ref: Code
+    kind: PendingKind
+    opened_on: date
+    reference: str = Field(min_length=1, max_length=200)
+    resolved: bool = False
+
+
+class InitiativeIn(BodyIn):
+    initiative_id: Code
+    title: str = Field(min_length=1, max_length=300)
+    year: int = Field(ge=1975, le=2100)
+    kind: InitiativeKind = InitiativeKind.INITIATIVE
+    recognised_by: str = Field(min_length=1, max_length=200)
+    scope: Scope
+    accepted_and_applied: bool = True
+    decision_number: str | None = Field(None, max_length=64)
+
+
+class UnitRatingIn(BodyIn):
+    rating: TaskRating
+
+
+@router.put("/register/people/{person_id}", tags=["register"])
+async def put_person(
+    person_id: Code, body: PersonIn, request: Request, principal: Writer, key: IdemKey = None
+) -> JSONResponse:
+    """Add or update a person (personnel reference and name only)."""
+
+    async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
+        out = await reg.put_person(tx, principal, person_id, body.name, body.unit_code, body.female)
+        return (201 if out["created"] else 200), out
+
+    return await write_once(request, principal, key, act)
+
+
+@router.get("/register/people/{person_id}", tags=["register"])
+async def get_person(person_id: str, request: Request, principal: Reader) -> dict[str, Any]:
+    """A person's record with its history: ratings, time worked, discipline, pending matters,
+    initiatives, awards."""
+    return await read_tx(request, lambda tx: reg.person_profile(tx, principal, person_id))
+
+
+@router.get("/register/people", tags=["register"])
+async def list_people(
+    request: Request, principal: Reader, page: PageQuery, unit: str | None = None
+) -> Page:
+    async def act(tx: Tx) -> Page:
+        u = unit or principal.unit_code
+        await check_scope(tx, principal, u)
+        rows = await store.list_people(tx.conn, await descendants(tx.conn, u))
+        return page.slice([dict(r) for r in rows])
+
+    return await read_tx(request, act)
+
+
+@router.put("/register/people/{person_id}/ratings/{year}", tags=["register"])
+async def put_rating(
+    person_id: str,
+    year: Annotated[int, Field(ge=1975, le=2100)],
+    body: RatingIn,
+    request: Request,
+    principal: Writer,
+    key: IdemKey = None,
+) -> JSONResponse:
+    """A year's task rating and time worked (leave that counts as worked included)."""
+
+    async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
+        out = await reg.put_rating(
+            tx,
+            principal,
+            person_id,
+            year,
+            body.rating,
+            body.months_on_duty,
+            [lv.model_dump(mode="json") for lv in body.leave],
+            body.unit_code,
+        )
+        return (201 if out["created"] else 200), out
+
+    return await write_once(request, principal, key, act)
+
+
+@router.post("/register/people/{person_id}/disciplines", status_code=201, tags=["register"])
+async def post_discipline(
+    person_id: str, body: DisciplineIn, request: Request, principal: Writer, key: IdemKey = None
+) -> JSONResponse:
+    async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
+        await reg.person_in_scope(tx, principal, person_id)
+        await store.add_discipline(
+            tx.conn, person_id, body.year, body.level.value, body.decision_number
+        )
+        return 201, {"person_id": person_id, **body.model_dump(mode="json")}
+
+    return await write_once(request, principal, key, act)
+
+
+@router.post("/register/people/{person_id}/initiatives", status_code=201, tags=["register"])
+async def post_initiative(
+    person_id: str, body: InitiativeIn, request: Request, principal: Writer, key: IdemKey = None
+) -> JSONResponse:
+    async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
+        await reg.person_in_scope(tx, principal, person_id)
+        data = {**body.model_dump(mode="json"), "person_id": person_id}
+        await store.upsert_initiative(tx.conn, data)
+        return 201, data
+
+    return await write_once(request, principal, key, act)
+
+
+@router.post("/register/pending-matters", status_code=201, tags=["register"])
+async def post_pending(
+    body: PendingIn, request: Request, principal: Writer, key: IdemKey = None
+) -> JSONResponse:
+    """An open discipline, inspection or investigation (puts nominations on hold)."""
+
+    async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
+        if body.nominee_kind == NomineeKind.INDIVIDUAL:
+            await reg.person_in_scope(tx, principal, body.nominee_ref)
+        else:
+            await check_scope(tx, principal, body.nominee_ref)
+        data = body.model_dump()
+        await store.upsert_pending(tx.conn, data)
+        return 201, body.model_dump(mode="json")
+
+    return await write_once(request, principal, key, act)
+
+
+@router.put("/register/units/{unit_code}/ratings/{year}", tags=["register"])
+async def put_unit_rating(
+    unit_code: str,
+    year: Annotated[int, Field(ge=1975, le=2100)],
+    body: UnitRatingIn,
+    request: Request,
+    principal: Writer,
+    key: IdemKey = None,
+) -> JSONResponse:
+    async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
+        await check_scope(tx, principal, unit_code)
+        await store.upsert_unit_rating(tx.conn, unit_code, year, body.rating.value)
+        return 200, {"unit_code": unit_code, "year": year, "rating": body.rating.value}
+
+    return await write_once(request, principal, key, act)
+
+
+class ClusterIn(BodyIn):
+    name: str = Field(min_length=1, max_length=200)
+    unit_code: UnitCode = Field(description="The unit that runs the cluster and records it")
+    members: list[UnitCode] = Field(min_length=2, max_length=200)
+
+
+class ClusterLeadersIn(BodyIn):
+    leaders: list[UnitCode] = Field(min_length=1, max_length=20)
+    meeting_reference: str = Field(min_length=1, max_length=200, description="Biên bản họp cụm")
+    meeting_on: date
+
+
+@router.put("/register/clusters/{cluster_id}/years/{year}", tags=["register"])
+async def put_cluster(
+    cluster_id: Code,
+    year: Annotated[int, Field(ge=1975, le=2100)],
+    body: ClusterIn,
+    request: Request,
+    principal: Writer,
+    key: IdemKey = None,
+) -> JSONResponse:
+    """An emulation cluster or bloc (cụm, khối thi đua) and its member units for a year."""
+
+    async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
+        out = await clusters.put_cluster(
+            tx, principal, cluster_id, year, body.name, body.unit_code, body.members
+        )
+        return (201 if out["created"] else 200), out
+
+    return await write_once(request, principal, key, act)
+
+
+@router.put("/register/clusters/{cluster_id}/years/{year}/leaders", tags=["register"])
+async def put_cluster_leaders(
+    cluster_id: Code,
+    year: Annotated[int, Field(ge=1975, le=2100)],
+    body: ClusterLeadersIn,
+    request: Request,
+    principal: Writer,
+    key: IdemKey = None,
+) -> JSONResponse:
+    """The leading collective(s) the cluster's meeting proposed for the year (suy tôn dẫn
+    đầu), the evidence of the province's Cờ thi đua; each must be a member that year."""
+
+    async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
+        out = await clusters.put_leaders(
+            tx,
+            principal,
+            cluster_id,
+            year,
+            body.leaders,
+            body.meeting_reference,
+            body.meeting_on,
+        )
+        return 200, out
+
+    return await write_once(request, principal, key, act)
+
+
+@router.get("/register/clusters/{cluster_id}", tags=["register"])
+async def get_cluster(cluster_id: str, request: Request, principal: Reader) -> dict[str, Any]:
+    """A cluster's years (members, leaders, meeting) and who recorded what when."""
+    return await read_tx(request, lambda tx: clusters.cluster_history(tx, principal, cluster_id))
+
+
+@router.get("/register/clusters", tags=["register"])
+async def list_clusters(
+    request: Request,
+    principal: Reader,
+    page: PageQuery,
+    unit: str | None = None,
+    year: OptionalYear = None,
+) -> Page:
+    """Clusters run by, or with a member in, the unit's subtree (default: the caller's)."""
+
+    async def act(tx: Tx) -> Page:
+        return page.slice(await clusters.list_clusters(tx, principal, unit, year))
+
+    return await read_tx(request, act)
+
+
+@router.post("/register/imports/{kind}", tags=["register"])
+async def post_import(
+    kind: Literal["ratings", "awards"],
+    request: Request,
+    principal: Writer,
+    partial: bool = Query(False, description="Store the valid rows even if some are rejected"),
+    dry_run: bool = Query(False, description="Check only; store nothing"),
+    key: IdemKey = None,
+) -> JSONResponse:
+    """Import a CSV or XLSX file (request body; Content-Type text/csv or the XLSX type) of
+    yearly ratings (person_id, name, unit_code, year, rating, months_on_duty, leave_kind,
+    leave_months, female) or earlier award history (nominee_kind, nominee_ref, award, year,
+    decision_number, level, decided_on). By default all rows or none are stored: a file with
+    a rejected row answers 422 with the summary and changes nothing."""
+    content = await request.body()
+    try:
+        rows = read_rows(content, request.headers.get("content-type", ""))
+    except UnreadableFile as exc:
+        raise invalid(str(exc), [{"field": "file", "message": str(exc)}]) from exc
+
+    async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
+        summary = await reg.import_rows(tx, principal, kind, rows, partial=partial, dry_run=dry_run)
+        if summary.rejected and not partial:
+            raise Problem(
+                422,
+                "Rows rejected",
+                f"{len(summary.rejected)} of {summary.rows} rows are rejected; nothing was stored.",
+                errors=[
+                    {"field": f"line {r['line']}", "message": r["reason"]} for r in summary.rejected
+                ],
+            )
+        return 200, summary.as_json()
+
+    return await write_once(request, principal, key, act)

@@ -1,0 +1,146 @@
+"""What every step on a nomination file shares: the file loaded in the caller's scope, the
+workflow step (409 when impossible), the next version stored and announced, the rule in
+force, the deciding roles, and the contract's view of the nominee and the deciding level."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from egov_contracts import nominations as c
+from egov_runtime.auth import Principal
+from egov_runtime.consumer import Tx
+from egov_runtime.refusals import Conflict, Forbidden, invalid, not_found
+from egov_runtime.units import get_unit
+
+from egov_nominations.adapters import files
+from egov_nominations.adapters import register as store
+from egov_nominations.domain.engine import AWARD_NAMES_VI
+from egov_nominations.domain.register import AwardKind, NomineeKind
+from egov_nominations.domain.rules import (
+    AwardRule,
+    DecidingLevel,
+    NoRuleSetInForce,
+    UnknownAward,
+)
+from egov_nominations.domain.workflow import (
+    InvalidTransition,
+)
+from egov_nominations.usecases.common import (
+    Context,
+    check_scope,
+    emit,
+    in_scope,
+)
+from egov_nominations.usecases.views import nomination_view
+
+
+def contract_level(level: DecidingLevel) -> c.DecidingLevel:
+    # the contract knows no district level (abolished in 2025); a pre-reform district decided
+    # as the department-level authority of its area
+    if level == DecidingLevel.DISTRICT:
+        return c.DecidingLevel.DEPARTMENT
+    return c.DecidingLevel(level.value)
+
+
+async def nominee_of(tx: Tx, kind: NomineeKind, ref: str) -> tuple[str, str]:
+    """(name, unit code) of a nominee; 422 when unknown."""
+    if kind == NomineeKind.INDIVIDUAL:
+        person = await store.get_person(tx.conn, ref)
+        if person is None:
+            raise invalid(
+                f"Unknown person {ref}: add them to the register first.",
+                [{"field": "nominee.ref", "message": f"unknown person {ref}"}],
+            )
+        return person["name"], person["unit_code"]
+    unit = await get_unit(tx.conn, ref)
+    if unit is None:
+        raise invalid(
+            f"Unknown unit {ref}.", [{"field": "nominee.ref", "message": f"unknown unit {ref}"}]
+        )
+    return unit["name"], ref
+
+
+_KIND_VI = {NomineeKind.INDIVIDUAL: "cá nhân", NomineeKind.COLLECTIVE: "tập thể"}
+
+
+def rule_in_force(ctx: Context, award: AwardKind, kind: NomineeKind, year: int) -> AwardRule:
+    try:
+        ruleset = ctx.rule_book.ruleset_for(year)
+        return ruleset.rule_for(award, kind)
+    except NoRuleSetInForce as exc:
+        raise invalid(str(exc), [{"field": "award", "message": str(exc)}]) from exc
+    except UnknownAward as exc:
+        other = [
+            _KIND_VI[r.nominee] for r in ruleset.rules if r.award == award and r.nominee != kind
+        ]
+        vi = f"«{AWARD_NAMES_VI[award]}» ({award.value}) không xét tặng cho {_KIND_VI[kind]}"
+        vi += f", chỉ cho {other[0]}" if other else f" theo bộ tiêu chuẩn {ruleset.id}"
+        raise invalid(
+            f"{vi}: {exc}", [{"field": "nominee.kind", "message": f"{vi}: {exc}"}]
+        ) from exc
+
+
+async def load_file(tx: Tx, principal: Principal, nomination_id: str, *, lock: bool = True) -> Any:
+    row = await files.get_nomination(tx.conn, nomination_id, lock=lock)
+    if row is None:
+        raise not_found("Nomination", nomination_id)
+    if not (
+        await in_scope(tx, principal, row["unit_code"])
+        or await in_scope(tx, principal, row["deciding_unit_code"])
+    ):
+        raise not_found("Nomination", nomination_id)  # as if missing: existence does not leak
+    return row
+
+
+def contract_nominee(row: Any) -> c.Nominee:
+    return c.Nominee(
+        kind=c.NomineeKind(row["nominee_kind"]), ref=row["nominee_ref"], unit_code=row["unit_code"]
+    )
+
+
+def event_base(row: Any, at: datetime) -> dict[str, Any]:
+    return {
+        "nomination_id": row["nomination_id"],
+        "nominee": contract_nominee(row),
+        "award": c.AwardKind(row["award"]),
+        "achievement_year": row["achievement_year"],
+        "occurred_at": at,
+    }
+
+
+def step(action: Any) -> Any:
+    try:
+        return action()
+    except InvalidTransition as exc:
+        raise Conflict(
+            "Not possible in this status",
+            str(exc),
+            errors=[{"field": "status", "message": exc.status.value}],
+        ) from exc
+
+
+async def advance(tx: Tx, ctx: Context, row: Any, file: Any, event: Any) -> dict[str, Any]:
+    """Store the file's next version and announce the step (same version as the sequence)."""
+    nomination_id = row["nomination_id"]
+    version = row["version"] + 1
+    await files.save_file(tx.conn, nomination_id, file, version)
+    await emit(tx, ctx, event, nomination_id, version)
+    return await nomination_view(tx, ctx, nomination_id)
+
+
+async def deciding_officer(tx: Tx, principal: Principal, row: Any) -> None:
+    await check_scope(tx, principal, row["deciding_unit_code"])
+
+
+def is_decider(ctx: Context, principal: Principal) -> None:
+    if not principal.has_any(ctx.decider_roles):
+        raise Forbidden(
+            "Forbidden",
+            f"Only the deciding head ({', '.join(ctx.decider_roles)}) may do this.",
+        )
+
+
+async def view(tx: Tx, ctx: Context, principal: Principal, nomination_id: str) -> dict[str, Any]:
+    await load_file(tx, principal, nomination_id, lock=False)
+    return await nomination_view(tx, ctx, nomination_id)
