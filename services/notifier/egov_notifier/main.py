@@ -46,18 +46,22 @@ def wire(rt: Runtime) -> Wiring:
     )
     ctx = Context(
         source=rt.source,
+        clock=rt.now,
         policy=RetryPolicy(
             tuple(settings.retry_schedule_s),
             disable_after=timedelta(seconds=settings.disable_after_s),
         ),
         senders={
-            "webhook": WebhookSender(client, allow_private=local, allowed_networks=allowed),
+            "webhook": WebhookSender(
+                client, allow_private=local, allowed_networks=allowed, clock=rt.now
+            ),
             "sms": SmsGatewaySender(
                 client,
                 settings.sms_gateway_url,
                 settings.sms_gateway_key.get_secret_value() if settings.sms_gateway_key else None,
                 allow_private=local,
                 allowed_networks=allowed,
+                clock=rt.now,
             ),
             "email": SmtpSender(
                 settings.smtp_host,
@@ -70,6 +74,7 @@ def wire(rt: Runtime) -> Wiring:
                 starttls=settings.smtp_tls_mode == "starttls",
                 use_tls=settings.smtp_tls_mode == "tls",
                 timeout=settings.send_timeout_s,
+                clock=rt.now,
             ),
         },
     )
@@ -119,7 +124,7 @@ def wire(rt: Runtime) -> Wiring:
     )
 
     return Wiring(
-        subscriptions=[events_subscription(ctx), feed_subscription(), units_subscription()],
+        subscriptions=[events_subscription(ctx), feed_subscription(rt.now), units_subscription()],
         tasks=[dispatcher, digests, listener, keeper],
         state={"context": ctx, "feed_signal": signal},
     )

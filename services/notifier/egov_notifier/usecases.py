@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -26,7 +27,7 @@ from egov_contracts.notifications import (
     NotificationFailed,
 )
 from egov_runtime.consumer import Incoming, Tx
-from egov_runtime.service import Runtime
+from egov_runtime.service import Runtime, utc_now
 from egov_runtime.units import load_hierarchy
 from egov_units import Hierarchy
 
@@ -65,6 +66,7 @@ from egov_notifier.metrics import NOTIFICATIONS, QUEUE_AGE, SEND_SECONDS, SERVIC
 class Context:
     source: str
     policy: RetryPolicy
+    clock: Callable[[], datetime] = utc_now  # the runtime's (``rt.now``; tests set it)
     senders: dict[str, Sender] = field(default_factory=dict)
     lease: timedelta = timedelta(seconds=60)
     throttle: Throttle = field(default_factory=Throttle)
@@ -120,7 +122,7 @@ async def decide(
     time); returns how many were new."""
     all_rules = await store.rules(tx.conn)
     created = 0
-    now = now or datetime.now(UTC)
+    now = now or ctx.clock()
     day = now.astimezone(VN_TZ).date()
     units = await load_hierarchy(tx.conn)
     for event in events:
@@ -437,8 +439,9 @@ def _structured(item: Incoming) -> str:
     return bytes(item.record.value).decode("utf-8")
 
 
-async def record_feed(tx: Tx, items: list[Incoming]) -> None:
-    """Keep the public events of one partition batch for the HTTP feed, in the topic's order."""
+async def record_feed(tx: Tx, items: list[Incoming], now: datetime) -> None:
+    """Keep the public events of one partition batch for the HTTP feed, in the topic's order
+    (published when the broker says, else ``now``)."""
     stored = []
     for item in items:
         data = item.event.data if isinstance(item.event.data, dict) else {}
@@ -454,7 +457,7 @@ async def record_feed(tx: Tx, items: list[Incoming]) -> None:
                 offset=item.offset,
                 published_at=datetime.fromtimestamp(ts / 1000, UTC)
                 if ts is not None and ts >= 0
-                else datetime.now(UTC),
+                else now,
                 event=_structured(item),
             )
         )

@@ -22,7 +22,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Protocol, TypeAlias
@@ -32,6 +32,7 @@ import aiosmtplib
 import httpcore
 import httpx
 from egov_contracts.types import in_vn
+from egov_runtime.service import utc_now
 
 from egov_notifier.domain.retry import Outcome, Result, classify, transient
 from egov_notifier.domain.webhooks import signature_headers
@@ -183,8 +184,10 @@ async def _post(
     content: bytes,
     headers: dict[str, str],
     timeout: float | None,
+    clock: Callable[[], datetime],
 ) -> SendOutcome:
-    """POST without following redirects or reading the answer's body; map the answer."""
+    """POST without following redirects or reading the answer's body; map the answer (a
+    ``Retry-After`` date against ``clock``)."""
     try:
         async with client.stream(
             "POST",
@@ -201,7 +204,7 @@ async def _post(
         return transient(f"timeout: {type(exc).__name__}")
     except httpx.HTTPError as exc:
         return transient(f"connection error: {exc!r}")
-    return classify(status, retry_after, datetime.now(UTC))
+    return classify(status, retry_after, clock())
 
 
 class WebhookChannel:
@@ -213,7 +216,7 @@ class WebhookChannel:
         *,
         allow_private: bool,
         timeout: float | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = utc_now,
         allowed_networks: Sequence[Network] = (),
     ) -> None:
         self.client, self.allow_private, self.timeout, self.clock = (
@@ -239,7 +242,12 @@ class WebhookChannel:
         headers = signature_headers(message.secrets, message.id, self.clock(), body)
         headers["content-type"] = "application/cloudevents+json; charset=utf-8"
         return await _post(
-            self.client, message.recipient, content=body, headers=headers, timeout=self.timeout
+            self.client,
+            message.recipient,
+            content=body,
+            headers=headers,
+            timeout=self.timeout,
+            clock=self.clock,
         )
 
 
@@ -259,8 +267,10 @@ class SmsGatewayChannel:
         key_header: str = "x-api-key",
         timeout: float | None = None,
         allowed_networks: Sequence[Network] = (),
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.client, self.url, self.key, self.allow_private = client, url, key, allow_private
+        self.clock = clock
         self.key_header, self.timeout = key_header, timeout
         self.allowed_networks = tuple(allowed_networks)
 
@@ -286,7 +296,12 @@ class SmsGatewayChannel:
         if self.key:
             headers[self.key_header] = self.key
         return await _post(
-            self.client, self.url, content=content, headers=headers, timeout=self.timeout
+            self.client,
+            self.url,
+            content=content,
+            headers=headers,
+            timeout=self.timeout,
+            clock=self.clock,
         )
 
 
@@ -305,7 +320,9 @@ class SmtpChannel:
         use_tls: bool = False,
         timeout: float = 10,
         message_domain: str = "egov-events",
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        self.clock = clock
         self.host, self.port, self.sender = host, port, sender
         self.user, self.password, self.starttls, self.use_tls = user, password, starttls, use_tls
         self.timeout, self.message_domain = timeout, message_domain
@@ -315,7 +332,7 @@ class SmtpChannel:
         mail["From"] = self.sender
         mail["To"] = message.recipient
         mail["Subject"] = message.subject
-        mail["Date"] = format_datetime(in_vn(now or datetime.now(UTC)))  # "… +0700"
+        mail["Date"] = format_datetime(in_vn(now or self.clock()))  # "… +0700"
         mail["Message-ID"] = f"<{message.id}@{self.message_domain}>"  # the same on every retry
         mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
         mail.set_content(message.body, charset="utf-8")

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from egov_notifier.domain.subscriptions import Secret, changes, in_force
+from egov_notifier.domain.subscriptions import Scope, Secret, changes, in_force
 
 COLUMNS = (
     "id, system, url, event_types, unit_code, owner, enabled, disabled_reason,"
@@ -23,20 +23,25 @@ async def get(conn: asyncpg.Connection, sid: str, *, lock: bool = False) -> dict
     return dict(row) if row is not None else None
 
 
-async def listing(
-    conn: asyncpg.Connection, *, owner: str | None, units: Sequence[str] | None, province: bool
-) -> list[dict[str, Any]]:
-    """Subscriptions of one owner (``owner``), or those scoped within ``units`` (and the
-    unscoped ones for a province-wide caller); neither: all."""
+async def listing(conn: asyncpg.Connection, scope: Scope) -> list[dict[str, Any]]:
+    """The subscriptions ``scope`` sees (:meth:`Scope.sees`), oldest first."""
     rows = await conn.fetch(
-        f"SELECT {COLUMNS} FROM subscriptions WHERE ($1::text IS NULL OR owner = $1)"
-        " AND ($2::text[] IS NULL OR unit_code = ANY($2::text[])"
-        " OR ($3 AND unit_code IS NULL)) ORDER BY created_at, id",
-        owner,
-        list(units) if units is not None else None,
-        province,
+        f"SELECT {COLUMNS} FROM subscriptions WHERE {_SEEN} ORDER BY created_at, id",
+        *_seen_args(scope),
     )
     return [dict(r) for r in rows]
+
+
+# what a scope sees, on the owner and unit of a subscription or of an audit entry ($1-$3)
+_SEEN = (
+    "($1::text IS NULL OR owner = $1)"
+    " AND ($2::text[] IS NULL OR unit_code = ANY($2::text[]) OR ($3 AND unit_code IS NULL))"
+)
+
+
+def _seen_args(scope: Scope) -> tuple[str | None, list[str] | None, bool]:
+    units = None if scope.owner is not None else list(scope.units)
+    return scope.owner, units, scope.province
 
 
 async def insert(conn: asyncpg.Connection, sub: dict[str, Any], secret: str) -> dict[str, Any]:
@@ -178,24 +183,21 @@ async def audit(
 
 async def audit_log(
     conn: asyncpg.Connection,
+    scope: Scope,
     *,
     subscription_id: str | None,
-    owner: str | None,
-    units: Sequence[str] | None,
-    province: bool,
     since: datetime | None,
     limit: int,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
-    """A page of the audit entries, newest first, that the caller may read (the same rule as
+    """A page of the audit entries, newest first, that ``scope`` sees (the same rule as
     :func:`listing`, on the owner and unit recorded with each entry), and how many there are."""
     where = (
-        " FROM subscription_audit WHERE ($1::text IS NULL OR subscription_id = $1)"
-        " AND ($2::text IS NULL OR owner = $2)"
-        " AND ($3::text[] IS NULL OR unit_code = ANY($3::text[]) OR ($4 AND unit_code IS NULL))"
+        f" FROM subscription_audit WHERE {_SEEN}"
+        " AND ($4::text IS NULL OR subscription_id = $4)"
         " AND ($5::timestamptz IS NULL OR at >= $5)"
     )
-    args = (subscription_id, owner, list(units) if units is not None else None, province, since)
+    args = (*_seen_args(scope), subscription_id, since)
     rows = await conn.fetch(
         "SELECT id, subscription_id, at, actor, actor_roles, action, changes, owner, unit_code"
         f"{where} ORDER BY id DESC LIMIT $6 OFFSET $7",

@@ -57,6 +57,23 @@ def reaches(scope: str | None, province: bool, ancestries: Sequence[Sequence[str
 
 
 @dataclass(frozen=True)
+class Scope:
+    """What a caller may see of the subscriptions (and of their audit): one owner's (an
+    integration token: its own), or those scoped within a unit subtree (staff: ``units``, and
+    the unscoped ones too when ``province``: the caller's unit is the whole province)."""
+
+    owner: str | None
+    units: tuple[str, ...]
+    province: bool
+
+    def sees(self, sub: Mapping[str, Any]) -> bool:
+        if self.owner is not None:
+            return bool(sub.get("owner") == self.owner)
+        unit = sub.get("unit_code")
+        return unit in self.units if unit is not None else self.province
+
+
+@dataclass(frozen=True)
 class Secret:
     secret: str
     created_at: datetime

@@ -3,6 +3,9 @@ HTTP feed (its own consumer group: the feed never waits for notifications being 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from egov_contracts.topics import (
     DOSSIERS,
     INDICATOR_RESULTS,
@@ -20,7 +23,7 @@ EVENT_TOPICS = (DOSSIERS.name, RATES.name, INDICATOR_RESULTS.name, NOMINATION_EV
 
 def events_subscription(ctx: Context) -> Subscription:
     async def handle(tx: Tx, items: list[Incoming]) -> None:
-        await decide(tx, ctx, [i.event for i in items])
+        await decide(tx, ctx, [i.event for i in items], now=ctx.clock())
 
     return Subscription("events", EVENT_TOPICS, handle)
 
@@ -35,8 +38,8 @@ FEED_TOPICS = (
 )
 
 
-def feed_subscription() -> Subscription:
+def feed_subscription(clock: Callable[[], datetime]) -> Subscription:
     async def handle(tx: Tx, items: list[Incoming]) -> None:
-        await record_feed(tx, items)
+        await record_feed(tx, items, clock())
 
     return Subscription("feed", FEED_TOPICS, handle)

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, cast
 
 from egov_contracts.envelope import VN_TZ
@@ -31,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from egov_notifier.adapters import subscriptions as subs
 from egov_notifier.adapters.channels import UnsafeDestination, check_destination
-from egov_notifier.domain.subscriptions import RotationInvalid, retirement, unknown_types
+from egov_notifier.domain.subscriptions import RotationInvalid, Scope, retirement, unknown_types
 from egov_notifier.domain.webhooks import generate_secret
 from egov_notifier.entrypoints.consumers import EVENT_TOPICS
 from egov_notifier.settings import NotifierSettings
@@ -42,26 +41,12 @@ IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 STAFF = ("admin", "operator")
 
 
-@dataclass(frozen=True)
-class Scope:
-    """What a caller may see: one owner's subscriptions, or those within a unit subtree."""
-
-    owner: str | None
-    units: list[str]
-    province: bool  # the caller's unit is the whole province (sees unscoped ones too)
-
-    def sees(self, sub: dict[str, Any]) -> bool:
-        if self.owner is not None:
-            return bool(sub.get("owner") == self.owner)
-        unit = sub.get("unit_code")
-        return unit in self.units if unit is not None else self.province
-
-
 async def _scope(tx: Tx, principal: Principal) -> Scope:
-    units = await descendants(tx.conn, principal.unit_code)
-    province = await subs.is_province(tx.conn, principal.unit_code)
+    """What the caller sees: its own subscriptions (an integration token), or those within its
+    unit's subtree (staff); every route reads and changes through it."""
     owner = None if principal.has_any(STAFF) else principal.subject
-    return Scope(owner, units, province)
+    units = await descendants(tx.conn, principal.unit_code)
+    return Scope(owner, tuple(units), await subs.is_province(tx.conn, principal.unit_code))
 
 
 def _settings(request: Request) -> NotifierSettings:
@@ -210,6 +195,8 @@ async def create_subscription(
             errors=[{"field": "owner", "message": "must be your own token subject"}],
         )
 
+    rt = runtime_of(request)
+
     async def action(tx: Tx) -> tuple[int, dict[str, Any]]:
         scope = await _scope(tx, principal)
         unit = body.unit_code or principal.unit_code
@@ -235,7 +222,7 @@ async def create_subscription(
             roles=principal.roles,
             action="created",
         )
-        out = await _out(tx, sub, datetime.now(UTC))
+        out = await _out(tx, sub, rt.now())
         return 201, _json({**out, "secret": secret})
 
     return await _write(request, principal, key, action)
@@ -244,17 +231,12 @@ async def create_subscription(
 @router.get("/subscriptions")
 async def list_subscriptions(request: Request, principal: Manager, page: PageQuery) -> Page:
     """Your subscriptions (integration), or those within your unit (operator, admin)."""
-    now = datetime.now(UTC)
-    async with runtime_of(request).transaction() as tx:
+    rt = runtime_of(request)
+    async with rt.transaction() as tx:
         scope = await _scope(tx, principal)
-        rows = await subs.listing(
-            tx.conn,
-            owner=scope.owner,
-            units=None if scope.owner else scope.units,
-            province=scope.province,
-        )
+        rows = await subs.listing(tx.conn, scope)
         shown = rows[page.offset : page.offset + page.limit]
-        return page.of([await _out(tx, r, now) for r in shown], len(rows))
+        return page.of([await _out(tx, r, rt.now()) for r in shown], len(rows))
 
 
 @router.get("/subscriptions/audit")
@@ -273,10 +255,8 @@ async def subscription_audit(
         scope = await _scope(tx, principal)
         rows, total = await subs.audit_log(
             tx.conn,
+            scope,
             subscription_id=subscription_id,
-            owner=scope.owner,
-            units=None if scope.owner else scope.units,
-            province=scope.province,
             since=since,
             limit=page.limit,
             offset=page.offset,
@@ -286,9 +266,10 @@ async def subscription_audit(
 
 @router.get("/subscriptions/{sid}")
 async def get_subscription(sid: str, request: Request, principal: Manager) -> dict[str, Any]:
-    async with runtime_of(request).transaction() as tx:
+    rt = runtime_of(request)
+    async with rt.transaction() as tx:
         sub, _ = await _visible(tx, principal, sid)
-        return await _out(tx, sub, datetime.now(UTC))
+        return await _out(tx, sub, rt.now())
 
 
 @router.patch("/subscriptions/{sid}")
@@ -301,12 +282,13 @@ async def update_subscription(
         check_types(fields["event_types"])
     if "url" in fields:
         await _check_url(request, fields["url"])
-    async with runtime_of(request).transaction() as tx:
+    rt = runtime_of(request)
+    async with rt.transaction() as tx:
         before, scope = await _visible(tx, principal, sid)
         if "unit_code" in fields:
             _check_unit(scope, principal, fields["unit_code"])
         if not fields:
-            return await _out(tx, before, datetime.now(UTC))
+            return await _out(tx, before, rt.now())
         after = await subs.update(tx.conn, sid, fields)
         await subs.audit(
             tx.conn,
@@ -316,7 +298,7 @@ async def update_subscription(
             roles=principal.roles,
             action="updated",
         )
-        return await _out(tx, after, datetime.now(UTC))
+        return await _out(tx, after, rt.now())
 
 
 @router.delete("/subscriptions/{sid}", status_code=204)
@@ -339,7 +321,8 @@ async def delete_subscription(sid: str, request: Request, principal: Manager) ->
 async def _set_enabled(
     request: Request, principal: Principal, sid: str, enabled: bool, reason: str | None
 ) -> dict[str, Any]:
-    async with runtime_of(request).transaction() as tx:
+    rt = runtime_of(request)
+    async with rt.transaction() as tx:
         before, _ = await _visible(tx, principal, sid)
         after = await subs.update(
             tx.conn,
@@ -359,7 +342,7 @@ async def _set_enabled(
             roles=principal.roles,
             action="enabled" if enabled else "disabled",
         )
-        return await _out(tx, after, datetime.now(UTC))
+        return await _out(tx, after, rt.now())
 
 
 @router.post("/subscriptions/{sid}/disable")
@@ -388,7 +371,7 @@ async def rotate_secret(
     (``retire_previous_at``, default after ``SECRET_OVERLAP_S``), every message carries both
     signatures, so the receiver can switch at its own pace."""
     settings = _settings(request)
-    now = datetime.now(UTC)
+    now = runtime_of(request).now()
     try:
         retire_at = retirement(
             now,
@@ -429,9 +412,10 @@ async def retire_previous_secrets(
 ) -> dict[str, Any]:
     """End a rotation's overlap early: every secret but the newest stops signing at ``at``
     (default now)."""
-    now = datetime.now(UTC)
+    rt = runtime_of(request)
+    now = rt.now()
     at = max(body.at, now) if body and body.at else now
-    async with runtime_of(request).transaction() as tx:
+    async with rt.transaction() as tx:
         sub, _ = await _visible(tx, principal, sid)
         n = await subs.retire_previous(tx.conn, sid, at)
         if n:
