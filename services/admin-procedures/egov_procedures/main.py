@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import cast
@@ -30,6 +30,7 @@ from egov_procedures.entrypoints.sealing import sealed
 from egov_procedures.settings import ProceduresSettings
 from egov_procedures.usecases import (
     Context,
+    Work,
     fire_due_timers,
     form_from_counts,
     load_calendar,
@@ -74,17 +75,19 @@ def wire(rt: Runtime) -> Wiring:
         personal_data_key=settings.personal_data_key.get_secret_value().encode(),
         calendar=WorkCalendar(),
         returned_withdrawn=settings.returned_withdrawn,
+        clock=rt.now,
     )
 
     async def refresh_calendar() -> None:
         async with rt.transaction() as tx:
-            await publish_pending_calendar(tx, ctx)
-            ctx.calendar = await load_calendar(tx)
+            work = Work.on(tx)
+            await publish_pending_calendar(work, ctx)
+            ctx.calendar = await load_calendar(work)
 
     async def timers() -> None:
         while True:
             async with rt.transaction() as tx:
-                if not await fire_due_timers(tx, ctx, rt.now()):
+                if not await fire_due_timers(Work.on(tx), ctx, rt.now()):
                     return
 
     async def rates() -> None:
@@ -154,7 +157,7 @@ async def seed(rt: Runtime) -> str:
         existing = await dossiers.count(tx.conn)
     if existing:
         return f"{len(procedures)} procedures; {existing} dossiers already present"
-    now = datetime.now(UTC)
+    now = rt.now()
     sent = 0
     futures = []
     # the demo one-door system of the province, with its integration credential

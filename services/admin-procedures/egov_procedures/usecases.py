@@ -1,33 +1,36 @@
 """Use cases of admin-procedures: what happens when a status report arrives, when a deadline
 warning falls due, when an officer records an apology, and when a period's rate is published.
 
-Each runs inside the caller's transaction (``Tx``): state, timeline, aggregates, timers and
-outbound events commit together.
+Each write use case runs in a :class:`Work`: the caller's transaction (``Tx``) and the
+repositories on it, so state, timeline, aggregates, timers and outbound events commit together.
+It reads load → decide → save → emit: the repositories speak domain objects
+(``domain/repositories.py``), the decisions are the domain's, the events go out through the
+transaction (``tx.publish``: topic from the event type, source from the transaction).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from egov_contracts import procedures as c
 from egov_contracts import reference as ref
-from egov_contracts.envelope import CloudEvent, EventData, new_event
+from egov_contracts.envelope import CloudEvent, EventData
 from egov_contracts.personal_data import applicant_ref
-from egov_contracts.topics import DOSSIERS, RATES
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
 from egov_runtime.refusals import not_found
-from egov_runtime.service import Runtime
-from egov_runtime.units import ancestry, descendants
-from egov_workdays import VN_TZ, CalendarException, ExceptionKind, WorkCalendar
+from egov_runtime.service import Runtime, utc_now
+from egov_runtime.units import descendants
+from egov_workdays import VN_TZ, CalendarException, WorkCalendar
 
 from egov_procedures.adapters import catalogue, dossiers, rates
+from egov_procedures.adapters.units import PgUnitTree
 from egov_procedures.domain.dossier import (
-    DeadlineWarning,
     announced,
     apology_deadline,
     diff,
@@ -38,15 +41,13 @@ from egov_procedures.domain.dossier import (
 from egov_procedures.domain.model import (
     Apology,
     Channel,
-    DeadlineMode,
+    Dossier,
     DossierState,
     Fact,
     Procedure,
     Result,
     Status,
     StatusReport,
-    SupplementRule,
-    TimeUnit,
 )
 from egov_procedures.domain.report import (
     PeriodScheme,
@@ -54,6 +55,12 @@ from egov_procedures.domain.report import (
     ReturnedWithdrawn,
     period_bounds,
     period_instants,
+)
+from egov_procedures.domain.repositories import (
+    CalendarExceptions,
+    Catalogue,
+    DossierRepository,
+    UnitTree,
 )
 from egov_procedures.domain.service_index import rule_set_for, service_index
 from egov_procedures.metrics import DEADLINE_WARNINGS, ON_TIME_RATE, OPEN_DOSSIERS
@@ -73,86 +80,97 @@ class Context:
     personal_data_key: bytes
     calendar: WorkCalendar
     returned_withdrawn: ReturnedWithdrawn = ReturnedWithdrawn.EXCLUDED
+    clock: Callable[[], datetime] = utc_now  # the runtime's (``rt.now``; tests set it)
 
 
-def procedure_from_row(row: dict[str, Any]) -> Procedure:
-    s = row.get("settings") or {}
-    cutoff = s.get("intake_cutoff")
-    return Procedure(
-        code=row["code"],
-        name=row["name"],
-        processing_value=row["processing_value"],
-        processing_unit=TimeUnit(row["processing_unit"]),
-        supplement_rule=SupplementRule(row["supplement_rule"]),
-        deadline_mode=DeadlineMode(row["deadline_mode"]),
-        intake_cutoff=time.fromisoformat(cutoff) if cutoff else None,
-        warn_used_fraction=float(s.get("warn_used_fraction", 0.75)),
-        warn_days_left=int(s.get("warn_days_left", 1)),
-        field=row.get("field", ""),
-        level=row.get("level", "province"),
-    )
+@dataclass
+class Work:
+    """What a write use case runs in: the transaction (``publish``, ``refuse``) and the
+    repositories on it. :meth:`on` builds it on PostgreSQL; tests build it of fakes."""
+
+    tx: Tx
+    dossiers: DossierRepository
+    catalogue: Catalogue
+    calendar: CalendarExceptions
+    units: UnitTree
+
+    @classmethod
+    def on(cls, tx: Tx) -> Work:
+        return cls(
+            tx,
+            dossiers.PgDossiers(tx.conn),
+            catalogue.PgCatalogue(tx.conn),
+            catalogue.PgCalendarExceptions(tx.conn),
+            PgUnitTree(tx.conn),
+        )
 
 
-def calendar_from_rows(rows: list[dict[str, Any]]) -> WorkCalendar:
-    return WorkCalendar.with_exceptions(
-        CalendarException(r["day"], ExceptionKind(r["kind"]), r["note"], r["entered_by"])
-        for r in rows
-    )
+@dataclass(frozen=True)
+class IssueApology:
+    """An officer's apology letter for a late dossier, with the new promised date."""
+
+    dossier_code: str
+    new_due_at: datetime
+    reason: str
+    issued_by: str
 
 
-async def load_calendar(tx: Tx) -> WorkCalendar:
-    return calendar_from_rows(await catalogue.calendar_exceptions(tx.conn))
+async def load_calendar(w: Work) -> WorkCalendar:
+    return WorkCalendar.with_exceptions(await w.calendar.all())
 
 
 async def put_calendar_exception(
-    tx: Tx, ctx: Context, day: date, kind: ExceptionKind, note: str, by: str, at: datetime
+    w: Work, ctx: Context, exception: CalendarException, at: datetime
 ) -> None:
     """Record a day the province declares off (or a make-up working day) and publish it as
     reference data, so every service that counts working days counts it too; new deadlines
     use it at once."""
-    await catalogue.put_calendar_exception(tx.conn, day, str(kind), note, by)
+    await w.calendar.put(exception)
     data = ref.CalendarExceptionUpserted(
-        day=day, kind=ref.CalendarExceptionKind(str(kind)), note=note, entered_by=by, entered_at=at
+        day=exception.day,
+        kind=ref.CalendarExceptionKind(str(exception.kind)),
+        note=exception.note,
+        entered_by=exception.entered_by,
+        entered_at=at,
     )
-    await _publish_calendar(tx, ctx, data, day)
+    await _publish_calendar(w, ctx, data, exception.day)
 
 
 async def withdraw_calendar_exception(
-    tx: Tx, ctx: Context, day: date, by: str, at: datetime
+    w: Work, ctx: Context, day: date, by: str, at: datetime
 ) -> bool:
     """Withdraw the province's exception for a day (False: there was none)."""
-    if not await catalogue.delete_calendar_exception(tx.conn, day):
+    if not await w.calendar.withdraw(day):
         return False
     data = ref.CalendarExceptionWithdrawn(day=day, withdrawn_by=by, withdrawn_at=at)
-    await _publish_calendar(tx, ctx, data, day)
+    await _publish_calendar(w, ctx, data, day)
     return True
 
 
-async def publish_pending_calendar(tx: Tx, ctx: Context) -> int:
+async def publish_pending_calendar(w: Work, ctx: Context) -> int:
     """Publish the exceptions recorded before they were published as reference data (the
     calendar refresh calls it; after the first run there are none); returns how many."""
-    rows = await catalogue.unpublished_calendar_exceptions(tx.conn)
-    for row in rows:
-        kind = ref.CalendarExceptionKind(row["kind"])
+    pending = await w.calendar.unpublished()
+    for exception, entered_at in pending:
+        kind = ref.CalendarExceptionKind(str(exception.kind))
         off = kind is ref.CalendarExceptionKind.DAY_OFF
         data = ref.CalendarExceptionUpserted(
-            day=row["day"],
+            day=exception.day,
             kind=kind,
-            note=row["note"] or ("Ngày nghỉ do tỉnh công bố" if off else "Ngày làm việc bù"),
-            entered_by=row["entered_by"] or ctx.source,
-            entered_at=row["entered_at"],
+            note=exception.note or ("Ngày nghỉ do tỉnh công bố" if off else "Ngày làm việc bù"),
+            entered_by=exception.entered_by or ctx.source,
+            entered_at=entered_at,
         )
-        subject = ref.calendar_exception_subject(row["day"])
-        await tx.publish(data, subject=subject)
-    if rows:
-        await catalogue.mark_calendar_published(tx.conn, [r["day"] for r in rows])
-    return len(rows)
+        await w.tx.publish(data, subject=ref.calendar_exception_subject(exception.day))
+    if pending:
+        await w.calendar.mark_published([e.day for e, _ in pending])
+    return len(pending)
 
 
-async def _publish_calendar(tx: Tx, ctx: Context, data: EventData, day: date) -> None:
+async def _publish_calendar(w: Work, ctx: Context, data: EventData, day: date) -> None:
     subject = ref.calendar_exception_subject(day)  # the compacted topic's key
-    await tx.publish(data, subject=subject)
-    ctx.calendar = await load_calendar(tx)
+    await w.tx.publish(data, subject=subject)
+    ctx.calendar = await load_calendar(w)
 
 
 # -- status reports --------------------------------------------------------------------------
@@ -171,45 +189,51 @@ def _domain_report(report_id: str, data: c.StatusReported) -> StatusReport:
 
 
 Reported = tuple[c.StatusReported, CloudEvent, Principal | None]
+Totals = dict[tuple[str, str], Counter[tuple[date, str, str]]]
 
 
-async def record_status_reports(tx: Tx, ctx: Context, items: list[Reported]) -> int:
+async def record_status_reports(w: Work, ctx: Context, items: list[Reported]) -> int:
     """Apply a batch of status reports; returns the number of outbound events emitted.
 
     Each report comes with its reporter (the principal of its credential; None where credentials
-    are not required and none was sent). A report is refused (``tx.refuse``: dead-lettered with
-    its reason, nothing changed) when it names a unit other than its dossier's, or when its
+    are not required and none was sent). A report is refused (``refuse``: dead-lettered with its
+    reason, nothing changed) when it names a unit other than its dossier's, or when its
     reporter's unit scope does not cover the dossier's unit.
     """
     by_dossier: dict[str, list[Reported]] = defaultdict(list)
     for item in items:
         by_dossier[item[0].dossier_code].append(item)
     emitted = 0
-    totals: dict[tuple[str, str], Counter[tuple[date, str, str]]] = defaultdict(Counter)
+    totals: Totals = defaultdict(Counter)
     scopes: dict[str, list[str]] = {}  # ancestry per unit, for this batch
     for code in sorted(by_dossier):  # a fixed lock order across concurrent batches
-        row = await dossiers.lock_dossier(tx.conn, code)
-        admitted = await _admitted(tx, code, row, by_dossier[code], scopes)
+        dossier = await w.dossiers.get(code, lock=True)
+        admitted = await _admitted(w, ctx, code, dossier, by_dossier[code], scopes)
         if admitted:
-            emitted += await _record_for_dossier(tx, ctx, code, row, admitted, totals)
+            emitted += await _record_for_dossier(w, ctx, code, dossier, admitted, totals)
     # the aggregates of the whole batch at once, in one key order: concurrent batches of other
     # partitions touch the same daily rows, and one order means no deadlock
     for (unit_code, procedure_code), delta in sorted(totals.items()):
-        await dossiers.apply_aggregate_delta(tx.conn, unit_code, procedure_code, dict(delta))
+        await w.dossiers.add_to_daily(unit_code, procedure_code, delta)
     return emitted
 
 
 async def _admitted(
-    tx: Tx, code: str, row: Any, items: list[Reported], scopes: dict[str, list[str]]
+    w: Work,
+    ctx: Context,
+    code: str,
+    dossier: Dossier | None,
+    items: list[Reported],
+    scopes: dict[str, list[str]],
 ) -> list[tuple[c.StatusReported, CloudEvent]]:
     """The reports of one dossier that may be applied; the others are refused on ``tx``. The
     dossier's unit is its stored one, or for a new dossier the first admitted report's."""
-    owner: str | None = row["unit_code"] if row else None
+    owner: str | None = dossier.unit_code if dossier else None
     admitted = []
     for data, event, reporter in items:
         unit = owner or data.unit_code
         if data.unit_code != unit:
-            tx.refuse(
+            w.tx.refuse(
                 event.id,
                 "unit-mismatch",
                 f"the report names unit {data.unit_code}; dossier {code} belongs to {unit}",
@@ -219,9 +243,10 @@ async def _admitted(
             if unit not in scopes:
                 # the unit itself (a credential of a unit since merged away keeps covering
                 # its own dossiers), then the unit answering for it today and those above
-                scopes[unit] = [unit, *await ancestry(tx.conn, unit)]
+                today = ctx.clock().astimezone(VN_TZ).date()
+                scopes[unit] = [unit, *(await w.units.hierarchy()).ancestry(unit, today)]
             if not reporter.unit_code or not reporter.in_scope(scopes[unit]):
-                tx.refuse(
+                w.tx.refuse(
                     event.id,
                     "out-of-scope",
                     f"the credential of {reporter.subject} covers unit {reporter.unit_code},"
@@ -234,29 +259,25 @@ async def _admitted(
 
 
 async def _record_for_dossier(
-    tx: Tx,
+    w: Work,
     ctx: Context,
     code: str,
-    row: Any,
+    dossier: Dossier | None,
     items: list[tuple[c.StatusReported, CloudEvent]],
-    totals: dict[tuple[str, str], Counter[tuple[date, str, str]]],
+    totals: Totals,
 ) -> int:
     first = items[0][0]
-    procedure_code = row["procedure_code"] if row else first.procedure_code
-    unit_code = row["unit_code"] if row else first.unit_code
-    prow = await catalogue.get_procedure(tx.conn, procedure_code)
-    if prow is None:
+    procedure_code = dossier.procedure_code if dossier else first.procedure_code
+    unit_code = dossier.unit_code if dossier else first.unit_code
+    procedure = await w.catalogue.procedure(procedure_code)
+    if procedure is None:
         raise UnknownProcedure(f"procedure {procedure_code!r} is not in the catalogue")
-    procedure = procedure_from_row(prow)
-    existing = await dossiers.load_reports(tx.conn, code)
+    existing = list(dossier.reports) if dossier else []
     known = {r.report_id for r in existing}
     new = [(_domain_report(ev.id, d), d) for d, ev in items if ev.id not in known]
     if not new:
         return 0
-    await dossiers.insert_reports(
-        tx.conn,
-        [(r, d.model_dump(mode="json", exclude={"applicant"}, exclude_none=True)) for r, d in new],
-    )
+    await w.dossiers.add_reports(code, new)
     before = fold(code, procedure, ctx.calendar, existing) if existing else None
     after = fold(code, procedure, ctx.calendar, [*existing, *(r for r, _ in new)])
 
@@ -264,33 +285,39 @@ async def _record_for_dossier(
     for _r, d in new:
         if d.applicant is not None and d.applicant.national_id:
             ref = applicant_ref(d.applicant.national_id, ctx.personal_data_key)
-            await dossiers.save_applicant(
-                tx.conn, code, ref, d.applicant.model_dump(mode="json", exclude_none=True)
-            )
-    ref = ref or (row["applicant_ref"] if row else None)
+            await w.dossiers.save_applicant(code, ref, d.applicant)
+    ref = ref or (dossier.applicant_ref if dossier else None)
 
     facts = diff(before, after)
-    version = (row["version"] if row else 0) + len(facts)
-    await dossiers.save_dossier(tx.conn, after, procedure_code, unit_code, ref, version)
+    saved = Dossier(
+        code,
+        procedure_code,
+        unit_code,
+        version=(dossier.version if dossier else 0) + len(facts),
+        applicant_ref=ref,
+        due_at=after.due_at,
+        reports=(*existing, *(r for r, _ in new)),
+        apology=dossier.apology if dossier else None,
+    )
+    await w.dossiers.save(saved, after)
     delta = totals[(unit_code, procedure_code)]
     delta.update(dossiers.contributions(after, VN_TZ))
     delta.subtract(dossiers.contributions(before, VN_TZ))
-    await dossiers.replace_timers(tx.conn, code, warning_schedule(after, procedure, ctx.calendar))
+    await w.dossiers.schedule(code, warning_schedule(after, procedure, ctx.calendar))
 
     # each fact's cause is the report that stated it; a corrected fact's, the latest report
     causes = {(d.status.value, d.occurred_at): ev for d, ev in items}
-    seq0 = version - len(facts)
+    seq0 = saved.version - len(facts)
     events = [
-        new_event(
+        w.tx.event(
             _outbound(f, after, procedure, unit_code, ref, new),
-            source=ctx.source,
             subject=code,
             sequence=seq0 + i + 1,
             cause=causes.get((f.kind, f.at), items[-1][1]),
         )
         for i, f in enumerate(facts)
     ]
-    await tx.emit(DOSSIERS.name, events)
+    await w.tx.publish_all(events)
     return len(events)
 
 
@@ -368,49 +395,47 @@ def _outbound(
 # -- deadline timers -------------------------------------------------------------------------
 
 
-async def fire_due_timers(tx: Tx, ctx: Context, now: datetime, limit: int = 200) -> int:
+async def fire_due_timers(w: Work, ctx: Context, now: datetime, limit: int = 200) -> int:
     """Publish due deadline warnings, each exactly once (the timer rows are marked in the same
     transaction as the outbound event); warnings of one dossier falling due together are
     announced once (:func:`announced`)."""
     emitted = 0
-    for code in await dossiers.due_timer_dossiers(tx.conn, now, limit):
-        fired = await dossiers.claim_due_timers(tx.conn, code, now)
-        if not fired:
+    for code in await w.dossiers.due(now, limit):
+        dossier = await w.dossiers.get(code, lock=True)  # first, as the report handler does
+        fired = await w.dossiers.claim_due(code, now)
+        if dossier is None or not fired:
             continue
-        row = await dossiers.get_dossier(tx.conn, code)
-        assert row is not None
-        prow = await catalogue.get_procedure(tx.conn, row["procedure_code"])
-        told = announced(DeadlineWarning(t["kind"], t["threshold"], t["fire_at"]) for t in fired)
-        version = await dossiers.bump_version(tx.conn, code, len(told))
+        procedure = await w.catalogue.procedure(dossier.procedure_code)
+        told = announced(fired)
+        saved = replace(dossier, version=dossier.version + len(told))
+        await w.dossiers.save(saved)
+        due_at = dossier.due_at
+        assert due_at is not None  # a dossier with a warning to give has a deadline
         events = []
         for i, t in enumerate(told):
             base = {
                 "dossier_code": code,
-                "procedure_code": row["procedure_code"],
-                "procedure_name": prow["name"] if prow else None,
-                "unit_code": row["unit_code"],
+                "procedure_code": dossier.procedure_code,
+                "procedure_name": procedure.name if procedure else None,
+                "unit_code": dossier.unit_code,
                 "occurred_at": t.at,
-                "due_at": row["due_at"],
+                "due_at": due_at,
             }
             data: EventData
             if t.kind == "overdue":
-                late = max(int((now - row["due_at"]).total_seconds() // 60), 0)
+                late = max(int((now - due_at).total_seconds() // 60), 0)
                 data = c.DossierOverdue(**base, minutes_late=late)
             else:
-                left = ctx.calendar.working_minutes_between(now, row["due_at"])
-                issued = await dossiers.get_apology(tx.conn, code) is not None
+                issued = dossier.apology is not None
                 data = c.DossierDeadlineApproaching(
                     **base,
                     threshold=t.threshold,
-                    minutes_left=left,
-                    apology_deadline=apology_deadline(row["due_at"], ctx.calendar, now, issued),
+                    minutes_left=ctx.calendar.working_minutes_between(now, due_at),
+                    apology_deadline=apology_deadline(due_at, ctx.calendar, now, issued),
                 )
-            events.append(
-                new_event(
-                    data, source=ctx.source, subject=code, sequence=version - len(told) + i + 1
-                )
-            )
-        await tx.emit(DOSSIERS.name, events)
+            sequence = saved.version - len(told) + i + 1
+            events.append(w.tx.event(data, subject=code, sequence=sequence))
+        await w.tx.publish_all(events)
         emitted += len(events)
         for t in told:
             DEADLINE_WARNINGS.labels(METRICS_SERVICE, t.kind).inc()
@@ -421,49 +446,36 @@ async def fire_due_timers(tx: Tx, ctx: Context, now: datetime, limit: int = 200)
 
 
 async def issue_apology(
-    tx: Tx,
-    ctx: Context,
-    code: str,
-    new_due_at: datetime,
-    reason: str,
-    issued_by: str,
-    now: datetime,
+    w: Work, ctx: Context, cmd: IssueApology, now: datetime
 ) -> c.DossierApologyIssued:
-    row = await dossiers.lock_dossier(tx.conn, code)
-    if row is None:
+    """Record the apology (once per dossier, before its deadline: :func:`record_apology`) and
+    publish it; the dossier's promised date is the new one."""
+    code = cmd.dossier_code
+    dossier = await w.dossiers.get(code, lock=True)
+    if dossier is None:
         raise not_found("Dossier", code)
-    prow = await catalogue.get_procedure(tx.conn, row["procedure_code"])
-    assert prow is not None
-    procedure = procedure_from_row(prow)
-    state = fold(code, procedure, ctx.calendar, await dossiers.load_reports(tx.conn, code))
-    existing = await dossiers.get_apology(tx.conn, code)
-    prior = (
-        Apology(
-            existing["issued_at"], existing["new_due_at"], existing["reason"], existing["issued_by"]
-        )
-        if existing
-        else None
-    )
+    procedure = await w.catalogue.procedure(dossier.procedure_code)
+    assert procedure is not None
+    state = fold(code, procedure, ctx.calendar, list(dossier.reports))
     apology = record_apology(
-        state, Apology(now, new_due_at, reason, issued_by), prior, ctx.calendar
+        state,
+        Apology(now, cmd.new_due_at, cmd.reason, cmd.issued_by),
+        dossier.apology,
+        ctx.calendar,
     )
-    await dossiers.insert_apology(
-        tx.conn, code, apology.issued_at, apology.new_due_at, apology.reason, apology.issued_by
-    )
-    version = await dossiers.bump_version(tx.conn, code, 1)
+    saved = replace(dossier, version=dossier.version + 1, apology=apology)
+    await w.dossiers.save(saved)
     assert state.due_at is not None
     data = c.DossierApologyIssued(
         dossier_code=code,
         procedure_code=procedure.code,
-        unit_code=row["unit_code"],
+        unit_code=dossier.unit_code,
         occurred_at=now,
         due_at=state.due_at,
-        new_due_at=new_due_at,
-        reason=reason,
+        new_due_at=cmd.new_due_at,
+        reason=cmd.reason,
     )
-    await tx.emit(
-        DOSSIERS.name, [new_event(data, source=ctx.source, subject=code, sequence=version)]
-    )
+    await w.tx.publish(data, subject=code, sequence=saved.version)
     return data
 
 
@@ -554,10 +566,7 @@ async def publish_rate_if_changed(
         returned_withdrawn=c.ReturnedWithdrawnPolicy(form.returned_withdrawn.value),
         revision=revision,
     )
-    await tx.emit(
-        RATES.name,
-        [new_event(data, source=ctx.source, subject=f"{unit_code}/{label}", sequence=revision)],
-    )
+    await tx.publish(data, subject=f"{unit_code}/{label}", sequence=revision)
     return True
 
 
@@ -623,10 +632,7 @@ async def publish_service_index(
         tx.conn, unit_code, label, {**payload, "revision": revision}, INDEX_SCOPE
     )
     data = data.model_copy(update={"revision": revision})
-    await tx.emit(
-        RATES.name,
-        [new_event(data, source=ctx.source, subject=f"{unit_code}/{label}", sequence=revision)],
-    )
+    await tx.publish(data, subject=f"{unit_code}/{label}", sequence=revision)
     return True
 
 

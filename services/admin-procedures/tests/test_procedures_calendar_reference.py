@@ -13,17 +13,24 @@ from egov_contracts.topics import REFERENCE_CALENDAR
 from egov_procedures.main import SPEC
 from egov_procedures.usecases import (
     Context,
+    Work,
     publish_pending_calendar,
     put_calendar_exception,
     withdraw_calendar_exception,
 )
 from egov_runtime.consumer import Tx
 from egov_runtime.db import all_migrations, connect, migrate
-from egov_workdays import VN_TZ, ExceptionKind, WorkCalendar
+from egov_workdays import VN_TZ, CalendarException, ExceptionKind, WorkCalendar
 
 pytestmark = pytest.mark.integration
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)
+
+
+def work(conn) -> Work:
+    return Work.on(Tx(conn, SPEC.name, "/vn/38/admin-procedures"))
+
+
 LEGACY, NEW = date(2026, 3, 6), date(2026, 3, 9)
 
 
@@ -51,26 +58,16 @@ async def test_exceptions_are_published_once_each_with_the_legacy_ones(database_
             LEGACY,
         )
         async with conn.transaction():
-            assert (
-                await publish_pending_calendar(Tx(conn, SPEC.name, "/vn/38/admin-procedures"), ctx)
-                == 1
-            )
+            assert await publish_pending_calendar(work(conn), ctx) == 1
         async with conn.transaction():
-            assert (
-                await publish_pending_calendar(Tx(conn, SPEC.name, "/vn/38/admin-procedures"), ctx)
-                == 0
-            )
-            tx = Tx(conn, SPEC.name, "/vn/38/admin-procedures")
-            await put_calendar_exception(
-                tx, ctx, NEW, ExceptionKind.WORKING_DAY, "Làm bù", "admin-38", AT
-            )
-            assert await withdraw_calendar_exception(tx, ctx, LEGACY, "admin-38", AT)
-            assert not await withdraw_calendar_exception(tx, ctx, LEGACY, "admin-38", AT)
+            assert await publish_pending_calendar(work(conn), ctx) == 0
+            w = work(conn)
+            made_up = CalendarException(NEW, ExceptionKind.WORKING_DAY, "Làm bù", "admin-38")
+            await put_calendar_exception(w, ctx, made_up, AT)
+            assert await withdraw_calendar_exception(w, ctx, LEGACY, "admin-38", AT)
+            assert not await withdraw_calendar_exception(w, ctx, LEGACY, "admin-38", AT)
         async with conn.transaction():
-            assert (
-                await publish_pending_calendar(Tx(conn, SPEC.name, "/vn/38/admin-procedures"), ctx)
-                == 0
-            )
+            assert await publish_pending_calendar(work(conn), ctx) == 0
         events = await published(conn)
     finally:
         await conn.close()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime, time
 from typing import Any
 
 import asyncpg
+from egov_workdays import CalendarException, ExceptionKind
+
+from egov_procedures.domain.model import DeadlineMode, Procedure, SupplementRule, TimeUnit
 
 PROCEDURE_COLUMNS = (
     "code, name, field, level, processing_value, processing_unit, supplement_rule,"
@@ -94,3 +98,64 @@ async def mark_calendar_published(conn: asyncpg.Connection, days: list[date]) ->
 
 async def delete_calendar_exception(conn: asyncpg.Connection, day: date) -> bool:
     return await conn.execute("DELETE FROM calendar_exceptions WHERE day = $1", day) != "DELETE 0"
+
+
+def procedure_from_row(row: dict[str, Any]) -> Procedure:
+    s = row.get("settings") or {}
+    cutoff = s.get("intake_cutoff")
+    return Procedure(
+        code=row["code"],
+        name=row["name"],
+        processing_value=row["processing_value"],
+        processing_unit=TimeUnit(row["processing_unit"]),
+        supplement_rule=SupplementRule(row["supplement_rule"]),
+        deadline_mode=DeadlineMode(row["deadline_mode"]),
+        intake_cutoff=time.fromisoformat(cutoff) if cutoff else None,
+        warn_used_fraction=float(s.get("warn_used_fraction", 0.75)),
+        warn_days_left=int(s.get("warn_days_left", 1)),
+        field=row.get("field", ""),
+        level=row.get("level", "province"),
+    )
+
+
+def _exception(row: dict[str, Any]) -> CalendarException:
+    return CalendarException(
+        row["day"], ExceptionKind(row["kind"]), row["note"] or "", row["entered_by"] or ""
+    )
+
+
+class PgCatalogue:
+    """:class:`~egov_procedures.domain.repositories.Catalogue` on a connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def procedure(self, code: str) -> Procedure | None:
+        row = await get_procedure(self.conn, code)
+        return procedure_from_row(row) if row is not None else None
+
+
+class PgCalendarExceptions:
+    """:class:`~egov_procedures.domain.repositories.CalendarExceptions` on a connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def all(self) -> list[CalendarException]:
+        return [_exception(r) for r in await calendar_exceptions(self.conn)]
+
+    async def put(self, exception: CalendarException) -> None:
+        e = exception
+        await put_calendar_exception(self.conn, e.day, str(e.kind), e.note, e.entered_by)
+
+    async def withdraw(self, day: date) -> bool:
+        return await delete_calendar_exception(self.conn, day)
+
+    async def unpublished(self) -> list[tuple[CalendarException, datetime]]:
+        return [
+            (_exception(r), r["entered_at"])
+            for r in await unpublished_calendar_exceptions(self.conn)
+        ]
+
+    async def mark_published(self, days: Sequence[date]) -> None:
+        await mark_calendar_published(self.conn, list(days))

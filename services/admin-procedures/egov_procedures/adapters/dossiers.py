@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import asyncpg
+from egov_contracts.procedures import Applicant, StatusReported
 
+from egov_procedures.domain.dossier import DeadlineWarning
 from egov_procedures.domain.model import (
+    Apology,
     Channel,
+    Dossier,
     DossierState,
     Phase,
     Result,
@@ -250,6 +254,109 @@ async def insert_apology(
         reason,
         issued_by,
     )
+
+
+# -- the repository of dossiers (domain objects in and out) --------------------------------
+
+
+class PgDossiers:
+    """:class:`~egov_procedures.domain.repositories.DossierRepository` on the transaction's
+    connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def get(self, code: str, *, lock: bool = False) -> Dossier | None:
+        row = await (lock_dossier if lock else get_dossier)(self.conn, code)
+        if row is None:
+            return None
+        apology = await get_apology(self.conn, code)
+        return Dossier(
+            code,
+            row["procedure_code"],
+            row["unit_code"],
+            version=row["version"],
+            applicant_ref=row["applicant_ref"],
+            due_at=row["due_at"],
+            reports=tuple(await load_reports(self.conn, code)),
+            apology=Apology(
+                apology["issued_at"], apology["new_due_at"], apology["reason"], apology["issued_by"]
+            )
+            if apology
+            else None,
+        )
+
+    async def add_reports(
+        self, code: str, reports: Sequence[tuple[StatusReport, StatusReported]]
+    ) -> None:
+        await insert_reports(
+            self.conn,
+            [
+                (r, d.model_dump(mode="json", exclude={"applicant"}, exclude_none=True))
+                for r, d in reports
+            ],
+        )
+
+    async def save(self, dossier: Dossier, state: DossierState | None = None) -> None:
+        if state is not None:
+            await save_dossier(
+                self.conn,
+                state,
+                dossier.procedure_code,
+                dossier.unit_code,
+                dossier.applicant_ref,
+                dossier.version,
+            )
+        else:
+            await self.conn.execute(
+                "UPDATE dossiers SET version = $2,"
+                " applicant_ref = COALESCE($3, applicant_ref) WHERE dossier_code = $1",
+                dossier.code,
+                dossier.version,
+                dossier.applicant_ref,
+            )
+        a = dossier.apology
+        if a is not None:
+            await self.conn.execute(
+                "INSERT INTO apologies (dossier_code, issued_at, new_due_at, reason, issued_by)"
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dossier_code) DO NOTHING",
+                dossier.code,
+                a.issued_at,
+                a.new_due_at,
+                a.reason,
+                a.issued_by,
+            )
+
+    async def save_applicant(self, code: str, ref: str, applicant: Applicant) -> None:
+        await save_applicant(
+            self.conn, code, ref, applicant.model_dump(mode="json", exclude_none=True)
+        )
+
+    async def add_to_daily(
+        self, unit_code: str, procedure_code: str, delta: Mapping[tuple[date, str, str], int]
+    ) -> None:
+        await apply_aggregate_delta(self.conn, unit_code, procedure_code, dict(delta))
+
+    async def daily(self, unit_code: str, procedure_code: str) -> dict[tuple[date, str, str], int]:
+        rows = await self.conn.fetch(
+            f"SELECT day, channel, {', '.join(AGG_COLUMNS)} FROM dossier_daily"
+            " WHERE unit_code = $1 AND procedure_code = $2",
+            unit_code,
+            procedure_code,
+        )
+        return {(r["day"], r["channel"], c): r[c] for r in rows for c in AGG_COLUMNS if r[c]}
+
+    async def schedule(self, code: str, warnings: Iterable[tuple[str, str, datetime]]) -> None:
+        await replace_timers(self.conn, code, warnings)
+
+    async def due(self, now: datetime, limit: int) -> list[str]:
+        return await due_timer_dossiers(self.conn, now, limit)
+
+    async def claim_due(self, code: str, now: datetime) -> list[DeadlineWarning]:
+        return [
+            DeadlineWarning(t["kind"], t["threshold"], t["fire_at"])
+            for t in await claim_due_timers(self.conn, code, now)
+        ]
 
 
 # -- queries for the API -----------------------------------------------------------------

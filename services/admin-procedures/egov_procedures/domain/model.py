@@ -160,3 +160,20 @@ class Fact:
     key: str  # identifies the fact within the dossier (e.g. the pause's start instant)
     at: datetime
     attributes: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """A dossier as it is kept: where it belongs, its timeline of status reports, the apology
+    issued for it, and its version (the sequence of its last outbound event). Its state is
+    derived from the reports (:func:`egov_procedures.domain.dossier.fold`); ``due_at`` is the
+    deadline last derived, as stored."""
+
+    code: str
+    procedure_code: str
+    unit_code: str
+    version: int = 0
+    applicant_ref: str | None = None
+    due_at: datetime | None = None
+    reports: tuple[StatusReport, ...] = ()
+    apology: Apology | None = None

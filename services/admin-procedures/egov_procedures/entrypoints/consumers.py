@@ -13,7 +13,7 @@ from egov_runtime.consumer import Incoming, Subscription, Tx
 from egov_runtime.edge import TimeWindow
 
 from egov_procedures.entrypoints.sealing import dead_letter_protector, opened
-from egov_procedures.usecases import Context, Reported, record_status_reports
+from egov_procedures.usecases import Context, Reported, Work, record_status_reports
 
 # who may report a status, on Kafka as over HTTP (POST /v1/status-reports)
 REPORTER_ROLES = frozenset({"admin", "operator", "officer", "integration"})
@@ -45,7 +45,7 @@ def status_reports_subscription(
                 tx.refuse(i.event.id, "unreadable-personal-data", str(exc))
                 continue
             batch.append((data, i.event, reporter))
-        await record_status_reports(tx, ctx, batch)
+        await record_status_reports(Work.on(tx), ctx, batch)
 
     return Subscription(
         "status-reports",

@@ -3,7 +3,7 @@ procedure catalogue. Bearer tokens with roles and admin-unit scope; RFC 9457 err
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from egov_contracts import procedures as c
@@ -20,12 +20,13 @@ from egov_runtime.scope import check_root, check_scope
 from egov_runtime.service import Runtime, context_of, runtime_of
 from egov_runtime.tables import table_download
 from egov_runtime.units import descendants
-from egov_workdays import VN_TZ, ExceptionKind
+from egov_workdays import VN_TZ, CalendarException, ExceptionKind
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from egov_procedures.adapters import catalogue, dossiers
+from egov_procedures.adapters.catalogue import procedure_from_row
 from egov_procedures.domain.dossier import ApologyRefused, colour, warning_schedule
 from egov_procedures.domain.model import DossierState, Phase, TimeUnit
 from egov_procedures.domain.report import (
@@ -42,9 +43,10 @@ from egov_procedures.entrypoints import index_out
 from egov_procedures.entrypoints.sealing import sealed
 from egov_procedures.usecases import (
     Context,
+    IssueApology,
+    Work,
     form_from_counts,
     issue_apology,
-    procedure_from_row,
     put_calendar_exception,
     sum_forms,
     withdraw_calendar_exception,
@@ -164,7 +166,7 @@ async def get_dossier(code: str, request: Request, principal: Reader) -> dict[st
     refused = {r["report_id"]: r["reason"] for r in state.get("refused", [])}
     skipped = []
     if row["received_at"] is not None:
-        end = (row["finished_at"] or row["due_at"] or datetime.now(UTC)).astimezone(VN_TZ).date()
+        end = (row["finished_at"] or row["due_at"] or rt.now()).astimezone(VN_TZ).date()
         skipped = [
             {"day": d.day.isoformat(), "reason": d.reason}
             for d in ctx.calendar.skipped_days(row["received_at"].astimezone(VN_TZ).date(), end)
@@ -174,7 +176,7 @@ async def get_dossier(code: str, request: Request, principal: Reader) -> dict[st
         live = _live_state(state)
         if live is not None:
             warnings = warning_schedule(live, procedure, ctx.calendar)
-    now = datetime.now(UTC)
+    now = rt.now()
     return {
         "dossier_code": code,
         "procedure": {
@@ -280,7 +282,7 @@ async def list_dossiers(
         )
     rt = runtime_of(request)
     calendar = ctx_of(request).calendar
-    now = datetime.now(UTC)
+    now = rt.now()
     due_after = None
     queue: dict[str, Any] = {}
     if overdue:
@@ -344,9 +346,8 @@ async def post_apology(
         await check_scope(conn, principal, row["unit_code"], hidden=_dossier_missing(code))
     try:
         async with rt.transaction() as tx:
-            data = await issue_apology(
-                tx, ctx, code, body.new_due_at, body.reason, principal.subject, datetime.now(UTC)
-            )
+            apology = IssueApology(code, body.new_due_at, body.reason, principal.subject)
+            data = await issue_apology(Work.on(tx), ctx, apology, rt.now())
     except ApologyRefused as exc:
         raise Problem(409, "Apology refused", str(exc)) from exc
     return data.model_dump(mode="json")
@@ -565,15 +566,8 @@ async def put_exception(
     rt = runtime_of(request)
     async with rt.transaction() as tx:
         await check_root(tx.conn, principal, rt.settings.province_code, "The calendar")
-        await put_calendar_exception(
-            tx,
-            ctx_of(request),
-            day,
-            ExceptionKind(body.kind),
-            body.note,
-            principal.subject,
-            datetime.now(VN_TZ),
-        )
+        exception = CalendarException(day, ExceptionKind(body.kind), body.note, principal.subject)
+        await put_calendar_exception(Work.on(tx), ctx_of(request), exception, rt.now())
     return {"day": day.isoformat(), "kind": body.kind, "note": body.note}
 
 
@@ -583,7 +577,7 @@ async def delete_exception(day: date, request: Request, principal: Admin) -> Res
     async with rt.transaction() as tx:
         await check_root(tx.conn, principal, rt.settings.province_code, "The calendar")
         withdrawn = await withdraw_calendar_exception(
-            tx, ctx_of(request), day, principal.subject, datetime.now(VN_TZ)
+            Work.on(tx), ctx_of(request), day, principal.subject, rt.now()
         )
         if not withdrawn:
             raise Problem(404, "No exception on that day")
