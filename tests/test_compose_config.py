@@ -275,3 +275,73 @@ def test_alertmanager_mails_the_alerts_through_the_relay_of_env(resolved: dict[s
     done = config({**SECRETS, "ALERT_MAIL_TO": "vanhanh@tinh.example.vn"})
     env = yaml.safe_load(done.stdout)["services"]["alertmanager"]["environment"]
     assert env["ALERT_MAIL_TO"] == "vanhanh@tinh.example.vn"
+
+
+# The secure variant (docker-compose.secure.yml over docker-compose.yml): the SASL_SSL broker's
+# keystore password and one SCRAM password per principal, as deploy/kafka/trial-secrets.sh
+# prints them.
+KAFKA_PASSWORDS = {
+    f"KAFKA_PASSWORD_{principal.upper().replace('-', '_')}": f"scram-{principal}"
+    for principal in ("admin", "topics", "reference-import", *BUILT)
+}
+SECURE = {**SECRETS, **KAFKA_PASSWORDS, "KAFKA_KEYSTORE_PASSWORD": "ks"}
+
+
+def config_secure(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    assert COMPOSE is not None, "docker-compose must be installed in CI"
+    files = ["-f", str(ROOT / "docker-compose.yml"), "-f", str(ROOT / "docker-compose.secure.yml")]
+    return subprocess.run(
+        [COMPOSE, *files, "config"],
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
+@needs_compose
+def test_the_secure_variant_connects_every_service_with_its_own_principal() -> None:
+    done = config_secure(SECURE)
+    assert done.returncode == 0, done.stderr
+    resolved = yaml.safe_load(done.stdout)
+    kafka = resolved["services"]["kafka"]
+    assert kafka["entrypoint"] == ["/bin/sh", "/etc/kafka/egov/start-secure.sh"]
+    assert "/tmp/egov-kafka/ready" in " ".join(kafka["healthcheck"]["test"])
+    assert kafka["environment"]["KAFKA_KEYSTORE_PASSWORD"] == "ks"
+    for name, value in KAFKA_PASSWORDS.items():
+        assert kafka["environment"][name] == value, "the broker creates every service's user"
+    acl_principals = {
+        line.split()[1].removeprefix("User:")
+        for line in (ROOT / "deploy" / "kafka" / "acls.txt").read_text().splitlines()
+        if line.startswith("--allow-principal")
+    }
+    assert set(BUILT) | {"topics", "reference-import"} <= acl_principals
+    for name, (prefix, _, _) in BUILT.items():
+        svc = resolved["services"][name]
+        env = svc["environment"]
+        assert env[f"{prefix}KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+        assert env[f"{prefix}KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+        assert env[f"{prefix}KAFKA_SASL_USERNAME"] == name
+        assert env[f"{prefix}KAFKA_SASL_PASSWORD"] == f"scram-{name}"
+        assert env[f"{prefix}KAFKA_SSL_CAFILE"] == "/etc/egov/kafka/ca.crt"
+        assert env[f"{prefix}KAFKA_IDEMPOTENCE"] == "true", "idempotent producers in production"
+        assert env[f"{prefix}KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+        assert any(str(v).endswith("/ca.crt:/etc/egov/kafka/ca.crt:ro") for v in svc["volumes"])
+        assert svc["depends_on"]["kafka"]["condition"] == "service_healthy"
+    init = resolved["services"]["init"]
+    assert init["environment"]["EGOV_KAFKA_SASL_USERNAME"] == "topics"
+    script = " ".join(init["command"])
+    for name in BUILT:
+        assert f"egov_runtime.cli {name} migrate" in script
+    assert "EGOV_KAFKA_SASL_USERNAME=reference-import" in script
+    # the plain file alone is unchanged: no SASL there
+    plain = yaml.safe_load(config(SECRETS).stdout)["services"]["notifier"]["environment"]
+    assert "EGOV_NOTIFIER_KAFKA_SECURITY_PROTOCOL" not in plain
+
+
+@needs_compose
+def test_the_secure_variant_refuses_to_run_without_its_passwords() -> None:
+    for missing in ("KAFKA_KEYSTORE_PASSWORD", "KAFKA_PASSWORD_NOTIFIER", "KAFKA_PASSWORD_TOPICS"):
+        done = config_secure({k: v for k, v in SECURE.items() if k != missing})
+        assert done.returncode != 0 and missing in done.stderr, missing

@@ -36,8 +36,9 @@ def test_every_compose_service_is_listed() -> None:
 
 def test_every_variable_read_from_env_is_documented() -> None:
     text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    text += (ROOT / "docker-compose.secure.yml").read_text(encoding="utf-8")
     variables = set(re.findall(r"\$\{([A-Z0-9_]+)", text))
-    assert variables and "SMTP_HOST" in variables
+    assert variables and "SMTP_HOST" in variables and "KAFKA_KEYSTORE_PASSWORD" in variables
     missing = {v for v in variables if not re.search(rf"\b{v}\b", README)}
     assert not missing, missing
 
@@ -54,3 +55,11 @@ def test_the_kafka_acl_table_is_the_generated_one() -> None:
     assert done.stdout.strip() in README, (
         "deploy/README.md is stale: .venv/bin/python tools/kafka_acls.py --write"
     )
+
+
+def test_the_secure_broker_applies_the_generated_acls() -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    from kafka_acls import acl_file
+
+    text = (ROOT / "deploy" / "kafka" / "acls.txt").read_text(encoding="utf-8")
+    assert text == acl_file(), "deploy/kafka/acls.txt is stale: tools/kafka_acls.py --write"
