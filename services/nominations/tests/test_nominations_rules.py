@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from egov_contracts import nominations as contract
 from egov_nominations.domain import (
     AwardKind,
     AwardRecord,
@@ -24,7 +25,7 @@ from egov_nominations.domain import (
     bundled_rule_book,
     parse_rule_set,
 )
-from egov_nominations.domain.rules import walk
+from egov_nominations.domain.rules import DecidingLevel, walk
 from pydantic import ValidationError
 
 BOOK = bundled_rule_book()
@@ -224,3 +225,15 @@ def test_unverified_citations_are_marked() -> None:
     verified = new.rule_for(AwardKind.BANG_KHEN_THU_TUONG, NomineeKind.INDIVIDUAL).citation
     assert (verified.article, verified.clause, verified.point) == (73, 1, "b")
     assert not verified.needs_legal_check
+
+
+def test_deciding_levels_leave_as_the_contracts_levels_a_district_as_its_department() -> None:
+    """The domain keeps the pre-reform district; the published events know only the contract's
+    levels, so every domain level maps onto one and every contract level is reached."""
+    published = {level: level.published() for level in DecidingLevel}
+    assert published[DecidingLevel.DISTRICT] is contract.DecidingLevel.DEPARTMENT
+    for level, out in published.items():
+        assert isinstance(out, contract.DecidingLevel)
+        if level is not DecidingLevel.DISTRICT:
+            assert out.value == level.value
+    assert set(published.values()) == set(contract.DecidingLevel)

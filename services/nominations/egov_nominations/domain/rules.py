@@ -15,6 +15,7 @@ from enum import StrEnum
 from importlib import resources
 from typing import Annotated, Literal
 
+from egov_contracts import nominations as contract
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from egov_nominations.domain.register import (
@@ -33,13 +34,23 @@ class _Data(BaseModel):
 
 
 class DecidingLevel(StrEnum):
-    """Who decides; `district` exists only in rule sets before the 2025 two-level reform."""
+    """Who decides: the contract's levels and `district`, which exists only in rule sets before
+    the 2025 two-level reform. The published contract does not gain it (a widened enum in a
+    published type breaks its existing readers), so a level leaves the service through
+    ``published()``."""
 
     COMMUNE = "commune"
     DISTRICT = "district"
     DEPARTMENT = "department"
     PROVINCE = "province"
     CENTRAL = "central"
+
+    def published(self) -> contract.DecidingLevel:
+        """The level as the events publish it: a pre-reform district decided as the
+        department-level authority of its area."""
+        if self is DecidingLevel.DISTRICT:
+            return contract.DecidingLevel.DEPARTMENT
+        return contract.DecidingLevel(self.value)
 
 
 class Citation(_Data):

@@ -34,7 +34,6 @@ from egov_nominations.usecases.common import (
 )
 from egov_nominations.usecases.steps import (
     advance,
-    contract_level,
     contract_nominee,
     deciding_officer,
     event_base,
@@ -67,9 +66,7 @@ async def approve(
         ctx,
         row,
         file,
-        c.NominationApproved(
-            **event_base(row, at), deciding_level=contract_level(level_of(deciding))
-        ),
+        c.NominationApproved(**event_base(row, at), deciding_level=level_of(deciding).published()),
     )
 
 
@@ -110,7 +107,7 @@ async def forward(
         row,
         file,
         c.NominationForwarded(
-            **event_base(row, at), to_level=contract_level(to_level), to_unit_code=to_unit_code
+            **event_base(row, at), to_level=to_level.published(), to_unit_code=to_unit_code
         ),
     )
 

@@ -28,7 +28,6 @@ from egov_nominations.usecases.common import (
 )
 from egov_nominations.usecases.steps import (
     advance,
-    contract_level,
     deciding_officer,
     event_base,
     load_file,
@@ -144,7 +143,7 @@ async def submit(
         c.NominationSubmitted(
             **event_base(row, at),
             occasion=c.AwardOccasion(row["occasion"]),
-            deciding_level=contract_level(level_of(deciding)),
+            deciding_level=level_of(deciding).published(),
             movement_id=row["movement_id"],
         ),
         nomination_id,

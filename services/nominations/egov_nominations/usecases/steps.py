@@ -1,6 +1,6 @@
 """What every step on a nomination file shares: the file loaded in the caller's scope, the
 workflow step (409 when impossible), the next version stored and announced, the rule in
-force, the deciding roles, and the contract's view of the nominee and the deciding level."""
+force, the deciding roles, and the contract's view of the nominee."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from egov_nominations.domain.engine import AWARD_NAMES_VI
 from egov_nominations.domain.register import AwardKind, NomineeKind
 from egov_nominations.domain.rules import (
     AwardRule,
-    DecidingLevel,
     NoRuleSetInForce,
     UnknownAward,
 )
@@ -33,14 +32,6 @@ from egov_nominations.usecases.common import (
     in_scope,
 )
 from egov_nominations.usecases.views import nomination_view
-
-
-def contract_level(level: DecidingLevel) -> c.DecidingLevel:
-    # the contract knows no district level (abolished in 2025); a pre-reform district decided
-    # as the department-level authority of its area
-    if level == DecidingLevel.DISTRICT:
-        return c.DecidingLevel.DEPARTMENT
-    return c.DecidingLevel(level.value)
 
 
 async def nominee_of(tx: Tx, kind: NomineeKind, ref: str) -> tuple[str, str]:
