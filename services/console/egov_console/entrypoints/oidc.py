@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from egov_console.adapters.oidc import OidcClient, Pending, SignInRefused
-from egov_console.entrypoints.web import _page, _safe_next, _set_session
+from egov_console.entrypoints.web.common import render, safe_next, set_session
 from egov_console.settings import ConsoleSettings
 
 router = APIRouter(include_in_schema=False)
@@ -40,7 +40,7 @@ def _redirect_uri(request: Request) -> str:
 
 
 def _refused(request: Request, text: str, status: int = 400) -> Response:
-    response = _page(
+    response = render(
         request,
         "error.html",
         None,
@@ -58,7 +58,7 @@ async def oidc_login(request: Request, next: str | None = None) -> Response:
     if oidc is None:
         return _refused(request, "Chưa cấu hình hệ thống định danh.", 404)
     settings = _settings(request)
-    url, pending = await oidc.start(_redirect_uri(request), _safe_next(next))
+    url, pending = await oidc.start(_redirect_uri(request), safe_next(next))
     remembered = pyjwt.encode(
         {
             "aud": AUDIENCE,
@@ -126,7 +126,7 @@ async def oidc_callback(
         unit_code=str(unit),
         ttl_seconds=settings.session_hours * 3600,
     )
-    response = RedirectResponse(_safe_next(pending.next), status_code=303)
-    _set_session(request, response, token)
+    response = RedirectResponse(safe_next(pending.next), status_code=303)
+    set_session(request, response, token)
     response.delete_cookie(PENDING_COOKIE, path="/auth")
     return response
