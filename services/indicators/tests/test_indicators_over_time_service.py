@@ -14,29 +14,12 @@ from typing import Any
 
 import pytest
 from egov_contracts.envelope import VN_TZ, CloudEvent
-from egov_contracts.topics import INDICATOR_RESULTS
-from egov_indicators.main import SPEC
-from egov_runtime.testing.service import TopicReader, running_alone
 
 pytestmark = pytest.mark.integration
 STARTED = datetime.now(VN_TZ)
 YEAR = "2097"
 UNIT = "38.XA.SAMSON"
 JOBS = [1400, 1300, 1500, 1350, 1420, 1380, 1410, 1390, 1460, 1440, 1396, 1410]  # 16,856
-
-
-@pytest.fixture(scope="module")
-async def service(kafka_bootstrap, postgres_admin_dsn):
-    async with running_alone(kafka_bootstrap, postgres_admin_dsn, SPEC) as svc:
-        yield svc
-
-
-@pytest.fixture(scope="module")
-async def reader(kafka_bootstrap):
-    r = TopicReader(kafka_bootstrap, [INDICATOR_RESULTS.name])
-    await r.start()
-    yield r
-    await r.stop()
 
 
 def headers(svc, role: str = "officer", unit: str = UNIT) -> dict[str, str]:

@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 from egov_contracts.envelope import VN_TZ
 from egov_contracts.reference import load_units
-from egov_contracts.topics import ALL_TOPICS, INDICATOR_RESULTS, dead_letter_topic
+from egov_contracts.topics import ALL_TOPICS, dead_letter_topic
 from egov_indicators.main import SPEC
 from egov_indicators.settings import IndicatorsSettings
 from egov_indicators.usecases.targets import reevaluate_open_periods
 from egov_runtime.db import all_migrations, migrate
 from egov_runtime.devstack.postgres import create_database, drop_database
 from egov_runtime.kafka import ensure_topics
-from egov_runtime.testing.service import TopicReader, running_service
+from egov_runtime.testing.service import running_service
 from egov_runtime.units import upsert_units
 
 pytestmark = pytest.mark.integration
@@ -52,14 +52,6 @@ async def service(kafka_bootstrap, postgres_admin_dsn):
             await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
         yield svc
     await drop_database(postgres_admin_dsn, name)
-
-
-@pytest.fixture(scope="module")
-async def reader(kafka_bootstrap):
-    r = TopicReader(kafka_bootstrap, [INDICATOR_RESULTS.name])
-    await r.start()
-    yield r
-    await r.stop()
 
 
 def flow_indicator(code: str) -> dict[str, Any]:

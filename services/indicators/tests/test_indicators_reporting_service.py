@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 from egov_contracts.envelope import VN_TZ
-from egov_contracts.topics import INDICATOR_RESULTS
 from egov_indicators.main import SPEC
 from egov_indicators.usecases.reporting import send_reporting_notices
-from egov_runtime.testing.service import TopicReader, running_alone
+from egov_runtime.testing.service import running_alone
 from egov_runtime.units import upsert_units
 
 pytestmark = pytest.mark.integration
@@ -55,14 +54,6 @@ async def service(kafka_bootstrap, postgres_admin_dsn):
         async with svc.runtime.transaction() as tx:
             await upsert_units(tx.conn, units)
         yield svc
-
-
-@pytest.fixture(scope="module")
-async def reader(kafka_bootstrap):
-    r = TopicReader(kafka_bootstrap, [INDICATOR_RESULTS.name])
-    await r.start()
-    yield r
-    await r.stop()
 
 
 async def submit(svc, unit: str, sent: datetime) -> None:

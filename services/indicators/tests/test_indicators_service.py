@@ -20,7 +20,6 @@ from aiokafka import AIOKafkaProducer
 from egov_contracts import indicators as c
 from egov_contracts.envelope import VN_TZ, CloudEvent, encode, new_event
 from egov_contracts.topics import (
-    INDICATOR_RESULTS,
     INDICATOR_SUBMISSIONS,
 )
 from egov_indicators.demo import data
@@ -30,17 +29,10 @@ from egov_runtime.auth import credential_header, issue_token
 from egov_runtime.db import all_migrations, migrate
 from egov_runtime.devstack.postgres import create_database, drop_database
 from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.service import TopicReader, running_alone
 from openpyxl import load_workbook
 
 pytestmark = pytest.mark.integration
 STARTED = datetime.now(VN_TZ)
-
-
-@pytest.fixture(scope="module")
-async def service(kafka_bootstrap, postgres_admin_dsn):
-    async with running_alone(kafka_bootstrap, postgres_admin_dsn, SPEC) as svc:
-        yield svc
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +41,6 @@ async def producer(kafka_bootstrap):
     await p.start()
     yield p
     await p.stop()
-
-
-@pytest.fixture(scope="module")
-async def reader(kafka_bootstrap):
-    r = TopicReader(kafka_bootstrap, [INDICATOR_RESULTS.name])
-    await r.start()
-    yield r
-    await r.stop()
 
 
 def officer(svc, unit: str = "38", role: str = "officer") -> dict[str, str]:
