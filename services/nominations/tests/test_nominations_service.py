@@ -131,6 +131,22 @@ async def under_review(svc: RunningService, unit: str, body: dict[str, Any]) -> 
     return nid
 
 
+def decision_of(
+    *nomination_ids: str,
+    signer: str = "Giám đốc Sở",
+    decided_on: str = "2026-01-25",
+    series: str = "QĐ-SNV",
+) -> dict[str, Any]:
+    """A decision of the department on the files, under a number of its own."""
+    return {
+        "number": f"{uuid.uuid4().hex[:4]}/{series}",
+        "decided_on": decided_on,
+        "signer": signer,
+        "deciding_unit_code": DEPT,
+        "nomination_ids": list(nomination_ids),
+    }
+
+
 async def read_to_end(bootstrap: str, topic: str) -> list[Any]:
     """Every event on `topic` up to its current end offsets (a plain Kafka consumer)."""
     consumer = AIOKafkaConsumer(
@@ -229,14 +245,8 @@ async def test_proposal_tally_decision_publishes_award_once(
     approved = ok(await svc.client.post(f"/v1/nominations/{nid}/approve", json={}, headers=head))
     assert approved["status"] == "approved"
 
-    number = f"{uuid.uuid4().hex[:4]}/QĐ-SNV"
-    decision = {
-        "number": number,
-        "decided_on": "2026-01-25",
-        "signer": "Giám đốc Sở",
-        "deciding_unit_code": DEPT,
-        "nomination_ids": [nid],
-    }
+    decision = decision_of(nid)
+    number = decision["number"]
     r = await svc.client.post("/v1/decisions", json=decision, headers=admin)
     assert r.status_code == 403, r.text
     # the head of the nominee's unit is not the head of the deciding unit
@@ -414,18 +424,8 @@ async def test_bad_input_is_refused_and_changes_nothing(service: RunningService)
 
     # decision on a file that is not approved
     head = svc.token("head", unit=DEPT, subject="giam-doc")
-    number = f"{uuid.uuid4().hex[:4]}/QĐ-SNV"
-    r = await svc.client.post(
-        "/v1/decisions",
-        json={
-            "number": number,
-            "decided_on": "2026-01-25",
-            "signer": "Giám đốc",
-            "deciding_unit_code": DEPT,
-            "nomination_ids": [nid],
-        },
-        headers=head,
-    )
+    decision = decision_of(nid, signer="Giám đốc")
+    r = await svc.client.post("/v1/decisions", json=decision, headers=head)
     assert r.status_code == 409 and "under-review" in r.json()["detail"]
     file = ok(await svc.client.get(f"/v1/nominations/{nid}", headers=officer))
     assert file["status"] == "under-review" and file["decision"] is None
@@ -434,13 +434,7 @@ async def test_bad_input_is_refused_and_changes_nothing(service: RunningService)
     for role in ("officer", "admin"):
         r = await svc.client.post(
             "/v1/decisions",
-            json={
-                "number": number,
-                "decided_on": "2026-01-25",
-                "signer": "x",
-                "deciding_unit_code": DEPT,
-                "nomination_ids": [nid],
-            },
+            json={**decision, "signer": "x"},
             headers=svc.token(role, unit=DEPT),
         )
         assert r.status_code == 403, (role, r.text)
@@ -695,14 +689,8 @@ async def test_one_year_end_decision_confers_ldtt_and_the_cstd_resting_on_it(
     assert any(f"chờ quyết định (hồ sơ {ldtt})" in str(f["value"]) for f in prereq["evidence"])
     ok(await svc.client.post(f"/v1/nominations/{cstd}/approve", json={}, headers=head))
 
-    number = f"{uuid.uuid4().hex[:4]}/QĐ-SNV"
-    decision = {
-        "number": number,
-        "decided_on": "2026-01-25",
-        "signer": "Giám đốc Sở",
-        "deciding_unit_code": DEPT,
-        "nomination_ids": [cstd],
-    }
+    decision = decision_of(cstd)
+    number = decision["number"]
     # a decision conferring the CSTĐ without the LĐTT it rests on is refused, nothing kept
     r = await svc.client.post("/v1/decisions", json=decision, headers=head)
     assert r.status_code == 409, r.text
@@ -795,14 +783,8 @@ async def test_collective_and_ministry_awards_are_conferred_and_the_wrong_kind_r
             f"/v1/nominations/{bk}/forward", json={"to_level": "central"}, headers=head
         )
     )
-    number = f"{uuid.uuid4().hex[:4]}/QĐ-SNV"
-    decision = {
-        "number": number,
-        "decided_on": "2026-01-25",
-        "signer": "Giám đốc Sở",
-        "deciding_unit_code": DEPT,
-        "nomination_ids": [gk, bk],
-    }
+    decision = decision_of(gk, bk)
+    number = decision["number"]
     ok(await svc.client.post("/v1/decisions", json=decision, headers=head), 201)
     events = await conferred_events(svc, kafka_bootstrap, number)
     by_award = {e.data["award"]: e.data["recipients"] for e in events}
@@ -1019,14 +1001,10 @@ async def test_every_higher_award_goes_from_proposal_to_a_published_decision(
             )
         )
         files[nid] = (award, kind, ref)
-    number = f"{uuid.uuid4().hex[:4]}/QĐ-TTg"
-    decision = {
-        "number": number,
-        "decided_on": "2026-04-28",
-        "signer": "Thủ tướng Chính phủ",
-        "deciding_unit_code": DEPT,
-        "nomination_ids": list(files),
-    }
+    decision = decision_of(
+        *files, signer="Thủ tướng Chính phủ", decided_on="2026-04-28", series="QĐ-TTg"
+    )
+    number = decision["number"]
     ok(await svc.client.post("/v1/decisions", json=decision, headers=head), 201)
     events = await conferred_events(svc, kafka_bootstrap, number)
     got = {(e.data["award"], r["kind"], r["ref"]) for e in events for r in e.data["recipients"]}

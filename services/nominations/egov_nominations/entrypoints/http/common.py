@@ -10,11 +10,12 @@ from egov_runtime.auth import Principal, require
 from egov_runtime.consumer import Tx
 from egov_runtime.idempotency import run_once
 from egov_runtime.service import context_of, runtime_of
+from egov_runtime.units import descendants
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from egov_nominations.usecases.common import Context
+from egov_nominations.usecases.common import Context, check_scope
 
 # The deciding head (role `head`) reads the files, decisions and reports of its unit's subtree.
 Reader = Annotated[Principal, Depends(require("admin", "operator", "officer", "council", "head"))]
@@ -49,3 +50,11 @@ async def write_once(
 async def read_tx(request: Request, action: Callable[[Tx], Awaitable[Any]]) -> Any:
     async with runtime_of(request).transaction() as tx:
         return await action(tx)
+
+
+async def subtree_of(tx: Tx, principal: Principal, unit: str | None) -> list[str]:
+    """``unit`` (the caller's own by default) and every unit below it, for a list of a subtree;
+    403 unless the unit lies in the caller's subtree."""
+    u = unit or principal.unit_code
+    await check_scope(tx, principal, u)
+    return await descendants(tx.conn, u)

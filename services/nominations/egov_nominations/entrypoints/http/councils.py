@@ -10,7 +10,6 @@ from egov_runtime.auth import Principal, require
 from egov_runtime.consumer import Tx
 from egov_runtime.pagination import Page, PageQuery
 from egov_runtime.refusals import not_found
-from egov_runtime.units import descendants
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
@@ -24,6 +23,7 @@ from egov_nominations.entrypoints.http.common import (
     Writer,
     ctx_of,
     read_tx,
+    subtree_of,
     write_once,
 )
 from egov_nominations.usecases import (
@@ -64,9 +64,8 @@ async def get_councils(
     request: Request, principal: Reader, page: PageQuery, unit: str | None = None
 ) -> Page:
     async def act(tx: Tx) -> Page:
-        u = unit or principal.unit_code
-        await check_scope(tx, principal, u)
-        rows = await files.list_councils(tx.conn, await descendants(tx.conn, u))
+        units = await subtree_of(tx, principal, unit)
+        rows = await files.list_councils(tx.conn, units)
         return page.slice([councils.council_json(r) for r in rows])
 
     return await read_tx(request, act)

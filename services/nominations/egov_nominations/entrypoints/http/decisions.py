@@ -10,7 +10,6 @@ from egov_runtime.consumer import Tx
 from egov_runtime.edge import OptionalYear
 from egov_runtime.pagination import Page, PageQuery
 from egov_runtime.refusals import not_found
-from egov_runtime.units import descendants
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
@@ -26,6 +25,7 @@ from egov_nominations.entrypoints.http.common import (
     Reader,
     ctx_of,
     read_tx,
+    subtree_of,
     write_once,
 )
 from egov_nominations.usecases import (
@@ -86,11 +86,10 @@ async def get_awards(
     """Award history (imported and decided here) of the unit's subtree."""
 
     async def act(tx: Tx) -> Page:
-        u = unit or principal.unit_code
-        await check_scope(tx, principal, u)
+        units = await subtree_of(tx, principal, unit)
         rows = await store.list_awards(
             tx.conn,
-            units=await descendants(tx.conn, u),
+            units=units,
             nominee_ref=nominee,
             year=year,
             award=award.value if award else None,

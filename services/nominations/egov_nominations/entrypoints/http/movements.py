@@ -9,7 +9,6 @@ from egov_contracts.types import Code, UnitCode
 from egov_runtime.consumer import Tx
 from egov_runtime.edge import OptionalYear
 from egov_runtime.pagination import Page, PageQuery
-from egov_runtime.units import descendants
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field, model_validator
@@ -26,12 +25,12 @@ from egov_nominations.entrypoints.http.common import (
     Writer,
     ctx_of,
     read_tx,
+    subtree_of,
     write_once,
 )
 from egov_nominations.usecases import (
     movements,
 )
-from egov_nominations.usecases.common import check_scope
 
 router = APIRouter(prefix="/v1")
 
@@ -110,11 +109,8 @@ async def get_registrations(
     movement: str | None = None,
 ) -> Page:
     async def act(tx: Tx) -> Page:
-        u = unit or principal.unit_code
-        await check_scope(tx, principal, u)
-        rows = await files.list_registrations(
-            tx.conn, await descendants(tx.conn, u), year, movement
-        )
+        units = await subtree_of(tx, principal, unit)
+        rows = await files.list_registrations(tx.conn, units, year, movement)
         return page.slice([movements.registration_json(r) for r in rows])
 
     return await read_tx(request, act)

@@ -12,7 +12,6 @@ from egov_runtime.consumer import Tx
 from egov_runtime.edge import OptionalYear
 from egov_runtime.pagination import Page, PageQuery
 from egov_runtime.refusals import invalid
-from egov_runtime.units import descendants
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
@@ -33,6 +32,7 @@ from egov_nominations.entrypoints.http.common import (
     Writer,
     ctx_of,
     read_tx,
+    subtree_of,
     write_once,
 )
 from egov_nominations.usecases import (
@@ -42,7 +42,7 @@ from egov_nominations.usecases import (
     steps,
     views,
 )
-from egov_nominations.usecases.common import Context, check_scope
+from egov_nominations.usecases.common import Context
 
 router = APIRouter(prefix="/v1")
 
@@ -92,11 +92,10 @@ async def get_nominations(
     """Files of the unit's subtree (as nominee's unit or as deciding unit)."""
 
     async def act(tx: Tx) -> Page:
-        u = unit or principal.unit_code
-        await check_scope(tx, principal, u)
+        units = await subtree_of(tx, principal, unit)
         rows, total = await files.page_nominations(
             tx.conn,
-            units=await descendants(tx.conn, u),
+            units=units,
             year=year,
             status=status,
             movement_id=movement,

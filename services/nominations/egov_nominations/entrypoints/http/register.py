@@ -13,7 +13,6 @@ from egov_runtime.edge import OptionalYear
 from egov_runtime.pagination import Page, PageQuery
 from egov_runtime.problems import Problem
 from egov_runtime.refusals import invalid
-from egov_runtime.units import descendants
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
@@ -35,6 +34,7 @@ from egov_nominations.entrypoints.http.common import (
     Reader,
     Writer,
     read_tx,
+    subtree_of,
     write_once,
 )
 from egov_nominations.usecases import clusters
@@ -42,6 +42,10 @@ from egov_nominations.usecases import register as reg
 from egov_nominations.usecases.common import check_scope
 
 router = APIRouter(prefix="/v1")
+
+
+# the year of a rating, a cluster or its leaders, as a path parameter
+RecordYear = Annotated[int, Field(ge=1975, le=2100)]
 
 
 class PersonIn(BodyIn):
@@ -118,9 +122,8 @@ async def list_people(
     request: Request, principal: Reader, page: PageQuery, unit: str | None = None
 ) -> Page:
     async def act(tx: Tx) -> Page:
-        u = unit or principal.unit_code
-        await check_scope(tx, principal, u)
-        rows = await store.list_people(tx.conn, await descendants(tx.conn, u))
+        units = await subtree_of(tx, principal, unit)
+        rows = await store.list_people(tx.conn, units)
         return page.slice([dict(r) for r in rows])
 
     return await read_tx(request, act)
@@ -129,7 +132,7 @@ async def list_people(
 @router.put("/register/people/{person_id}/ratings/{year}", tags=["register"])
 async def put_rating(
     person_id: str,
-    year: Annotated[int, Field(ge=1975, le=2100)],
+    year: RecordYear,
     body: RatingIn,
     request: Request,
     principal: Writer,
@@ -201,7 +204,7 @@ async def post_pending(
 @router.put("/register/units/{unit_code}/ratings/{year}", tags=["register"])
 async def put_unit_rating(
     unit_code: str,
-    year: Annotated[int, Field(ge=1975, le=2100)],
+    year: RecordYear,
     body: UnitRatingIn,
     request: Request,
     principal: Writer,
@@ -230,7 +233,7 @@ class ClusterLeadersIn(BodyIn):
 @router.put("/register/clusters/{cluster_id}/years/{year}", tags=["register"])
 async def put_cluster(
     cluster_id: Code,
-    year: Annotated[int, Field(ge=1975, le=2100)],
+    year: RecordYear,
     body: ClusterIn,
     request: Request,
     principal: Writer,
@@ -250,7 +253,7 @@ async def put_cluster(
 @router.put("/register/clusters/{cluster_id}/years/{year}/leaders", tags=["register"])
 async def put_cluster_leaders(
     cluster_id: Code,
-    year: Annotated[int, Field(ge=1975, le=2100)],
+    year: RecordYear,
     body: ClusterLeadersIn,
     request: Request,
     principal: Writer,
