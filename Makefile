@@ -34,7 +34,7 @@ install: .venv/.synced contracts/tools/node_modules/.installed \
 	services/console/tests/browser/node_modules/.installed
 
 run: install ## the whole system locally: broker, PostgreSQL, four services, demo data; ARGS="--keep-data …"
-	$(PY) -m egov_runtime.devstack $(ARGS)
+	$(PY) -m egov_devkit.devstack $(ARGS)
 
 test: install ## every package's tests against a real Kafka-protocol broker and PostgreSQL
 	$(PY) -m pytest $(PYTEST_ARGS)

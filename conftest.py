@@ -1,1 +1,1 @@
-pytest_plugins = ["egov_runtime.testing.fixtures"]
+pytest_plugins = ["egov_devkit.testing.fixtures"]

@@ -32,8 +32,8 @@ from datetime import datetime
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from egov_contracts.envelope import CloudEvent, decode, encode, new_event
-from egov_runtime import drill
-from egov_runtime.sample import effect_counts, prepare_database, run_worker, sample_data
+from egov_devkit import drill
+from egov_devkit.sample import effect_counts, prepare_database, run_worker, sample_data
 from egov_workdays import VN_TZ
 from localenv import local_env
 
@@ -251,7 +251,7 @@ async def pipeline_processes(
     n = len(records)
     await produce_all(bootstrap, in_topic, records)
     command = [
-        *("-m", "egov_runtime.sample", "worker", "--dsn", dsn, "--bootstrap", bootstrap),
+        *("-m", "egov_devkit.sample", "worker", "--dsn", dsn, "--bootstrap", bootstrap),
         *("--in-topic", in_topic, "--out-topic", out_topic),
         *("--batch-size", "1000", "--no-downstream"),
     ]

@@ -27,10 +27,10 @@ import httpx
 import uvicorn
 from egov_console.main import SPEC as CONSOLE
 from egov_contracts.reference import load_units
+from egov_devkit.devstack.broker import free_port
+from egov_devkit.testing.service import running_stack
 from egov_procedures.main import SPEC as PROCEDURES
 from egov_runtime.auth import issue_token
-from egov_runtime.devstack.broker import free_port
-from egov_runtime.testing.service import running_stack
 from egov_workdays import VN_TZ
 from localenv import local_env
 from report_bench import AGGREGATE, FILL

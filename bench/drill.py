@@ -10,8 +10,8 @@ import argparse
 import asyncio
 import sys
 
-from egov_runtime.drill import run_drills, summary
-from egov_runtime.sample import sample_data
+from egov_devkit.drill import run_drills, summary
+from egov_devkit.sample import sample_data
 from localenv import local_env
 
 

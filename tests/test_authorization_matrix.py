@@ -39,6 +39,8 @@ from aiokafka import AIOKafkaProducer
 from egov_contracts import procedures as c
 from egov_contracts.envelope import encode, new_event
 from egov_contracts.topics import STATUS_REPORTS
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.service import RunningService, running_stack
 from egov_indicators.main import SPEC as INDICATORS
 from egov_nominations.main import SPEC as NOMINATIONS
 from egov_notifier.main import SPEC as NOTIFIER
@@ -46,8 +48,6 @@ from egov_notifier.main import seed as seed_notifier
 from egov_procedures.adapters import catalogue
 from egov_procedures.main import SPEC as PROCEDURES
 from egov_runtime.auth import ISSUER, ROLES
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.service import RunningService, running_stack
 from egov_runtime.units import upsert_units
 from egov_workdays import VN_TZ
 

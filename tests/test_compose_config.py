@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
+from egov_devkit.devstack.run import SERVICES
 from egov_runtime.cli import services
-from egov_runtime.devstack.run import SERVICES
 
 # the services that exist (registered); the compose file must run exactly these
 BUILT = {name: SERVICES[name] for name in sorted(services())}

@@ -8,11 +8,11 @@ import uuid
 from datetime import date, datetime, time
 
 import pytest
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.service import RunningService, running_stack
 from egov_nominations.main import SPEC as NOMINATIONS
 from egov_procedures.main import SPEC as PROCEDURES
 from egov_runtime.calendar_exceptions import calendar_exceptions
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.service import RunningService, running_stack
 from egov_runtime.units import upsert_units
 from egov_workdays import VN_TZ, CalendarException, ExceptionKind, WorkCalendar
 

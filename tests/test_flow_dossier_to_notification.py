@@ -15,6 +15,10 @@ from egov_contracts import procedures as c
 from egov_contracts.envelope import encode, new_event
 from egov_contracts.reference import load_units
 from egov_contracts.topics import ALL_TOPICS, STATUS_REPORTS, dead_letter_topic
+from egov_devkit.devstack.postgres import create_database, drop_database
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.receivers import http_receiver, smtp_server
+from egov_devkit.testing.service import running_service
 from egov_notifier.main import SPEC as NOTIFIER
 from egov_notifier.main import seed as seed_notifier
 from egov_notifier.settings import NotifierSettings
@@ -22,11 +26,7 @@ from egov_procedures.adapters import catalogue
 from egov_procedures.main import SPEC as PROCEDURES
 from egov_procedures.settings import ProceduresSettings
 from egov_runtime.db import all_migrations, migrate
-from egov_runtime.devstack.postgres import create_database, drop_database
 from egov_runtime.kafka import ensure_topics
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.receivers import http_receiver, smtp_server
-from egov_runtime.testing.service import running_service
 from egov_runtime.units import publish_units
 from egov_workdays import WorkCalendar
 from standardwebhooks import Webhook

@@ -9,12 +9,12 @@ from datetime import datetime
 
 import pytest
 from egov_contracts.reference import load_units
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.receivers import smtp_server
+from egov_devkit.testing.service import running_stack
 from egov_indicators.main import SPEC as INDICATORS
 from egov_notifier.main import SPEC as NOTIFIER
 from egov_notifier.main import seed as seed_notifier
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.receivers import smtp_server
-from egov_runtime.testing.service import running_stack
 from egov_workdays import VN_TZ
 
 pytestmark = pytest.mark.integration

@@ -21,13 +21,13 @@ import sys
 
 import pytest
 import uvicorn
+from egov_devkit.testing.service import RunningService, running_alone
 from egov_indicators.main import SPEC as INDICATORS
 from egov_nominations.main import SPEC as NOMINATIONS
 from egov_notifier.main import SPEC as NOTIFIER
 from egov_procedures.main import SPEC as PROCEDURES
 from egov_runtime.app import create_app
 from egov_runtime.openapi_docs import XLSX
-from egov_runtime.testing.service import RunningService, running_alone
 
 SPECS = [PROCEDURES, INDICATORS, NOMINATIONS, NOTIFIER]
 ROLES = ("admin", "operator", "officer", "council", "head", "integration")

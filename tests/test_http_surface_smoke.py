@@ -13,12 +13,12 @@ from egov_console.main import SPEC as CONSOLE
 from egov_contracts.envelope import all_event_types, dataschema_url, new_event
 from egov_contracts.examples import example_for
 from egov_contracts.topics import DOSSIERS
+from egov_devkit.testing.service import TopicReader, running_alone
 from egov_indicators.main import SPEC as INDICATORS
 from egov_nominations.main import SPEC as NOMINATIONS
 from egov_notifier.main import SPEC as NOTIFIER
 from egov_procedures.adapters import catalogue
 from egov_procedures.main import SPEC as PROCEDURES
-from egov_runtime.testing.service import TopicReader, running_alone
 
 pytestmark = pytest.mark.integration
 

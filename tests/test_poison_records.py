@@ -8,6 +8,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from egov_contracts.envelope import encode, new_event
 from egov_contracts.examples import EXAMPLES
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.poison import POISON, TOO_LARGE_LIMIT
+from egov_devkit.testing.service import running_alone
 from egov_indicators.main import SPEC as INDICATORS
 from egov_nominations.main import SPEC as NOMINATIONS
 from egov_notifier.main import SPEC as NOTIFIER
@@ -15,9 +18,6 @@ from egov_procedures.main import SPEC as PROCEDURES
 from egov_runtime.auth import credential_header, issue_token
 from egov_runtime.consumer import IdempotentConsumer
 from egov_runtime.service import ServiceSpec
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.poison import POISON, TOO_LARGE_LIMIT
-from egov_runtime.testing.service import running_alone
 
 pytestmark = pytest.mark.integration
 

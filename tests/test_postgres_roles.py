@@ -13,8 +13,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from egov_devkit.devstack.run import SERVICES
 from egov_runtime.cli import services
-from egov_runtime.devstack.run import SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 SQL = ROOT / "deploy" / "postgres" / "init-databases.sql"

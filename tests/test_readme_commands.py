@@ -1,7 +1,7 @@
 """Every command of the READMEs runs as written against a fresh ``make run``.
 
 The ``sh`` blocks of README.md and of each service's README are parsed (not copied here), the
-local stack is started as ``make run`` starts it (``python -m egov_runtime.devstack``, on free
+local stack is started as ``make run`` starts it (``python -m egov_devkit.devstack``, on free
 ports, its own broker, databases of its own on the test server), and each README's blocks run in
 one ``bash`` session, in a directory that holds the stack's ``.run/stack.json`` and the
 environment's ``.venv``, as a person would from a fresh clone. The README's default ports are
@@ -30,9 +30,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from egov_runtime.devstack.broker import free_port
-from egov_runtime.devstack.postgres import drop_database
-from egov_runtime.devstack.run import SERVICES
+from egov_devkit.devstack.broker import free_port
+from egov_devkit.devstack.postgres import drop_database
+from egov_devkit.devstack.run import SERVICES
 
 pytestmark = pytest.mark.integration
 
@@ -169,7 +169,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, postgres_admin_dsn: str) -> 
     argv = [
         sys.executable,
         "-m",
-        "egov_runtime.devstack",
+        "egov_devkit.devstack",
         "--quiet",
         "--broker-port",
         str(free_port()),
@@ -303,7 +303,7 @@ def test_make_run_forwards_the_documented_flags() -> None:
         ["make", "-n", "run", f"ARGS={flags}"], cwd=ROOT, capture_output=True, text=True
     )
     assert dry.returncode == 0, dry.stderr
-    [line] = [x for x in dry.stdout.splitlines() if "egov_runtime.devstack" in x]
-    assert line.endswith(f"-m egov_runtime.devstack {flags}")
+    [line] = [x for x in dry.stdout.splitlines() if "egov_devkit.devstack" in x]
+    assert line.endswith(f"-m egov_devkit.devstack {flags}")
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     assert f'make run ARGS="{flags}"' in readme

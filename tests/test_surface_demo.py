@@ -23,16 +23,16 @@ import pytest
 from egov_contracts import procedures as pc
 from egov_contracts.envelope import encode, new_event, to_json
 from egov_contracts.topics import ALL_TOPICS, DOSSIERS
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.receivers import smtp_server
+from egov_devkit.testing.service import RunningService, TopicReader, running_stack
+from egov_devkit.testing.times import foreign_times, foreign_times_in_text, times_in
 from egov_indicators.demo.data import DATA_SET as DEMO_DATA_SET
 from egov_indicators.main import SPEC as INDICATORS
 from egov_nominations.main import SPEC as NOMINATIONS
 from egov_notifier.main import SPEC as NOTIFIER
 from egov_procedures.main import SPEC as PROCEDURES
 from egov_runtime.pagination import MAX_LIMIT
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.receivers import smtp_server
-from egov_runtime.testing.service import RunningService, TopicReader, running_stack
-from egov_runtime.testing.times import foreign_times, foreign_times_in_text, times_in
 
 pytestmark = pytest.mark.integration
 

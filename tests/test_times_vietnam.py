@@ -21,7 +21,7 @@ from egov_contracts.envelope import (
 )
 from egov_contracts.examples import example_for
 from egov_contracts.types import VN_TZ, in_vn
-from egov_runtime.testing.times import foreign_times, foreign_times_in_text, times_in
+from egov_devkit.testing.times import foreign_times, foreign_times_in_text, times_in
 from egov_workdays import VN_TZ as CALENDAR_TZ
 
 TYPES = sorted(all_event_types())

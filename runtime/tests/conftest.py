@@ -1,8 +1,8 @@
 from collections.abc import Callable
 
 import pytest
-from egov_runtime.sample import SampleRecorded
-from egov_runtime.sample import sample_data as _sample_data
+from egov_devkit.sample import SampleRecorded
+from egov_devkit.sample import sample_data as _sample_data
 
 
 @pytest.fixture

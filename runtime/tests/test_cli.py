@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from egov_devkit.devstack.broker import free_port
 from egov_runtime.auth import decode_token
-from egov_runtime.devstack.broker import free_port
 
 SECRET = "stack-secret-of-this-run-at-least-32-bytes"
 

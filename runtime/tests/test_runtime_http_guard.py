@@ -13,14 +13,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+from egov_devkit.devstack.postgres import create_database, drop_database
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.service import running_alone, running_service
 from egov_runtime import http_guard
 from egov_runtime.auth import Principal, issue_token, require
 from egov_runtime.db import all_migrations, migrate
-from egov_runtime.devstack.postgres import create_database, drop_database
 from egov_runtime.service import ServiceSpec, Wiring
 from egov_runtime.settings import ServiceSettings
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.service import running_alone, running_service
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 

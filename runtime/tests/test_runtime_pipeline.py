@@ -10,12 +10,12 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from egov_contracts.envelope import decode, encode, new_event
+from egov_devkit.sample import SERVICE, copy_handler, effect_counts, prepare_database
+from egov_devkit.testing.fixtures import wait_for
 from egov_runtime.consumer import IdempotentConsumer, Incoming, Subscription, Tx
 from egov_runtime.db import create_pool
 from egov_runtime.deadletters import list_dead_letters, replay
 from egov_runtime.outbox import OutboxRelay, append
-from egov_runtime.sample import SERVICE, copy_handler, effect_counts, prepare_database
-from egov_runtime.testing.fixtures import wait_for
 
 pytestmark = pytest.mark.integration
 

@@ -9,12 +9,12 @@ import base64
 import pytest
 from aiokafka import AIOKafkaProducer
 from egov_contracts.envelope import encode, new_event
+from egov_devkit.sample import SERVICE, copy_handler, effect_counts, prepare_database
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.poison import POISON, TOO_LARGE_LIMIT
 from egov_runtime.consumer import IdempotentConsumer, Subscription
 from egov_runtime.db import create_pool
 from egov_runtime.deadletters import list_dead_letters, replay
-from egov_runtime.sample import SERVICE, copy_handler, effect_counts, prepare_database
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.poison import POISON, TOO_LARGE_LIMIT
 
 from .test_runtime_pipeline import read_all
 

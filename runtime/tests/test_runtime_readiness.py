@@ -7,11 +7,11 @@ import asyncio
 import pytest
 from aiokafka import AIOKafkaProducer
 from egov_contracts.envelope import encode, new_event
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.service import running_alone
 from egov_runtime.consumer import IdempotentConsumer, Incoming, Subscription, Tx
 from egov_runtime.service import Runtime, ServiceSpec, Wiring
 from egov_runtime.settings import ServiceSettings
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.service import running_alone
 
 pytestmark = pytest.mark.integration
 

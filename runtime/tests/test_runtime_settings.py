@@ -7,11 +7,11 @@ import subprocess
 import sys
 
 import pytest
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.service import running_alone
 from egov_runtime.app import create_app
 from egov_runtime.service import ServiceSpec, Wiring
 from egov_runtime.settings import ServiceSettings, UnsafeSettings
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.service import running_alone
 
 SECRET = "a-production-secret-of-more-than-32-characters"
 KEY = "a-personal-data-key-of-more-than-32-characters"

@@ -19,10 +19,10 @@ from egov_contracts.reference import (
 )
 from egov_contracts.topics import REFERENCE_CALENDAR
 from egov_contracts.types import VN_TZ
+from egov_devkit.testing.fakes import RecordingTx
 from egov_runtime.metrics import PERIODIC_FAILURES
 from egov_runtime.periodic import every
 from egov_runtime.service import Wiring, context_of, state_of
-from egov_runtime.testing.fakes import RecordingTx
 
 
 class Log:

@@ -12,10 +12,10 @@ from datetime import date, datetime
 
 import pytest
 from egov_contracts import procedures as c
+from egov_devkit.testing.fakes import RecordingTx
 from egov_procedures.domain.dossier import DeadlineWarning
 from egov_procedures.domain.model import Dossier, DossierState, Procedure, StatusReport
 from egov_procedures.usecases import Work
-from egov_runtime.testing.fakes import RecordingTx
 from egov_units import AdminUnit, Hierarchy
 from egov_workdays import CalendarException
 

@@ -19,16 +19,16 @@ from egov_contracts import procedures as c
 from egov_contracts.envelope import encode, new_event
 from egov_contracts.reference import load_units
 from egov_contracts.topics import ALL_TOPICS, DOSSIERS, STATUS_REPORTS, dead_letter_topic
+from egov_devkit.devstack.broker import free_port
+from egov_devkit.devstack.postgres import create_database, drop_database
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.service import TopicReader
 from egov_procedures.adapters import catalogue
 from egov_procedures.main import SPEC
 from egov_procedures.settings import ProceduresSettings
 from egov_runtime.auth import credential_header, issue_token
 from egov_runtime.db import all_migrations, connect, migrate
-from egov_runtime.devstack.broker import free_port
-from egov_runtime.devstack.postgres import create_database, drop_database
 from egov_runtime.kafka import ensure_topics
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.service import TopicReader
 from egov_runtime.units import upsert_units
 from egov_workdays import VN_TZ
 

@@ -15,9 +15,9 @@ from egov_contracts import procedures as c
 from egov_contracts.envelope import encode, new_event
 from egov_contracts.personal_data import seal
 from egov_contracts.topics import ALL_TOPICS, STATUS_REPORTS, dead_letter_topic
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.service import running_alone
 from egov_procedures.main import SPEC
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.service import running_alone
 
 pytestmark = pytest.mark.integration
 DLQ = dead_letter_topic("admin-procedures").name

@@ -17,12 +17,12 @@ from aiokafka import AIOKafkaProducer
 from egov_contracts import procedures as c
 from egov_contracts.envelope import encode, new_event
 from egov_contracts.topics import DOSSIERS, RATES, STATUS_REPORTS
+from egov_devkit.testing.service import TopicReader, running_alone
 from egov_procedures.adapters import catalogue
 from egov_procedures.domain.report import FORM_COLUMNS
 from egov_procedures.main import DEMO, SPEC
 from egov_procedures.settings import ProceduresSettings
 from egov_runtime.auth import credential_header, issue_token
-from egov_runtime.testing.service import TopicReader, running_alone
 from egov_workdays import VN_TZ
 from openpyxl import load_workbook
 

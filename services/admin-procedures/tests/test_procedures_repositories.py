@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from egov_contracts import procedures as c
+from egov_devkit.testing.fixtures import create_database, drop_database
 from egov_procedures.adapters.catalogue import PgCalendarExceptions, PgCatalogue, upsert_procedures
 from egov_procedures.adapters.dossiers import PgDossiers
 from egov_procedures.domain.dossier import DeadlineWarning, fold
@@ -25,7 +26,6 @@ from egov_procedures.domain.model import (
 )
 from egov_procedures.main import SPEC
 from egov_runtime.db import all_migrations, connect, migrate
-from egov_runtime.testing.fixtures import create_database, drop_database
 from egov_workdays import VN_TZ, CalendarException, ExceptionKind, WorkCalendar
 
 MON = datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)

@@ -14,11 +14,11 @@ from aiokafka import AIOKafkaProducer
 from egov_contracts import procedures as c
 from egov_contracts.envelope import encode, new_event
 from egov_contracts.topics import STATUS_REPORTS
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.service import running_alone
 from egov_procedures.adapters import catalogue
 from egov_procedures.main import SPEC
 from egov_runtime.auth import ISSUER, credential_header
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.service import running_alone
 from egov_workdays import VN_TZ
 
 pytestmark = pytest.mark.integration

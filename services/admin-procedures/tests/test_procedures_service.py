@@ -13,11 +13,11 @@ from aiokafka import AIOKafkaProducer
 from egov_contracts import procedures as c
 from egov_contracts.envelope import encode, new_event
 from egov_contracts.topics import DOSSIERS, STATUS_REPORTS, dead_letter_topic
+from egov_devkit.testing.service import TopicReader, running_alone
 from egov_procedures.adapters import catalogue
 from egov_procedures.main import DEMO, SPEC
 from egov_procedures.settings import ProceduresSettings
 from egov_runtime.auth import credential_header, issue_token
-from egov_runtime.testing.service import TopicReader, running_alone
 from egov_workdays import VN_TZ, WorkCalendar
 
 pytestmark = pytest.mark.integration

@@ -12,6 +12,7 @@ from egov_contracts import procedures as c
 from egov_contracts import reference as ref
 from egov_contracts.envelope import CloudEvent, new_event
 from egov_contracts.personal_data import applicant_ref
+from egov_devkit.testing.fakes import RecordingTx
 from egov_procedures.domain.dossier import ApologyRefused, fold
 from egov_procedures.domain.model import Procedure, Status, StatusReport
 from egov_procedures.usecases import (
@@ -28,7 +29,6 @@ from egov_procedures.usecases import (
 )
 from egov_runtime.auth import Principal
 from egov_runtime.refusals import NotFound
-from egov_runtime.testing.fakes import RecordingTx
 from egov_workdays import VN_TZ, CalendarException, ExceptionKind, WorkCalendar
 
 KEY = b"personal-data-key-of-the-tests"

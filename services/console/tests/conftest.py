@@ -20,6 +20,10 @@ from urllib.parse import urlencode
 import pytest
 import uvicorn
 from egov_console.main import SPEC as CONSOLE
+from egov_devkit.devstack.broker import free_port
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.receivers import smtp_server
+from egov_devkit.testing.service import RunningService, running_stack
 from egov_indicators.main import SPEC as INDICATORS
 from egov_nominations.main import SPEC as NOMINATIONS
 from egov_notifier.main import SPEC as NOTIFIER
@@ -27,10 +31,6 @@ from egov_notifier.main import seed as seed_notifier
 from egov_procedures.adapters import catalogue
 from egov_procedures.main import DEMO
 from egov_procedures.main import SPEC as PROCEDURES
-from egov_runtime.devstack.broker import free_port
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.receivers import smtp_server
-from egov_runtime.testing.service import RunningService, running_stack
 from fastapi import FastAPI
 from joserfc import jwt
 from joserfc.jwk import RSAKey

@@ -19,8 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.receivers import http_receiver
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.receivers import http_receiver
 from egov_workdays import VN_TZ, WorkCalendar
 
 pytestmark = pytest.mark.integration

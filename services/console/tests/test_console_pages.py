@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from egov_runtime.testing.fixtures import wait_for
+from egov_devkit.testing.fixtures import wait_for
 from egov_workdays import VN_TZ, WorkCalendar
 
 pytestmark = pytest.mark.integration

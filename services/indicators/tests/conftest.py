@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 from egov_contracts.topics import INDICATOR_RESULTS
+from egov_devkit.testing.service import RunningService, TopicReader, running_alone
 from egov_indicators.main import SPEC
-from egov_runtime.testing.service import RunningService, TopicReader, running_alone
 
 
 @pytest.fixture(scope="module")

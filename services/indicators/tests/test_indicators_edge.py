@@ -12,9 +12,9 @@ from aiokafka import AIOKafkaProducer
 from egov_contracts import indicators as c
 from egov_contracts.envelope import VN_TZ, encode, new_event
 from egov_contracts.topics import INDICATOR_SUBMISSIONS
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.service import running_alone
 from egov_indicators.main import SPEC
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.service import running_alone
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 4, 5, 10, 30, tzinfo=VN_TZ)  # the service's clock in these tests

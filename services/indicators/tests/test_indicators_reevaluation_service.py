@@ -16,13 +16,13 @@ import pytest
 from egov_contracts.envelope import VN_TZ
 from egov_contracts.reference import load_units
 from egov_contracts.topics import ALL_TOPICS, dead_letter_topic
+from egov_devkit.devstack.postgres import create_database, drop_database
+from egov_devkit.testing.service import running_service
 from egov_indicators.main import SPEC
 from egov_indicators.settings import IndicatorsSettings
 from egov_indicators.usecases.targets import reevaluate_open_periods
 from egov_runtime.db import all_migrations, migrate
-from egov_runtime.devstack.postgres import create_database, drop_database
 from egov_runtime.kafka import ensure_topics
-from egov_runtime.testing.service import running_service
 from egov_runtime.units import upsert_units
 
 pytestmark = pytest.mark.integration

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 from egov_contracts.envelope import VN_TZ
+from egov_devkit.testing.service import running_alone
 from egov_indicators.main import SPEC
 from egov_indicators.usecases.reporting import send_reporting_notices
-from egov_runtime.testing.service import running_alone
 from egov_runtime.units import upsert_units
 
 pytestmark = pytest.mark.integration

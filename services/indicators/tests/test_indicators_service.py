@@ -22,13 +22,13 @@ from egov_contracts.envelope import VN_TZ, CloudEvent, encode, new_event
 from egov_contracts.topics import (
     INDICATOR_SUBMISSIONS,
 )
+from egov_devkit.devstack.postgres import create_database, drop_database
+from egov_devkit.testing.fixtures import wait_for
 from egov_indicators.demo import data
 from egov_indicators.main import SPEC
 from egov_indicators.settings import IndicatorsSettings
 from egov_runtime.auth import credential_header, issue_token
 from egov_runtime.db import all_migrations, migrate
-from egov_runtime.devstack.postgres import create_database, drop_database
-from egov_runtime.testing.fixtures import wait_for
 from openpyxl import load_workbook
 
 pytestmark = pytest.mark.integration

@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from egov_devkit.devstack.postgres import create_database, drop_database
 from egov_nominations.adapters.reports import award_counts
 from egov_nominations.domain import AwardKind, NomineeKind
 from egov_nominations.domain.summary import CountRow, count_vi, sentences
 from egov_nominations.main import SPEC
 from egov_nominations.settings import NominationsSettings
 from egov_runtime.db import all_migrations, create_pool, migrate
-from egov_runtime.devstack.postgres import create_database, drop_database
 from egov_runtime.service import Runtime
 
 pytestmark = pytest.mark.integration

@@ -20,9 +20,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from egov_contracts import procedures as proc
 from egov_contracts.envelope import decode, encode, new_event
 from egov_contracts.topics import NOMINATION_EVENTS, RATES
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.service import RunningService, running_alone
 from egov_nominations.main import SPEC
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.service import RunningService, running_alone
 from egov_runtime.units import upsert_units
 
 pytestmark = pytest.mark.integration

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from egov_devkit.testing.receivers import http_receiver, smtp_server
+from egov_devkit.testing.service import running_alone
 from egov_notifier.main import SPEC, seed
-from egov_runtime.testing.receivers import http_receiver, smtp_server
-from egov_runtime.testing.service import running_alone
 
 
 @pytest.fixture(scope="module")

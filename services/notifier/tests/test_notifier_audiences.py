@@ -16,8 +16,8 @@ from egov_contracts import nominations as nom
 from egov_contracts import procedures as p
 from egov_contracts.envelope import EventData, encode, new_event
 from egov_contracts.examples import example_for
+from egov_devkit.testing.fixtures import wait_for
 from egov_notifier.usecases import gather_digests
-from egov_runtime.testing.fixtures import wait_for
 
 pytestmark = pytest.mark.integration
 

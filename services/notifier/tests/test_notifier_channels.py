@@ -19,6 +19,7 @@ import httpx
 import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
+from egov_devkit.testing.receivers import smtp_server
 from egov_notifier.adapters.channels import (
     OutboundMessage,
     SmsGatewayChannel,
@@ -34,7 +35,6 @@ from egov_notifier.domain.delivery import Delivery, Status
 from egov_notifier.domain.retry import Outcome, RetryPolicy
 from egov_notifier.domain.webhooks import SignatureInvalid, generate_secret, verify
 from egov_notifier.settings import NotifierSettings
-from egov_runtime.testing.receivers import smtp_server
 from pydantic import ValidationError
 from standardwebhooks import Webhook
 from starlette.applications import Starlette

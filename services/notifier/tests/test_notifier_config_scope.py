@@ -11,7 +11,7 @@ import pytest
 from egov_contracts import procedures as p
 from egov_contracts.envelope import encode, new_event
 from egov_contracts.topics import DOSSIERS
-from egov_runtime.testing.fixtures import wait_for
+from egov_devkit.testing.fixtures import wait_for
 
 pytestmark = pytest.mark.integration
 

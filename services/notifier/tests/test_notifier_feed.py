@@ -13,11 +13,11 @@ from egov_contracts import procedures as p
 from egov_contracts.envelope import EnvelopeError, decode, encode, new_event, to_json
 from egov_contracts.examples import example_for
 from egov_contracts.topics import DOSSIERS, NOMINATION_EVENTS, NOTIFICATION_DELIVERIES, RATES
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.service import TopicReader
 from egov_notifier.entrypoints.consumers import FEED_TOPICS
 from egov_notifier.usecases import housekeeping
 from egov_runtime.consumer import Tx
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.service import TopicReader
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ import pytest
 from egov_contracts import indicators as ind
 from egov_contracts.envelope import encode, new_event
 from egov_contracts.examples import example_for
-from egov_runtime.testing.fixtures import wait_for
+from egov_devkit.testing.fixtures import wait_for
 
 pytestmark = pytest.mark.integration
 

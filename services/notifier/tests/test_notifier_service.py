@@ -10,9 +10,9 @@ import pytest
 from egov_contracts import procedures as p
 from egov_contracts.envelope import encode, new_event
 from egov_contracts.topics import DOSSIERS, NOTIFICATION_DELIVERIES
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.receivers import http_receiver
-from egov_runtime.testing.service import TopicReader
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.receivers import http_receiver
+from egov_devkit.testing.service import TopicReader
 from standardwebhooks import Webhook
 
 pytestmark = pytest.mark.integration

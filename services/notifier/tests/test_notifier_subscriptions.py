@@ -11,8 +11,8 @@ import pytest
 from egov_contracts import procedures as p
 from egov_contracts.envelope import encode, new_event
 from egov_contracts.topics import DOSSIERS
-from egov_runtime.testing.fixtures import wait_for
-from egov_runtime.testing.receivers import HttpReceiver, http_receiver
+from egov_devkit.testing.fixtures import wait_for
+from egov_devkit.testing.receivers import HttpReceiver, http_receiver
 from standardwebhooks import Webhook, WebhookVerificationError
 
 pytestmark = pytest.mark.integration

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from egov_contracts.envelope import CloudEvent, EventData, parse_data
-
 from egov_runtime.consumer import Tx
 
 D = TypeVar("D", bound=EventData)

@@ -17,10 +17,10 @@ import asyncpg
 import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
+from egov_devkit.devstack.broker import free_port
+from egov_devkit.devstack.postgres import create_database, drop_database, dsn_for
+from egov_devkit.testing.fixtures import wait_for
 from egov_runtime.auth import ROLES, decode_token
-from egov_runtime.devstack.broker import free_port
-from egov_runtime.devstack.postgres import create_database, drop_database, dsn_for
-from egov_runtime.testing.fixtures import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -87,7 +87,7 @@ DRIVER = textwrap.dedent(
     """
     import asyncio, json, sys
     from pathlib import Path
-    from egov_runtime.devstack.run import ServiceDef, StackConfig, run_stack
+    from egov_devkit.devstack.run import ServiceDef, StackConfig, run_stack
     spec = json.loads(Path(sys.argv[1]).read_text())
     config = StackConfig(
         services=[ServiceDef(**s) for s in spec["services"]],
@@ -427,7 +427,7 @@ def test_stack_json_opens_the_console_signed_in_per_role() -> None:
     token is the role's development token (so a script opens the console signed in)."""
     from urllib.parse import parse_qs, urlsplit
 
-    from egov_runtime.devstack.run import Running, ServiceDef, Stack, StackConfig
+    from egov_devkit.devstack.run import Running, ServiceDef, Stack, StackConfig
 
     svc = ServiceDef("console", "EGOV_CONSOLE_", "egov_console", 8105, serve=["true"])
     stack = Stack(StackConfig(services=[svc]))

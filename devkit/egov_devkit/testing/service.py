@@ -14,12 +14,11 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from egov_contracts.envelope import CloudEvent, EnvelopeError, decode
-from fastapi import FastAPI
-
 from egov_runtime.app import create_app
 from egov_runtime.auth import credential_header, issue_token
 from egov_runtime.service import Runtime, ServiceSpec
 from egov_runtime.settings import ServiceSettings
+from fastapi import FastAPI
 
 
 @dataclass
@@ -61,11 +60,11 @@ async def running_stack(
     ``services``: name → (spec, settings overrides)."""
     from egov_contracts.reference import load_units
     from egov_contracts.topics import ALL_TOPICS, dead_letter_topic
-
     from egov_runtime.db import all_migrations, migrate
-    from egov_runtime.devstack.postgres import create_database, drop_database
     from egov_runtime.kafka import ensure_topics
     from egov_runtime.units import upsert_units
+
+    from egov_devkit.devstack.postgres import create_database, drop_database
 
     await ensure_topics(
         kafka_bootstrap,

@@ -8,9 +8,9 @@ from collections import defaultdict
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from egov_runtime.devstack.broker import start_broker, wait_for_kafka
-from egov_runtime.devstack.postgres import create_database, drop_database, dsn_for
-from egov_runtime.testing.fixtures import wait_for
+from egov_devkit.devstack.broker import start_broker, wait_for_kafka
+from egov_devkit.devstack.postgres import create_database, drop_database, dsn_for
+from egov_devkit.testing.fixtures import wait_for
 
 
 def test_dsn_for_swaps_only_the_database() -> None:

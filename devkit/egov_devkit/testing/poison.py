@@ -74,7 +74,7 @@ POISON: list[Poison] = [
     ),
     # A NUL in an id (which the inbox could never store) is refused at decode time, whatever
     # the type: whether a type is known depends on which contract modules are imported (the
-    # kit's sample type is registered once ``egov_runtime.sample`` is), and a known type that a
+    # kit's sample type is registered once ``egov_devkit.sample`` is), and a known type that a
     # subscription does not take is skipped, not dead-lettered.
     _p(
         "nul-in-id-of-a-known-type",

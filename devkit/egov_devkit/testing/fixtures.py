@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from egov_runtime.devstack.broker import (
+from egov_devkit.devstack.broker import (
     ExternalBroker,
     LocalBroker,
     free_port,
@@ -29,7 +29,7 @@ from egov_runtime.devstack.broker import (
     start_broker,
     wait_for_kafka,
 )
-from egov_runtime.devstack.postgres import (
+from egov_devkit.devstack.postgres import (
     LOCAL,
     accepts_connections,
     create_database,

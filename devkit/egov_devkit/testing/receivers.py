@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from egov_runtime.devstack.broker import free_port
+from egov_devkit.devstack.broker import free_port
 
 
 class _MailHandler:

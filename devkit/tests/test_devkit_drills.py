@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from egov_runtime.drill import FAILPOINT, run_round
-from egov_runtime.sample import sample_data
+from egov_devkit.drill import FAILPOINT, run_round
+from egov_devkit.sample import sample_data
 
 pytestmark = [pytest.mark.integration, pytest.mark.drill]
 

@@ -1,6 +1,6 @@
 """Crash drills: prove "nothing lost, nothing duplicated" with real processes.
 
-Each round runs the sample worker (:mod:`egov_runtime.sample`: an idempotent consumer that
+Each round runs the sample worker (:mod:`egov_devkit.sample`: an idempotent consumer that
 records an effect and relays an outbound event, plus a downstream consumer of that event) as a
 separate process, feeds it events (with deliberate duplicates) through a plain producer, and
 meanwhile hurts it in one of these ways:
@@ -34,7 +34,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from egov_contracts.envelope import EventData, decode, encode, new_event
 
-from egov_runtime.sample import effect_counts, prepare_database
+from egov_devkit.sample import effect_counts, prepare_database
 
 MODES = (
     "kill",
@@ -80,7 +80,7 @@ class Worker:
         self.args = [
             sys.executable,
             "-m",
-            "egov_runtime.sample",
+            "egov_devkit.sample",
             "worker",
             "--dsn",
             dsn,

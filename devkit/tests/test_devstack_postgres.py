@@ -6,7 +6,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from egov_runtime.devstack.postgres import (
+from egov_devkit.devstack.postgres import (
     accepts_connections,
     create_database,
     dsn_for,

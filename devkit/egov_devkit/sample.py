@@ -3,7 +3,7 @@
 Each input event is recorded in ``sample_effects`` (deliberately without a unique key, so a
 duplicate effect would be seen, not hidden by a constraint) and copied to an output topic
 through the outbox; a second consumer reads the output topic and records
-``sample_downstream``. ``python -m egov_runtime.sample worker ...`` runs both in one process.
+``sample_downstream``. ``python -m egov_devkit.sample worker ...`` runs both in one process.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import signal
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from egov_contracts.envelope import EventData, new_event, register
-
 from egov_runtime.consumer import BatchHandler, IdempotentConsumer, Incoming, Subscription, Tx
 from egov_runtime.db import Migration, all_migrations, create_pool, migrate
 from egov_runtime.logging import configure_logging

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from egov_runtime.devstack.broker import free_port, run_sync
+from egov_devkit.devstack.broker import free_port, run_sync
 
 LOCAL = "postgresql://postgres@127.0.0.1:5432/postgres"
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

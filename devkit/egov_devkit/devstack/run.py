@@ -40,15 +40,15 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
+from egov_runtime.stackfile import write_stack
 
-from egov_runtime.devstack.broker import ExternalBroker, LocalBroker, resolve_broker
-from egov_runtime.devstack.postgres import (
+from egov_devkit.devstack.broker import ExternalBroker, LocalBroker, resolve_broker
+from egov_devkit.devstack.postgres import (
     EmbeddedPostgres,
     NotOurDatabase,
     create_database,
     resolve_server,
 )
-from egov_runtime.stackfile import write_stack
 
 STOP_GRACE_S = 8.0  # then SIGKILL; the whole stop stays within 15 s
 
@@ -551,7 +551,7 @@ def _parse_ports(values: Sequence[str]) -> dict[str, int]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m egov_runtime.devstack",
+        prog="python -m egov_devkit.devstack",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

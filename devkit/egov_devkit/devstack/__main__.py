@@ -1,0 +1,3 @@
+from egov_devkit.devstack.run import main
+
+main()

@@ -1,3 +1,0 @@
-from egov_runtime.devstack.run import main
-
-main()
