@@ -312,6 +312,23 @@ class OnTimeRateComputed(EventData):
         return self
 
 
+# The counts of the report form (Biểu 06/VPCP/KSTT), in the form's order: the one list every
+# service reads them from (admin-procedures' report, aggregates and published rates). Stated
+# once, by the event that publishes them; the rate and the totals are derived from these.
+REPORT_COUNTS: tuple[str, ...] = (
+    "carried_over",
+    "received_online",
+    "received_counter_postal",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "in_progress_within_deadline",
+    "in_progress_overdue",
+    "withdrawn",
+    "returned",
+)
+
+
 class IndicatorScore(ContractModel):
     """One indicator of the service index for a unit and month — chỉ số thành phần."""
 

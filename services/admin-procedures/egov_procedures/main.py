@@ -21,7 +21,6 @@ from egov_runtime.units import units_subscription, upsert_units
 from egov_workdays import VN_TZ
 
 from egov_procedures.adapters import catalogue, dossiers
-from egov_procedures.adapters import rates as rate_store
 from egov_procedures.demo.generate import generate
 from egov_procedures.domain.report import PeriodScheme, period_bounds
 from egov_procedures.entrypoints.consumers import status_reports_subscription
@@ -32,10 +31,9 @@ from egov_procedures.usecases import (
     Context,
     Work,
     fire_due_timers,
-    form_from_counts,
     load_calendar,
     publish_pending_calendar,
-    publish_rate_if_changed,
+    publish_rates,
     publish_service_indexes,
     refresh_sla_metrics,
 )
@@ -92,27 +90,7 @@ def wire(rt: Runtime) -> Wiring:
 
     async def rates() -> None:
         today = rt.now().astimezone(VN_TZ).date()
-        async with rt.pool.acquire() as conn:
-            units = await rate_store.reporting_units(conn)
-        from egov_runtime.units import descendants
-
-        for label, start, end in closed_periods(today, settings.period_scheme):
-            for unit in units:
-                async with rt.transaction() as tx:
-                    scope = await descendants(tx.conn, unit)
-                    rows = await dossiers.report_counts(
-                        tx.conn,
-                        units=scope,
-                        start=start,
-                        end=end,
-                        procedure=None,
-                        group_by=None,
-                        tz=VN_TZ,
-                    )
-                    if not rows:
-                        continue
-                    form = form_from_counts(rows[0], ctx.returned_withdrawn)
-                    await publish_rate_if_changed(tx, ctx, unit, label, start, end, form)
+        await publish_rates(rt, ctx, closed_periods(today, settings.period_scheme))
 
     async def service_indexes() -> None:
         """The service index (it reads each dossier of a month, not the daily aggregates, so it

@@ -23,6 +23,7 @@ from egov_contracts.envelope import CloudEvent, EventData
 from egov_contracts.personal_data import applicant_ref
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
+from egov_runtime.db import Connection
 from egov_runtime.refusals import not_found
 from egov_runtime.service import Runtime, utc_now
 from egov_runtime.units import descendants
@@ -482,52 +483,54 @@ async def issue_apology(
 # -- reports and rates ------------------------------------------------------------------------
 
 
-def form_from_counts(counts: dict[str, Any], policy: ReturnedWithdrawn) -> ReportForm:
-    fields = {
-        k: int(counts.get(k, 0))
-        for k in (
-            "carried_over",
-            "received_online",
-            "received_counter_postal",
-            "resolved_early",
-            "resolved_on_time",
-            "resolved_late",
-            "in_progress_within_deadline",
-            "in_progress_overdue",
-            "withdrawn",
-            "returned",
-        )
-    }
-    return ReportForm(**fields, returned_withdrawn=policy)
+@dataclass(frozen=True)
+class OnTimeReport:
+    """The report form of a unit's subtree for a period: one form per group (one group, named
+    None, without ``group_by``) and their total. No group: no dossier on record for it."""
+
+    groups: list[tuple[str | None, ReportForm]]
+    total: ReportForm
+
+
+async def build_on_time_report(
+    conn: Connection,
+    policy: ReturnedWithdrawn,
+    *,
+    units: list[str],
+    start: date,
+    end: date,
+    now: datetime,
+    procedure: str | None = None,
+    group_by: str | None = None,
+) -> OnTimeReport:
+    """The report form (Biểu 06/VPCP/KSTT) of ``units`` for the days ``start``..``end``, by
+    ``group_by`` (procedure, unit, channel) or not; dossiers in progress are judged at the end
+    of the period, or ``now`` for a period not over yet. The one assembly of the report: the
+    API, the published rates and the SLA gauges all read it here."""
+    rows = await dossiers.report_counts(
+        conn,
+        units=units,
+        start=start,
+        end=end,
+        procedure=procedure,
+        group_by=group_by,
+        now=now,
+        tz=VN_TZ,
+    )
+    groups = [(r["grp"], ReportForm.of(r, policy)) for r in rows]
+    return OnTimeReport(groups, ReportForm.total((f for _g, f in groups), policy))
 
 
 def form_json(form: ReportForm) -> dict[str, Any]:
+    """The counts, the totals and the rate as the API answers and the rates are kept."""
     rate = form.on_time_rate
     return {
-        "carried_over": form.carried_over,
-        "received_online": form.received_online,
-        "received_counter_postal": form.received_counter_postal,
+        **form.counts(),
         "received": form.received,
-        "resolved_early": form.resolved_early,
-        "resolved_on_time": form.resolved_on_time,
-        "resolved_late": form.resolved_late,
         "resolved": form.resolved,
-        "in_progress_within_deadline": form.in_progress_within_deadline,
-        "in_progress_overdue": form.in_progress_overdue,
-        "withdrawn": form.withdrawn,
-        "returned": form.returned,
         "on_time_rate": str(rate) if rate is not None else None,
         "returned_withdrawn": form.returned_withdrawn.value,
     }
-
-
-def sum_forms(forms: list[ReportForm], policy: ReturnedWithdrawn) -> ReportForm:
-    total: dict[str, int] = defaultdict(int)
-    for f in forms:
-        for k, v in form_json(f).items():
-            if isinstance(v, int):
-                total[k] += v
-    return form_from_counts(total, policy)
 
 
 async def publish_rate_if_changed(
@@ -552,22 +555,38 @@ async def publish_rate_if_changed(
         period=label,
         period_from=start,
         period_to=end,
-        carried_over=form.carried_over,
-        received_online=form.received_online,
-        received_counter_postal=form.received_counter_postal,
-        resolved_early=form.resolved_early,
-        resolved_on_time=form.resolved_on_time,
-        resolved_late=form.resolved_late,
-        in_progress_within_deadline=form.in_progress_within_deadline,
-        in_progress_overdue=form.in_progress_overdue,
-        withdrawn=form.withdrawn,
-        returned=form.returned,
+        **form.counts(),
         on_time_rate=Decimal(rate) if rate is not None else None,
         returned_withdrawn=c.ReturnedWithdrawnPolicy(form.returned_withdrawn.value),
         revision=revision,
     )
     await tx.publish(data, subject=f"{unit_code}/{label}", sequence=revision)
     return True
+
+
+async def publish_rates(rt: Runtime, ctx: Context, periods: list[tuple[str, date, date]]) -> int:
+    """The on-time rate of every reporting unit (over its subtree) for each of ``periods``
+    (label, first day, last day), each unit and period in its own transaction; a unit with no
+    dossier on record is skipped. Returns how many were published (new or changed)."""
+    async with rt.pool.acquire() as conn:
+        units = await rates.reporting_units(conn)
+    published = 0
+    for label, start, end in periods:
+        for unit in units:
+            async with rt.transaction() as tx:
+                report = await build_on_time_report(
+                    tx.conn,
+                    ctx.returned_withdrawn,
+                    units=await descendants(tx.conn, unit),
+                    start=start,
+                    end=end,
+                    now=rt.now(),
+                )
+                if report.groups:
+                    published += await publish_rate_if_changed(
+                        tx, ctx, unit, label, start, end, report.total
+                    )
+    return published
 
 
 INDEX_SCOPE = "service-index"  # beside the form's rates (scope "all") of published_rates
@@ -668,17 +687,16 @@ async def refresh_sla_metrics(rt: Runtime, ctx: Context, scheme: PeriodScheme) -
         counts = await dossiers.open_counts(conn, now, soon)
         on_time: dict[str, Decimal | None] = {}
         for unit in await rates.top_units(conn):
-            rows = await dossiers.report_counts(
+            report = await build_on_time_report(
                 conn,
+                ctx.returned_withdrawn,
                 units=await descendants(conn, unit),
                 start=start,
                 end=end,
-                procedure=None,
-                group_by=None,
-                tz=VN_TZ,
+                now=now,
             )
-            if rows:
-                on_time[unit] = form_from_counts(rows[0], ctx.returned_withdrawn).on_time_rate
+            if report.groups:
+                on_time[unit] = report.total.on_time_rate
     OPEN_DOSSIERS.clear()
     for r in counts:
         for state in ("within", "due_soon", "overdue", "paused"):

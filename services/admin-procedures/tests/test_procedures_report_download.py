@@ -16,6 +16,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from egov_contracts import procedures as c
 from egov_contracts.envelope import encode, new_event
+from egov_contracts.procedures import REPORT_COUNTS
 from egov_contracts.topics import DOSSIERS, RATES, STATUS_REPORTS
 from egov_devkit.testing.service import TopicReader, running_alone
 from egov_procedures.adapters import catalogue
@@ -155,6 +156,23 @@ async def test_the_json_form_with_subtotals_and_fields(service, quarter):
     assert vl["on_time_rate"] is None  # nothing resolved: no rate, never 100
     by_procedure = (await get(service, group_by="procedure")).json()["groups"]
     assert {g["procedure"]: g["field"] for g in by_procedure}["1.000105"] == "Việc làm"
+
+
+async def test_the_rates_job_publishes_the_report_as_served(service, quarter, reader):
+    """``on-time-rate.computed.v1`` of the unit's closed quarter carries the counts the API
+    answers (one assembly of the report); the same figures are not published again."""
+    from egov_procedures.usecases import publish_rates
+
+    ctx = service.app.state.wiring.state["context"]
+    quarter_q2 = [("2026-Q2", date(2026, 3, 15), date(2026, 6, 14))]
+    assert await publish_rates(service.runtime, ctx, quarter_q2) >= 1
+    subject = f"{UNIT}/2026-Q2"
+    await reader.until(lambda: reader.of(subject, "on-time-rate.computed.v1"), 20)
+    data = reader.of(subject, "on-time-rate.computed.v1")[0].data
+    served = (await get(service)).json()["total"]
+    assert {k: data[k] for k in REPORT_COUNTS} == {k: served[k] for k in REPORT_COUNTS}
+    assert (data["on_time_rate"], data["revision"]) == ("66.66", 1) == (served["on_time_rate"], 1)
+    assert await publish_rates(service.runtime, ctx, quarter_q2) == 0
 
 
 def _table(rows: list[list]) -> tuple[list, list[list]]:

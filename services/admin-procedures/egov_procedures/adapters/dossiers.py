@@ -455,6 +455,9 @@ async def open_counts(
 
 
 GROUPS = {"procedure": "procedure_code", "unit": "unit_code", "channel": "channel"}
+# counts of the form summed as they are from the daily aggregates' columns of the same name
+# (the others: carried over, received by channel, in progress, are computed below)
+SUMMED_IN_PERIOD = ("resolved_early", "resolved_on_time", "resolved_late", "withdrawn", "returned")
 
 
 async def report_counts(
@@ -465,11 +468,17 @@ async def report_counts(
     end: date,
     procedure: str | None,
     group_by: str | None,
+    now: datetime,
     tz: Any,
 ) -> list[dict[str, Any]]:
-    """The report form's counts per group, from the daily aggregates (+ open dossiers)."""
+    """The report form's counts (the contract's ``REPORT_COUNTS``) per group of the days
+    ``start``..``end``: from the daily aggregates, and the open dossiers overdue at the end of
+    the period (or ``now`` for a period not over yet)."""
     col = GROUPS[group_by] if group_by else "NULL::text"
     online = [str(c) for c in ONLINE]
+    summed = "".join(
+        f" coalesce(sum({c}) FILTER (WHERE day >= $2), 0) AS {c}," for c in SUMMED_IN_PERIOD
+    )
     rows = await conn.fetch(
         f"SELECT {col} AS grp,"
         " coalesce(sum(received) FILTER (WHERE day < $2), 0)"
@@ -477,12 +486,7 @@ async def report_counts(
         " coalesce(sum(received) FILTER (WHERE day >= $2 AND channel = ANY($5)), 0)"
         "  AS received_online,"
         " coalesce(sum(received) FILTER (WHERE day >= $2 AND NOT channel = ANY($5)), 0)"
-        "  AS received_counter_postal,"
-        " coalesce(sum(resolved_early) FILTER (WHERE day >= $2), 0) AS resolved_early,"
-        " coalesce(sum(resolved_on_time) FILTER (WHERE day >= $2), 0) AS resolved_on_time,"
-        " coalesce(sum(resolved_late) FILTER (WHERE day >= $2), 0) AS resolved_late,"
-        " coalesce(sum(withdrawn) FILTER (WHERE day >= $2), 0) AS withdrawn,"
-        " coalesce(sum(returned) FILTER (WHERE day >= $2), 0) AS returned,"
+        f"  AS received_counter_postal,{summed}"
         " coalesce(sum(received), 0) - coalesce(sum(finished), 0) AS in_progress"
         " FROM dossier_daily WHERE unit_code = ANY($1::text[]) AND day <= $3"
         " AND ($4::text IS NULL OR procedure_code = $4) GROUP BY 1 ORDER BY 1",
@@ -493,9 +497,7 @@ async def report_counts(
         online,
     )
     # "in progress at `to`": for a period not over yet, as of now
-    end_instant = min(
-        datetime.combine(end + timedelta(days=1), datetime.min.time(), tz), datetime.now(tz)
-    )
+    end_instant = min(datetime.combine(end + timedelta(days=1), datetime.min.time(), tz), now)
     overdue = await conn.fetch(
         f"SELECT {col} AS grp, count(*) AS n FROM dossiers WHERE unit_code = ANY($1::text[])"
         " AND received_at < $2 AND due_at < $2 AND (finished_at IS NULL OR finished_at >= $2)"

@@ -7,7 +7,7 @@ aggregates and its tests check them against this.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -15,6 +15,7 @@ from enum import StrEnum
 
 # How returned and withdrawn dossiers count (a provincial choice, shown on the report): the
 # published policy enum.
+from egov_contracts.procedures import REPORT_COUNTS
 from egov_contracts.procedures import ReturnedWithdrawnPolicy as ReturnedWithdrawn
 from egov_workdays import VN_TZ
 
@@ -38,6 +39,9 @@ class DossierSnapshot:
 
 @dataclass(frozen=True)
 class ReportForm:
+    """The form's counts (their names and order: the contract's ``REPORT_COUNTS``) under a
+    returned/withdrawn policy, with the totals and the rate derived from them."""
+
     carried_over: int = 0
     received_online: int = 0
     received_counter_postal: int = 0
@@ -49,6 +53,35 @@ class ReportForm:
     withdrawn: int = 0
     returned: int = 0
     returned_withdrawn: ReturnedWithdrawn = ReturnedWithdrawn.EXCLUDED
+
+    @classmethod
+    def of(
+        cls,
+        counts: Mapping[str, int],
+        returned_withdrawn: ReturnedWithdrawn = ReturnedWithdrawn.EXCLUDED,
+    ) -> ReportForm:
+        """The form of ``counts`` (by name; a count not given is 0, other keys are ignored)."""
+        return cls(
+            **{k: int(counts.get(k, 0)) for k in REPORT_COUNTS},
+            returned_withdrawn=returned_withdrawn,
+        )
+
+    @classmethod
+    def total(
+        cls,
+        forms: Iterable[ReportForm],
+        returned_withdrawn: ReturnedWithdrawn = ReturnedWithdrawn.EXCLUDED,
+    ) -> ReportForm:
+        """The sum of ``forms`` (the rate is the rate of the sums, never a mean of rates)."""
+        sums = dict.fromkeys(REPORT_COUNTS, 0)
+        for form in forms:
+            for k, v in form.counts().items():
+                sums[k] += v
+        return cls.of(sums, returned_withdrawn)
+
+    def counts(self) -> dict[str, int]:
+        """The counts by name, in the form's order."""
+        return {k: getattr(self, k) for k in REPORT_COUNTS}
 
     @property
     def received(self) -> int:
@@ -196,21 +229,7 @@ def report_form(
         start = period_instants(start, start)[0]
     if not isinstance(end, datetime):
         end = period_instants(end, end)[1]
-    c = dict.fromkeys(
-        (
-            "carried_over",
-            "received_online",
-            "received_counter_postal",
-            "resolved_early",
-            "resolved_on_time",
-            "resolved_late",
-            "in_progress_within_deadline",
-            "in_progress_overdue",
-            "withdrawn",
-            "returned",
-        ),
-        0,
-    )
+    c = dict.fromkeys(REPORT_COUNTS, 0)
     for d in dossiers:
         if d.received_at >= end:
             continue
@@ -238,7 +257,7 @@ def report_form(
         elif d.finished_at is None or d.finished_at >= end:
             overdue = d.due_at is not None and d.due_at < end
             c["in_progress_overdue" if overdue else "in_progress_within_deadline"] += 1
-    return ReportForm(**c, returned_withdrawn=returned_withdrawn)
+    return ReportForm.of(c, returned_withdrawn)
 
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?$")

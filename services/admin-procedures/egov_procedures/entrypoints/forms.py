@@ -21,7 +21,7 @@ from egov_procedures.domain.report import (
     ReturnedWithdrawn,
     legal_basis_for,
 )
-from egov_procedures.usecases import form_json, sum_forms
+from egov_procedures.usecases import form_json
 
 CHANNEL_NAMES = {
     "counter": "Trực tiếp",
@@ -53,25 +53,23 @@ def report_json(form: ReportForm) -> dict[str, Any]:
 
 
 def field_groups(
-    rows: list[dict[str, Any]],
-    forms: list[ReportForm],
+    groups: list[tuple[str | None, ReportForm]],
     catalogue: dict[str, dict[str, Any]],
     policy: ReturnedWithdrawn,
 ) -> list[dict[str, Any]]:
-    """Rows of ``group_by=procedure`` regrouped by the catalogue's field of each procedure: one
-    group per field (its counts summed) with its procedures under it, fields by name."""
-    by_field: dict[str, list[tuple[str, ReportForm]]] = defaultdict(list)
-    for row, form in zip(rows, forms, strict=True):
-        code = row["grp"]
-        by_field[(catalogue.get(code) or {}).get("field") or NO_FIELD].append((code, form))
+    """The report's groups by procedure regrouped by the catalogue's field of each procedure:
+    one group per field (its counts summed) with its procedures under it, fields by name."""
+    by_field: dict[str, list[tuple[str | None, ReportForm]]] = defaultdict(list)
+    for code, form in groups:
+        by_field[(catalogue.get(code or "") or {}).get("field") or NO_FIELD].append((code, form))
     return [
         {
             "field": name,
-            **report_json(sum_forms([f for _c, f in items], policy)),
+            **report_json(ReportForm.total((f for _c, f in items), policy)),
             "procedures": [
                 {
                     "procedure": code,
-                    "name": (catalogue.get(code) or {}).get("name"),
+                    "name": (catalogue.get(code or "") or {}).get("name"),
                     **report_json(f),
                 }
                 for code, f in items

@@ -45,10 +45,9 @@ from egov_procedures.usecases import (
     Context,
     IssueApology,
     Work,
-    form_from_counts,
+    build_on_time_report,
     issue_apology,
     put_calendar_exception,
-    sum_forms,
     withdraw_calendar_exception,
 )
 
@@ -401,27 +400,23 @@ async def on_time_report(
         )
     unit, units = await _scope(rt, principal, unit)
     async with rt.pool.acquire() as conn:
-        rows = await dossiers.report_counts(
+        report = await build_on_time_report(
             conn,
+            ctx.returned_withdrawn,
             units=units,
             start=start,
             end=end,
+            now=rt.now(),
             procedure=procedure,
             group_by="procedure" if group_by == "field" else group_by,
-            tz=VN_TZ,
         )
         procedures = {p["code"]: p for p in await catalogue.list_procedures(conn)}
         unit_names = await unit_model.unit_names(conn, units)
-    forms = [form_from_counts(r, ctx.returned_withdrawn) for r in rows]
-    total = sum_forms(forms, ctx.returned_withdrawn)
     groups: list[dict[str, Any]] = []
     if group_by == "field":
-        groups = forms_out.field_groups(rows, forms, procedures, ctx.returned_withdrawn)
+        groups = forms_out.field_groups(report.groups, procedures, ctx.returned_withdrawn)
     elif group_by:
-        groups = [
-            {group_by: r["grp"], **forms_out.report_json(f)}
-            for r, f in zip(rows, forms, strict=True)
-        ]
+        groups = [{group_by: g, **forms_out.report_json(f)} for g, f in report.groups]
         if group_by == "procedure":
             for g in groups:
                 known = procedures.get(g["procedure"]) or {}
@@ -439,7 +434,7 @@ async def on_time_report(
         "returned_withdrawn": ctx.returned_withdrawn.value,
         "rate_rule": "(early + on time) / resolved × 100, truncated to 2 decimals",
         "legal_basis": forms_out.basis_json(end),
-        "total": forms_out.report_json(total),
+        "total": forms_out.report_json(report.total),
         "groups": groups,
     }
     if format == "json":
