@@ -192,3 +192,37 @@ def test_working_and_skipped_days_partition_the_range(start, length):
     skipped = CAL.skipped_days(start, end)
     assert CAL.working_days_between(start, end) + len(skipped) == length + 1
     assert all(not CAL.is_working_day(d.day) for d in skipped)
+
+
+def _minutes_day_by_day(cal: WorkCalendar, a: datetime, b: datetime) -> int:
+    """The reference: every day from a's to b's, each office period intersected with [a, b]."""
+    total = timedelta(0)
+    day = a.date()
+    while day <= b.date():
+        if cal.is_working_day(day):
+            for s, e in cal.office_hours.periods:
+                lo = max(a, datetime.combine(day, s, VN_TZ))
+                hi = min(b, datetime.combine(day, e, VN_TZ))
+                total += max(hi - lo, timedelta(0))
+        day += timedelta(days=1)
+    return int(total.total_seconds() // 60)
+
+
+PROVINCE = WorkCalendar.with_exceptions(
+    [
+        CalendarException(date(2026, 9, 3), ExceptionKind.DAY_OFF, "nghỉ lễ của tỉnh"),
+        CalendarException(date(2026, 9, 5), ExceptionKind.WORKING_DAY, "làm bù"),
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(instants, st.integers(min_value=0, max_value=900 * 24 * 60 * 60), st.booleans())
+def test_working_minutes_over_long_spans_are_those_counted_day_by_day(a, seconds, province):
+    cal = PROVINCE if province else CAL
+    b = a + timedelta(seconds=seconds)
+    assert cal.working_minutes_between(a, b) == _minutes_day_by_day(cal, a, b)
+    assert cal.working_days_between(a.date(), b.date()) == sum(
+        cal.is_working_day(a.date() + timedelta(days=i))
+        for i in range((b.date() - a.date()).days + 1)
+    )
