@@ -3,10 +3,16 @@ the overdue queue (first page), over HTTP as a signed-in operator, with admin-pr
 console served on ports of 127.0.0.1 as in production.
 
 For each size (default: 3,000 dossiers, about the demo's, then 1,000,000) a fresh stack is filled
-in bulk with SQL (the same fill as ``report_bench.py``: 25 procedures, 26 units, one year; one
-dossier in 200 still open, most of those past their deadline) and each page is timed ``--runs``
-times after one warm-up request. The time is the server's: request sent → last byte received on
-the loopback, no browser.
+in bulk with SQL (the fill of ``report_bench.py``: 25 procedures, 26 units, the year that ended
+12 days ago; one dossier in 200 still open, all of those past their deadline, one in 50 resolved
+late) and each page is timed ``--runs`` times after one warm-up request. The time is the
+server's: request sent → last byte received on the loopback, no browser.
+
+Beside the pages, their raw anchors in the same run: a bare ``GET /healthz`` of the console (the
+floor of one loopback HTTP request), one of the overview's report requests and the queue's
+request to admin-procedures alone, the report's statements alone (the use case on one
+connection, no HTTP) and the open-overdue count as it was written before its partial index (it
+read every dossier received before the period's end), so a change can be placed.
 
 Usage: ``python bench/console_bench.py [--sizes 3000,1000000] [--runs 5]``.
 """
@@ -19,21 +25,23 @@ import contextlib
 import statistics
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 
 import asyncpg
 import httpx
 import uvicorn
 from egov_console.main import SPEC as CONSOLE
-from egov_contracts.reference import load_units
 from egov_devkit.devstack.broker import free_port
 from egov_devkit.testing.service import running_stack
+from egov_procedures.domain.report import PeriodScheme, ReturnedWithdrawn, period_bounds
 from egov_procedures.main import SPEC as PROCEDURES
+from egov_procedures.usecases import build_on_time_report
 from egov_runtime.auth import issue_token
+from egov_runtime.units import descendants
 from egov_workdays import VN_TZ
 from localenv import local_env
-from report_bench import AGGREGATE, FILL
+from report_bench import fill
 
 
 def say(msg: str) -> None:
@@ -57,6 +65,31 @@ async def serving(app: object, port: int) -> AsyncIterator[None]:
         await task
 
 
+PREVIOUS_OVERDUE_COUNT = (
+    "SELECT count(*) FROM dossiers WHERE unit_code = ANY($1::text[]) AND received_at < $2"
+    " AND due_at < $2 AND (finished_at IS NULL OR finished_at >= $2)"
+)
+
+
+async def timed(call: Callable[[], Awaitable[object]], runs: int) -> tuple[float, float]:
+    """Median and max milliseconds of ``runs`` calls after one warm-up call."""
+    await call()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        await call()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times), max(times)
+
+
+def show(size: int, label: str, figures: tuple[float, float]) -> None:
+    median, worst = figures
+    print(
+        f"  {size:>9,} dossiers  {label:<52} median {median:7.1f} ms  max {worst:7.1f} ms",
+        flush=True,
+    )
+
+
 async def one_size(bootstrap: str, admin_dsn: str, size: int, runs: int) -> None:
     ports = {"admin-procedures": free_port(), "console": free_port()}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
@@ -66,16 +99,11 @@ async def one_size(bootstrap: str, admin_dsn: str, size: int, runs: int) -> None
         "console": (CONSOLE, {"service_urls": urls}),
     }
     async with running_stack(bootstrap, admin_dsn, services) as stack:
-        units = [u.unit_code for u in load_units() if u.valid_to is None and u.level != "province"]
-        say(f"inserting {size:,} dossiers")
-        # its own connection: the service pool's statement timeout is for requests, not bulk fills
-        conn = await asyncpg.connect(stack["admin-procedures"].settings.database_url)
+        procedures = stack["admin-procedures"]
+        # its own connection: the service pool's statement timeout is for requests, not fills
+        conn = await asyncpg.connect(procedures.settings.database_url)
         try:
-            await conn.execute(
-                FILL.format(units=", ".join(f"'{u}'" for u in units), n_units=len(units), n=size)
-            )
-            await conn.execute(AGGREGATE)
-            await conn.execute("ANALYZE")
+            await fill(conn, size)
         finally:
             await conn.close()
         async with contextlib.AsyncExitStack() as http:
@@ -83,27 +111,74 @@ async def one_size(bootstrap: str, admin_dsn: str, size: int, runs: int) -> None
                 await http.enter_async_context(serving(stack[name].app, port))
             secret = stack["console"].settings.jwt_secret.get_secret_value()
             token = issue_token(secret, subject="bench", roles=["operator"], unit_code="38")
-            month = f"{datetime.now(VN_TZ):%Y-%m}"
-            async with httpx.AsyncClient(
-                base_url=urls["console"], cookies={"egov_console_session": token}, timeout=120
-            ) as client:
-                for label, path in (
-                    (f"Tổng quan (38, {month})", f"/?period={month}"),
-                    ("Quá hạn, trang 1", "/queues/overdue"),
-                ):
-                    warm = await client.get(path)
-                    assert warm.status_code == 200, warm.text[:300]
-                    times = []
-                    for _ in range(runs):
-                        t0 = time.perf_counter()
-                        r = await client.get(path)
-                        times.append((time.perf_counter() - t0) * 1000)
-                        assert r.status_code == 200
-                    print(
-                        f"  {size:>9,} dossiers  {label:<26} median"
-                        f" {statistics.median(times):7.1f} ms  max {max(times):7.1f} ms",
-                        flush=True,
+            now = datetime.now(VN_TZ)
+            month = f"{now:%Y-%m}"
+            console = await http.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=urls["console"], cookies={"egov_console_session": token}, timeout=120
+                )
+            )
+            api = await http.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=urls["admin-procedures"],
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=120,
+                )
+            )
+
+            def page(client: httpx.AsyncClient, path: str) -> Callable[[], Awaitable[object]]:
+                async def call() -> object:
+                    r = await client.get(path)
+                    assert r.status_code == 200, r.text[:300]
+                    return r
+
+                return call
+
+            show(
+                size,
+                f"Tổng quan (38, {month})",
+                await timed(page(console, f"/?period={month}"), runs),
+            )
+            show(size, "Quá hạn, trang 1", await timed(page(console, "/queues/overdue"), runs))
+            print("  raw anchors:", flush=True)
+            show(
+                size,
+                "  GET /healthz of the console (HTTP floor)",
+                await timed(page(console, "/healthz"), runs),
+            )
+            report_path = f"/v1/reports/on-time?unit=38&period={month}"
+            show(
+                size,
+                "  GET /v1/reports/on-time (38, this month)",
+                await timed(page(api, report_path), runs),
+            )
+            queue_path = "/v1/dossiers?unit=38&overdue=true&limit=50"
+            show(
+                size,
+                "  GET /v1/dossiers?overdue=true (the queue's)",
+                await timed(page(api, queue_path), runs),
+            )
+            scheme = PeriodScheme(getattr(procedures.settings, "period_scheme", "cutoff"))
+            start, end = period_bounds(month, scheme)
+            async with procedures.runtime.pool.acquire() as db:
+                scope = await descendants(db, "38")
+
+                async def report() -> object:
+                    return await build_on_time_report(
+                        db, ReturnedWithdrawn.EXCLUDED, units=scope, start=start, end=end, now=now
                     )
+
+                async def previous_count() -> object:
+                    return await db.fetchval(PREVIOUS_OVERDUE_COUNT, scope, now)
+
+                show(
+                    size, "  the report's statements alone (this month)", await timed(report, runs)
+                )
+                show(
+                    size,
+                    "  its overdue count as before the partial index",
+                    await timed(previous_count, runs),
+                )
 
 
 async def main() -> None:
