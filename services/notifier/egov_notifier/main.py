@@ -31,7 +31,14 @@ from egov_notifier.entrypoints import subscriptions
 from egov_notifier.entrypoints.consumers import events_subscription, feed_subscription
 from egov_notifier.entrypoints.http import router
 from egov_notifier.settings import NotifierSettings
-from egov_notifier.usecases import Context, dispatch_due, gather_digests, housekeeping
+from egov_notifier.usecases import (
+    Context,
+    Work,
+    begin_on,
+    dispatch_due,
+    gather_digests,
+    housekeeping,
+)
 
 SERVICE = "notifier"
 log = get_logger("egov.notifier")
@@ -82,8 +89,10 @@ def wire(rt: Runtime) -> Wiring:
     ctx.throttle = Throttle(settings.throttle_limit, timedelta(seconds=settings.throttle_window_s))
     ctx.digest = DigestSchedule(settings.digest_at)
 
+    begin = begin_on(rt)
+
     async def dispatch() -> int:
-        return await dispatch_due(rt, ctx)
+        return await dispatch_due(begin, ctx, rt.now())
 
     dispatch_rounds = every(  # no wait while deliveries are due
         settings.dispatch_interval_s,
@@ -102,7 +111,7 @@ def wire(rt: Runtime) -> Wiring:
 
     async def gather() -> None:
         async with rt.transaction() as tx:
-            await gather_digests(tx, ctx, rt.now())
+            await gather_digests(Work.on(tx), ctx, rt.now())
 
     digests = every(settings.digest_interval_s, gather, "digest", service=rt.service, log=log)
 

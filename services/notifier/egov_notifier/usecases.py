@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -28,20 +29,21 @@ from egov_contracts.notifications import (
 )
 from egov_runtime.consumer import Incoming, Tx
 from egov_runtime.service import Runtime, utc_now
-from egov_runtime.units import load_hierarchy
 from egov_units import Hierarchy
 
 from egov_notifier.adapters import feed, inbox, store
 from egov_notifier.adapters import subscriptions as subs
 from egov_notifier.adapters.channels import CONTACT_REF, Message, Sender, timed
 from egov_notifier.domain.delivery import (
-    Delivery,
     EndpointHealth,
     Outcome,
     Result,
     RetryPolicy,
     Status,
 )
+from egov_notifier.domain.notification import DIGEST, Notification
+from egov_notifier.domain.repositories import Deliveries, Directory, Endpoints
+from egov_notifier.domain.repositories import Inbox as InboxItems
 from egov_notifier.domain.rules import (
     Audience,
     Channel,
@@ -73,6 +75,41 @@ class Context:
     digest: DigestSchedule = field(default_factory=DigestSchedule)
 
 
+@dataclass
+class Work:
+    """What a use case runs in: the transaction (``publish``) and the repositories on it.
+    :meth:`on` builds it on PostgreSQL; tests build it of fakes."""
+
+    tx: Tx
+    deliveries: Deliveries
+    directory: Directory
+    endpoints: Endpoints
+    inbox: InboxItems
+
+    @classmethod
+    def on(cls, tx: Tx) -> Work:
+        return cls(
+            tx,
+            store.PgDeliveries(tx.conn),
+            store.PgDirectory(tx.conn),
+            subs.PgEndpoints(tx.conn),
+            inbox.PgInbox(tx.conn),
+        )
+
+
+# Opens a transaction and yields the Work on it (``Runtime.transaction`` + ``Work.on``).
+Begin = Callable[[], AbstractAsyncContextManager[Work]]
+
+
+def begin_on(rt: Runtime) -> Begin:
+    @asynccontextmanager
+    async def begin() -> AsyncIterator[Work]:
+        async with rt.transaction() as tx:
+            yield Work.on(tx)
+
+    return begin
+
+
 @dataclass(frozen=True)
 class _Target:
     """One addressee of a rule over one channel."""
@@ -85,7 +122,7 @@ class _Target:
 
 
 async def _targets(
-    tx: Tx, rule: Rule, data: dict[str, Any], units: Hierarchy, day: date
+    w: Work, rule: Rule, data: dict[str, Any], units: Hierarchy, day: date
 ) -> list[_Target]:
     if rule.audience == Audience.APPLICANT:
         # only the contact reference the event carries; the SMS gateway (run by the one-door
@@ -100,7 +137,7 @@ async def _targets(
     out: list[_Target] = []
     for unit in rule.units(data):
         chain = units.ancestry(unit, day)  # a unit merged away: its successor's, on the day
-        people = await store.people(tx.conn, chain) if chain else []
+        people = await w.directory.people(chain) if chain else []
         for person in recipients(rule, chain, people):
             for channel in rule.channels:
                 address = {
@@ -115,126 +152,124 @@ async def _targets(
     return out
 
 
-async def decide(
-    tx: Tx, ctx: Context, events: list[CloudEvent], *, now: datetime | None = None
-) -> int:
-    """Record the notifications these events call for (as of ``now``, by default the clock's
-    time); returns how many were new."""
-    all_rules = await store.rules(tx.conn)
+async def decide(w: Work, ctx: Context, events: list[CloudEvent], *, now: datetime) -> int:
+    """Record the notifications these events call for (as of ``now``); returns how many were
+    new."""
+    all_rules = await w.directory.rules()
     created = 0
-    now = now or ctx.clock()
     day = now.astimezone(VN_TZ).date()
-    units = await load_hierarchy(tx.conn)
+    units = await w.directory.hierarchy()
     for event in events:
         data = event.data if isinstance(event.data, dict) else {}
         unit = str(data.get("unit_code") or "")
-        names = await store.unit_names(tx.conn, unit_codes(data))
+        names = await w.directory.unit_names(unit_codes(data))
         ctx_vars = context_for(event.model_dump(mode="json"), names)
         for rule in match(all_rules, event.type, data):
-            tpl = await store.template(tx.conn, rule.template_id) if rule.template_id else None
+            tpl = await w.directory.template(rule.template_id) if rule.template_id else None
             error: str | None = None
             try:
                 text = render_context(tpl, ctx_vars) if tpl else None
             except TemplateInvalid as exc:
                 text, error = None, str(exc)
-            for target in await _targets(tx, rule, data, units, day):
+            for target in await _targets(w, rule, data, units, day):
                 digest = rule.priority == Priority.LOW and target.channel != Channel.IN_APP
-                row = {
-                    "id": uuid.uuid5(
+                in_app = target.channel == Channel.IN_APP and not error
+                n = Notification(
+                    id=uuid.uuid5(
                         uuid.NAMESPACE_URL,
                         f"{event.id}/{rule.id}/{target.channel}/{target.address}",
                     ),
-                    "rule_id": rule.id,
-                    "event_id": event.id,
-                    "event_subject": event.subject,
-                    "event_type": event.type,
-                    "channel": str(target.channel),
-                    "recipient": target.address,
-                    "recipient_label": target.label,
-                    "unit_code": target.unit_code or unit,
-                    "subject": text.subject if text else "",
-                    "body": text.body if text else "",
-                    "html": text.html if text and target.channel == Channel.EMAIL else None,
-                    "priority": str(rule.priority),
-                    "status": "failed" if error else ("digest" if digest else "pending"),
+                    rule_id=rule.id,
+                    event_id=event.id,
+                    event_subject=event.subject,
+                    event_type=event.type,
+                    channel=str(target.channel),
+                    recipient=target.address,
+                    recipient_label=target.label,
+                    unit_code=target.unit_code or unit,
+                    subject=text.subject if text else "",
+                    body=text.body if text else "",
+                    html=text.html if text and target.channel == Channel.EMAIL else None,
+                    priority=str(rule.priority),
+                    status=_first_status(error, digest, in_app),
                     # a delivery that fails says why (here: the template does not render)
-                    "last_error": f"template {rule.template_id}: {error}" if error else None,
-                    "next_attempt_at": ctx.digest.slot(now) if digest else now,
-                }
-                if not await store.insert_notification(tx.conn, row):
+                    last_error=f"template {rule.template_id}: {error}" if error else None,
+                    # in-app: written to the inbox in this transaction, delivered at once
+                    next_attempt_at=None if in_app else ctx.digest.slot(now) if digest else now,
+                    attempts=1 if in_app else 0,
+                    delivered_at=now if in_app else None,
+                )
+                if not await w.deliveries.add(n):
                     continue
                 created += 1
                 if error:
-                    await _final(tx, ctx, row, attempts=0, ok=False, error=error, now=now)
-                elif target.channel == Channel.IN_APP:
-                    await inbox.add(
-                        tx.conn,
-                        row["id"],
-                        unit_code=target.unit_code,
-                        role=target.role,
-                        title=row["subject"],
-                        body=row["body"],
-                        recipient=target.address,
+                    await _final(w, n, attempts=0, ok=False, error=error, now=now)
+                elif in_app:
+                    await w.inbox.add(
+                        n, unit_code=target.unit_code, role=target.role, recipient=target.address
                     )
-                    await store.finish(
-                        tx.conn,
-                        row["id"],
-                        status="delivered",
-                        attempts=1,
-                        next_attempt_at=None,
-                        error=None,
-                        delivered_at=now,
-                    )
-                    await _final(tx, ctx, row, attempts=1, ok=True, error=None, now=now)
+                    await _final(w, n, attempts=1, ok=True, error=None, now=now)
                     NOTIFICATIONS.labels(SERVICE, "in-app", "delivered").inc()
-        created += await _webhooks(
-            tx, event, unit, now, [units.ancestry(u, day) for u in event_units(data)]
-        )
+        ancestries = [units.ancestry(u, day) for u in event_units(data)]
+        created += await _webhooks(w, event, unit, now, units, ancestries)
     return created
 
 
+def _first_status(error: str | None, digest: bool, in_app: bool) -> str:
+    if error:
+        return str(Status.FAILED)
+    if in_app:
+        return str(Status.DELIVERED)
+    return DIGEST if digest else str(Status.PENDING)
+
+
 async def _webhooks(
-    tx: Tx, event: CloudEvent, unit: str, now: datetime, ancestries: list[list[str]]
+    w: Work,
+    event: CloudEvent,
+    unit: str,
+    now: datetime,
+    units: Hierarchy,
+    ancestries: list[list[str]],
 ) -> int:
     """One webhook notification per enabled subscription of the event's type whose unit
     subtree the event concerns (``ancestries``: of the units the event names; an event naming
     no unit: province-wide subscriptions only)."""
     created = 0
-    for sub in await subs.matching(tx.conn, event.type):
-        scope = sub["unit_code"]
-        province = await subs.is_province(tx.conn, scope)
-        if not reaches(scope, province, ancestries):
+    for sub in await w.endpoints.matching(event.type):
+        scope = units.get(sub.unit_code) if sub.unit_code is not None else None
+        province = sub.unit_code is None or (scope is not None and scope.parent_code is None)
+        if not reaches(sub.unit_code, province, ancestries):
             continue
-        row = {
-            "id": uuid.uuid5(uuid.NAMESPACE_URL, f"{event.id}/webhook/{sub['id']}"),
-            "rule_id": f"subscription:{sub['id']}",
-            "event_id": event.id,
-            "event_subject": event.subject,
-            "event_type": event.type,
-            "channel": "webhook",
-            "recipient": sub["id"],
-            "recipient_label": sub["system"],
-            "unit_code": unit,
-            "subject": event.type,
-            "body": "",
-            "payload": to_json(event),
-            "status": "pending",
-            "next_attempt_at": now,
-        }
-        created += int(await store.insert_notification(tx.conn, row))
+        n = Notification(
+            id=uuid.uuid5(uuid.NAMESPACE_URL, f"{event.id}/webhook/{sub.id}"),
+            rule_id=f"subscription:{sub.id}",
+            event_id=event.id,
+            event_subject=event.subject,
+            event_type=event.type,
+            channel="webhook",
+            recipient=sub.id,
+            recipient_label=sub.system,
+            unit_code=unit,
+            subject=event.type,
+            body="",
+            payload=to_json(event),
+            status="pending",
+            next_attempt_at=now,
+        )
+        created += int(await w.deliveries.add(n))
     return created
 
 
 async def _final(
-    tx: Tx, ctx: Context, row: Any, *, attempts: int, ok: bool, error: str | None, now: datetime
+    w: Work, n: Notification, *, attempts: int, ok: bool, error: str | None, now: datetime
 ) -> None:
     common = {
-        "notification_id": str(row["id"]),
-        "rule_id": row["rule_id"].replace(":", "."),
-        "channel": NotificationChannel(row["channel"]),
-        "recipient": row["recipient_label"],
-        "source_event_id": row["event_id"],
-        "source_event_type": row["event_type"],
+        "notification_id": str(n.id),
+        "rule_id": n.rule_id.replace(":", "."),
+        "channel": NotificationChannel(n.channel),
+        "recipient": n.recipient_label,
+        "source_event_id": n.event_id,
+        "source_event_type": n.event_type,
         "attempts": max(attempts, 1),
     }
     data = (
@@ -242,190 +277,153 @@ async def _final(
         if ok
         else NotificationFailed(**common, failed_at=now, last_error=(error or "")[:2000])
     )
-    await tx.publish(data, subject=str(row["id"]))
+    await w.tx.publish(data, subject=str(n.id))
 
 
-async def dispatch_due(rt: Runtime, ctx: Context, limit: int = 50) -> int:
-    """Send what is due; returns how many notifications were claimed (sent or deferred)."""
-    now = rt.now()
-    async with rt.transaction() as tx:
-        due = await store.claim_due(tx.conn, now, now + ctx.lease, limit)
-        for channel, age in (await store.queue_ages(tx.conn, now)).items():
+async def dispatch_due(begin: Begin, ctx: Context, now: datetime, limit: int = 50) -> int:
+    """Send what is due at ``now``; returns how many notifications were claimed (sent or
+    deferred). Each claim and each outcome is its own transaction; the sending is outside
+    any."""
+    async with begin() as w:
+        due = await w.deliveries.claim_due(now, now + ctx.lease, limit)
+        for channel, age in (await w.deliveries.queue_ages(now)).items():
             QUEUE_AGE.labels(SERVICE, channel).set(age)
         if due:
-            due = await _throttle(tx, ctx, due, now)
+            due = await _throttle(w, ctx, due, now)
     if not due:
         return 0
-    results = await asyncio.gather(*(_send(rt, ctx, row) for row in due))
-    for row, (result, ms) in zip(due, results, strict=True):
-        NOTIFICATIONS.labels(SERVICE, row["channel"], str(result.outcome)).inc()
-        SEND_SECONDS.labels(SERVICE, row["channel"]).observe(ms / 1000)
-        await _record(rt, ctx, row, result, ms)
+    results = await asyncio.gather(*(_send(begin, ctx, n) for n in due))
+    for n, (result, ms) in zip(due, results, strict=True):
+        NOTIFICATIONS.labels(SERVICE, n.channel, str(result.outcome)).inc()
+        SEND_SECONDS.labels(SERVICE, n.channel).observe(ms / 1000)
+        await _record(begin, ctx, n, result, ms)
     return len(due)
 
 
-async def _throttle(tx: Tx, ctx: Context, rows: list[Any], now: datetime) -> list[Any]:
-    """Keep the rows that may go now; put back, to their slot, those above a person's limit
-    (e-mail and SMS: people, not systems, are throttled)."""
-    personal = [r for r in rows if r["channel"] in ("email", "sms")]
+async def _throttle(
+    w: Work, ctx: Context, claimed: list[Notification], now: datetime
+) -> list[Notification]:
+    """Keep the notifications that may go now; put back, to their slot, those above a
+    person's limit (e-mail and SMS: people, not systems, are throttled)."""
+    personal = [n for n in claimed if n.channel in ("email", "sms")]
     if not personal:
-        return rows
-    sent = await store.sent_since(
-        tx.conn,
-        sorted({(r["channel"], r["recipient"]) for r in personal}),
-        now - ctx.throttle.window,
+        return claimed
+    sent = await w.deliveries.sent_since(
+        sorted({(n.channel, n.recipient) for n in personal}), now - ctx.throttle.window
     )
-    groups: dict[tuple[str, str], list[Any]] = {}
-    for row in sorted(personal, key=lambda r: (r["created_at"], str(r["id"]))):
-        groups.setdefault((row["channel"], row["recipient"]), []).append(row)
-    deferred: set[Any] = set()
+    groups: dict[tuple[str, str], list[Notification]] = {}
+    for n in sorted(personal, key=lambda n: (n.created_at or now, str(n.id))):
+        groups.setdefault((n.channel, n.recipient), []).append(n)
+    deferred: set[uuid.UUID] = set()
     for key, group in groups.items():
-        for row, slot in zip(
+        for n, slot in zip(
             group, ctx.throttle.schedule(sent.get(key, []), len(group), now), strict=True
         ):
             if slot > now:
-                await store.defer(tx.conn, row["id"], slot)
-                NOTIFICATIONS.labels(SERVICE, row["channel"], "throttled").inc()
-                deferred.add(row["id"])
-    return [r for r in rows if r["id"] not in deferred]
+                await w.deliveries.defer(n.id, slot)
+                NOTIFICATIONS.labels(SERVICE, n.channel, "throttled").inc()
+                deferred.add(n.id)
+    return [n for n in claimed if n.id not in deferred]
 
 
-async def gather_digests(tx: Tx, ctx: Context, now: datetime) -> int:
+async def gather_digests(w: Work, ctx: Context, now: datetime) -> int:
     """Turn the low-priority notifications whose digest time has come into one digest
     notification per recipient, channel and day (sent and tracked like any other)."""
-    waiting = await store.digest_items_due(tx.conn, now)
-    by_id = {str(r["id"]): r for r in waiting}
+    waiting = await w.deliveries.digest_items_due(now)
+    by_id = {str(n.id): n for n in waiting}
     items = [
-        DigestItem(str(r["id"]), r["recipient"], r["channel"], r["created_at"], r["subject"])
-        for r in waiting
+        DigestItem(str(n.id), n.recipient, n.channel, n.created_at or now, n.subject)
+        for n in waiting
     ]
     made = 0
     for digest in due_digests(items, ctx.digest, now):
         subject, body = digest.text()
         first = by_id[digest.items[0].notification_id]
-        row = {
-            "id": uuid.uuid5(uuid.NAMESPACE_URL, digest.id),
-            "rule_id": "digest",
-            "event_id": digest.id,
-            "event_type": "digest",
-            "channel": digest.channel,
-            "recipient": digest.recipient,
-            "recipient_label": first["recipient_label"],
-            "unit_code": first["unit_code"],
-            "subject": subject,
-            "body": body,
-            "priority": "low",
-            "status": "pending",
-            "next_attempt_at": digest.due_at,
-        }
-        await store.insert_notification(tx.conn, row)
-        await store.mark_digested(tx.conn, [i.notification_id for i in digest.items], row["id"])
+        n = Notification(
+            id=uuid.uuid5(uuid.NAMESPACE_URL, digest.id),
+            rule_id="digest",
+            event_id=digest.id,
+            event_type="digest",
+            channel=digest.channel,
+            recipient=digest.recipient,
+            recipient_label=first.recipient_label,
+            unit_code=first.unit_code,
+            subject=subject,
+            body=body,
+            priority="low",
+            status="pending",
+            next_attempt_at=digest.due_at,
+        )
+        await w.deliveries.add(n)
+        await w.deliveries.mark_digested([uuid.UUID(i.notification_id) for i in digest.items], n.id)
         made += 1
     return made
 
 
-async def _send(rt: Runtime, ctx: Context, row: Any) -> tuple[Result, int]:
-    channel = row["channel"]
-    sender = ctx.senders.get(channel)
+async def _send(begin: Begin, ctx: Context, n: Notification) -> tuple[Result, int]:
+    sender = ctx.senders.get(n.channel)
     if sender is None:
-        return Result(Outcome.FAILED, None, f"no sender for channel {channel}"), 0
+        return Result(Outcome.FAILED, None, f"no sender for channel {n.channel}"), 0
     secrets: tuple[str, ...] = ()
-    recipient = row["recipient"]
-    if channel == "webhook":
-        async with rt.pool.acquire() as conn:
-            sub = await subs.get(conn, recipient)
-            signing = await subs.secrets_in_force(conn, recipient, rt.now())
-        if sub is None or not sub["enabled"]:
+    recipient = n.recipient
+    if n.channel == "webhook":
+        async with begin() as w:
+            sub = await w.endpoints.get(n.recipient)
+            signing = await w.endpoints.secrets_in_force(n.recipient, ctx.clock())
+        if sub is None or not sub.enabled:
             return Result(Outcome.FAILED, None, "the subscription is disabled or gone"), 0
-        recipient, secrets = sub["url"], tuple(signing)
+        recipient, secrets = sub.url, tuple(signing)
     message = Message(
-        str(row["id"]),
-        channel,
-        recipient,
-        row["subject"],
-        row["body"],
-        bytes(row["payload"]) if row["payload"] is not None else None,
-        secrets,
-        row["html"],
+        str(n.id), n.channel, recipient, n.subject, n.body, n.payload, secrets, n.html
     )
     return await timed(sender, message)
 
 
-async def _record(rt: Runtime, ctx: Context, row: Any, result: Result, ms: int) -> None:
+async def _record(begin: Begin, ctx: Context, n: Notification, result: Result, ms: int) -> None:
     """Record an attempt; the delivery's next state comes from the pure state machine."""
-    now = rt.now()
-    async with rt.transaction() as tx:
+    now = ctx.clock()
+    async with begin() as w:
         endpoint = None
-        if row["channel"] == "webhook":
-            endpoint = await _track_endpoint(tx, ctx, row["recipient"], result, now)
-        before = Delivery(
-            str(row["id"]),
-            row["channel"],
-            row["recipient"],
-            Status.SENDING,
-            attempts=await store.attempts_of(tx.conn, row["id"]),
-        )
+        if n.channel == "webhook":
+            endpoint = await _track_endpoint(w, ctx, n.recipient, result, now)
+        # ours: claimed for this attempt (a lease that ran out is claimed again, same id)
+        before = replace(await w.deliveries.delivery(n.id), status=Status.SENDING)
         after = before.record(result, at=now, duration_ms=ms, policy=ctx.policy, endpoint=endpoint)
-        attempt = after.attempts[-1]
-        await store.record_attempt(
-            tx.conn,
-            row["id"],
-            attempt.n,
-            attempt.at,
-            str(attempt.outcome),
-            attempt.status_code,
-            attempt.error,
-            attempt.duration_ms,
-        )
-        await store.finish(
-            tx.conn,
-            row["id"],
-            status=str(after.status),
-            attempts=attempt.n,
-            next_attempt_at=after.next_attempt_at,
-            error=after.last_error,
-            delivered_at=after.delivered_at,
-        )
+        await w.deliveries.save_delivery(after)
         if not after.final:
             return
         ok = after.status == Status.DELIVERED
-        if row["rule_id"] == "digest":
+        attempts = len(after.attempts)
+        if n.rule_id == "digest":
             # the digest is not an event's notification: its items are, and they end with it
-            finished = await store.finish_digested(
-                tx.conn, row["id"], str(after.status), now, after.last_error
+            finished = await w.deliveries.finish_digested(
+                n.id, str(after.status), now, after.last_error
             )
             for item in finished:
-                await _final(tx, ctx, item, attempts=attempt.n, ok=ok, error=result.error, now=now)
+                await _final(w, item, attempts=attempts, ok=ok, error=result.error, now=now)
             return
-        await _final(tx, ctx, row, attempts=attempt.n, ok=ok, error=result.error, now=now)
+        await _final(w, n, attempts=attempts, ok=ok, error=result.error, now=now)
 
 
 async def _track_endpoint(
-    tx: Tx, ctx: Context, sub_id: str, result: Result, now: datetime
+    w: Work, ctx: Context, sub_id: str, result: Result, now: datetime
 ) -> EndpointHealth:
     """The subscription's failure streak after this result (disabled after a long one)."""
-    row = await subs.get(tx.conn, sub_id, lock=True)
-    if row is None:
+    sub = await w.endpoints.get(sub_id, lock=True)
+    if sub is None:
         return EndpointHealth(enabled=False, disabled_reason="the subscription is gone")
-    health = EndpointHealth(row["enabled"], row["failing_since"], row["disabled_reason"])
+    health = EndpointHealth(sub.enabled, sub.failing_since, sub.disabled_reason)
     after = health.after(result, now, ctx.policy)
     if after != health:
-        await subs.set_health(
-            tx.conn, sub_id, after.enabled, after.failing_since, after.disabled_reason
-        )
-        if health.enabled and not after.enabled:
-            changed = {**row, "enabled": False, "disabled_reason": after.disabled_reason}
-            await subs.audit(
-                tx.conn, before=row, after=changed, actor=SERVICE, roles=(), action="disabled"
-            )
+        await w.endpoints.set_health(sub_id, after, actor=SERVICE)
     return after
 
 
 async def replay(
-    tx: Tx, *, ids: list[uuid.UUID] | None = None, failed_since: datetime | None = None
+    w: Work, *, ids: list[uuid.UUID] | None = None, failed_since: datetime | None = None
 ) -> int:
     """Send again (same id): one delivery, or every failed one since a time."""
-    return await store.requeue(tx.conn, ids=ids, failed_since=failed_since)
+    return await w.deliveries.requeue(ids, failed_since)
 
 
 def _structured(item: Incoming) -> str:

@@ -1,13 +1,34 @@
 """The notifier on a real broker, PostgreSQL, SMTP server and SMS gateway, one per test module
-(a module may set ``NOTIFIER_SETTINGS`` to override settings)."""
+(a module may set ``NOTIFIER_SETTINGS`` to override settings); and in-memory fakes of its
+repositories (``domain/repositories.py``) with a :class:`~egov_notifier.usecases.Work` of them,
+for use-case tests with no broker or database (``test_notifier_repositories.py`` runs one test
+body against each fake and its PostgreSQL adapter)."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
 import pytest
 from aiokafka import AIOKafkaProducer
+from egov_contracts.reference import load_units
+from egov_devkit.testing.fakes import RecordingTx
 from egov_devkit.testing.receivers import http_receiver, smtp_server
 from egov_devkit.testing.service import running_alone
+from egov_notifier.demo.data import people
+from egov_notifier.domain.delivery import Attempt, Delivery, Status
+from egov_notifier.domain.notification import DIGEST, DIGESTED, Notification
+from egov_notifier.domain.retry import EndpointHealth
+from egov_notifier.domain.rules import DEFAULT_RULES, Person, Rule
+from egov_notifier.domain.subscriptions import Endpoint, Secret, in_force
+from egov_notifier.domain.templates import DEFAULT_TEMPLATES, Template
 from egov_notifier.main import SPEC, seed
+from egov_notifier.usecases import Begin, Work
+from egov_units import AdminUnit, Hierarchy
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +67,277 @@ async def producer(kafka_bootstrap):
     await prod.start()
     yield prod
     await prod.stop()
+
+
+# -- in-memory fakes ---------------------------------------------------------------------
+
+
+@dataclass
+class FakeDeliveries:
+    clock: datetime  # what the database's now() would say (one instant per transaction)
+    rows: dict[uuid.UUID, Notification] = field(default_factory=dict)
+    leases: dict[uuid.UUID, datetime | None] = field(default_factory=dict)
+    attempt_log: dict[uuid.UUID, list[Attempt]] = field(default_factory=dict)
+
+    async def add(self, n: Notification) -> bool:
+        key = (n.event_id, n.rule_id, n.channel, n.recipient)
+        if any((r.event_id, r.rule_id, r.channel, r.recipient) == key for r in self.rows.values()):
+            return False
+        self.rows[n.id] = replace(n, created_at=self.clock, digest_id=None)
+        return True
+
+    async def get(self, nid: uuid.UUID) -> Notification | None:
+        return self.rows.get(nid)
+
+    def _set(self, nid: uuid.UUID, **changes: Any) -> Notification:
+        self.rows[nid] = replace(self.rows[nid], **changes)
+        return self.rows[nid]
+
+    async def claim_due(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Notification]:
+        def due(n: Notification) -> bool:
+            if n.status in ("pending", "retrying"):
+                return n.next_attempt_at is not None and n.next_attempt_at <= now
+            lease = self.leases.get(n.id)
+            return n.status == "sending" and lease is not None and lease < now
+
+        found = sorted(
+            (n for n in self.rows.values() if due(n)), key=lambda n: (n.next_attempt_at, str(n.id))
+        )[:limit]
+        for n in found:
+            self.leases[n.id] = lease_until
+        return [self._set(n.id, status="sending") for n in found]
+
+    async def queue_ages(self, now: datetime) -> dict[str, float]:
+        ages = dict.fromkeys(("email", "sms", "webhook"), 0.0)
+        for n in self.rows.values():
+            due = n.next_attempt_at
+            if n.status in ("pending", "retrying") and due is not None and due <= now:
+                ages[n.channel] = max(ages.get(n.channel, 0.0), (now - due).total_seconds())
+        return ages
+
+    async def sent_since(
+        self, keys: Sequence[tuple[str, str]], since: datetime
+    ) -> dict[tuple[str, str], list[datetime]]:
+        out: dict[tuple[str, str], list[datetime]] = {}
+        for n in sorted(self.rows.values(), key=lambda n: n.delivered_at or since):
+            key = (n.channel, n.recipient)
+            if key in keys and n.delivered_at and n.delivered_at > since and n.digest_id is None:
+                out.setdefault(key, []).append(n.delivered_at)
+        return out
+
+    async def defer(self, nid: uuid.UUID, until: datetime) -> None:
+        n = self.rows[nid]
+        self.leases[nid] = None
+        self._set(nid, status="pending" if n.attempts == 0 else "retrying", next_attempt_at=until)
+
+    async def digest_items_due(self, now: datetime) -> list[Notification]:
+        return sorted(
+            (
+                n
+                for n in self.rows.values()
+                if n.status == DIGEST and n.next_attempt_at and n.next_attempt_at <= now
+            ),
+            key=lambda n: n.created_at or now,
+        )
+
+    async def mark_digested(self, ids: Sequence[uuid.UUID], digest_id: uuid.UUID) -> None:
+        for nid in ids:
+            self._set(nid, status=DIGESTED, digest_id=digest_id, next_attempt_at=None)
+
+    async def finish_digested(
+        self, digest_id: uuid.UUID, status: str, now: datetime, error: str | None
+    ) -> list[Notification]:
+        ok = status == "delivered"
+        carried = [n for n in self.rows.values() if n.digest_id == digest_id]
+        return sorted(
+            (
+                self._set(
+                    n.id,
+                    status=status,
+                    attempts=1,
+                    delivered_at=now if ok else None,
+                    last_error=None if ok else error,
+                )
+                for n in carried
+            ),
+            key=lambda n: (n.created_at, str(n.id)),
+        )
+
+    async def delivery(self, nid: uuid.UUID) -> Delivery:
+        n = self.rows[nid]
+        return Delivery(
+            str(nid),
+            n.channel,
+            n.recipient,
+            Status(n.status),
+            attempts=tuple(self.attempt_log.get(nid, ())),
+            next_attempt_at=n.next_attempt_at,
+            lease_until=self.leases.get(nid),
+            last_error=n.last_error,
+            delivered_at=n.delivered_at,
+        )
+
+    async def save_delivery(self, d: Delivery) -> None:
+        nid = uuid.UUID(d.id)
+        log = self.attempt_log.setdefault(nid, [])
+        log.extend(a for a in d.attempts if a.n not in {k.n for k in log})
+        self.leases[nid] = None
+        self._set(
+            nid,
+            status=str(d.status),
+            attempts=len(d.attempts),
+            next_attempt_at=d.next_attempt_at,
+            last_error=d.last_error,
+            delivered_at=d.delivered_at,
+        )
+
+    async def requeue(self, ids: Sequence[uuid.UUID] | None, failed_since: datetime | None) -> int:
+        again = [
+            n
+            for n in self.rows.values()
+            if n.channel != "in-app"
+            and (
+                (ids is not None and n.id in ids)
+                or (
+                    failed_since is not None
+                    and n.status in ("failed", "endpoint-disabled")
+                    and n.created_at is not None
+                    and n.created_at >= failed_since
+                )
+            )
+        ]
+        for n in again:
+            self.leases[n.id] = None
+            self._set(n.id, status="pending", next_attempt_at=self.clock)
+        return len(again)
+
+
+@dataclass
+class FakeDirectory:
+    """The notifier's demo seed in memory: default rules and templates, demo recipients, the
+    published unit hierarchy."""
+
+    rule_list: list[Rule] = field(default_factory=lambda: list(DEFAULT_RULES))
+    templates: dict[str, Template] = field(default_factory=lambda: dict(DEFAULT_TEMPLATES))
+    persons: list[Person] = field(default_factory=people)
+    units: Hierarchy = field(
+        default_factory=lambda: Hierarchy(
+            AdminUnit.from_record(u.model_dump()) for u in load_units()
+        )
+    )
+
+    async def rules(self) -> list[Rule]:
+        return sorted(self.rule_list, key=lambda r: r.id)
+
+    async def template(self, tid: str) -> Template | None:
+        return self.templates.get(tid)
+
+    async def people(self, units: Sequence[str]) -> list[Person]:
+        return [p for p in self.persons if p.unit_code in units]
+
+    async def unit_names(self, codes: Sequence[str]) -> dict[str, str]:
+        return {u.code: u.name for u in self.units if u.code in codes}
+
+    async def hierarchy(self) -> Hierarchy:
+        return self.units
+
+
+@dataclass
+class FakeEndpoints:
+    subs: dict[str, tuple[Endpoint, tuple[str, ...]]] = field(default_factory=dict)
+    secrets: dict[str, list[Secret]] = field(default_factory=dict)
+    audited: list[tuple[str, str, str]] = field(default_factory=list)  # (id, action, actor)
+
+    def register(
+        self, endpoint: Endpoint, event_types: Sequence[str], secret: str, at: datetime
+    ) -> None:
+        self.subs[endpoint.id] = (endpoint, tuple(event_types))
+        self.secrets[endpoint.id] = [Secret(secret, at)]
+
+    async def matching(self, event_type: str) -> list[Endpoint]:
+        return [
+            e
+            for e, types in self.subs.values()
+            if e.enabled
+            and any(
+                t == event_type or (t.endswith("*") and event_type.startswith(t[:-1]))
+                for t in types
+            )
+        ]
+
+    async def get(self, sid: str, *, lock: bool = False) -> Endpoint | None:
+        found = self.subs.get(sid)
+        return found[0] if found else None
+
+    async def secrets_in_force(self, sid: str, now: datetime) -> list[str]:
+        return in_force(self.secrets.get(sid, []), now)
+
+    async def set_health(self, sid: str, health: EndpointHealth, *, actor: str) -> None:
+        if sid not in self.subs:
+            return
+        before, types = self.subs[sid]
+        after = replace(
+            before,
+            enabled=health.enabled,
+            failing_since=health.failing_since,
+            disabled_reason=health.disabled_reason,
+        )
+        self.subs[sid] = (after, types)
+        if before.enabled and not after.enabled:
+            self.audited.append((sid, "disabled", actor))
+
+
+@dataclass
+class FakeInbox:
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    async def add(
+        self, n: Notification, *, unit_code: str, role: str | None, recipient: str
+    ) -> None:
+        if any(i["notification_id"] == n.id for i in self.items):
+            raise ValueError(f"notification {n.id} is in the inbox already")  # UNIQUE
+        self.items.append(
+            {
+                "notification_id": n.id,
+                "unit_code": unit_code,
+                "role": role,
+                "recipient": recipient,
+                "title": n.subject,
+                "body": n.body,
+            }
+        )
+
+    async def items_of(self, nid: uuid.UUID) -> list[dict[str, Any]]:
+        return [
+            {k: v for k, v in i.items() if k != "notification_id"}
+            for i in self.items
+            if i["notification_id"] == nid
+        ]
+
+
+FAKE_NOW = datetime.fromisoformat("2026-03-02T09:00:00+07:00")
+
+
+@pytest.fixture
+def fake_work() -> Work:
+    """A Work of fakes; the transaction records what is published (``work.tx``)."""
+    return Work(
+        RecordingTx(service="notifier", source="/vn/38/notifier"),
+        FakeDeliveries(FAKE_NOW),
+        FakeDirectory(),
+        FakeEndpoints(),
+        FakeInbox(),
+    )
+
+
+@pytest.fixture
+def fake_begin(fake_work: Work) -> Begin:
+    """The dispatcher's transactions, all on the one Work of fakes."""
+
+    @asynccontextmanager
+    async def begin() -> AsyncIterator[Work]:
+        yield fake_work
+
+    return begin

@@ -17,7 +17,7 @@ from egov_contracts import procedures as p
 from egov_contracts.envelope import EventData, encode, new_event
 from egov_contracts.examples import example_for
 from egov_devkit.testing.fixtures import wait_for
-from egov_notifier.usecases import gather_digests
+from egov_notifier.usecases import Work, gather_digests
 
 pytestmark = pytest.mark.integration
 
@@ -215,7 +215,7 @@ async def test_low_priority_notifications_go_out_as_one_daily_digest(notifier, p
             " next_attempt_at = next_attempt_at - interval '1 day' WHERE event_id = ANY($1)",
             [e for e, _ in events],
         )
-        assert await gather_digests(tx, ctx, datetime.now(UTC)) >= 1
+        assert await gather_digests(Work.on(tx), ctx, datetime.now(UTC)) >= 1
 
     def digest_mail():
         return [m for m in smtp[1] if m["To"] == head and "Tổng hợp" in str(m["Subject"])]

@@ -12,7 +12,7 @@ from egov_contracts import indicators as ind
 from egov_contracts import procedures as p
 from egov_contracts.envelope import VN_TZ, EventData, new_event
 from egov_contracts.examples import example_for
-from egov_notifier.usecases import decide
+from egov_notifier.usecases import Work, decide
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +23,7 @@ async def decided(notifier, data: EventData, now: datetime) -> set[tuple[str, st
     """(channel, recipient label) of the in-app and e-mail notifications decided for it."""
     event = new_event(data, source="/vn/38/test", subject=uuid.uuid4().hex[:8])
     async with notifier.runtime.transaction() as tx:
-        await decide(tx, notifier.app.state.wiring.state["context"], [event], now=now)
+        await decide(Work.on(tx), notifier.app.state.wiring.state["context"], [event], now=now)
         rows = await tx.conn.fetch(
             "SELECT channel, recipient_label, unit_code FROM notifications"
             " WHERE event_id = $1 AND channel = 'in-app'",

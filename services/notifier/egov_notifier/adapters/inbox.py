@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import asyncpg
 from egov_runtime.pagination import Page, PageRequest
+
+from egov_notifier.domain.notification import Notification
 
 _ITEM = (
     "SELECT id, unit_code, role, recipient, title, body, created_at, read_at,"
@@ -81,3 +84,32 @@ async def mark_read(
             item_id,
         )
     return dict(row)
+
+
+class PgInbox:
+    """:class:`~egov_notifier.domain.repositories.Inbox` on a connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def add(
+        self, n: Notification, *, unit_code: str, role: str | None, recipient: str
+    ) -> None:
+        await add(
+            self.conn,
+            n.id,
+            unit_code=unit_code,
+            role=role,
+            title=n.subject,
+            body=n.body,
+            recipient=recipient,
+        )
+
+    async def items_of(self, nid: uuid.UUID) -> list[dict[str, Any]]:
+        """The items of a notification (tests compare the fake with it)."""
+        rows = await self.conn.fetch(
+            "SELECT unit_code, role, recipient, title, body FROM inbox_items"
+            " WHERE notification_id = $1",
+            nid,
+        )
+        return [dict(r) for r in rows]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import asyncpg
+from egov_runtime.units import load_hierarchy
+from egov_units import Hierarchy
 
-from egov_notifier.domain.delivery import Attempt, Outcome
+from egov_notifier.domain.delivery import Attempt, Delivery, Outcome, Status
+from egov_notifier.domain.notification import Notification
 from egov_notifier.domain.rules import Audience, Channel, Person, Rule
 from egov_notifier.domain.templates import Template
 
@@ -131,8 +135,8 @@ async def insert_notification(conn: asyncpg.Connection, n: dict[str, Any]) -> bo
     status = await conn.execute(
         "INSERT INTO notifications (id, rule_id, event_id, event_type, channel, recipient,"
         " recipient_label, unit_code, subject, body, payload, status, next_attempt_at,"
-        " priority, html, event_subject, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-        " $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+        " priority, html, event_subject, last_error, attempts, delivered_at) VALUES ($1, $2, $3,"
+        " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
         " ON CONFLICT (event_id, rule_id, channel, recipient) DO NOTHING",
         n["id"],
         n["rule_id"],
@@ -151,6 +155,8 @@ async def insert_notification(conn: asyncpg.Connection, n: dict[str, Any]) -> bo
         n.get("html"),
         n.get("event_subject"),
         n.get("last_error"),
+        n.get("attempts", 0),
+        n.get("delivered_at"),
     )
     return bool(status.endswith("1"))
 
@@ -360,3 +366,141 @@ async def requeue(
         failed_since,
     )
     return int(status.split()[-1])
+
+
+# -- the repositories (domain objects in and out) ------------------------------------------
+
+_FIELDS = (
+    "id",
+    "rule_id",
+    "event_id",
+    "event_type",
+    "channel",
+    "recipient",
+    "recipient_label",
+    "unit_code",
+    "subject",
+    "body",
+    "status",
+    "next_attempt_at",
+    "event_subject",
+    "html",
+    "payload",
+    "priority",
+    "last_error",
+    "attempts",
+    "created_at",
+    "delivered_at",
+    "digest_id",
+)
+
+
+def notification(row: asyncpg.Record) -> Notification:
+    values = {f: row[f] for f in _FIELDS}
+    if values["payload"] is not None:
+        values["payload"] = bytes(values["payload"])
+    return Notification(**values)
+
+
+class PgDeliveries:
+    """:class:`~egov_notifier.domain.repositories.Deliveries` on a connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def add(self, n: Notification) -> bool:
+        return await insert_notification(self.conn, {f: getattr(n, f) for f in _FIELDS})
+
+    async def get(self, nid: uuid.UUID) -> Notification | None:
+        row = await self.conn.fetchrow("SELECT * FROM notifications WHERE id = $1", nid)
+        return notification(row) if row is not None else None
+
+    async def claim_due(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Notification]:
+        rows = await claim_due(self.conn, now, lease_until, limit)
+        return sorted((notification(r) for r in rows), key=_due_order)
+
+    async def queue_ages(self, now: datetime) -> dict[str, float]:
+        return await queue_ages(self.conn, now)
+
+    async def sent_since(
+        self, keys: Sequence[tuple[str, str]], since: datetime
+    ) -> dict[tuple[str, str], list[datetime]]:
+        return await sent_since(self.conn, list(keys), since)
+
+    async def defer(self, nid: uuid.UUID, until: datetime) -> None:
+        await defer(self.conn, nid, until)
+
+    async def digest_items_due(self, now: datetime) -> list[Notification]:
+        return [notification(r) for r in await digest_items_due(self.conn, now)]
+
+    async def mark_digested(self, ids: Sequence[uuid.UUID], digest_id: uuid.UUID) -> None:
+        await mark_digested(self.conn, [str(i) for i in ids], digest_id)
+
+    async def finish_digested(
+        self, digest_id: uuid.UUID, status: str, now: datetime, error: str | None
+    ) -> list[Notification]:
+        rows = await finish_digested(self.conn, digest_id, status, now, error)
+        return sorted((notification(r) for r in rows), key=lambda n: (n.created_at, str(n.id)))
+
+    async def delivery(self, nid: uuid.UUID) -> Delivery:
+        row = await self.conn.fetchrow("SELECT * FROM notifications WHERE id = $1", nid)
+        return Delivery(
+            str(nid),
+            row["channel"],
+            row["recipient"],
+            Status(row["status"]),
+            attempts=await attempts_of(self.conn, nid),
+            next_attempt_at=row["next_attempt_at"],
+            lease_until=row["lease_until"],
+            last_error=row["last_error"],
+            delivered_at=row["delivered_at"],
+        )
+
+    async def save_delivery(self, d: Delivery) -> None:
+        nid = uuid.UUID(d.id)
+        for a in d.attempts:  # those kept already stay as they are
+            await record_attempt(
+                self.conn, nid, a.n, a.at, str(a.outcome), a.status_code, a.error, a.duration_ms
+            )
+        await finish(
+            self.conn,
+            nid,
+            status=str(d.status),
+            attempts=len(d.attempts),
+            next_attempt_at=d.next_attempt_at,
+            error=d.last_error,
+            delivered_at=d.delivered_at,
+        )
+
+    async def requeue(self, ids: Sequence[uuid.UUID] | None, failed_since: datetime | None) -> int:
+        return await requeue(
+            self.conn, ids=list(ids) if ids is not None else None, failed_since=failed_since
+        )
+
+
+def _due_order(n: Notification) -> tuple[Any, str]:
+    return (n.next_attempt_at, str(n.id))
+
+
+class PgDirectory:
+    """:class:`~egov_notifier.domain.repositories.Directory` on a connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def rules(self) -> list[Rule]:
+        return await rules(self.conn)
+
+    async def template(self, tid: str) -> Template | None:
+        return await template(self.conn, tid)
+
+    async def people(self, units: Sequence[str]) -> list[Person]:
+        return await people(self.conn, list(units))
+
+    async def unit_names(self, codes: Sequence[str]) -> dict[str, str]:
+        return await unit_names(self.conn, codes)
+
+    async def hierarchy(self) -> Hierarchy:
+        return await load_hierarchy(self.conn)

@@ -8,7 +8,8 @@ from typing import Any
 
 import asyncpg
 
-from egov_notifier.domain.subscriptions import Scope, Secret, changes, in_force
+from egov_notifier.domain.retry import EndpointHealth
+from egov_notifier.domain.subscriptions import Endpoint, Scope, Secret, changes, in_force
 
 COLUMNS = (
     "id, system, url, event_types, unit_code, owner, enabled, disabled_reason,"
@@ -209,16 +210,6 @@ async def audit_log(
     return [dict(r) for r in rows], int(total)
 
 
-async def matching(conn: asyncpg.Connection, event_type: str) -> list[asyncpg.Record]:
-    """Enabled subscriptions whose event types match (exactly, or a prefix ending in ``*``)."""
-    return await conn.fetch(
-        "SELECT id, system, unit_code FROM subscriptions WHERE enabled"
-        " AND ($1 = ANY(event_types) OR EXISTS (SELECT 1 FROM unnest(event_types) t"
-        " WHERE t LIKE '%*' AND $1 LIKE replace(t, '*', '%')))",
-        event_type,
-    )
-
-
 async def is_province(conn: asyncpg.Connection, unit_code: str | None) -> bool:
     """True for the root of the hierarchy (the province): a unit with no parent."""
     if unit_code is None:
@@ -226,3 +217,51 @@ async def is_province(conn: asyncpg.Connection, unit_code: str | None) -> bool:
     return bool(
         await conn.fetchval("SELECT parent_code IS NULL FROM units WHERE unit_code = $1", unit_code)
     )
+
+
+def _endpoint(row: Any) -> Endpoint:
+    return Endpoint(
+        row["id"],
+        row["system"],
+        row["url"],
+        row["unit_code"],
+        row["enabled"],
+        row["failing_since"],
+        row["disabled_reason"],
+    )
+
+
+class PgEndpoints:
+    """:class:`~egov_notifier.domain.repositories.Endpoints` on a connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def matching(self, event_type: str) -> list[Endpoint]:
+        rows = await self.conn.fetch(
+            f"SELECT {COLUMNS} FROM subscriptions WHERE enabled"
+            " AND ($1 = ANY(event_types) OR EXISTS (SELECT 1 FROM unnest(event_types) t"
+            " WHERE t LIKE '%*' AND $1 LIKE replace(t, '*', '%'))) ORDER BY created_at, id",
+            event_type,
+        )
+        return [_endpoint(r) for r in rows]
+
+    async def get(self, sid: str, *, lock: bool = False) -> Endpoint | None:
+        row = await get(self.conn, sid, lock=lock)
+        return _endpoint(row) if row is not None else None
+
+    async def secrets_in_force(self, sid: str, now: datetime) -> list[str]:
+        return await secrets_in_force(self.conn, sid, now)
+
+    async def set_health(self, sid: str, health: EndpointHealth, *, actor: str) -> None:
+        before = await get(self.conn, sid)
+        if before is None:
+            return
+        await set_health(
+            self.conn, sid, health.enabled, health.failing_since, health.disabled_reason
+        )
+        if before["enabled"] and not health.enabled:
+            after = {**before, "enabled": False, "disabled_reason": health.disabled_reason}
+            await audit(
+                self.conn, before=before, after=after, actor=actor, roles=(), action="disabled"
+            )

@@ -57,6 +57,19 @@ def reaches(scope: str | None, province: bool, ancestries: Sequence[Sequence[str
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """A webhook subscription as the deciding and sending see it."""
+
+    id: str
+    system: str
+    url: str
+    unit_code: str | None
+    enabled: bool = True
+    failing_since: datetime | None = None
+    disabled_reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Scope:
     """What a caller may see of the subscriptions (and of their audit): one owner's (an
     integration token: its own), or those scoped within a unit subtree (staff: ``units``, and

@@ -15,7 +15,7 @@ from egov_contracts.topics import (
 )
 from egov_runtime.consumer import Incoming, Subscription, Tx
 
-from egov_notifier.usecases import Context, decide, record_feed
+from egov_notifier.usecases import Context, Work, decide, record_feed
 
 # The topics whose events rules and webhook subscriptions act on.
 EVENT_TOPICS = (DOSSIERS.name, RATES.name, INDICATOR_RESULTS.name, NOMINATION_EVENTS.name)
@@ -23,7 +23,7 @@ EVENT_TOPICS = (DOSSIERS.name, RATES.name, INDICATOR_RESULTS.name, NOMINATION_EV
 
 def events_subscription(ctx: Context) -> Subscription:
     async def handle(tx: Tx, items: list[Incoming]) -> None:
-        await decide(tx, ctx, [i.event for i in items], now=ctx.clock())
+        await decide(Work.on(tx), ctx, [i.event for i in items], now=ctx.clock())
 
     return Subscription("events", EVENT_TOPICS, handle)
 

@@ -37,7 +37,7 @@ from egov_notifier.domain.templates import (
     context_for,
     render_context,
 )
-from egov_notifier.usecases import replay
+from egov_notifier.usecases import Work, replay
 
 router = APIRouter(prefix="/v1")
 Operator = Annotated[Principal, Depends(require("admin", "operator"))]
@@ -239,7 +239,7 @@ async def replay_one(nid: uuid.UUID, request: Request, principal: Operator) -> d
                 raise missing
         else:
             await check_scope(tx.conn, principal, unit, hidden=missing)
-        n = await replay(tx, ids=[nid])
+        n = await replay(Work.on(tx), ids=[nid])
     if not n:
         raise missing
     return {"replayed": n}
@@ -256,7 +256,7 @@ async def recover(body: RecoverIn, request: Request, principal: Operator) -> dic
     rt = runtime_of(request)
     async with rt.transaction() as tx:
         await check_root(tx.conn, principal, rt.settings.province_code, "Recovering every unit")
-        return {"replayed": await replay(tx, failed_since=body.since)}
+        return {"replayed": await replay(Work.on(tx), failed_since=body.since)}
 
 
 @router.get("/inbox", tags=["in-app"])
