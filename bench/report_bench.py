@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 
 import asyncpg
 from egov_contracts.reference import load_units
+from egov_procedures.adapters.dossiers import fold_monthly_changes
 from egov_procedures.domain.report import ReturnedWithdrawn
 from egov_procedures.main import SPEC
 from egov_procedures.usecases import build_on_time_report
@@ -78,7 +79,8 @@ def say(msg: str) -> None:
 
 async def fill(conn: asyncpg.Connection, n: int) -> date:
     """``n`` dossiers received over the year that ended 12 days ago (every ending in the
-    past), their daily aggregates, statistics; returns the first day of that year."""
+    past), their daily aggregates and monthly sums, statistics; returns the first day of that
+    year."""
     units = [u.unit_code for u in load_units() if u.valid_to is None and u.level != "province"]
     first = datetime.now(VN_TZ).date() - timedelta(days=365 + 12)
     say(f"inserting {n:,} dossiers")
@@ -88,6 +90,7 @@ async def fill(conn: asyncpg.Connection, n: int) -> date:
     )
     say(f"inserted in {time.perf_counter() - t0:.0f} s; building daily aggregates")
     await conn.execute(AGGREGATE)
+    await fold_monthly_changes(conn)  # as the service's periodic job does
     await conn.execute("VACUUM ANALYZE")  # as autovacuum leaves a table: visibility map set
     return first
 

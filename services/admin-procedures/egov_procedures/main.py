@@ -31,6 +31,7 @@ from egov_procedures.usecases import (
     Context,
     Work,
     fire_due_timers,
+    fold_monthly_sums,
     load_calendar,
     publish_pending_calendar,
     publish_rates,
@@ -102,12 +103,16 @@ def wire(rt: Runtime) -> Wiring:
     async def sla_metrics() -> None:
         await refresh_sla_metrics(rt, ctx, settings.period_scheme)
 
+    async def monthly_fold() -> None:
+        await fold_monthly_sums(rt)
+
     job = partial(every, service=rt.service, log=log)
     run_sla_metrics = job(settings.sla_metrics_interval_s, sla_metrics, "SLA metrics")
     run_calendar = job(settings.calendar_refresh_s, refresh_calendar, "calendar refresh")
     run_timers = job(settings.timer_interval_s, timers, "deadline timers")
     run_rates = job(settings.rates_interval_s, rates, "on-time rates")
     run_index = job(settings.service_index_interval_s, service_indexes, "service index")
+    run_fold = job(settings.monthly_fold_interval_s, monthly_fold, "monthly report sums")
 
     return Wiring(
         subscriptions=[
@@ -119,7 +124,7 @@ def wire(rt: Runtime) -> Wiring:
             ),
             units_subscription(),
         ],
-        tasks=[run_calendar, run_timers, run_rates, run_index, run_sla_metrics],
+        tasks=[run_calendar, run_timers, run_rates, run_index, run_sla_metrics, run_fold],
         state={"context": ctx},
     )
 

@@ -521,6 +521,13 @@ async def build_on_time_report(
     return OnTimeReport(groups, ReportForm.total((f for _g, f in groups), policy))
 
 
+async def fold_monthly_sums(rt: Runtime) -> int:
+    """Fold the daily aggregates' recent changes into the monthly sums the report reads for
+    the months before a period (the periodic job); returns how many changes were folded."""
+    async with rt.pool.acquire() as conn:
+        return await dossiers.fold_monthly_changes(conn)
+
+
 def form_json(form: ReportForm) -> dict[str, Any]:
     """The counts, the totals and the rate as the API answers and the rates are kept."""
     rate = form.on_time_rate

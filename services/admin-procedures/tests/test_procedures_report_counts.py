@@ -1,8 +1,9 @@
-"""The report the service answers (daily aggregates + the open dossiers overdue at the end,
-through ``build_on_time_report``) is exactly the pure reference ``report_form`` over the same
-dossiers: several hundred of them with every ending (early, on time, late, rejected, withdrawn,
-returned, still open, paused), instants falling exactly on the periods' bounds, for past
-periods and for one not over yet, in total and by procedure, unit and channel."""
+"""The report the service answers (monthly sums before the period's month, daily aggregates
+from it, the open dossiers overdue at the end, through ``build_on_time_report``) is exactly
+the pure reference ``report_form`` over the same dossiers: several hundred of them with every
+ending (early, on time, late, rejected, withdrawn, returned, still open, paused), instants
+falling exactly on the periods' bounds, for past periods and for one not over yet, in total and
+by procedure, unit and channel; with the monthly sums' changes folded, in part or not at all."""
 
 from __future__ import annotations
 
@@ -128,51 +129,67 @@ GROUP_OF = {
 }
 
 
+async def store(conn, changes: list[tuple[str, str, DossierState | None, DossierState]]) -> None:
+    """Save dossiers and move the daily aggregates as the status-report handler does: the
+    contributions of each dossier's new state minus those of its former one."""
+    totals: dict[tuple[str, str], Counter[tuple[date, str, str]]] = defaultdict(Counter)
+    for unit, procedure, before, after in changes:
+        await dossiers.save_dossier(conn, after, procedure, unit, None, 1)
+        totals[(unit, procedure)].update(dossiers.contributions(after, VN_TZ))
+        totals[(unit, procedure)].subtract(dossiers.contributions(before, VN_TZ))
+    for (unit, procedure), delta in sorted(totals.items()):
+        await dossiers.apply_aggregate_delta(conn, unit, procedure, dict(delta))
+
+
+async def check_every_period(conn, found, policy) -> int:
+    checked = 0
+    for first, last, now in PERIODS:
+        start, end = period_instants(first, last)
+        at = min(end, now)
+        for group_by, group_of in GROUP_OF.items():
+            report = await build_on_time_report(
+                conn, policy, units=list(UNITS), start=first, end=last, now=now, group_by=group_by
+            )
+            by_group = defaultdict(list)
+            for unit, procedure, state in found:
+                assert state.received_at is not None
+                if state.received_at < at:
+                    by_group[group_of(unit, procedure, state)].append(snapshot(state))
+            expected = {g: report_form(snaps, start, at, policy) for g, snaps in by_group.items()}
+            assert dict(report.groups) == expected, (first, last, group_by)
+            assert report.total == ReportForm.total(expected.values(), policy)
+            checked += len(expected)
+    return checked
+
+
 @pytest.mark.parametrize("policy", list(ReturnedWithdrawn))
 async def test_the_served_report_is_the_reference_form(database_dsn, policy):
     await migrate(database_dsn, all_migrations(SPEC.migrations))
     found = the_dossiers(random.Random(20260615), 600)
     conn = await connect(database_dsn)
     try:
-        # stored as the status-report handler stores them: the row, and the daily aggregates
-        totals: dict[tuple[str, str], Counter[tuple[date, str, str]]] = defaultdict(Counter)
-        for unit, procedure, state in found:
-            await dossiers.save_dossier(conn, state, procedure, unit, None, 1)
-            totals[(unit, procedure)].update(dossiers.contributions(state, VN_TZ))
-        for (unit, procedure), delta in sorted(totals.items()):
-            await dossiers.apply_aggregate_delta(conn, unit, procedure, dict(delta))
-        checked = 0
-        for first, last, now in PERIODS:
-            start, end = period_instants(first, last)
-            at = min(end, now)
-            for group_by, group_of in GROUP_OF.items():
-                report = await build_on_time_report(
-                    conn,
-                    policy,
-                    units=list(UNITS),
-                    start=first,
-                    end=last,
-                    now=now,
-                    group_by=group_by,
-                )
-                by_group = defaultdict(list)
-                for unit, procedure, state in found:
-                    assert state.received_at is not None
-                    if state.received_at < at:
-                        by_group[group_of(unit, procedure, state)].append(snapshot(state))
-                expected = {
-                    g: report_form(snaps, start, at, policy) for g, snaps in by_group.items()
-                }
-                assert dict(report.groups) == expected, (first, last, group_by)
-                assert report.total == ReportForm.total(expected.values(), policy)
-                checked += len(expected)
-        assert checked > 40
+        # first every dossier as received only (still open), the monthly sums folded; then
+        # their endings, as later reports: the monthly sums are part folded, part changes
+        opened = [
+            DossierState(
+                dossier_code=s.dossier_code, phase=Phase.PROCESSING, channel=s.channel,
+                received_at=s.received_at, due_at=s.due_at,
+            )
+            for _u, _p, s in found
+        ]  # fmt: skip
+        await store(conn, [(u, p, None, o) for (u, p, _s), o in zip(found, opened, strict=True)])
+        assert await dossiers.fold_monthly_changes(conn) > 0
+        await store(conn, [(u, p, o, s) for (u, p, s), o in zip(found, opened, strict=True)])
+        assert await check_every_period(conn, found, policy) > 40
+        assert await dossiers.fold_monthly_changes(conn) > 0
+        assert await dossiers.fold_monthly_changes(conn) == 0
+        assert await check_every_period(conn, found, policy) > 40
         # the figures are not all zero: every count of the form occurs
-        year = await build_on_time_report(
+        spring = await build_on_time_report(
             conn, policy, units=list(UNITS), start=date(2026, 3, 1), end=date(2026, 5, 31),
             now=datetime(2026, 9, 1, tzinfo=VN_TZ),
         )  # fmt: skip
-        assert all(v > 0 for v in year.total.counts().values()), year.total
+        assert all(v > 0 for v in spring.total.counts().values()), spring.total
     finally:
         await conn.close()
 

@@ -479,6 +479,21 @@ async def report_counts(
     summed = "".join(
         f" coalesce(sum({c}) FILTER (WHERE day >= $2), 0) AS {c}," for c in SUMMED_IN_PERIOD
     )
+    # Before the period's month, the monthly sums (folded, and the changes not folded yet) as
+    # rows dated the month's first day, with nothing resolved: they count only in "carried
+    # over" and "in progress"; from that month on, the daily rows. One statement, one
+    # snapshot: a fold committing meanwhile is seen whole or not at all.
+    month = start.replace(day=1)
+    sources = (
+        "(SELECT day, unit_code, procedure_code, channel, received, finished, resolved_early,"
+        " resolved_on_time, resolved_late, withdrawn, returned FROM dossier_daily"
+        " WHERE unit_code = ANY($1::text[]) AND day >= $6 AND day <= $3"
+        " UNION ALL SELECT month, unit_code, procedure_code, channel, received, finished,"
+        " 0, 0, 0, 0, 0 FROM dossier_monthly WHERE unit_code = ANY($1::text[]) AND month < $6"
+        " UNION ALL SELECT month, unit_code, procedure_code, channel, received, finished,"
+        " 0, 0, 0, 0, 0 FROM dossier_monthly_changes"
+        " WHERE unit_code = ANY($1::text[]) AND month < $6) AS counted"
+    )
     rows = await conn.fetch(
         f"SELECT {col} AS grp,"
         " coalesce(sum(received) FILTER (WHERE day < $2), 0)"
@@ -488,13 +503,14 @@ async def report_counts(
         " coalesce(sum(received) FILTER (WHERE day >= $2 AND NOT channel = ANY($5)), 0)"
         f"  AS received_counter_postal,{summed}"
         " coalesce(sum(received), 0) - coalesce(sum(finished), 0) AS in_progress"
-        " FROM dossier_daily WHERE unit_code = ANY($1::text[]) AND day <= $3"
-        " AND ($4::text IS NULL OR procedure_code = $4) GROUP BY 1 ORDER BY 1",
+        f" FROM {sources} WHERE ($4::text IS NULL OR procedure_code = $4)"
+        " GROUP BY 1 ORDER BY 1",
         units,
         start,
         end,
         procedure,
         online,
+        month,
     )
     # "in progress at `to`": for a period not over yet, as of now
     end_instant = min(datetime.combine(end + timedelta(days=1), datetime.min.time(), tz), now)
@@ -520,6 +536,23 @@ async def report_counts(
         d["in_progress_within_deadline"] = in_progress - d["in_progress_overdue"]
         out.append({k: (int(v) if k != "grp" else v) for k, v in d.items()})
     return out
+
+
+async def fold_monthly_changes(conn: asyncpg.Connection) -> int:
+    """Fold the changes of the daily aggregates into the monthly sums (in one statement: the
+    report sees them before or after, the same totals); returns how many changes were
+    folded. Rows are written in key order, so two folds at once cannot deadlock."""
+    folded: int = await conn.fetchval(
+        "WITH moved AS (DELETE FROM dossier_monthly_changes RETURNING *),"
+        " summed AS (INSERT INTO dossier_monthly (unit_code, month, procedure_code, channel,"
+        " received, finished) SELECT unit_code, month, procedure_code, channel, sum(received),"
+        " sum(finished) FROM moved GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+        " ON CONFLICT (unit_code, month, procedure_code, channel) DO UPDATE"
+        " SET received = dossier_monthly.received + excluded.received,"
+        " finished = dossier_monthly.finished + excluded.finished RETURNING 1)"
+        " SELECT count(*) FROM moved"
+    )
+    return folded
 
 
 REPORTED_FACTS = ("digitised", "electronic_result", "paid_online", "satisfaction")
