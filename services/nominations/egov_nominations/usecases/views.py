@@ -35,12 +35,7 @@ async def nomination_view(tx: Tx, ctx: Context, nomination_id: str) -> dict[str,
     out: dict[str, Any] = {
         "nomination_id": nomination_id,
         "movement_id": row["movement_id"],
-        "nominee": {
-            "kind": row["nominee_kind"],
-            "ref": row["nominee_ref"],
-            "name": row["nominee_name"],
-            "unit_code": row["unit_code"],
-        },
+        "nominee": _nominee_json(row),
         "award": row["award"],
         "award_name_vi": AWARD_NAMES_VI[AwardKind(row["award"])],
         "achievement_year": row["achievement_year"],
@@ -76,15 +71,19 @@ async def nomination_view(tx: Tx, ctx: Context, nomination_id: str) -> dict[str,
     return out
 
 
+def _nominee_json(row: Any) -> dict[str, Any]:
+    return {
+        "kind": row["nominee_kind"],
+        "ref": row["nominee_ref"],
+        "name": row["nominee_name"],
+        "unit_code": row["unit_code"],
+    }
+
+
 def summary_row(row: Any) -> dict[str, Any]:
     return {
         "nomination_id": row["nomination_id"],
-        "nominee": {
-            "kind": row["nominee_kind"],
-            "ref": row["nominee_ref"],
-            "name": row["nominee_name"],
-            "unit_code": row["unit_code"],
-        },
+        "nominee": _nominee_json(row),
         "award": row["award"],
         "achievement_year": row["achievement_year"],
         "occasion": row["occasion"],
