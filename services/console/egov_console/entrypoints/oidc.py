@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from egov_console.adapters.oidc import OidcClient, Pending, SignInRefused
-from egov_console.entrypoints.web.common import render, safe_next, set_session
+from egov_console.entrypoints.web.common import error_page, safe_next, set_session
 from egov_console.settings import ConsoleSettings
 
 router = APIRouter(include_in_schema=False)
@@ -40,14 +40,7 @@ def _redirect_uri(request: Request) -> str:
 
 
 def _refused(request: Request, text: str, status: int = 400) -> Response:
-    response = render(
-        request,
-        "error.html",
-        None,
-        status_code=status,
-        title="Không đăng nhập được",
-        text=text,
-    )
+    response = error_page(request, None, status, "Không đăng nhập được", text)
     response.delete_cookie(PENDING_COOKIE, path="/auth")
     return response
 

@@ -173,7 +173,14 @@ def failure_page(request: Request, who: Principal | None, exc: ApiError) -> HTML
     else:
         title, text = "Dịch vụ chưa trả lời", f"{exc.service}: {exc.detail}"
     code = exc.status if exc.status in (403, 404, 422) else 502
-    return render(request, "error.html", who, status_code=code, title=title, text=text)
+    return error_page(request, who, code, title, text)
+
+
+def error_page(
+    request: Request, who: Principal | None, status_code: int, title: str, text: str
+) -> HTMLResponse:
+    """The error page with its status, a title and a sentence (Vietnamese)."""
+    return render(request, "error.html", who, status_code=status_code, title=title, text=text)
 
 
 async def gather_limited(calls: Sequence[Awaitable[T]], limit: int = 8) -> list[T | BaseException]:

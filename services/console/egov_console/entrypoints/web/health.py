@@ -16,6 +16,7 @@ from egov_console.entrypoints.web.common import (
     HEALTH_ROLES,
     NOTIFIER,
     apis_of,
+    error_page,
     failure_page,
     gather_limited,
     render,
@@ -57,13 +58,12 @@ async def health(request: Request) -> Response:
         return to_sign_in(request)
     person, token = who
     if not person.has_any(HEALTH_ROLES):
-        return render(
+        return error_page(
             request,
-            "error.html",
             person,
-            status_code=403,
-            title="Không có quyền",
-            text="Trang tình trạng tích hợp dành cho cán bộ vận hành và quản trị.",
+            403,
+            "Không có quyền",
+            "Trang tình trạng tích hợp dành cho cán bộ vận hành và quản trị.",
         )
     apis = apis_of(request)
 
@@ -133,14 +133,7 @@ async def _admin_action(request: Request, path: str, refused: str) -> Response:
         return to_sign_in(request)
     person, token = who
     if "admin" not in person.roles:
-        return render(
-            request,
-            "error.html",
-            person,
-            status_code=403,
-            title="Không có quyền",
-            text=refused,
-        )
+        return error_page(request, person, 403, "Không có quyền", refused)
     try:
         await apis_of(request).post(NOTIFIER, path, token)
     except ApiError as exc:

@@ -16,6 +16,7 @@ from egov_console.entrypoints.web.common import (
     PROCEDURES,
     apis_of,
     breadcrumbs,
+    error_page,
     failure_page,
     gather_limited,
     now_vn,
@@ -76,9 +77,7 @@ async def overview(
     try:
         chosen = parse(period) if period else current(kind, now_vn().date())
     except ValueError as exc:
-        return render(
-            request, "error.html", person, status_code=422, title="Kỳ không hợp lệ", text=str(exc)
-        )
+        return error_page(request, person, 422, "Kỳ không hợp lệ", str(exc))
     apis = apis_of(request)
     units = await units_today(request)
     try:

@@ -15,6 +15,7 @@ from egov_console.entrypoints.web.common import (
     EXPORT_LIMIT,
     PROCEDURES,
     apis_of,
+    error_page,
     failure_page,
     now_vn,
     render,
@@ -91,9 +92,7 @@ async def queue(
         return to_sign_in(request)
     person, token = who
     if kind not in QUEUES:
-        return render(
-            request, "error.html", person, status_code=404, title="Không có hàng đợi này", text=""
-        )
+        return error_page(request, person, 404, "Không có hàng đợi này", "")
     title, icon, queue_params = QUEUES[kind]
     unit = unit or person.unit_code
     page = max(page, 1)

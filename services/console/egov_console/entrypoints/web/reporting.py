@@ -12,6 +12,7 @@ from egov_console.adapters.api import ApiError
 from egov_console.domain.periods import current, parse
 from egov_console.entrypoints.web.common import (
     apis_of,
+    error_page,
     failure_page,
     gather_limited,
     now_vn,
@@ -45,9 +46,7 @@ async def reporting(
     try:
         chosen = parse(period) if period else current("month", now_vn().date())
     except ValueError as exc:
-        return render(
-            request, "error.html", person, status_code=422, title="Kỳ không hợp lệ", text=str(exc)
-        )
+        return error_page(request, person, 422, "Kỳ không hợp lệ", str(exc))
     apis = apis_of(request)
     units = await units_today(request)
     children = [u for u in units.values() if u["parent_code"] == unit] or [

@@ -12,6 +12,7 @@ from egov_console.entrypoints.web.common import (
     COOKIE,
     SIGN_IN_ROLES,
     STATIC,
+    error_page,
     live_of,
     render,
     safe_next,
@@ -58,13 +59,8 @@ async def sign_in(
     if settings.production:
         raise Problem(404, "Not found")
     if role not in SIGN_IN_ROLES or unit not in await units_today(request):
-        return render(
-            request,
-            "error.html",
-            None,
-            status_code=422,
-            title="Không đăng nhập được",
-            text="Vai trò hoặc đơn vị không hợp lệ.",
+        return error_page(
+            request, None, 422, "Không đăng nhập được", "Vai trò hoặc đơn vị không hợp lệ."
         )
     token = issue_token(
         settings.jwt_secret.get_secret_value(),
@@ -88,13 +84,12 @@ async def sign_in_with_token(request: Request, token: str, next: str | None = No
     try:
         decode_token(settings.jwt_secret.get_secret_value(), token)
     except Problem:
-        return render(
+        return error_page(
             request,
-            "error.html",
             None,
-            status_code=401,
-            title="Liên kết đăng nhập không hợp lệ",
-            text="Liên kết đã hết hạn hoặc không đúng. Hãy đăng nhập lại.",
+            401,
+            "Liên kết đăng nhập không hợp lệ",
+            "Liên kết đã hết hạn hoặc không đúng. Hãy đăng nhập lại.",
         )
     response = RedirectResponse(safe_next(next), status_code=303)
     set_session(request, response, token)
