@@ -12,6 +12,7 @@ from egov_contracts.envelope import VN_TZ
 from egov_contracts.topics import INDICATOR_RESULTS
 from egov_runtime import units
 from egov_runtime.consumer import Tx
+from egov_runtime.refusals import NotFound
 
 from egov_indicators.adapters import store
 from egov_indicators.domain import (
@@ -28,7 +29,7 @@ from egov_indicators.domain import (
     load_seasonal_profiles,
     rules_from_data,
 )
-from egov_indicators.domain.definitions import CATALOGUE_DIR
+from egov_indicators.domain.definitions import CATALOGUE_DIR, IndicatorDefinition
 
 RESULTS = INDICATOR_RESULTS.name
 
@@ -76,6 +77,14 @@ async def load_rulebook(tx: Tx) -> RuleBook:
 
 async def load_hierarchy(tx: Tx) -> Hierarchy:
     return await units.load_hierarchy(tx.conn)
+
+
+def definition_of(book: RuleBook, indicator: str) -> IndicatorDefinition:
+    """The indicator's definition in the rule book (404 "Indicator not found" otherwise)."""
+    definition = book.catalogue.get(indicator)
+    if definition is None:
+        raise NotFound("Indicator not found", f"No indicator {indicator}.")
+    return definition
 
 
 def parse_disagg(text: str) -> DisaggKey:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from egov_runtime.consumer import Tx
-from egov_runtime.refusals import Invalid, NotFound
+from egov_runtime.refusals import Invalid
 
 from egov_indicators.adapters import store
 from egov_indicators.domain.definitions import IndicatorDefinition
@@ -20,7 +20,7 @@ from egov_indicators.domain.plan_periods import (
     plan_value,
     ratio_pct,
 )
-from egov_indicators.usecases.common import RuleBook
+from egov_indicators.usecases.common import RuleBook, definition_of
 
 
 async def _plan_value(
@@ -49,9 +49,7 @@ async def plan_period_report(
 ) -> dict[str, Any]:
     """An indicator over a plan period for a unit: the value (total of a flow, end level of a
     stock), the average per year, the ratio to an earlier period, and the range targets."""
-    definition = book.catalogue.get(indicator)
-    if definition is None:
-        raise NotFound("Indicator not found", f"No indicator {indicator}.")
+    definition = definition_of(book, indicator)
     try:
         current = await _plan_value(tx, definition, unit, period)
     except PlanValueUnavailable as exc:
@@ -122,9 +120,7 @@ async def set_plan_target(
     note: str,
     by: str,
 ) -> None:
-    definition = book.catalogue.get(indicator)
-    if definition is None:
-        raise NotFound("Indicator not found", f"No indicator {indicator}.")
+    definition = definition_of(book, indicator)
     if basis == "yearly-average" and definition.time_aggregation.value != "sum":
         raise Invalid("Invalid target", f"{indicator} has no average per year (not a flow)")
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from egov_runtime.consumer import Tx
-from egov_runtime.refusals import NotFound
 
 from egov_indicators.adapters import store
 from egov_indicators.domain import (
@@ -13,7 +12,7 @@ from egov_indicators.domain import (
 )
 from egov_indicators.domain.periods import PeriodKind
 from egov_indicators.domain.year_to_date import judge_year_to_date, year_to_date
-from egov_indicators.usecases.common import Context, RuleBook
+from egov_indicators.usecases.common import Context, RuleBook, definition_of
 from egov_indicators.usecases.targets import evaluation_json
 
 
@@ -23,9 +22,7 @@ async def year_to_date_report(
     """A year's value so far from its months (the unit's reported or rolled-up month values),
     marked partial until December is in, judged against the year's target at the end of the
     last month in."""
-    definition = book.catalogue.get(indicator)
-    if definition is None:
-        raise NotFound("Indicator not found", f"No indicator {indicator}.")
+    definition = definition_of(book, indicator)
     pair = (definition.code, unit)
     by_month = {}
     for m in Period(year, PeriodKind.YEAR).months():

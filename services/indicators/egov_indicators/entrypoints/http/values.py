@@ -105,6 +105,15 @@ async def get_report(unit: str, period: str, request: Request, principal: Reader
     )
 
 
+# what the export shows of a target's evaluation, in its order
+EVALUATION_COLUMNS = (
+    "direction",
+    "status",
+    "planned_change",
+    "achieved_change",
+    "change_achievement_pct",
+    "verdict_vi",
+)
 EXPORT_COLUMNS = [
     "unit_code",
     "unit_name",
@@ -117,27 +126,14 @@ EXPORT_COLUMNS = [
     "revision",
     "target",
     "achievement_pct",
-    "direction",
-    "status",
-    "planned_change",
-    "achieved_change",
-    "change_achievement_pct",
-    "verdict_vi",
+    *EVALUATION_COLUMNS,
 ]
 
 
 def _evaluation_cells(e: dict[str, Any] | None) -> list[Any]:
     """Direction, status and the planned versus achieved change of a target's evaluation (so a
     lower-is-better rate's achievement % is not read as over-achievement)."""
-    keys = (
-        "direction",
-        "status",
-        "planned_change",
-        "achieved_change",
-        "change_achievement_pct",
-        "verdict_vi",
-    )
-    return ["" if e is None or e.get(k) is None else e[k] for k in keys]
+    return ["" if e is None or e.get(k) is None else e[k] for k in EVALUATION_COLUMNS]
 
 
 @router.get("/export", tags=["values"])
