@@ -11,7 +11,7 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -212,6 +212,17 @@ class ConsoleStack:
             f"/v1/dossiers/{code}", headers=self.procedures.token("admin")
         )
         return r.json()["status"] if r.status_code == 200 else None
+
+    async def recorded(self, codes: Iterable[str], resolved: str) -> None:
+        """Wait until admin-procedures has recorded every dossier of ``codes`` and the one
+        ``resolved`` as resolved (its reports go through its inbound topic)."""
+        for code in codes:
+            await wait_for(lambda c=code: self.dossier_status(c), timeout=30, message=code)
+
+        async def is_resolved() -> bool:
+            return await self.dossier_status(resolved) == "resolved"
+
+        await wait_for(is_resolved, timeout=30, message=f"{resolved} resolved")
 
 
 @pytest.fixture(scope="module")

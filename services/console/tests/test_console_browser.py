@@ -155,16 +155,8 @@ async def data(console_stack):
     await s.report(codes["overdue"], "received", late_at, HOANGHOA, channel="online")
     await s.report(codes["other"], "received", late_at, THOXUAN, channel="online")
     await s.report(codes["tet"], "received", vn(2026, 2, 12, 9), HOANGHOA, channel="counter")
-    for code in codes.values():
-        await wait_for(lambda c=code: s.dossier_status(c), timeout=30, message=code)
-    await wait_for(
-        lambda: _is(s, codes["late"], "resolved"), timeout=30, message="late dossier resolved"
-    )
+    await s.recorded(codes.values(), resolved=codes["late"])
     return codes
-
-
-async def _is(s, code: str, status: str) -> bool:
-    return await s.dossier_status(code) == status
 
 
 async def test_an_officer_sees_their_commune_and_none_of_another(console_stack, data, browser):

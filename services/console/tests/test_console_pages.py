@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from egov_devkit.testing.fixtures import wait_for
 from egov_workdays import VN_TZ, WorkCalendar
 
 pytestmark = pytest.mark.integration
@@ -60,14 +59,8 @@ async def data(console_stack):
     await s.report(codes["overdue"], "received", late_at, HOANGHOA, channel="online")
     await s.report(codes["other"], "received", late_at, THOXUAN, channel="online")
     await s.report(codes["tet"], "received", vn(2026, 2, 12, 9), HOANGHOA, channel="counter")
-    for code in codes.values():
-        await wait_for(lambda c=code: s.dossier_status(c), timeout=30, message=code)
-    await wait_for(lambda: _resolved(s, codes["late"]), timeout=30, message="late dossier resolved")
+    await s.recorded(codes.values(), resolved=codes["late"])
     return codes
-
-
-async def _resolved(s, code: str) -> bool:
-    return await s.dossier_status(code) == "resolved"
 
 
 async def test_sign_in_link_sets_an_http_only_session_and_sign_out_ends_it(console_stack, data):
