@@ -7,10 +7,10 @@ body against each fake and its PostgreSQL adapter)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,7 +24,7 @@ from egov_notifier.domain.delivery import Attempt, Delivery, Status
 from egov_notifier.domain.notification import DIGEST, DIGESTED, Notification
 from egov_notifier.domain.retry import EndpointHealth
 from egov_notifier.domain.rules import DEFAULT_RULES, Person, Rule
-from egov_notifier.domain.subscriptions import Endpoint, Secret, in_force
+from egov_notifier.domain.subscriptions import Endpoint, Secret, Subscription, changes, in_force
 from egov_notifier.domain.templates import DEFAULT_TEMPLATES, Template
 from egov_notifier.main import SPEC, seed
 from egov_notifier.usecases import Begin, Work
@@ -245,48 +245,150 @@ class FakeDirectory:
 
 
 @dataclass
+class FakeSubscriptions:
+    clock: datetime  # what the database's now() would say; each write is a moment later
+    subs: dict[str, Subscription] = field(default_factory=dict)  # in the order registered
+    secret_list: dict[str, list[Secret]] = field(default_factory=dict)
+    audited: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+
+    async def get(self, sid: str, *, lock: bool = False) -> Subscription | None:
+        return self.subs.get(sid)
+
+    async def add(self, sub: Subscription, secret: str) -> Subscription:
+        if sub.id in self.subs:
+            raise ValueError(f"subscription {sub.id} exists")  # the primary key
+        at = self._now()
+        kept = replace(sub, created_at=at, updated_at=at)
+        self.subs[sub.id] = kept
+        self.secret_list[sub.id] = [Secret(secret, at)]
+        return kept
+
+    def _now(self) -> datetime:
+        """A later instant for each write (each is a transaction of its own in use)."""
+        self.clock += timedelta(milliseconds=1)
+        return self.clock
+
+    async def save(self, sub: Subscription) -> Subscription:
+        current = self.subs[sub.id]
+        kept = replace(
+            sub, owner=current.owner, created_at=current.created_at, updated_at=self._now()
+        )
+        self.subs[sub.id] = kept
+        return kept
+
+    async def delete(self, sid: str) -> None:
+        self.subs.pop(sid, None)
+        self.secret_list.pop(sid, None)
+
+    async def secrets(self, sid: str) -> list[Secret]:
+        return list(self.secret_list.get(sid, []))
+
+    async def rotate(self, sid: str, new: str, retire_at: datetime) -> None:
+        self.secret_list[sid] = [
+            replace(s, expires_at=min(s.expires_at or retire_at, retire_at))
+            for s in self.secret_list.get(sid, [])
+        ] + [Secret(new, self._now())]
+
+    async def retire_previous(self, sid: str, at: datetime) -> int:
+        kept = self.secret_list.get(sid, [])
+        if not kept:
+            return 0
+        newest = max(kept, key=lambda s: s.created_at)
+        n = 0
+        out = []
+        for s in kept:
+            if (
+                s is not newest
+                and s.secret != newest.secret
+                and (s.expires_at is None or s.expires_at > at)
+            ):
+                s, n = replace(s, expires_at=at), n + 1
+            out.append(s)
+        self.secret_list[sid] = out
+        return n
+
+    async def audit(
+        self,
+        *,
+        before: Subscription | None,
+        after: Subscription | None,
+        actor: str,
+        roles: Sequence[str],
+        action: str,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        current = after if after is not None else before
+        assert current is not None
+
+        def row(x):
+            return {**asdict(x), "event_types": list(x.event_types)} if x else None
+
+        entry = {**changes(row(before), row(after)), **(extra or {})}
+        self.audited.append((current.id, action, actor, entry))
+
+    async def audit_entries(self, sid: str) -> list[tuple[str, str, dict[str, Any]]]:
+        return [(a, actor, c) for s, a, actor, c in self.audited if s == sid]
+
+
+@dataclass
 class FakeEndpoints:
-    subs: dict[str, tuple[Endpoint, tuple[str, ...]]] = field(default_factory=dict)
-    secrets: dict[str, list[Secret]] = field(default_factory=dict)
-    audited: list[tuple[str, str, str]] = field(default_factory=list)  # (id, action, actor)
+    """The subscriptions of ``store`` as the deciding and sending see them."""
+
+    store: FakeSubscriptions
 
     def register(
         self, endpoint: Endpoint, event_types: Sequence[str], secret: str, at: datetime
     ) -> None:
-        self.subs[endpoint.id] = (endpoint, tuple(event_types))
-        self.secrets[endpoint.id] = [Secret(secret, at)]
+        e = endpoint
+        sub = Subscription(e.id, e.system, e.url, tuple(event_types), e.unit_code, "mot-cua")
+        self.store.subs[e.id] = replace(
+            sub, enabled=e.enabled, failing_since=e.failing_since, created_at=at, updated_at=at
+        )
+        self.store.secret_list[e.id] = [Secret(secret, at)]
+
+    @staticmethod
+    def _endpoint(s: Subscription) -> Endpoint:
+        return Endpoint(
+            s.id, s.system, s.url, s.unit_code, s.enabled, s.failing_since, s.disabled_reason
+        )
 
     async def matching(self, event_type: str) -> list[Endpoint]:
         return [
-            e
-            for e, types in self.subs.values()
-            if e.enabled
+            self._endpoint(s)
+            for s in self.store.subs.values()
+            if s.enabled
             and any(
                 t == event_type or (t.endswith("*") and event_type.startswith(t[:-1]))
-                for t in types
+                for t in s.event_types
             )
         ]
 
     async def get(self, sid: str, *, lock: bool = False) -> Endpoint | None:
-        found = self.subs.get(sid)
-        return found[0] if found else None
+        found = self.store.subs.get(sid)
+        return self._endpoint(found) if found else None
 
     async def secrets_in_force(self, sid: str, now: datetime) -> list[str]:
-        return in_force(self.secrets.get(sid, []), now)
+        return in_force(self.store.secret_list.get(sid, []), now)
 
     async def set_health(self, sid: str, health: EndpointHealth, *, actor: str) -> None:
-        if sid not in self.subs:
+        before = self.store.subs.get(sid)
+        if before is None:
             return
-        before, types = self.subs[sid]
         after = replace(
             before,
             enabled=health.enabled,
             failing_since=health.failing_since,
             disabled_reason=health.disabled_reason,
         )
-        self.subs[sid] = (after, types)
+        self.store.subs[sid] = after
         if before.enabled and not after.enabled:
-            self.audited.append((sid, "disabled", actor))
+            await self.store.audit(
+                before=before, after=after, actor=actor, roles=(), action="disabled"
+            )
+
+    @property
+    def audited(self) -> list[tuple[str, str, str]]:
+        return [(sid, action, actor) for sid, action, actor, _ in self.store.audited]
 
 
 @dataclass
@@ -323,12 +425,14 @@ FAKE_NOW = datetime.fromisoformat("2026-03-02T09:00:00+07:00")
 @pytest.fixture
 def fake_work() -> Work:
     """A Work of fakes; the transaction records what is published (``work.tx``)."""
+    subscriptions = FakeSubscriptions(FAKE_NOW)
     return Work(
         RecordingTx(service="notifier", source="/vn/38/notifier"),
         FakeDeliveries(FAKE_NOW),
         FakeDirectory(),
-        FakeEndpoints(),
+        FakeEndpoints(subscriptions),
         FakeInbox(),
+        subscriptions,
     )
 
 

@@ -14,12 +14,12 @@ import pytest
 from egov_devkit.testing.fixtures import create_database, drop_database
 from egov_notifier.adapters.inbox import PgInbox
 from egov_notifier.adapters.store import PgDeliveries
-from egov_notifier.adapters.subscriptions import PgEndpoints
+from egov_notifier.adapters.subscriptions import PgEndpoints, PgSubscriptions
 from egov_notifier.adapters.subscriptions import insert as insert_subscription
 from egov_notifier.domain.delivery import Outcome, Result, RetryPolicy, Status
 from egov_notifier.domain.notification import DIGEST, DIGESTED, Notification
 from egov_notifier.domain.retry import EndpointHealth
-from egov_notifier.domain.subscriptions import Endpoint
+from egov_notifier.domain.subscriptions import Endpoint, Subscription
 from egov_notifier.main import SPEC
 from egov_runtime.db import all_migrations, connect, migrate
 from egov_workdays import VN_TZ
@@ -319,3 +319,67 @@ class TestPgInbox(InboxContract):
     @pytest.fixture
     def inbox(self, conn):
         return PgInbox(conn)
+
+
+class SubscriptionsContract:
+    async def test_a_subscription_is_kept_changed_audited_and_removed(self, subscriptions):
+        new = Subscription(
+            "sub_k", "he-thong-a", "https://a.example/hook", ("t.a", "t.*"), "38", "a"
+        )
+        kept = await subscriptions.add(new, "whsec_1")
+        assert (
+            kept.created_at is not None and replace(kept, created_at=None, updated_at=None) == new
+        )
+        assert await subscriptions.get("sub_k", lock=True) == kept
+        assert await subscriptions.get("sub_none") is None
+        changed = replace(kept, url="https://b.example/hook", enabled=False, disabled_reason="x")
+        saved = await subscriptions.save(changed)
+        assert replace(saved, updated_at=None) == replace(changed, updated_at=None)
+        await subscriptions.audit(
+            before=None, after=kept, actor="a", roles=["integration"], action="created"
+        )
+        await subscriptions.audit(
+            before=kept,
+            after=saved,
+            actor="a",
+            roles=["integration"],
+            action="updated",
+            extra={"n": 1},
+        )
+        [(created, _, first), (updated, actor, then)] = await subscriptions.audit_entries("sub_k")
+        assert (created, updated, actor) == ("created", "updated", "a")
+        assert first["event_types"] == {"from": None, "to": ["t.a", "t.*"]}
+        assert set(then) == {"url", "enabled", "disabled_reason", "n"}
+        assert then["url"] == {"from": "https://a.example/hook", "to": "https://b.example/hook"}
+        await subscriptions.delete("sub_k")
+        assert await subscriptions.get("sub_k") is None
+        assert await subscriptions.secrets("sub_k") == []
+        assert len(await subscriptions.audit_entries("sub_k")) == 2  # the history stays
+
+    async def test_a_rotation_keeps_the_previous_secret_until_it_is_retired(self, subscriptions):
+        await subscriptions.add(
+            Subscription("sub_r", "s", "https://r.example", ("t.a",), "38", "a"), "whsec_1"
+        )
+        [first] = await subscriptions.secrets("sub_r")
+        assert (first.secret, first.expires_at) == ("whsec_1", None)
+        retire_at = NOW + timedelta(days=1)
+        await subscriptions.rotate("sub_r", "whsec_2", retire_at)
+        await subscriptions.rotate("sub_r", "whsec_3", FAR_AHEAD)  # never later than said
+        by_secret = {s.secret: s.expires_at for s in await subscriptions.secrets("sub_r")}
+        assert by_secret["whsec_1"] == retire_at
+        assert by_secret["whsec_3"] is None and by_secret["whsec_2"] == FAR_AHEAD
+        assert await subscriptions.retire_previous("sub_r", NOW) in (1, 2)  # 1 and 2 (ties)
+        assert await subscriptions.retire_previous("sub_r", NOW) == 0
+
+
+class TestFakeSubscriptions(SubscriptionsContract):
+    @pytest.fixture
+    def subscriptions(self, fake_work):
+        return fake_work.subscriptions
+
+
+@pytest.mark.integration
+class TestPgSubscriptions(SubscriptionsContract):
+    @pytest.fixture
+    def subscriptions(self, conn):
+        return PgSubscriptions(conn)

@@ -2,13 +2,15 @@
 transaction (no broker, no database, no SMTP or HTTP): deciding (unit staff over each channel,
 a merged unit's successor, the in-app inbox, a template that does not render, the digest,
 webhook subscriptions by unit subtree, a redelivered event), sending (delivered, retried,
-failed, an endpoint gone, throttled), the digest, and replay."""
+failed, an endpoint gone, throttled), the digest, replay, and the webhook subscriptions'
+self-service (scope, register, change, disable, enable, remove, rotate and retire secrets)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
 
+import pytest
 from egov_contracts import procedures as p
 from egov_contracts.envelope import VN_TZ, CloudEvent, EventData, new_event
 from egov_contracts.notifications import NotificationDelivered, NotificationFailed
@@ -25,6 +27,19 @@ from egov_notifier.usecases import (
     gather_digests,
     replay,
 )
+from egov_notifier.usecases.subscriptions import (
+    ChangeSubscription,
+    RegisterSubscription,
+    change_subscription,
+    register_subscription,
+    remove_subscription,
+    retire_subscription_secrets,
+    rotate_subscription_secret,
+    set_subscription_enabled,
+    visible,
+)
+from egov_runtime.auth import Principal
+from egov_runtime.refusals import Forbidden, NotFound
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)  # after the 2025 reform of the units
 OVERDUE = p.DossierOverdue.event_type
@@ -269,3 +284,97 @@ async def test_replay_sends_a_failed_delivery_again_with_its_id(fake_work, fake_
     in_app = [n.id for n in rows(fake_work) if n.channel == "in-app"]
     assert await replay(fake_work, ids=in_app) == 0  # in-app items are not resent
     assert {n.status for n in rows(fake_work) if n.id in failed} == {"pending"}
+
+
+# -- webhook subscriptions, self-service ---------------------------------------------------
+
+SNV, SAMSON = "38.SNV", "38.XA.SAMSON"
+
+
+def caller(unit: str, *roles: str, subject: str = "he-thong-a") -> Principal:
+    return Principal(subject, frozenset(roles or ("integration",)), unit)
+
+
+def register(url: str = "https://a.example/hook", **kw) -> RegisterSubscription:
+    return RegisterSubscription(url, (OVERDUE,), **kw)
+
+
+async def test_a_system_registers_for_its_unit_or_below_and_sees_only_its_own(fake_work):
+    system = caller(SNV)
+    sub = await register_subscription(fake_work, system, register(), "whsec_1", NOW)
+    assert (sub.owner, sub.system, sub.unit_code, sub.enabled) == (
+        system.subject,
+        "he-thong-a",
+        SNV,
+        True,
+    )
+    assert await fake_work.subscriptions.secrets(sub.id) != []
+    with pytest.raises(Forbidden) as wider:
+        await register_subscription(fake_work, system, register(unit_code="38"), "whsec_2", NOW)
+    with pytest.raises(Forbidden) as for_another:
+        await register_subscription(fake_work, system, register(owner="other"), "whsec_3", NOW)
+    assert (wider.value.title, for_another.value.title) == (
+        "Outside your unit",
+        "Only operators register for another system",
+    )
+    other = caller(SNV, subject="he-thong-b")
+    with pytest.raises(NotFound) as missing:
+        await visible(fake_work, other, sub.id, NOW)
+    assert missing.value.title == "No such subscription"
+    operator = caller("38", "operator", subject="van-hanh")
+    seen, scope = await visible(fake_work, operator, sub.id, NOW)
+    assert seen == sub and scope.province
+    audit = await fake_work.subscriptions.audit_entries(sub.id)  # type: ignore[attr-defined]
+    assert [(a, actor) for a, actor, _ in audit] == [("created", "he-thong-a")]
+
+
+async def test_an_operator_registers_for_a_system_and_changes_within_its_unit(fake_work):
+    operator = caller(SNV, "operator", subject="van-hanh")
+    sub = await register_subscription(
+        fake_work, operator, register(owner="he-thong-a", unit_code=SNV), "whsec", NOW
+    )
+    assert sub.owner == "he-thong-a"
+    changed = await change_subscription(
+        fake_work, operator, sub.id, ChangeSubscription(url="https://b.example/hook"), NOW
+    )
+    assert changed.url == "https://b.example/hook" and changed.created_at == sub.created_at
+    assert (
+        await change_subscription(fake_work, operator, sub.id, ChangeSubscription(), NOW) == changed
+    )
+    with pytest.raises(Forbidden):
+        await change_subscription(
+            fake_work, operator, sub.id, ChangeSubscription(unit_code="38"), NOW
+        )
+    [_, (action, _, what)] = await fake_work.subscriptions.audit_entries(sub.id)  # type: ignore[attr-defined]
+    assert action == "updated" and what == {
+        "url": {"from": "https://a.example/hook", "to": "https://b.example/hook"}
+    }
+
+
+async def test_disable_enable_and_remove_are_audited(fake_work):
+    system = caller(SNV)
+    sub = await register_subscription(fake_work, system, register(), "whsec", NOW)
+    off = await set_subscription_enabled(fake_work, system, sub.id, False, "bảo trì", NOW)
+    assert (off.enabled, off.disabled_reason) == (False, "disabled by he-thong-a: bảo trì")
+    assert await fake_work.endpoints.matching(OVERDUE) == []  # nothing decided for it
+    on = await set_subscription_enabled(fake_work, system, sub.id, True, None, NOW)
+    assert (on.enabled, on.disabled_reason, on.failing_since) == (True, None, None)
+    await remove_subscription(fake_work, system, sub.id, NOW)
+    assert await fake_work.subscriptions.get(sub.id) is None
+    audit = await fake_work.subscriptions.audit_entries(sub.id)  # type: ignore[attr-defined]
+    assert [a for a, _, _ in audit] == ["created", "disabled", "enabled", "deleted"]
+
+
+async def test_a_rotation_signs_with_both_secrets_until_the_previous_is_retired(fake_work):
+    system = caller(SNV)
+    sub = await register_subscription(fake_work, system, register(), "whsec_old", NOW)
+    retire_at = NOW + timedelta(hours=24)
+    await rotate_subscription_secret(fake_work, system, sub.id, "whsec_new", retire_at, NOW)
+    assert await fake_work.endpoints.secrets_in_force(sub.id, NOW) == ["whsec_new", "whsec_old"]
+    await retire_subscription_secrets(fake_work, system, sub.id, NOW + timedelta(hours=1), NOW)
+    later = NOW + timedelta(hours=2)
+    assert await fake_work.endpoints.secrets_in_force(sub.id, later) == ["whsec_new"]
+    assert await retire_subscription_secrets(fake_work, system, sub.id, later, later) == sub
+    audit = await fake_work.subscriptions.audit_entries(sub.id)  # type: ignore[attr-defined]
+    assert [a for a, _, _ in audit] == ["created", "secret-rotated", "secret-retired"]
+    assert audit[2][2]["secrets"] == 1

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 
 from egov_notifier.domain.retry import EndpointHealth
-from egov_notifier.domain.subscriptions import Endpoint, Scope, Secret, changes, in_force
+from egov_notifier.domain.subscriptions import (
+    Endpoint,
+    Scope,
+    Secret,
+    Subscription,
+    changes,
+    in_force,
+)
 
 COLUMNS = (
     "id, system, url, event_types, unit_code, owner, enabled, disabled_reason,"
@@ -60,20 +68,6 @@ async def insert(conn: asyncpg.Connection, sub: dict[str, Any], secret: str) -> 
         "INSERT INTO subscription_secrets (subscription_id, secret) VALUES ($1, $2)",
         sub["id"],
         secret,
-    )
-    return dict(row)
-
-
-async def update(conn: asyncpg.Connection, sid: str, fields: dict[str, Any]) -> dict[str, Any]:
-    allowed = ("system", "url", "event_types", "unit_code", "enabled", "disabled_reason")
-    names = [n for n in allowed if n in fields]
-    assignments = ", ".join(f"{n} = ${i}" for i, n in enumerate(names, start=2))
-    extra = ", failing_since = NULL" if fields.get("enabled") is True else ""
-    row = await conn.fetchrow(
-        f"UPDATE subscriptions SET {assignments}{extra}, updated_at = now() WHERE id = $1"
-        f" RETURNING {COLUMNS}",
-        sid,
-        *(fields[n] for n in names),
     )
     return dict(row)
 
@@ -265,3 +259,101 @@ class PgEndpoints:
             await audit(
                 self.conn, before=before, after=after, actor=actor, roles=(), action="disabled"
             )
+
+
+def subscription(row: Mapping[str, Any]) -> Subscription:
+    return Subscription(
+        row["id"],
+        row["system"],
+        row["url"],
+        tuple(row["event_types"]),
+        row["unit_code"],
+        row["owner"],
+        row["enabled"],
+        row["disabled_reason"],
+        row["failing_since"],
+        row["created_at"],
+        row["updated_at"],
+    )
+
+
+def _row(sub: Subscription | None) -> dict[str, Any] | None:
+    if sub is None:
+        return None
+    row = asdict(sub)
+    row["event_types"] = list(sub.event_types)
+    return row
+
+
+class PgSubscriptions:
+    """:class:`~egov_notifier.domain.repositories.Subscriptions` on a connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def get(self, sid: str, *, lock: bool = False) -> Subscription | None:
+        row = await get(self.conn, sid, lock=lock)
+        return subscription(row) if row is not None else None
+
+    async def add(self, sub: Subscription, secret: str) -> Subscription:
+        row = _row(sub)
+        assert row is not None
+        return subscription(await insert(self.conn, row, secret))
+
+    async def save(self, sub: Subscription) -> Subscription:
+        row = await self.conn.fetchrow(
+            "UPDATE subscriptions SET system = $2, url = $3, event_types = $4, unit_code = $5,"
+            " enabled = $6, disabled_reason = $7, failing_since = $8, updated_at = now()"
+            f" WHERE id = $1 RETURNING {COLUMNS}",
+            sub.id,
+            sub.system,
+            sub.url,
+            list(sub.event_types),
+            sub.unit_code,
+            sub.enabled,
+            sub.disabled_reason,
+            sub.failing_since,
+        )
+        return subscription(row)
+
+    async def delete(self, sid: str) -> None:
+        await delete(self.conn, sid)
+
+    async def secrets(self, sid: str) -> list[Secret]:
+        return await secrets(self.conn, sid)
+
+    async def rotate(self, sid: str, new: str, retire_at: datetime) -> None:
+        await rotate(self.conn, sid, new, retire_at)
+
+    async def retire_previous(self, sid: str, at: datetime) -> int:
+        return await retire_previous(self.conn, sid, at)
+
+    async def audit(
+        self,
+        *,
+        before: Subscription | None,
+        after: Subscription | None,
+        actor: str,
+        roles: Sequence[str],
+        action: str,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        await audit(
+            self.conn,
+            before=_row(before),
+            after=_row(after),
+            actor=actor,
+            roles=roles,
+            action=action,
+            extra=dict(extra) if extra else None,
+        )
+
+    async def audit_entries(self, sid: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """(action, actor, changes) of one subscription, oldest first (tests compare the fake
+        with it)."""
+        rows = await self.conn.fetch(
+            "SELECT action, actor, changes FROM subscription_audit WHERE subscription_id = $1"
+            " ORDER BY id",
+            sid,
+        )
+        return [(r["action"], r["actor"], dict(r["changes"])) for r in rows]

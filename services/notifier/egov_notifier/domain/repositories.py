@@ -9,9 +9,9 @@ both (``tests/test_notifier_repositories.py``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from egov_units import Hierarchy
 
@@ -19,7 +19,7 @@ from egov_notifier.domain.delivery import Delivery
 from egov_notifier.domain.notification import Notification
 from egov_notifier.domain.retry import EndpointHealth
 from egov_notifier.domain.rules import Person, Rule
-from egov_notifier.domain.subscriptions import Endpoint
+from egov_notifier.domain.subscriptions import Endpoint, Secret, Subscription
 from egov_notifier.domain.templates import Template
 
 
@@ -118,4 +118,44 @@ class Inbox(Protocol):
     ) -> None:
         """An in-app item of the notification for a person (``recipient``) or a role at a
         unit."""
+        ...
+
+
+class Subscriptions(Protocol):
+    """Webhook subscriptions as their owners manage them, with their secrets and audit."""
+
+    async def get(self, sid: str, *, lock: bool = False) -> Subscription | None: ...
+
+    async def add(self, sub: Subscription, secret: str) -> Subscription:
+        """Keep a new subscription with its first signing secret; returns it as kept."""
+        ...
+
+    async def save(self, sub: Subscription) -> Subscription:
+        """Keep the subscription's changed fields; returns it as kept."""
+        ...
+
+    async def delete(self, sid: str) -> None: ...
+
+    async def secrets(self, sid: str) -> list[Secret]: ...
+
+    async def rotate(self, sid: str, new: str, retire_at: datetime) -> None:
+        """Add ``new``; every secret still signing stops at ``retire_at`` (or sooner, if an
+        earlier rotation said so)."""
+        ...
+
+    async def retire_previous(self, sid: str, at: datetime) -> int:
+        """Every secret but the newest stops signing at ``at`` (or sooner); how many did."""
+        ...
+
+    async def audit(
+        self,
+        *,
+        before: Subscription | None,
+        after: Subscription | None,
+        actor: str,
+        roles: Sequence[str],
+        action: str,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Record one change: who, what (the audited fields that differ, and ``extra``)."""
         ...

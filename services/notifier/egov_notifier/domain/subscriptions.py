@@ -57,6 +57,24 @@ def reaches(scope: str | None, province: bool, ancestries: Sequence[Sequence[str
 
 
 @dataclass(frozen=True)
+class Subscription:
+    """A webhook endpoint a system (``owner``: its token's subject) registered for the events
+    of some types (exact, or a prefix ending in ``*``) about one unit subtree."""
+
+    id: str
+    system: str
+    url: str
+    event_types: tuple[str, ...]
+    unit_code: str | None  # None: registered before scopes (the whole province)
+    owner: str | None
+    enabled: bool = True
+    disabled_reason: str | None = None
+    failing_since: datetime | None = None
+    created_at: datetime | None = None  # set when it is kept
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Endpoint:
     """A webhook subscription as the deciding and sending see it."""
 
@@ -79,11 +97,10 @@ class Scope:
     units: tuple[str, ...]
     province: bool
 
-    def sees(self, sub: Mapping[str, Any]) -> bool:
+    def sees(self, sub: Subscription) -> bool:
         if self.owner is not None:
-            return bool(sub.get("owner") == self.owner)
-        unit = sub.get("unit_code")
-        return unit in self.units if unit is not None else self.province
+            return sub.owner == self.owner
+        return sub.unit_code in self.units if sub.unit_code is not None else self.province
 
 
 @dataclass(frozen=True)

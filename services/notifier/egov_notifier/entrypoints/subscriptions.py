@@ -1,17 +1,12 @@
-"""Webhook subscriptions, self-service (``/v1/subscriptions``).
-
-Who sees and changes what: an ``integration`` token (another system) manages the subscriptions
-it registered (owner = the token's subject) and nothing else: another system's subscription is
-a 404, as if it did not exist. ``operator`` and ``admin`` manage every subscription scoped
-within their unit's subtree. A subscription receives the events of one unit subtree: the
-registering token's unit or a narrower one it names, never a wider one. Every change is
-audited (who, when, what) and readable at ``/v1/subscriptions/audit``.
+"""Webhook subscriptions, self-service (``/v1/subscriptions``): the routes of the use cases
+in :mod:`egov_notifier.usecases.subscriptions` (who sees and changes what is said there).
+Every change is audited (who, when, what) and readable at ``/v1/subscriptions/audit``.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Annotated, Any, cast
 
@@ -23,30 +18,38 @@ from egov_runtime.idempotency import run_once
 from egov_runtime.pagination import Page, PageQuery
 from egov_runtime.problems import Problem
 from egov_runtime.service import runtime_of
-from egov_runtime.units import descendants
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from egov_notifier.adapters import subscriptions as subs
 from egov_notifier.adapters.channels import UnsafeDestination, check_destination
-from egov_notifier.domain.subscriptions import RotationInvalid, Scope, retirement, unknown_types
+from egov_notifier.domain.subscriptions import (
+    RotationInvalid,
+    Subscription,
+    retirement,
+    unknown_types,
+)
 from egov_notifier.domain.webhooks import generate_secret
 from egov_notifier.entrypoints.consumers import EVENT_TOPICS
 from egov_notifier.settings import NotifierSettings
+from egov_notifier.usecases import Work
+from egov_notifier.usecases.subscriptions import (
+    ChangeSubscription,
+    RegisterSubscription,
+    change_subscription,
+    register_subscription,
+    remove_subscription,
+    retire_subscription_secrets,
+    rotate_subscription_secret,
+    scope_of,
+    set_subscription_enabled,
+    visible,
+)
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
 Manager = Annotated[Principal, Depends(require("admin", "operator", "integration"))]
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-STAFF = ("admin", "operator")
-
-
-async def _scope(tx: Tx, principal: Principal) -> Scope:
-    """What the caller sees: its own subscriptions (an integration token), or those within its
-    unit's subtree (staff); every route reads and changes through it."""
-    owner = None if principal.has_any(STAFF) else principal.subject
-    units = await descendants(tx.conn, principal.unit_code)
-    return Scope(owner, tuple(units), await subs.is_province(tx.conn, principal.unit_code))
 
 
 def _settings(request: Request) -> NotifierSettings:
@@ -57,23 +60,16 @@ def _vn(value: Any) -> Any:
     return value.astimezone(VN_TZ) if isinstance(value, datetime) else value
 
 
-async def _out(tx: Tx, sub: dict[str, Any], now: datetime) -> dict[str, Any]:
-    out = {k: _vn(v) for k, v in sub.items()}
+async def _out(w: Work, sub: Subscription, now: datetime) -> dict[str, Any]:
+    """The subscription as the API shows it, with its secrets' dates (never a secret)."""
+    out = {k: _vn(v) for k, v in asdict(sub).items()}
+    out["event_types"] = list(sub.event_types)
     out["secrets"] = [
         {"created_at": _vn(s.created_at), "expires_at": _vn(s.expires_at)}
-        for s in sorted(await subs.secrets(tx.conn, sub["id"]), key=lambda s: s.created_at)
+        for s in sorted(await w.subscriptions.secrets(sub.id), key=lambda s: s.created_at)
         if s.expires_at is None or s.expires_at > now
     ]
     return out
-
-
-async def _visible(tx: Tx, principal: Principal, sid: str) -> tuple[dict[str, Any], Scope]:
-    """The subscription, locked for a change, if the caller may see it (else 404)."""
-    scope = await _scope(tx, principal)
-    sub = await subs.get(tx.conn, sid, lock=True)
-    if sub is None or not scope.sees(sub):
-        raise Problem(404, "No such subscription", f"No subscription {sid} of yours.")
-    return sub, scope
 
 
 def check_types(
@@ -98,16 +94,6 @@ async def _check_url(request: Request, url: str) -> None:
         raise Problem(
             422, "Endpoint refused", str(exc), errors=[{"field": "url", "message": str(exc)}]
         ) from exc
-
-
-def _check_unit(scope: Scope, principal: Principal, unit: str) -> None:
-    if unit not in scope.units:
-        raise Problem(
-            403,
-            "Outside your unit",
-            f"A subscription of {principal.unit_code} may cover that unit or units below it.",
-            errors=[{"field": "unit_code", "message": f"{unit} is not within your unit"}],
-        )
 
 
 class SubscriptionIn(BaseModel):
@@ -179,6 +165,15 @@ def _json(value: Any) -> Any:
     return value
 
 
+async def _in_work(
+    request: Request, act: Callable[[Work, datetime], Awaitable[dict[str, Any]]]
+) -> dict[str, Any]:
+    """Run one use case in a transaction of its own, at the runtime's time."""
+    rt = runtime_of(request)
+    async with rt.transaction() as tx:
+        return await act(Work.on(tx), rt.now())
+
+
 @router.post("/subscriptions", status_code=201)
 async def create_subscription(
     body: SubscriptionIn, request: Request, principal: Manager, key: IdemKey = None
@@ -187,43 +182,15 @@ async def create_subscription(
     shown once, in this answer. Send an ``Idempotency-Key`` to make a retry safe."""
     check_types(body.event_types)
     await _check_url(request, body.url)
-
-    if body.owner not in (None, principal.subject) and not principal.has_any(STAFF):
-        raise Problem(
-            403,
-            "Only operators register for another system",
-            errors=[{"field": "owner", "message": "must be your own token subject"}],
-        )
-
     rt = runtime_of(request)
+    cmd = RegisterSubscription(
+        body.url, tuple(body.event_types), body.system, body.unit_code, body.owner
+    )
 
     async def action(tx: Tx) -> tuple[int, dict[str, Any]]:
-        scope = await _scope(tx, principal)
-        unit = body.unit_code or principal.unit_code
-        _check_unit(scope, principal, unit)
-        secret = generate_secret()
-        sub = await subs.insert(
-            tx.conn,
-            {
-                "id": f"sub_{uuid.uuid4().hex[:12]}",
-                "system": body.system or principal.subject,
-                "url": body.url,
-                "event_types": body.event_types,
-                "unit_code": unit,
-                "owner": body.owner or principal.subject,
-            },
-            secret,
-        )
-        await subs.audit(
-            tx.conn,
-            before=None,
-            after=sub,
-            actor=principal.subject,
-            roles=principal.roles,
-            action="created",
-        )
-        out = await _out(tx, sub, rt.now())
-        return 201, _json({**out, "secret": secret})
+        w, now, secret = Work.on(tx), rt.now(), generate_secret()
+        sub = await register_subscription(w, principal, cmd, secret, now)
+        return 201, _json({**await _out(w, sub, now), "secret": secret})
 
     return await _write(request, principal, key, action)
 
@@ -233,10 +200,10 @@ async def list_subscriptions(request: Request, principal: Manager, page: PageQue
     """Your subscriptions (integration), or those within your unit (operator, admin)."""
     rt = runtime_of(request)
     async with rt.transaction() as tx:
-        scope = await _scope(tx, principal)
-        rows = await subs.listing(tx.conn, scope)
-        shown = rows[page.offset : page.offset + page.limit]
-        return page.of([await _out(tx, r, rt.now()) for r in shown], len(rows))
+        w, now = Work.on(tx), rt.now()
+        rows = await subs.listing(tx.conn, await scope_of(w, principal, now))
+        shown = [subs.subscription(r) for r in rows[page.offset : page.offset + page.limit]]
+        return page.of([await _out(w, s, now) for s in shown], len(rows))
 
 
 @router.get("/subscriptions/audit")
@@ -251,11 +218,11 @@ async def subscription_audit(
     and roles), what (``created``, ``updated``, ``disabled``, ``enabled``,
     ``secret-rotated``, ``secret-retired``, ``deleted``) and the fields that changed (from,
     to; never a secret). Deleted subscriptions keep their history."""
-    async with runtime_of(request).transaction() as tx:
-        scope = await _scope(tx, principal)
+    rt = runtime_of(request)
+    async with rt.transaction() as tx:
         rows, total = await subs.audit_log(
             tx.conn,
-            scope,
+            await scope_of(Work.on(tx), principal, rt.now()),
             subscription_id=subscription_id,
             since=since,
             limit=page.limit,
@@ -266,10 +233,11 @@ async def subscription_audit(
 
 @router.get("/subscriptions/{sid}")
 async def get_subscription(sid: str, request: Request, principal: Manager) -> dict[str, Any]:
-    rt = runtime_of(request)
-    async with rt.transaction() as tx:
-        sub, _ = await _visible(tx, principal, sid)
-        return await _out(tx, sub, rt.now())
+    async def act(w: Work, now: datetime) -> dict[str, Any]:
+        sub, _ = await visible(w, principal, sid, now)
+        return await _out(w, sub, now)
+
+    return await _in_work(request, act)
 
 
 @router.patch("/subscriptions/{sid}")
@@ -277,72 +245,43 @@ async def update_subscription(
     sid: str, body: SubscriptionPatch, request: Request, principal: Manager
 ) -> dict[str, Any]:
     """Change the URL, the event types, the system's name or the unit (within yours)."""
-    fields = body.model_dump(exclude_unset=True, exclude_none=True)
-    if "event_types" in fields:
-        check_types(fields["event_types"])
-    if "url" in fields:
-        await _check_url(request, fields["url"])
-    rt = runtime_of(request)
-    async with rt.transaction() as tx:
-        before, scope = await _visible(tx, principal, sid)
-        if "unit_code" in fields:
-            _check_unit(scope, principal, fields["unit_code"])
-        if not fields:
-            return await _out(tx, before, rt.now())
-        after = await subs.update(tx.conn, sid, fields)
-        await subs.audit(
-            tx.conn,
-            before=before,
-            after=after,
-            actor=principal.subject,
-            roles=principal.roles,
-            action="updated",
-        )
-        return await _out(tx, after, rt.now())
+    if body.event_types is not None:
+        check_types(body.event_types)
+    if body.url is not None:
+        await _check_url(request, body.url)
+    cmd = ChangeSubscription(
+        body.system,
+        body.url,
+        tuple(body.event_types) if body.event_types is not None else None,
+        body.unit_code,
+    )
+
+    async def act(w: Work, now: datetime) -> dict[str, Any]:
+        return await _out(w, await change_subscription(w, principal, sid, cmd, now), now)
+
+    return await _in_work(request, act)
 
 
 @router.delete("/subscriptions/{sid}", status_code=204)
 async def delete_subscription(sid: str, request: Request, principal: Manager) -> Response:
     """Remove the endpoint and its secrets; deliveries still due to it fail as 'gone'."""
-    async with runtime_of(request).transaction() as tx:
-        before, _ = await _visible(tx, principal, sid)
-        await subs.delete(tx.conn, sid)
-        await subs.audit(
-            tx.conn,
-            before=before,
-            after=None,
-            actor=principal.subject,
-            roles=principal.roles,
-            action="deleted",
-        )
+
+    async def act(w: Work, now: datetime) -> dict[str, Any]:
+        await remove_subscription(w, principal, sid, now)
+        return {}
+
+    await _in_work(request, act)
     return Response(status_code=204)
 
 
 async def _set_enabled(
     request: Request, principal: Principal, sid: str, enabled: bool, reason: str | None
 ) -> dict[str, Any]:
-    rt = runtime_of(request)
-    async with rt.transaction() as tx:
-        before, _ = await _visible(tx, principal, sid)
-        after = await subs.update(
-            tx.conn,
-            sid,
-            {
-                "enabled": enabled,
-                "disabled_reason": None
-                if enabled
-                else f"disabled by {principal.subject}" + (f": {reason}" if reason else ""),
-            },
-        )
-        await subs.audit(
-            tx.conn,
-            before=before,
-            after=after,
-            actor=principal.subject,
-            roles=principal.roles,
-            action="enabled" if enabled else "disabled",
-        )
-        return await _out(tx, after, rt.now())
+    async def act(w: Work, now: datetime) -> dict[str, Any]:
+        sub = await set_subscription_enabled(w, principal, sid, enabled, reason, now)
+        return await _out(w, sub, now)
+
+    return await _in_work(request, act)
 
 
 @router.post("/subscriptions/{sid}/disable")
@@ -371,7 +310,8 @@ async def rotate_secret(
     (``retire_previous_at``, default after ``SECRET_OVERLAP_S``), every message carries both
     signatures, so the receiver can switch at its own pace."""
     settings = _settings(request)
-    now = runtime_of(request).now()
+    rt = runtime_of(request)
+    now = rt.now()
     try:
         retire_at = retirement(
             now,
@@ -388,20 +328,9 @@ async def rotate_secret(
         ) from exc
 
     async def action(tx: Tx) -> tuple[int, dict[str, Any]]:
-        sub, _ = await _visible(tx, principal, sid)
-        secret = generate_secret()
-        await subs.rotate(tx.conn, sid, secret, retire_at)
-        await subs.audit(
-            tx.conn,
-            before=sub,
-            after=sub,
-            actor=principal.subject,
-            roles=principal.roles,
-            action="secret-rotated",
-            extra={"previous_secret_retires_at": retire_at.astimezone(VN_TZ).isoformat()},
-        )
-        out = await _out(tx, sub, now)
-        return 200, _json({**out, "secret": secret})
+        w, secret = Work.on(tx), generate_secret()
+        sub = await rotate_subscription_secret(w, principal, sid, secret, retire_at, now)
+        return 200, _json({**await _out(w, sub, now), "secret": secret})
 
     return await _write(request, principal, key, action)
 
@@ -412,20 +341,10 @@ async def retire_previous_secrets(
 ) -> dict[str, Any]:
     """End a rotation's overlap early: every secret but the newest stops signing at ``at``
     (default now)."""
-    rt = runtime_of(request)
-    now = rt.now()
-    at = max(body.at, now) if body and body.at else now
-    async with rt.transaction() as tx:
-        sub, _ = await _visible(tx, principal, sid)
-        n = await subs.retire_previous(tx.conn, sid, at)
-        if n:
-            await subs.audit(
-                tx.conn,
-                before=sub,
-                after=sub,
-                actor=principal.subject,
-                roles=principal.roles,
-                action="secret-retired",
-                extra={"retired_at": at.astimezone(VN_TZ).isoformat(), "secrets": n},
-            )
-        return await _out(tx, sub, now)
+
+    async def act(w: Work, now: datetime) -> dict[str, Any]:
+        at = max(body.at, now) if body and body.at else now
+        sub = await retire_subscription_secrets(w, principal, sid, at, now)
+        return await _out(w, sub, now)
+
+    return await _in_work(request, act)

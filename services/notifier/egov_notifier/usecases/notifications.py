@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -28,22 +26,18 @@ from egov_contracts.notifications import (
     NotificationFailed,
 )
 from egov_runtime.consumer import Incoming, Tx
-from egov_runtime.service import Runtime, utc_now
 from egov_units import Hierarchy
 
-from egov_notifier.adapters import feed, inbox, store
+from egov_notifier.adapters import feed
 from egov_notifier.adapters import subscriptions as subs
-from egov_notifier.adapters.channels import CONTACT_REF, Message, Sender, timed
+from egov_notifier.adapters.channels import CONTACT_REF, Message, timed
 from egov_notifier.domain.delivery import (
     EndpointHealth,
     Outcome,
     Result,
-    RetryPolicy,
     Status,
 )
 from egov_notifier.domain.notification import DIGEST, Notification
-from egov_notifier.domain.repositories import Deliveries, Directory, Endpoints
-from egov_notifier.domain.repositories import Inbox as InboxItems
 from egov_notifier.domain.rules import (
     Audience,
     Channel,
@@ -60,54 +54,9 @@ from egov_notifier.domain.templates import (
     render_context,
     unit_codes,
 )
-from egov_notifier.domain.throttle import DigestItem, DigestSchedule, Throttle, due_digests
+from egov_notifier.domain.throttle import DigestItem, due_digests
 from egov_notifier.metrics import NOTIFICATIONS, QUEUE_AGE, SEND_SECONDS, SERVICE
-
-
-@dataclass
-class Context:
-    source: str
-    policy: RetryPolicy
-    clock: Callable[[], datetime] = utc_now  # the runtime's (``rt.now``; tests set it)
-    senders: dict[str, Sender] = field(default_factory=dict)
-    lease: timedelta = timedelta(seconds=60)
-    throttle: Throttle = field(default_factory=Throttle)
-    digest: DigestSchedule = field(default_factory=DigestSchedule)
-
-
-@dataclass
-class Work:
-    """What a use case runs in: the transaction (``publish``) and the repositories on it.
-    :meth:`on` builds it on PostgreSQL; tests build it of fakes."""
-
-    tx: Tx
-    deliveries: Deliveries
-    directory: Directory
-    endpoints: Endpoints
-    inbox: InboxItems
-
-    @classmethod
-    def on(cls, tx: Tx) -> Work:
-        return cls(
-            tx,
-            store.PgDeliveries(tx.conn),
-            store.PgDirectory(tx.conn),
-            subs.PgEndpoints(tx.conn),
-            inbox.PgInbox(tx.conn),
-        )
-
-
-# Opens a transaction and yields the Work on it (``Runtime.transaction`` + ``Work.on``).
-Begin = Callable[[], AbstractAsyncContextManager[Work]]
-
-
-def begin_on(rt: Runtime) -> Begin:
-    @asynccontextmanager
-    async def begin() -> AsyncIterator[Work]:
-        async with rt.transaction() as tx:
-            yield Work.on(tx)
-
-    return begin
+from egov_notifier.usecases.common import Begin, Context, Work
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,26 @@
+"""Use cases of the notifier: deciding and sending notifications (``notifications``), and the
+webhook subscriptions' self-service (``subscriptions``); both run in a
+:class:`~egov_notifier.usecases.common.Work`."""
+
+from egov_notifier.usecases.common import Begin, Context, Work, begin_on
+from egov_notifier.usecases.notifications import (
+    decide,
+    dispatch_due,
+    gather_digests,
+    housekeeping,
+    record_feed,
+    replay,
+)
+
+__all__ = [
+    "Begin",
+    "Context",
+    "Work",
+    "begin_on",
+    "decide",
+    "dispatch_due",
+    "gather_digests",
+    "housekeeping",
+    "record_feed",
+    "replay",
+]
