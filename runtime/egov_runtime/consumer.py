@@ -31,7 +31,7 @@ import contextlib
 import dataclasses
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -53,7 +53,7 @@ from egov_contracts.envelope import (
 )
 from egov_contracts.topics import dead_letter_topic
 
-from egov_runtime import faults, metrics, outbox
+from egov_runtime import faults, metrics, outbox, tracing
 from egov_runtime.errors import is_transient
 from egov_runtime.logging import get_logger
 
@@ -373,7 +373,9 @@ class IdempotentConsumer:
         delay = self.backoff_initial_s
         while True:
             try:
-                return await self._transaction(items)
+                # tracing on: one span per attempt, in the first event's trace (nothing when off)
+                with tracing.consuming(self.service, self.sub.name, _trace_contexts(items)):
+                    return await self._transaction(items)
             except Exception as exc:
                 transient = is_transient(exc)
                 metrics.EVENTS_FAILED.labels(
@@ -515,6 +517,13 @@ class IdempotentConsumer:
                 event_id=d.event.id if d.event else None,
             )
         return True
+
+
+def _trace_contexts(
+    items: Sequence[Incoming],
+) -> Iterator[tuple[str | None, str | None, Sequence[tuple[str, bytes | None]]]]:
+    """The events' trace contexts, read only when tracing is on (a generator)."""
+    return ((i.event.traceparent, i.event.tracestate, i.record.headers or ()) for i in items)
 
 
 def _protected(protect: Callable[[bytes | None], bytes | None], d: DeadLetter) -> bytes | None:

@@ -27,7 +27,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from egov_contracts.envelope import CloudEvent, encode
 
-from egov_runtime import faults, metrics
+from egov_runtime import faults, metrics, tracing
 from egov_runtime.db import connect
 from egov_runtime.errors import is_transient
 from egov_runtime.logging import get_logger
@@ -64,14 +64,16 @@ async def append(
         headers.append(json.dumps([[k, v.decode()] for k, v in [*hdrs, *extra_headers]]))
     # one statement for the whole batch (arrays), not one round trip per row
     await conn.execute(
-        "INSERT INTO outbox (event_id, topic, key, value, headers)"
-        " SELECT e, $2, k, v, h::jsonb FROM unnest($1::text[], $3::text[], $4::bytea[],"
-        " $5::text[]) AS t(e, k, v, h)",
+        "INSERT INTO outbox (event_id, topic, key, value, headers, traceparent, tracestate)"
+        " SELECT e, $2, k, v, h::jsonb, tp, ts FROM unnest($1::text[], $3::text[], $4::bytea[],"
+        " $5::text[], $6::text[], $7::text[]) AS t(e, k, v, h, tp, ts)",
         ids,
         topic,
         keys,
         values,
         headers,
+        [ev.traceparent for ev in events],  # the event's trace: the relay sends in it
+        [ev.tracestate for ev in events],
     )
     # Delivered at commit, so the relay wakes only for committed rows.
     await conn.execute("SELECT pg_notify($1, '')", notify_channel(service))
@@ -144,7 +146,7 @@ class OutboxRelay:
 
     async def publish_batch(self, conn: asyncpg.Connection) -> int:
         rows = await conn.fetch(
-            "SELECT seq, topic, key, value, headers FROM outbox"
+            "SELECT seq, topic, key, value, headers, traceparent, tracestate FROM outbox"
             " WHERE published_at IS NULL ORDER BY seq LIMIT $1",
             self.batch_size,
         )
@@ -153,11 +155,14 @@ class OutboxRelay:
         futures = []
         for r in rows:
             headers = [(k, v.encode()) for k, v in r["headers"]]
-            futures.append(
-                await self.producer.send(
-                    r["topic"], value=r["value"], key=r["key"].encode(), headers=headers
+            # tracing on: sent inside the event's trace (the send span and the record's
+            # traceparent header are its children); off, this does nothing
+            with tracing.continued(r["traceparent"], r["tracestate"]):
+                futures.append(
+                    await self.producer.send(
+                        r["topic"], value=r["value"], key=r["key"].encode(), headers=headers
+                    )
                 )
-            )
         await asyncio.gather(*futures)  # the broker acknowledged every record (acks=all)
         faults.point("relay.after-publish")
         await conn.execute(

@@ -31,7 +31,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -208,6 +208,19 @@ def current_traceparent() -> str | None:
     return found[0] if found else None
 
 
+def current_or(
+    traceparent: str | None, tracestate: str | None = None
+) -> tuple[str | None, str | None]:
+    """What work done later (a notification's delivery) continues: the current span's context
+    when this process traces and a span of the given one's trace (e.g. an event's) is in
+    progress, else the given one (a batch's other events keep their own trace)."""
+    if _active:
+        found = current_trace_context()
+        if found is not None and (traceparent is None or found[0][3:35] == traceparent[3:35]):
+            return found
+    return traceparent, tracestate
+
+
 def _extract(traceparent: str | None, tracestate: str | None = None) -> otel_context.Context:
     carrier = {"traceparent": traceparent or ""}
     if tracestate:
@@ -262,7 +275,7 @@ def span(
 def consuming(
     service: str,
     subscription: str,
-    events: Sequence[tuple[str | None, str | None, Sequence[tuple[str, bytes | None]]]],
+    events: Iterable[tuple[str | None, str | None, Sequence[tuple[str, bytes | None]]]],
 ) -> Any:
     """The span of a consumer's transaction over ``events`` (each: its CloudEvents
     ``traceparent``, ``tracestate`` and the record's headers): the child of the first event's
@@ -273,7 +286,9 @@ def consuming(
     if service not in _active:
         return _OFF
     contexts = []
+    count = 0
     for traceparent, tracestate, headers in events:
+        count += 1
         header = next((v for k, v in headers if k == "traceparent" and v), None)
         chosen = traceparent
         if header is not None:
@@ -294,7 +309,7 @@ def consuming(
         parent_state=state,
         kind=SpanKind.CONSUMER,
         links=[Link(c) for _, _, c in others[:127]],
-        attributes={"messaging.batch.message_count": len(events)},
+        attributes={"messaging.batch.message_count": count},
     )
 
 

@@ -135,8 +135,9 @@ async def insert_notification(conn: asyncpg.Connection, n: dict[str, Any]) -> bo
     status = await conn.execute(
         "INSERT INTO notifications (id, rule_id, event_id, event_type, channel, recipient,"
         " recipient_label, unit_code, subject, body, payload, status, next_attempt_at,"
-        " priority, html, event_subject, last_error, attempts, delivered_at) VALUES ($1, $2, $3,"
-        " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+        " priority, html, event_subject, last_error, attempts, delivered_at, traceparent,"
+        " tracestate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
+        " $16, $17, $18, $19, $20, $21)"
         " ON CONFLICT (event_id, rule_id, channel, recipient) DO NOTHING",
         n["id"],
         n["rule_id"],
@@ -157,6 +158,8 @@ async def insert_notification(conn: asyncpg.Connection, n: dict[str, Any]) -> bo
         n.get("last_error"),
         n.get("attempts", 0),
         n.get("delivered_at"),
+        n.get("traceparent"),
+        n.get("tracestate"),
     )
     return bool(status.endswith("1"))
 
@@ -392,6 +395,8 @@ _FIELDS = (
     "created_at",
     "delivered_at",
     "digest_id",
+    "traceparent",
+    "tracestate",
 )
 
 

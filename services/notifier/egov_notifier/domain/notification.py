@@ -36,3 +36,6 @@ class Notification:
     created_at: datetime | None = None  # set when it is kept
     delivered_at: datetime | None = None
     digest_id: uuid.UUID | None = None
+    # the trace it was decided in (W3C traceparent, tracestate): its deliveries continue it
+    traceparent: str | None = None
+    tracestate: str | None = None

@@ -25,6 +25,7 @@ from egov_contracts.notifications import (
     NotificationDelivered,
     NotificationFailed,
 )
+from egov_runtime import tracing
 from egov_runtime.consumer import Incoming, Tx
 from egov_units import Hierarchy
 
@@ -111,6 +112,8 @@ async def decide(w: Work, ctx: Context, events: list[CloudEvent], *, now: dateti
     for event in events:
         data = event.data if isinstance(event.data, dict) else {}
         unit = str(data.get("unit_code") or "")
+        # the deliveries continue this transaction's trace (tracing on), else the event's
+        traceparent, tracestate = tracing.current_or(event.traceparent, event.tracestate)
         names = await w.directory.unit_names(unit_codes(data))
         ctx_vars = context_for(event.model_dump(mode="json"), names)
         for rule in match(all_rules, event.type, data):
@@ -147,6 +150,8 @@ async def decide(w: Work, ctx: Context, events: list[CloudEvent], *, now: dateti
                     next_attempt_at=None if in_app else ctx.digest.slot(now) if digest else now,
                     attempts=1 if in_app else 0,
                     delivered_at=now if in_app else None,
+                    traceparent=traceparent,
+                    tracestate=tracestate,
                 )
                 if not await w.deliveries.add(n):
                     continue
@@ -184,6 +189,7 @@ async def _webhooks(
     subtree the event concerns (``ancestries``: of the units the event names; an event naming
     no unit: province-wide subscriptions only)."""
     created = 0
+    traceparent, tracestate = tracing.current_or(event.traceparent, event.tracestate)
     for sub in await w.endpoints.matching(event.type):
         scope = units.get(sub.unit_code) if sub.unit_code is not None else None
         province = sub.unit_code is None or (scope is not None and scope.parent_code is None)
@@ -204,6 +210,8 @@ async def _webhooks(
             payload=to_json(event),
             status="pending",
             next_attempt_at=now,
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
         created += int(await w.deliveries.add(n))
     return created
@@ -310,6 +318,22 @@ async def gather_digests(w: Work, ctx: Context, now: datetime) -> int:
 
 
 async def _send(begin: Begin, ctx: Context, n: Notification) -> tuple[Result, int]:
+    """One delivery attempt; with tracing on, a span in the trace the notification was decided
+    in (the webhook's HTTP call, instrumented, is its child)."""
+    with tracing.span(
+        SERVICE,
+        f"deliver {n.channel}",
+        parent=n.traceparent,
+        parent_state=n.tracestate,
+        attributes={"egov.notification.id": str(n.id), "egov.event.id": n.event_id},
+    ) as span:
+        result, ms = await _attempt(begin, ctx, n)
+        if span is not None:
+            span.set_attribute("egov.delivery.outcome", str(result.outcome))
+        return result, ms
+
+
+async def _attempt(begin: Begin, ctx: Context, n: Notification) -> tuple[Result, int]:
     sender = ctx.senders.get(n.channel)
     if sender is None:
         return Result(Outcome.FAILED, None, f"no sender for channel {n.channel}"), 0
