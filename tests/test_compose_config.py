@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pytest
 import yaml
 from egov_devkit.devstack.run import SERVICES
 from egov_runtime.cli import services
+from egov_runtime.tracing import wanted as tracing_wanted
 
 # the services that exist (registered); the compose file must run exactly these
 BUILT = {name: SERVICES[name] for name in sorted(services())}
@@ -36,10 +38,11 @@ needs_compose = pytest.mark.skipif(
 )
 
 
-def config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def config(env: dict[str, str], profiles: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
     assert COMPOSE is not None, "docker-compose must be installed in CI"
+    chosen = [arg for profile in profiles for arg in ("--profile", profile)]
     return subprocess.run(
-        [COMPOSE, "-f", str(ROOT / "docker-compose.yml"), "config"],
+        [COMPOSE, "-f", str(ROOT / "docker-compose.yml"), *chosen, "config"],
         env={"PATH": os.environ["PATH"], **env},
         capture_output=True,
         text=True,
@@ -345,3 +348,34 @@ def test_the_secure_variant_refuses_to_run_without_its_passwords() -> None:
     for missing in ("KAFKA_KEYSTORE_PASSWORD", "KAFKA_PASSWORD_NOTIFIER", "KAFKA_PASSWORD_TOPICS"):
         done = config_secure({k: v for k, v in SECURE.items() if k != missing})
         assert done.returncode != 0 and missing in done.stderr, missing
+
+
+@needs_compose
+def test_every_profile_is_valid_alone_and_with_the_others(resolved: dict[str, Any]) -> None:
+    profiles = sorted({p for svc in resolved["services"].values() for p in svc.get("profiles", [])})
+    assert {"tracing", "monitoring", "edge", "backup"} <= set(profiles)
+    for chosen in [[], *([p] for p in profiles), profiles]:
+        done = config(SECRETS, chosen)
+        assert done.returncode == 0, (chosen, done.stderr)
+        services_of = yaml.safe_load(done.stdout)["services"]
+        assert set(BUILT) <= set(services_of), chosen
+
+
+@needs_compose
+def test_tracing_is_off_by_default_and_the_profile_receives_the_spans(
+    resolved: dict[str, Any],
+) -> None:
+    jaeger = resolved["services"]["jaeger"]
+    assert jaeger["profiles"] == ["tracing"] and jaeger["image"].startswith("jaegertracing/")
+    assert jaeger["environment"]["COLLECTOR_OTLP_ENABLED"] == "true"
+    # the UI on this host only; OTLP (4318) inside the compose network only
+    assert [port(p) for p in jaeger["ports"]] == [("127.0.0.1", 16686, 16686)]
+    on = config({**SECRETS, "OTEL_TRACES_EXPORTER": "otlp"})
+    assert on.returncode == 0, on.stderr
+    traced = yaml.safe_load(on.stdout)["services"]
+    for name in BUILT:
+        off = resolved["services"][name]
+        assert not tracing_wanted(off["environment"]), f"{name} traces by default"
+        assert off["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4318"
+        assert "jaeger" not in off["depends_on"], "a service must not wait for its tracing"
+        assert tracing_wanted(traced[name]["environment"]), f"{name} ignores OTEL_TRACES_EXPORTER"
