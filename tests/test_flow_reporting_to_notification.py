@@ -14,6 +14,7 @@ from egov_devkit.testing.fixtures import wait_for
 from egov_devkit.testing.receivers import smtp_server
 from egov_devkit.testing.service import running_stack
 from egov_indicators.main import SPEC as INDICATORS
+from egov_indicators.usecases.common import Work
 from egov_indicators.usecases.reporting import send_reporting_notices
 from egov_notifier.main import SPEC as NOTIFIER
 from egov_notifier.main import seed as seed_notifier
@@ -70,7 +71,7 @@ async def test_reminder_and_overdue_notice_reach_the_silent_commune_once_each(
             for day in (17, 17, 21, 21):  # each day twice: nothing is sent again
                 async with ind.runtime.transaction() as tx:
                     now = datetime(2025, 9, day, 7, tzinfo=VN_TZ)
-                    sent += [e.type for e in await send_reporting_notices(tx, ctx, now)]
+                    sent += [e.type for e in await send_reporting_notices(Work.on(tx), ctx, now)]
             assert sent == [
                 "vn.egov.indicators.report.due-soon.v1",
                 "vn.egov.indicators.report.overdue.v1",

@@ -17,7 +17,7 @@ from egov_indicators.demo.seed import seed
 from egov_indicators.entrypoints.consumers import submissions_subscription
 from egov_indicators.entrypoints.http import router
 from egov_indicators.settings import IndicatorsSettings
-from egov_indicators.usecases.common import Context
+from egov_indicators.usecases.common import Context, Work
 from egov_indicators.usecases.reporting import send_reporting_notices
 from egov_indicators.usecases.targets import reevaluate_open_periods
 
@@ -27,12 +27,12 @@ log = get_logger("egov.indicators")
 
 def wire(rt: Runtime) -> Wiring:
     settings = cast(IndicatorsSettings, rt.settings)
-    ctx = Context(source=rt.source)
+    ctx = Context(source=rt.source, clock=lambda: rt.now().astimezone(VN_TZ))
 
     async def reevaluate() -> None:
         today = rt.now().astimezone(VN_TZ).date()  # the day in Vietnam decides what is open
         async with rt.transaction() as tx:
-            published = await reevaluate_open_periods(tx, ctx, today)
+            published = await reevaluate_open_periods(Work.on(tx), ctx, today)
         if published:
             log.info("open periods re-evaluated", day=today.isoformat(), changed=len(published))
 
@@ -43,7 +43,7 @@ def wire(rt: Runtime) -> Wiring:
     async def notify_reporting() -> None:
         now = rt.now()  # its day in Vietnam decides what is due soon or overdue
         async with rt.transaction() as tx:
-            sent = await send_reporting_notices(tx, ctx, now)
+            sent = await send_reporting_notices(Work.on(tx), ctx, now)
         if sent:
             log.info("reporting reminders and overdue notices sent", count=len(sent))
 

@@ -20,6 +20,7 @@ from egov_devkit.devstack.postgres import create_database, drop_database
 from egov_devkit.testing.service import running_service
 from egov_indicators.main import SPEC
 from egov_indicators.settings import IndicatorsSettings
+from egov_indicators.usecases.common import Work
 from egov_indicators.usecases.targets import reevaluate_open_periods
 from egov_runtime.db import all_migrations, migrate
 from egov_runtime.kafka import ensure_topics
@@ -70,7 +71,7 @@ def flow_indicator(code: str) -> dict[str, Any]:
 async def reevaluate(svc, today: date) -> list[str]:
     ctx = svc.app.state.wiring.state["context"]
     async with svc.runtime.transaction() as tx:
-        return await reevaluate_open_periods(tx, ctx, today)
+        return await reevaluate_open_periods(Work.on(tx), ctx, today)
 
 
 async def outbox_size(svc) -> int:

@@ -18,6 +18,7 @@ import pytest
 from egov_contracts.envelope import VN_TZ
 from egov_devkit.testing.service import running_alone
 from egov_indicators.main import SPEC
+from egov_indicators.usecases.common import Work
 from egov_indicators.usecases.reporting import send_reporting_notices
 from egov_runtime.units import upsert_units
 
@@ -72,7 +73,7 @@ async def submit(svc, unit: str, sent: datetime) -> None:
 async def run_job(svc, now: datetime) -> list[str]:
     ctx = svc.app.state.wiring.state["context"]
     async with svc.runtime.transaction() as tx:
-        events = await send_reporting_notices(tx, ctx, now)
+        events = await send_reporting_notices(Work.on(tx), ctx, now)
     return [f"{e.type.rsplit('.', 2)[-2]} {e.subject}" for e in events]
 
 

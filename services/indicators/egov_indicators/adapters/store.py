@@ -393,7 +393,7 @@ async def targets_not_closed(conn: asyncpg.Connection) -> list[Row]:
     as days pass."""
     return _rows(
         await conn.fetch(
-            "SELECT t.indicator_code, t.unit_code, t.period, t.target,"
+            "SELECT t.indicator_code, t.unit_code, t.period, t.target, t.note, t.set_by,"
             " (e.evaluation ->> 'period_closed')::boolean AS last_closed"
             " FROM targets t LEFT JOIN evaluations e USING (indicator_code, unit_code, period)"
             " WHERE e.evaluation IS NULL"

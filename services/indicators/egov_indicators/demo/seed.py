@@ -6,7 +6,6 @@ targets change nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 from egov_contracts import indicators as c
@@ -16,34 +15,34 @@ from egov_runtime.service import Runtime
 from egov_runtime.units import upsert_units
 
 from egov_indicators.demo import data
-from egov_indicators.usecases.common import Context, load_rulebook
-from egov_indicators.usecases.reporting import put_data_set
+from egov_indicators.usecases.common import Context, Work, load_rulebook
+from egov_indicators.usecases.reporting import data_set_of, put_data_set
 from egov_indicators.usecases.submissions import Incoming, handle_submissions
-from egov_indicators.usecases.targets import set_target
+from egov_indicators.usecases.targets import SetTarget, set_target
 
 BEFORE, AFTER = "2024", "2025"
 
 
 async def seed(rt: Runtime) -> str:
-    ctx = Context(source=rt.source)
+    ctx = Context(source=rt.source, clock=lambda: rt.now().astimezone(VN_TZ))
     async with rt.transaction() as tx:
         await upsert_units(tx.conn, (u.model_dump() for u in load_units()))
-        await load_rulebook(tx)
+        await load_rulebook(Work.on(tx))
     items = []
     for payload in [*data.submissions(BEFORE, AFTER), *data.monthly_submissions()]:
         received = c.SubmissionReceived.model_validate(payload)
         cause = new_event(received, source=f"{rt.source}/demo", subject=payload["submission_id"])
         items.append(Incoming(received, cause, "demo"))
     async with rt.transaction() as tx:
-        results = await handle_submissions(tx, ctx, items)
+        results = await handle_submissions(Work.on(tx), ctx, items)
     async with rt.transaction() as tx:
+        w = Work.on(tx)
         for code, unit, period, target in data.targets(AFTER):
-            await set_target(
-                tx, ctx, code, unit, period, Decimal(target), "Nghị quyết HĐND tỉnh (demo)", "demo"
-            )
-        await put_data_set(tx, dict(data.DATA_SET), "demo")
+            note = "Nghị quyết HĐND tỉnh (demo)"
+            await set_target(w, ctx, SetTarget(code, unit, period, Decimal(target), note, "demo"))
+        await put_data_set(w, data_set_of(data.DATA_SET), "demo")
     done = {r.outcome for r in results}
-    when = datetime.now(VN_TZ).date().isoformat()
+    when = ctx.clock().date().isoformat()
     return (
         f"{len(items)} demo submissions ({', '.join(sorted(done))}) and"
         f" {len(data.TARGETS)} targets for {AFTER}; achievement as of {when};"

@@ -73,6 +73,7 @@ from egov_indicators.domain.values import (
     ValueKey,
     disagg_key,
     format_disagg,
+    parse_disagg,
 )
 
 __all__ = [
@@ -139,6 +140,7 @@ __all__ = [
     "load_seasonal_profiles",
     "lock_period",
     "meets",
+    "parse_disagg",
     "parse_period",
     "roll_up",
     "round_half_up",

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from egov_units import Hierarchy
 
@@ -206,3 +207,32 @@ def periods_to_watch(data_set: DataSet, today: date, lookback_days: int = 31) ->
 
 def _period_of(kind: PeriodKind, day: date) -> Period:
     return Period(day.year, kind, (day.month - 1) // kind.months + 1)
+
+
+def data_set_of(data: Mapping[str, Any]) -> DataSet:
+    """A data set from its JSON (as the API and the store state it)."""
+    return DataSet(
+        code=data["code"],
+        name_vi=data["name_vi"],
+        period_kind=PeriodKind(data["period_kind"]),
+        indicators=tuple(data["indicators"]),
+        units=tuple(data["units"]),
+        due_day=data["due_day"],
+        due_months_after=data["due_months_after"],
+        remind_days_before=data["remind_days_before"],
+        first_period=Period.parse(data["first_period"]) if data.get("first_period") else None,
+    )
+
+
+def data_set_json(d: DataSet) -> dict[str, Any]:
+    return {
+        "code": d.code,
+        "name_vi": d.name_vi,
+        "period_kind": str(d.period_kind),
+        "indicators": list(d.indicators),
+        "units": list(d.units),
+        "due_day": d.due_day,
+        "due_months_after": d.due_months_after,
+        "remind_days_before": d.remind_days_before,
+        "first_period": str(d.first_period) if d.first_period else None,
+    }

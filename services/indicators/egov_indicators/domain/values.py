@@ -29,6 +29,12 @@ def format_disagg(key: DisaggKey) -> str:
     return ";".join(f"{k}={v}" for k, v in key)
 
 
+def parse_disagg(text: str) -> DisaggKey:
+    """The key of ``sex=female;area=rural`` (the inverse of :func:`format_disagg`)."""
+    pairs = (part.split("=", 1) for part in text.split(";") if part)
+    return tuple(sorted((k, v) for k, v in pairs))
+
+
 @dataclass(frozen=True)
 class ReportedValue:
     indicator_code: str

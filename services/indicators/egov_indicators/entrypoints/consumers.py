@@ -13,7 +13,7 @@ from egov_runtime.consumer import Incoming, Subscription, Tx
 from egov_runtime.edge import TimeWindow
 from egov_runtime.scope import in_scope
 
-from egov_indicators.usecases.common import Context
+from egov_indicators.usecases.common import Context, Work
 from egov_indicators.usecases.submissions import Incoming as Submission
 from egov_indicators.usecases.submissions import handle_submissions
 
@@ -52,7 +52,7 @@ def submissions_subscription(
                 continue
             batch.append(Submission(i.data, i.event, "kafka", i.data.reason))
         if batch:
-            await handle_submissions(tx, ctx, batch)
+            await handle_submissions(Work.on(tx), ctx, batch)
 
     return Subscription(
         "submissions",

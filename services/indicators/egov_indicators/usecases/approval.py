@@ -2,30 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from egov_runtime.consumer import Tx
-
-from egov_indicators.adapters import store
 from egov_indicators.domain import (
     Lock,
     Period,
     lock_period,
 )
-from egov_indicators.usecases.common import load_hierarchy, period_state
+from egov_indicators.usecases.common import Work, load_hierarchy
 
 
-async def approve_period(
-    tx: Tx, unit: str, period_text: str, approved_by: str, approver_unit: str, at: datetime
-) -> Lock:
+@dataclass(frozen=True)
+class ApprovePeriod:
+    """An officer of the level above approves a unit's period."""
+
+    unit: str
+    period: str
+    approved_by: str
+    approver_unit: str
+    at: datetime
+
+
+async def approve_period(w: Work, command: ApprovePeriod) -> Lock:
     """The level above approves and locks a unit's period (``LockRefused`` otherwise)."""
-    period = Period.parse(period_text)
-    await store.lock_periods(tx.conn, [str(period)])
-    state = await period_state(tx, unit, period)
-    hierarchy = await load_hierarchy(tx)
+    period = Period.parse(command.period)
+    await w.periods.serialise([str(period)])
+    state = await w.periods.state(command.unit, period)
+    hierarchy = await load_hierarchy(w)
     locked = lock_period(
-        state, approved_by=approved_by, approver_unit=approver_unit, at=at, hierarchy=hierarchy
+        state,
+        approved_by=command.approved_by,
+        approver_unit=command.approver_unit,
+        at=command.at,
+        hierarchy=hierarchy,
     )
     assert locked.lock is not None
-    await store.insert_lock(tx.conn, unit, str(period), approved_by, approver_unit, at)
+    await w.periods.lock(command.unit, period, locked.lock)
     return locked.lock

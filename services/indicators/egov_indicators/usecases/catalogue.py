@@ -2,34 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from egov_runtime.consumer import Tx
-
-from egov_indicators.adapters import store
 from egov_indicators.domain import (
+    IndicatorDefinition,
+    Rule,
     catalogue_from_data,
     rules_from_data,
 )
-from egov_indicators.usecases.common import RuleBook, load_rulebook
+from egov_indicators.domain.records import RuleBook
+from egov_indicators.usecases.common import Work, load_rulebook
 
 
-async def put_definition(tx: Tx, definition: dict[str, Any], by: str) -> RuleBook:
-    """Add or change a definition; the whole catalogue and every rule must still hold."""
-    book = await load_rulebook(tx)
-    defs = {**{d.code: d.model_dump(mode="json") for d in book.catalogue.definitions.values()}}
-    defs[definition["code"]] = definition
+async def put_definition(w: Work, definition: IndicatorDefinition, by: str) -> RuleBook:
+    """Add or change a definition; the whole catalogue and every rule must still hold
+    (``ValueError`` otherwise)."""
+    book = await load_rulebook(w)
+    defs = {d.code: d.model_dump(mode="json") for d in book.catalogue.definitions.values()}
+    defs[definition.code] = definition.model_dump(mode="json")
     catalogue = catalogue_from_data({"indicators": list(defs.values())})
     rules_from_data({"rules": [r.model_dump(mode="json") for r in book.rules]}, catalogue)
-    stored = catalogue[definition["code"]].model_dump(mode="json")
-    await store.put_definition(tx.conn, definition["code"], stored, by)
-    return await load_rulebook(tx)
+    await w.rulebooks.put_definition(catalogue[definition.code], by)
+    return await load_rulebook(w)
 
 
-async def put_rule(tx: Tx, rule: dict[str, Any], by: str) -> dict[str, Any]:
-    book = await load_rulebook(tx)
-    others = [r.model_dump(mode="json") for r in book.rules if r.id != rule.get("id")]
-    checked = rules_from_data({"rules": [*others, rule]}, book.catalogue)[-1]
-    stored = checked.model_dump(mode="json")
-    await store.put_rule(tx.conn, checked.id, stored, by)
-    return stored
+async def put_rule(w: Work, rule: Rule, by: str) -> Rule:
+    """Add or change a validation rule; it must hold against the catalogue and beside the other
+    rules (``ValueError`` otherwise)."""
+    book = await load_rulebook(w)
+    others = [r.model_dump(mode="json") for r in book.rules if r.id != rule.id]
+    checked = rules_from_data({"rules": [*others, rule.model_dump(mode="json")]}, book.catalogue)[
+        -1
+    ]
+    await w.rulebooks.put_rule(checked, by)
+    return checked
+
+
+async def delete_rule(w: Work, rule_id: str) -> bool:
+    """Remove a validation rule (False: there was none)."""
+    await load_rulebook(w)
+    return await w.rulebooks.delete_rule(rule_id)

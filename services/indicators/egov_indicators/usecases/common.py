@@ -1,45 +1,100 @@
-"""What the use cases of indicators share: their context, the rule book and the hierarchy in
-force, and a unit's period as recorded."""
+"""What the use cases of indicators share: their context, the unit of work (the transaction and
+the repositories on it), the rule book and the hierarchy in force."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from egov_contracts.envelope import VN_TZ
 from egov_contracts.topics import INDICATOR_RESULTS
-from egov_runtime import units
 from egov_runtime.consumer import Tx
 from egov_runtime.refusals import NotFound
 
-from egov_indicators.adapters import store
+from egov_indicators.adapters.repositories import (
+    PgPeriods,
+    PgReporting,
+    PgRuleBooks,
+    PgSubmissions,
+    PgTargets,
+    PgUnitTree,
+)
 from egov_indicators.domain import (
-    Catalogue,
-    DisaggKey,
     Hierarchy,
-    Lock,
-    Period,
-    PeriodState,
-    RecordedValue,
-    Rule,
     SeasonalProfile,
     catalogue_from_data,
     load_seasonal_profiles,
+    parse_disagg,
     rules_from_data,
 )
 from egov_indicators.domain.definitions import CATALOGUE_DIR, IndicatorDefinition
+from egov_indicators.domain.records import RuleBook
+from egov_indicators.domain.repositories import (
+    Periods,
+    Reporting,
+    RuleBooks,
+    Submissions,
+    Targets,
+    UnitTree,
+)
 
 RESULTS = INDICATOR_RESULTS.name
+
+__all__ = [
+    "RESULTS",
+    "Context",
+    "RuleBook",
+    "Work",
+    "definition_of",
+    "indicator_name",
+    "load_hierarchy",
+    "load_rulebook",
+    "parse_disagg",
+    "today",
+]
+
+
+def _now() -> datetime:
+    return datetime.now(VN_TZ)
 
 
 @dataclass
 class Context:
-    """What the use cases need besides the transaction."""
+    """What the use cases need besides the unit of work: the service's CloudEvents source, the
+    seasonal profiles of the expected values to date, and the clock."""
 
     source: str
     profiles: dict[str, SeasonalProfile] = field(default_factory=load_seasonal_profiles)
+    clock: Callable[[], datetime] = _now
+
+
+@dataclass
+class Work:
+    """What a write use case runs in: the transaction (``emit``, ``publish``) and the
+    repositories on it. :meth:`on` builds it on PostgreSQL; tests build it of fakes."""
+
+    tx: Tx
+    rulebooks: RuleBooks
+    submissions: Submissions
+    periods: Periods
+    targets: Targets
+    reporting: Reporting
+    units: UnitTree
+
+    @classmethod
+    def on(cls, tx: Tx) -> Work:
+        return cls(
+            tx,
+            PgRuleBooks(tx.conn),
+            PgSubmissions(tx.conn),
+            PgPeriods(tx.conn),
+            PgTargets(tx.conn),
+            PgReporting(tx.conn),
+            PgUnitTree(tx.conn),
+        )
 
 
 def today() -> date:
@@ -51,32 +106,30 @@ def indicator_name(book: Any, code: str | None) -> str | None:
     return d.name_vi if d is not None else None
 
 
-@dataclass(frozen=True)
-class RuleBook:
-    catalogue: Catalogue
-    rules: list[Rule]
-
-
 def bundled_catalogue() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     defs = json.loads((CATALOGUE_DIR / "indicators.json").read_text(encoding="utf-8"))
     rules = json.loads((CATALOGUE_DIR / "rules.json").read_text(encoding="utf-8"))
     return defs["indicators"], rules["rules"]
 
 
-async def load_rulebook(tx: Tx) -> RuleBook:
+def bundled_rulebook() -> RuleBook:
+    defs, rules = bundled_catalogue()
+    catalogue = catalogue_from_data({"indicators": defs})
+    return RuleBook(catalogue, rules_from_data({"rules": rules}, catalogue))
+
+
+async def load_rulebook(w: Work) -> RuleBook:
     """The definitions and rules in force; the bundled demo catalogue fills an empty store."""
-    defs = await store.definitions(tx.conn)
-    if not defs:
-        await store.install_catalogue(tx.conn, *bundled_catalogue())
-        defs = await store.definitions(tx.conn)
-    catalogue = catalogue_from_data({"indicators": [r["definition"] for r in defs]})
-    rule_rows = await store.rules(tx.conn)
-    rules = rules_from_data({"rules": [r["rule"] for r in rule_rows]}, catalogue)
-    return RuleBook(catalogue, rules)
+    book = await w.rulebooks.load()
+    if book is None:
+        await w.rulebooks.install(bundled_rulebook())
+        book = await w.rulebooks.load()
+        assert book is not None
+    return book
 
 
-async def load_hierarchy(tx: Tx) -> Hierarchy:
-    return await units.load_hierarchy(tx.conn)
+async def load_hierarchy(w: Work) -> Hierarchy:
+    return await w.units.hierarchy()
 
 
 def definition_of(book: RuleBook, indicator: str) -> IndicatorDefinition:
@@ -85,33 +138,3 @@ def definition_of(book: RuleBook, indicator: str) -> IndicatorDefinition:
     if definition is None:
         raise NotFound("Indicator not found", f"No indicator {indicator}.")
     return definition
-
-
-def parse_disagg(text: str) -> DisaggKey:
-    pairs = (part.split("=", 1) for part in text.split(";") if part)
-    return tuple(sorted((k, v) for k, v in pairs))
-
-
-async def period_state(tx: Tx, unit: str, period: Period) -> PeriodState:
-    rows = await store.cell_values(tx.conn, unit, str(period))
-    values = {}
-    for r in rows:
-        rv = RecordedValue(
-            indicator_code=r["indicator_code"],
-            value=r["value"],
-            submission_id=r["submission_id"],
-            recorded_by=r["recorded_by"],
-            recorded_at=r["recorded_at"],
-            disaggregation=parse_disagg(r["disaggregation"]),
-            revision=r["revision"],
-            warnings=tuple(r["warnings"]),
-        )
-        values[rv.key] = rv
-    lock = await store.get_lock(tx.conn, unit, str(period))
-    return PeriodState(
-        unit_code=unit,
-        period=period,
-        values=values,
-        submissions=tuple(await store.accepted_submissions(tx.conn, unit, str(period))),
-        lock=Lock(lock["approved_by"], lock["approver_unit"], lock["locked_at"]) if lock else None,
-    )

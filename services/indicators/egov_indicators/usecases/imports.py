@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Container
-from datetime import datetime
 from typing import Any
 
 from egov_contracts import indicators as c
-from egov_contracts.envelope import VN_TZ, CloudEvent
-from egov_runtime.consumer import Tx
+from egov_contracts.envelope import CloudEvent
 
 from egov_indicators.domain import (
     import_csv,
 )
-from egov_indicators.usecases.common import Context, load_rulebook, parse_disagg
+from egov_indicators.usecases.common import Context, Work, load_rulebook, parse_disagg
 from egov_indicators.usecases.submissions import Incoming, handle_submissions
 
 
 async def import_file(
-    tx: Tx,
+    w: Work,
     ctx: Context,
     text: str,
     *,
@@ -29,8 +27,8 @@ async def import_file(
 ) -> dict[str, Any]:
     """A spreadsheet upload: one submission per unit and period, each accepted or rejected
     whole; the summary counts as DHIS2's import summary does."""
-    now = datetime.now(VN_TZ)
-    book = await load_rulebook(tx)
+    now = ctx.clock()
+    book = await load_rulebook(w)
     parsed = import_csv(
         text,
         book.catalogue,
@@ -66,7 +64,7 @@ async def import_file(
         )
         for s in parsed.submissions
     ]
-    results = await handle_submissions(tx, ctx, items, now) if items else []
+    results = await handle_submissions(w, ctx, items, now) if items else []
     imported = sum(r.imported for r in results)
     updated = sum(r.updated for r in results)
     for sub, r in zip(parsed.submissions, results, strict=True):

@@ -3,14 +3,14 @@ targets."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from egov_runtime.consumer import Tx
 from egov_runtime.refusals import Invalid
 
-from egov_indicators.adapters import store
 from egov_indicators.domain.definitions import IndicatorDefinition
+from egov_indicators.domain.periods import Period, PeriodKind
 from egov_indicators.domain.plan_periods import (
     PlanPeriod,
     PlanValue,
@@ -20,16 +20,17 @@ from egov_indicators.domain.plan_periods import (
     plan_value,
     ratio_pct,
 )
-from egov_indicators.usecases.common import RuleBook, definition_of
+from egov_indicators.domain.records import PlanTarget, RuleBook
+from egov_indicators.usecases.common import Work, definition_of
 
 
 async def _plan_value(
-    tx: Tx, definition: IndicatorDefinition, unit: str, period: PlanPeriod
+    w: Work, definition: IndicatorDefinition, unit: str, period: PlanPeriod
 ) -> PlanValue:
     pair = (definition.code, unit)
     by_year = {}
     for year in period.years:
-        value = (await store.totals_of(tx.conn, [pair], str(year))).get(pair)
+        value = (await w.periods.totals([pair], Period(year, PeriodKind.YEAR))).get(pair)
         if value is not None:
             by_year[year] = value
     return plan_value(definition, period, by_year)
@@ -40,7 +41,7 @@ def _amount(v: Decimal | None) -> str | None:
 
 
 async def plan_period_report(
-    tx: Tx,
+    w: Work,
     book: RuleBook,
     indicator: str,
     unit: str,
@@ -51,7 +52,7 @@ async def plan_period_report(
     stock), the average per year, the ratio to an earlier period, and the range targets."""
     definition = definition_of(book, indicator)
     try:
-        current = await _plan_value(tx, definition, unit, period)
+        current = await _plan_value(w, definition, unit, period)
     except PlanValueUnavailable as exc:
         raise Invalid("Not aggregated over time", str(exc)) from exc
     out: dict[str, Any] = {
@@ -70,7 +71,7 @@ async def plan_period_report(
         "targets": [],
     }
     if compare_with is not None:
-        earlier = await _plan_value(tx, definition, unit, compare_with)
+        earlier = await _plan_value(w, definition, unit, compare_with)
         ratio = (
             ratio_pct(current.value, earlier.value)
             if current.value is not None and earlier.value is not None
@@ -84,14 +85,14 @@ async def plan_period_report(
             "missing_years": list(earlier.missing_years),
             "ratio_pct": _amount(ratio),
         }
-    for t in await store.plan_targets(tx.conn, definition.code, unit, str(period)):
-        actual = current.yearly_average if t["basis"] == "yearly-average" else current.value
-        target = RangeTarget(t["target_low"], t["target_high"])
+    for t in await w.targets.plans(definition.code, unit, str(period)):
+        actual = current.yearly_average if t.basis == "yearly-average" else current.value
+        target = RangeTarget(t.target_low, t.target_high)
         item: dict[str, Any] = {
-            "basis": t["basis"],
+            "basis": t.basis,
             "target_low": _amount(target.low),
             "target_high": _amount(target.high),
-            "note": t["note"],
+            "note": t.note,
             "actual": _amount(actual),
             "status": None,
         }
@@ -107,36 +108,38 @@ async def plan_period_report(
     return out
 
 
-async def set_plan_target(
-    tx: Tx,
-    book: RuleBook,
-    indicator: str,
-    unit: str,
-    period: PlanPeriod,
-    *,
-    basis: str,
-    low: Decimal,
-    high: Decimal,
-    note: str,
-    by: str,
-) -> None:
+@dataclass(frozen=True)
+class SetPlanTarget:
+    """A planner sets a range target of a plan period, on its value or its average per year."""
+
+    indicator: str
+    unit: str
+    period: PlanPeriod
+    basis: str  # period | yearly-average
+    low: Decimal
+    high: Decimal
+    note: str
+    by: str
+
+
+async def set_plan_target(w: Work, book: RuleBook, command: SetPlanTarget) -> None:
+    indicator = command.indicator
     definition = definition_of(book, indicator)
-    if basis == "yearly-average" and definition.time_aggregation.value != "sum":
+    if command.basis == "yearly-average" and definition.time_aggregation.value != "sum":
         raise Invalid("Invalid target", f"{indicator} has no average per year (not a flow)")
     try:
-        RangeTarget(low, high)
+        RangeTarget(command.low, command.high)
     except ValueError as exc:
         raise Invalid("Invalid target", str(exc)) from exc
-    await store.put_plan_target(
-        tx.conn,
-        {
-            "indicator_code": indicator,
-            "unit_code": unit,
-            "plan_period": str(period),
-            "basis": basis,
-            "target_low": low,
-            "target_high": high,
-            "note": note,
-            "set_by": by,
-        },
+    await w.targets.put_plan(
+        PlanTarget(
+            indicator,
+            command.unit,
+            str(command.period),
+            command.basis,
+            command.low,
+            command.high,
+            command.note,
+            command.by,
+        )
     )

@@ -6,20 +6,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from egov_contracts import indicators as c
-from egov_contracts.envelope import VN_TZ, CloudEvent, new_event
-from egov_runtime.consumer import Tx
+from egov_contracts.envelope import CloudEvent, new_event
 
-from egov_indicators.adapters import store
 from egov_indicators.domain import (
     Decision,
     Hierarchy,
-    HistoricValue,
     Outcome,
     Period,
     PeriodError,
@@ -28,32 +25,18 @@ from egov_indicators.domain import (
     ValidationResult,
     Violation,
     decide_submission,
-    format_disagg,
     validate,
 )
+from egov_indicators.domain.records import RuleBook, SubmissionRecord, violation_json
 from egov_indicators.usecases.common import (
     RESULTS,
     Context,
-    RuleBook,
+    Work,
     indicator_name,
     load_hierarchy,
     load_rulebook,
-    parse_disagg,
-    period_state,
 )
 from egov_indicators.usecases.rollup import refresh_period
-
-
-def violation_json(v: Violation) -> dict[str, Any]:
-    return {
-        "rule": v.rule_id,
-        "indicator_code": v.indicator_code,
-        "value": None if v.value is None else format(v.value, "f"),
-        "disaggregation": format_disagg(v.disaggregation) or None,
-        "severity": v.severity.value,
-        "message": v.message_vi,
-        "message_en": v.message_en,
-    }
 
 
 @dataclass(frozen=True)
@@ -145,20 +128,6 @@ def unit_violations(hierarchy: Hierarchy, unit_code: str, period: Period) -> lis
     return []
 
 
-async def _history(tx: Tx, unit: str, period: Period, codes: Iterable[str]) -> list[HistoricValue]:
-    out = []
-    for r in await store.unit_history(tx.conn, unit, sorted(set(codes))):
-        try:
-            p = Period.parse(r["period"])
-        except PeriodError:
-            continue
-        if p != period:
-            out.append(
-                HistoricValue(r["indicator_code"], p, r["value"], parse_disagg(r["disaggregation"]))
-            )
-    return out
-
-
 @dataclass
 class _Batch:
     """What a batch of submissions changed, to roll up and evaluate once per period."""
@@ -168,13 +137,13 @@ class _Batch:
 
 
 async def handle_submissions(
-    tx: Tx, ctx: Context, items: Sequence[Incoming], now: datetime | None = None
+    w: Work, ctx: Context, items: Sequence[Incoming], now: datetime | None = None
 ) -> list[SubmissionResult]:
     """Decide each submission (accepted or rejected whole), record it, then roll up and evaluate
     the targets of every period it touched and of the longer periods those are part of (a
     month's quarter, half-year and year, derived over time). A submission id seen before
     changes nothing."""
-    now = now or datetime.now(VN_TZ)
+    now = now or ctx.clock()
     periods = []
     for item in items:
         periods.append(item.data.period)
@@ -182,24 +151,24 @@ async def handle_submissions(
             periods.extend(str(p) for p in Period.parse(item.data.period).enclosing())
         except PeriodError:
             pass  # rejected by validation
-    await store.lock_periods(tx.conn, periods)
-    book = await load_rulebook(tx)
-    hierarchy = await load_hierarchy(tx)
+    await w.periods.serialise(periods)
+    book = await load_rulebook(w)
+    hierarchy = await load_hierarchy(w)
     batch = _Batch()
-    results = [await _decide(tx, ctx, book, hierarchy, item, batch, now) for item in items]
+    results = [await _decide(w, ctx, book, hierarchy, item, batch, now) for item in items]
     for period in list(batch.touched):
         for longer in period.enclosing():  # the quarter, half-year and year it is part of
             batch.touched.setdefault(longer, set())
             batch.causes.setdefault(longer, batch.causes[period])
     for period in sorted(batch.touched, key=lambda p: (p.start, p.kind.months)):
         await refresh_period(
-            tx, ctx, book, hierarchy, period, batch.touched[period], batch.causes[period], now
+            w, ctx, book, hierarchy, period, batch.touched[period], batch.causes[period], now
         )
     return results
 
 
 async def _decide(
-    tx: Tx,
+    w: Work,
     ctx: Context,
     book: RuleBook,
     hierarchy: Hierarchy,
@@ -210,44 +179,38 @@ async def _decide(
     d = item.data
     digest = content_hash(d, item.reason)
     result = SubmissionResult("accepted", d.submission_id, d.unit_code, d.period)
-    earlier = await store.get_submission(tx.conn, d.submission_id)
+    earlier = await w.submissions.get(d.submission_id)
     if earlier is not None:
-        result.outcome = "duplicate" if earlier["payload_hash"] == digest else "conflict"
-        result.earlier_outcome = earlier["status"]
-        result.violations = list(earlier["violations"])
+        result.outcome = "duplicate" if earlier.payload_hash == digest else "conflict"
+        result.earlier_outcome = earlier.status
+        result.violations = [violation_json(v) for v in earlier.violations]
         return result
 
     sub = submission_of(item)
     period = sub.period
-    state = await period_state(tx, sub.unit_code, period)
-    history = await _history(tx, sub.unit_code, period, (v.indicator_code for v in sub.values))
+    state = await w.periods.state(sub.unit_code, period)
+    codes = {v.indicator_code for v in sub.values}
+    history = [h for h in await w.periods.history(sub.unit_code, codes) if h.period != period]
     validation = validate(sub, book.catalogue, book.rules, history, state.current_values())
     extra = unit_violations(hierarchy, sub.unit_code, period)
     if extra:
         validation = ValidationResult(tuple(extra) + validation.errors, validation.warnings)
     decision = decide_submission(state, sub, validation)
-    result.warnings = [violation_json(w) for w in decision.warnings]
-    row = {
-        "submission_id": sub.submission_id,
-        "unit_code": sub.unit_code,
-        "period": str(period),
-        "submitted_by": sub.submitted_by,
-        "submitted_at": sub.submitted_at,
-        "replaces": sub.replaces,
-        "reason": item.reason,
-        "channel": item.channel,
-        "payload_hash": digest,
-        "payload": d.model_dump(mode="json"),
-        "warnings": result.warnings,
-        "event_id": item.cause.id,
-    }
+    result.warnings = [violation_json(v) for v in decision.warnings]
+    record = SubmissionRecord(
+        received=d,
+        status="accepted",
+        channel=item.channel,
+        payload_hash=digest,
+        event_id=item.cause.id,
+        reason=item.reason,
+        warnings=decision.warnings,
+    )
     subject = f"{sub.unit_code}/{period}"
     if decision.outcome is Outcome.REJECTED:
         result.outcome = "rejected"
         result.violations = [violation_json(v) for v in decision.violations]
-        await store.insert_submission(
-            tx.conn, {**row, "status": "rejected", "violations": result.violations}
-        )
+        await w.submissions.add(replace(record, status="rejected", violations=decision.violations))
         rejected = c.SubmissionRejected(
             submission_id=sub.submission_id,
             unit_code=sub.unit_code,
@@ -265,13 +228,14 @@ async def _decide(
                 for v in decision.violations
             ],
         )
-        await tx.emit(
+        await w.tx.emit(
             RESULTS, [new_event(rejected, source=ctx.source, subject=subject, cause=item.cause)]
         )
         return result
 
-    await store.insert_submission(tx.conn, {**row, "status": "accepted"})
-    await _record(tx, ctx, book, sub, decision, item, now)
+    await w.submissions.add(record)
+    await w.periods.record(sub, decision)
+    await w.tx.emit(RESULTS, _accepted_events(ctx, book, sub, decision, item, now))
     result.imported = sum(1 for ch in decision.changes if ch.old is None)
     result.updated = len(decision.changes) - result.imported
     result.unchanged = len(decision.unchanged)
@@ -281,17 +245,16 @@ async def _decide(
     return result
 
 
-async def _record(
-    tx: Tx,
+def _accepted_events(
     ctx: Context,
     book: RuleBook,
     sub: Submission,
     decision: Decision,
     item: Incoming,
     now: datetime,
-) -> None:
+) -> list[CloudEvent]:
+    """``submission.accepted.v1`` and a ``value.recorded.v1`` for each value it changed."""
     period = str(sub.period)
-    values, history, events = [], [], []
     accepted = c.SubmissionAccepted(
         submission_id=sub.submission_id,
         unit_code=sub.unit_code,
@@ -300,44 +263,12 @@ async def _record(
         accepted_at=now,
         value_count=len(sub.values),
     )
-    events.append(
+    events = [
         new_event(
             accepted, source=ctx.source, subject=f"{sub.unit_code}/{period}", cause=item.cause
         )
-    )
+    ]
     for ch in decision.changes:
-        rv = decision.state.values[(ch.indicator_code, ch.disaggregation)]
-        dis = format_disagg(ch.disaggregation)
-        cell = {
-            "unit_code": sub.unit_code,
-            "period": period,
-            "indicator_code": ch.indicator_code,
-            "disaggregation": dis,
-        }
-        values.append(
-            {
-                **cell,
-                "value": ch.new,
-                "submission_id": sub.submission_id,
-                "recorded_by": sub.submitted_by,
-                "recorded_at": sub.submitted_at,
-                "revision": ch.revision,
-                "warnings": list(rv.warnings),
-            }
-        )
-        history.append(
-            {
-                **cell,
-                "old_value": ch.old,
-                "new_value": ch.new,
-                "revision": ch.revision,
-                "submission_id": sub.submission_id,
-                "replaces": sub.replaces,
-                "reason": sub.reason,
-                "changed_by": sub.submitted_by,
-                "changed_at": sub.submitted_at,
-            }
-        )
         definition = book.catalogue[ch.indicator_code]
         recorded = c.ValueRecorded(
             indicator_code=ch.indicator_code,
@@ -353,6 +284,4 @@ async def _record(
         )
         subject = f"{ch.indicator_code}/{sub.unit_code}/{period}"
         events.append(new_event(recorded, source=ctx.source, subject=subject, cause=item.cause))
-    await store.upsert_values(tx.conn, values)
-    await store.insert_history(tx.conn, history)
-    await tx.emit(RESULTS, events)
+    return events

@@ -4,24 +4,23 @@ move on (``target.evaluated.v1`` when an evaluation changes)."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from egov_contracts import indicators as c
 from egov_contracts.envelope import VN_TZ, CloudEvent
-from egov_runtime.consumer import Tx
 from egov_runtime.refusals import Invalid
 
-from egov_indicators.adapters import store
 from egov_indicators.domain import (
     Evaluation,
     Period,
-    PeriodError,
     due_for_reevaluation,
     evaluate,
 )
-from egov_indicators.usecases.common import Context, RuleBook, load_rulebook
+from egov_indicators.domain.records import EvaluationSnapshot, RuleBook, Target
+from egov_indicators.usecases.common import Context, Work, load_rulebook
 
 
 def evaluation_json(e: Evaluation) -> dict[str, Any]:
@@ -50,26 +49,26 @@ def evaluation_json(e: Evaluation) -> dict[str, Any]:
 
 
 async def assess(
-    tx: Tx,
+    w: Work,
     ctx: Context,
     book: RuleBook,
-    target: dict[str, Any],
+    target: Target,
     as_of: date,
 ) -> Evaluation | None:
     """The evaluation of one target as of a day, or None without an actual value yet."""
-    definition = book.catalogue.get(target["indicator_code"])
+    definition = book.catalogue.get(target.indicator_code)
     if definition is None:
         return None
-    period = Period.parse(target["period"])
-    pair = (definition.code, target["unit_code"])
-    actual = (await store.totals_of(tx.conn, [pair], str(period))).get(pair)
+    period = target.period
+    pair = (definition.code, target.unit_code)
+    actual = (await w.periods.totals([pair], period)).get(pair)
     if actual is None:
         return None
-    previous = (await store.totals_of(tx.conn, [pair], str(period.previous()))).get(pair)
+    previous = (await w.periods.totals([pair], period.previous())).get(pair)
     return evaluate(
         definition,
         period,
-        target=target["target"],
+        target=target.target,
         actual=actual,
         as_of=as_of,
         previous=previous,
@@ -83,17 +82,17 @@ def _bounded_pct(pct: Decimal | None) -> Decimal | None:
     return pct if pct is not None and abs(pct) < 100_000 else None
 
 
-def _same(a: dict[str, Any], b: dict[str, Any], ignore: Collection[str]) -> bool:
+def _same(a: EvaluationSnapshot, b: EvaluationSnapshot, ignore: Collection[str]) -> bool:
     return {k: v for k, v in a.items() if k not in ignore} == {
         k: v for k, v in b.items() if k not in ignore
     }
 
 
 async def evaluate_target(
-    tx: Tx,
+    w: Work,
     ctx: Context,
     book: RuleBook,
-    target: dict[str, Any],
+    target: Target,
     cause: CloudEvent | None,
     now: datetime,
     *,
@@ -103,12 +102,12 @@ async def evaluate_target(
     """Evaluate (as of ``as_of``, by default the day of ``now`` in Vietnam) and publish
     ``target.evaluated.v1`` when the evaluation differs from the last one published in more
     than the ``ignore``d fields; the evaluation stored is always the last one published."""
-    e = await assess(tx, ctx, book, target, as_of or now.astimezone(VN_TZ).date())
+    e = await assess(w, ctx, book, target, as_of or now.astimezone(VN_TZ).date())
     if e is None:
         return False
-    unit = target["unit_code"]
+    unit = target.unit_code
     snapshot = evaluation_json(e)
-    last = await store.get_evaluation(tx.conn, e.indicator_code, unit, str(e.period))
+    last = await w.targets.last_evaluation(e.indicator_code, unit, e.period)
     if last is not None and _same(last, snapshot, ignore):
         return False
     pct = _bounded_pct(e.achievement_pct)
@@ -132,9 +131,9 @@ async def evaluate_target(
         change_achievement_pct=_bounded_pct(e.progress.pct_of_planned if e.progress else None),
         verdict_vi=e.verdict_vi,
     )
-    await store.put_evaluation(tx.conn, e.indicator_code, unit, str(e.period), snapshot, now)
+    await w.targets.save_evaluation(e.indicator_code, unit, e.period, snapshot, now)
     subject = f"{e.indicator_code}/{unit}/{e.period}"
-    await tx.publish(data, subject=subject, cause=cause)
+    await w.tx.publish(data, subject=subject, cause=cause)
     return True
 
 
@@ -143,7 +142,7 @@ DAILY_FIELDS = frozenset({"expected_to_date"})
 
 
 async def reevaluate_open_periods(
-    tx: Tx, ctx: Context, today: date, now: datetime | None = None
+    w: Work, ctx: Context, today: date, now: datetime | None = None
 ) -> list[str]:
     """Re-evaluate, as of ``today``, every target whose period is in progress or has ended
     since its last evaluation, and publish ``target.evaluated.v1`` for each evaluation that
@@ -153,34 +152,25 @@ async def reevaluate_open_periods(
     the same day publishes nothing. Returns the subjects published
     (``<indicator>/<unit>/<period>``).
 
-    Takes the advisory locks of the periods re-evaluated and of the periods before them (whose
+    Serialises with the work on the periods re-evaluated and on the periods before them (whose
     values are their baselines), as the roll-up does, so it never races with a submission."""
-    now = now or datetime.now(VN_TZ)
+    now = now or ctx.clock()
 
-    def due(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        out = []
-        for row in rows:
-            try:
-                period = Period.parse(row["period"])
-            except PeriodError:
-                continue
-            if due_for_reevaluation(period, today, row["last_closed"]):
-                out.append(row)
-        return out
+    def due(rows: list[tuple[Target, bool | None]]) -> list[Target]:
+        return [t for t, closed in rows if due_for_reevaluation(t.period, today, closed)]
 
-    candidates = due(await store.targets_not_closed(tx.conn))
+    candidates = due(await w.targets.open())
     if not candidates:
         return []
-    periods = {Period.parse(r["period"]) for r in candidates}
-    await store.lock_periods(tx.conn, [str(p) for p in periods | {p.previous() for p in periods}])
+    periods = {t.period for t in candidates}
+    await w.periods.serialise(str(p) for p in periods | {p.previous() for p in periods})
     # read again under the locks: a target or an evaluation may have changed meanwhile
-    locked = {str(p) for p in periods}
-    fresh = [r for r in due(await store.targets_not_closed(tx.conn)) if r["period"] in locked]
-    book = await load_rulebook(tx)
+    fresh = [t for t in due(await w.targets.open()) if t.period in periods]
+    book = await load_rulebook(w)
     published = []
-    for row in fresh:
-        if await evaluate_target(tx, ctx, book, row, None, now, as_of=today, ignore=DAILY_FIELDS):
-            published.append(f"{row['indicator_code']}/{row['unit_code']}/{row['period']}")
+    for t in fresh:
+        if await evaluate_target(w, ctx, book, t, None, now, as_of=today, ignore=DAILY_FIELDS):
+            published.append(f"{t.indicator_code}/{t.unit_code}/{t.period}")
     return published
 
 
@@ -193,31 +183,36 @@ class TargetRefused(Invalid):
         )
 
 
+@dataclass(frozen=True)
+class SetTarget:
+    """An officer sets (or changes) a target of the plan."""
+
+    indicator: str
+    unit: str
+    period: str
+    target: Decimal
+    note: str
+    by: str
+
+
 async def set_target(
-    tx: Tx,
-    ctx: Context,
-    indicator: str,
-    unit: str,
-    period_text: str,
-    target: Decimal,
-    note: str,
-    by: str,
-    cause: CloudEvent | None = None,
+    w: Work, ctx: Context, command: SetTarget, cause: CloudEvent | None = None
 ) -> dict[str, Any] | None:
     """Record a target of the plan and evaluate it at once when an actual value exists."""
-    period = Period.parse(period_text)
-    await store.lock_periods(tx.conn, [str(period)])
-    book = await load_rulebook(tx)
+    indicator = command.indicator
+    period = Period.parse(command.period)
+    await w.periods.serialise([str(period)])
+    book = await load_rulebook(w)
     definition = book.catalogue.get(indicator)
     if definition is None:
         raise TargetRefused(f"unknown indicator {indicator}")
     if period.kind.finer_than(definition.period_kind):
         raise TargetRefused(f"{indicator} is reported per {definition.period_kind}, not {period}")
-    if not target.is_finite():
+    if not command.target.is_finite():
         raise TargetRefused("the target must be a number")
-    await store.put_target(tx.conn, indicator, unit, str(period), target, note, by)
-    row = {"indicator_code": indicator, "unit_code": unit, "period": str(period), "target": target}
-    now = datetime.now(VN_TZ)
-    await evaluate_target(tx, ctx, book, row, cause, now)
-    e = await assess(tx, ctx, book, row, now.date())
+    target = Target(indicator, command.unit, period, command.target, command.note, command.by)
+    await w.targets.put(target)
+    now = ctx.clock()
+    await evaluate_target(w, ctx, book, target, cause, now)
+    e = await assess(w, ctx, book, target, now.date())
     return evaluation_json(e) if e else None

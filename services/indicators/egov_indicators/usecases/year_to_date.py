@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from egov_runtime.consumer import Tx
-
-from egov_indicators.adapters import store
 from egov_indicators.domain import (
     Period,
 )
 from egov_indicators.domain.periods import PeriodKind
+from egov_indicators.domain.records import RuleBook
 from egov_indicators.domain.year_to_date import judge_year_to_date, year_to_date
-from egov_indicators.usecases.common import Context, RuleBook, definition_of
+from egov_indicators.usecases.common import Context, Work, definition_of
 from egov_indicators.usecases.targets import evaluation_json
 
 
 async def year_to_date_report(
-    tx: Tx, ctx: Context, book: RuleBook, indicator: str, unit: str, year: int
+    w: Work, ctx: Context, book: RuleBook, indicator: str, unit: str, year: int
 ) -> dict[str, Any]:
     """A year's value so far from its months (the unit's reported or rolled-up month values),
     marked partial until December is in, judged against the year's target at the end of the
@@ -26,7 +24,7 @@ async def year_to_date_report(
     pair = (definition.code, unit)
     by_month = {}
     for m in Period(year, PeriodKind.YEAR).months():
-        value = (await store.totals_of(tx.conn, [pair], str(m))).get(pair)
+        value = (await w.periods.totals([pair], m)).get(pair)
         if value is not None:
             by_month[m.index] = value
     ytd = year_to_date(definition, year, by_month)
@@ -52,13 +50,14 @@ async def year_to_date_report(
         "through": str(ytd.through),
         "months": ytd.months,
     }
-    targets = await store.find_targets(tx.conn, [unit], f"{year:04d}", definition.code)
+    the_year = Period(year, PeriodKind.YEAR)
+    targets = await w.targets.of([pair], the_year)
     if targets:
-        previous = (await store.totals_of(tx.conn, [pair], f"{year - 1:04d}")).get(pair)
+        previous = (await w.periods.totals([pair], the_year.previous())).get(pair)
         e = judge_year_to_date(
             definition,
             ytd,
-            targets[0]["target"],
+            targets[0].target,
             previous=previous,
             profile=ctx.profiles.get(definition.code),
         )

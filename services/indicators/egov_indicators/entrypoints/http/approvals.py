@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from egov_contracts.envelope import VN_TZ
 from egov_runtime.problems import Problem
 from egov_runtime.service import runtime_of
 from fastapi import APIRouter, Request
@@ -15,9 +13,11 @@ from egov_indicators.domain import LockRefused
 from egov_indicators.entrypoints.http.common import (
     Approver,
     check_unit,
+    ctx_of,
     parse_period,
 )
-from egov_indicators.usecases.approval import approve_period
+from egov_indicators.usecases.approval import ApprovePeriod, approve_period
+from egov_indicators.usecases.common import Work
 
 router = APIRouter(prefix="/v1")
 
@@ -36,14 +36,14 @@ async def post_approval(body: ApprovalIn, request: Request, principal: Approver)
     await check_unit(rt, principal, body.unit_code)
     try:
         async with rt.transaction() as tx:
-            lock = await approve_period(
-                tx,
+            command = ApprovePeriod(
                 body.unit_code,
                 str(p),
                 principal.subject,
                 principal.unit_code,
-                datetime.now(VN_TZ),
+                ctx_of(request).clock(),
             )
+            lock = await approve_period(Work.on(tx), command)
     except LockRefused as exc:
         status = 403 if exc.rule_id == "not-level-above" else 409
         raise Problem(

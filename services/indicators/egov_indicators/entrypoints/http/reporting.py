@@ -12,7 +12,6 @@ from egov_runtime.tables import table_download
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from egov_indicators.adapters import store
 from egov_indicators.domain import Period, PeriodError
 from egov_indicators.entrypoints.http.common import (
     Admin,
@@ -22,7 +21,7 @@ from egov_indicators.entrypoints.http.common import (
     parse_period,
 )
 from egov_indicators.usecases import reporting
-from egov_indicators.usecases.common import load_hierarchy, today
+from egov_indicators.usecases.common import Work, load_hierarchy, today
 
 router = APIRouter(prefix="/v1")
 
@@ -47,9 +46,9 @@ async def get_data_sets(request: Request, principal: Reader, page: PageQuery) ->
     """Data sets: the indicators a unit must report for a period kind, the units expected to
     report them and the due date of each period (day ``due_day`` of the month
     ``due_months_after`` months after the period)."""
-    async with runtime_of(request).pool.acquire() as conn:
-        rows = await store.data_sets(conn)
-    return page.slice([reporting.data_set_json(reporting.data_set_of(r)) for r in rows])
+    async with runtime_of(request).transaction() as tx:
+        found = await Work.on(tx).reporting.data_sets()
+    return page.slice([reporting.data_set_json(d) for d in found])
 
 
 @router.put("/data-sets/{code}", tags=["reporting"])
@@ -59,10 +58,9 @@ async def put_data_set(
     """Add or change a data set. Province-wide: needs a role scoped at the province."""
     await check_province(runtime_of(request), principal, "The data sets")
     try:
+        data_set = reporting.data_set_of({"code": code, **body.model_dump()})
         async with runtime_of(request).transaction() as tx:
-            d = await reporting.put_data_set(
-                tx, {"code": code, **body.model_dump()}, principal.subject
-            )
+            d = await reporting.put_data_set(Work.on(tx), data_set, principal.subject)
     except (ValueError, PeriodError) as exc:
         raise Problem(422, "Invalid data set", str(exc)) from exc
     return reporting.data_set_json(d)
@@ -89,7 +87,8 @@ async def _rates(
     unit = unit or principal.unit_code
     await check_unit(rt, principal, unit)
     async with rt.transaction() as tx:
-        d = await reporting.get_data_set(tx, data_set)
+        w = Work.on(tx)
+        d = await reporting.get_data_set(w, data_set)
         if d is None:
             raise Problem(404, "Data set not found", f"No data set {data_set}.")
         if p.kind != d.period_kind:
@@ -99,9 +98,9 @@ async def _rates(
                 f"Data set {d.code} is reported per {d.period_kind}, not per {p.kind}.",
                 errors=[{"field": "period", "message": f"a {d.period_kind} period"}],
             )
-        hierarchy = await load_hierarchy(tx)
+        hierarchy = await load_hierarchy(w)
         subtree = hierarchy.descendants(unit, p.end)
-        rates, _ = await reporting.reporting_rates_of(tx, d, p, subtree)
+        rates, _ = await reporting.reporting_rates_of(w, d, p, subtree)
     shown = [r for r in rates if r.unit_code == unit or r.expected > 0]
     return d, p, shown, hierarchy, unit
 

@@ -23,6 +23,7 @@ from egov_indicators.entrypoints.http.common import (
     respond,
     units_in_scope,
 )
+from egov_indicators.usecases.common import Work
 from egov_indicators.usecases.imports import import_file
 from egov_indicators.usecases.submissions import Incoming, SubmissionResult, handle_submissions
 
@@ -79,7 +80,9 @@ async def post_submission(
             subject=f"{data.unit_code}/{data.period}",
             traceparent=request.headers.get("traceparent"),
         )
-        [result] = await handle_submissions(tx, ctx, [Incoming(data, cause, "http", data.reason)])
+        [result] = await handle_submissions(
+            Work.on(tx), ctx, [Incoming(data, cause, "http", data.reason)]
+        )
         status, payload = _submission_response(result, path)
         return status, {**payload, "correlation_id": cause.id}
 
@@ -157,7 +160,7 @@ async def post_import(
             data={},
         )
         summary = await import_file(
-            tx,
+            Work.on(tx),
             ctx,
             text,
             import_id=import_id,

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from egov_indicators.adapters import store
 from egov_indicators.domain.plan_periods import PlanPeriod, PlanPeriodError
+from egov_indicators.domain.records import Target
 from egov_indicators.entrypoints.http.common import (
     Planner,
     Reader,
@@ -23,9 +24,9 @@ from egov_indicators.entrypoints.http.common import (
     parse_period,
     units_in_scope,
 )
-from egov_indicators.usecases.common import load_rulebook, today
-from egov_indicators.usecases.plans import plan_period_report, set_plan_target
-from egov_indicators.usecases.targets import assess, evaluation_json, set_target
+from egov_indicators.usecases.common import Work, load_rulebook, today
+from egov_indicators.usecases.plans import SetPlanTarget, plan_period_report, set_plan_target
+from egov_indicators.usecases.targets import SetTarget, assess, evaluation_json, set_target
 from egov_indicators.usecases.year_to_date import year_to_date_report
 
 router = APIRouter(prefix="/v1")
@@ -55,9 +56,11 @@ async def get_achievement(
     day = as_of or today()
     items = []
     async with rt.transaction() as tx:
-        book = await load_rulebook(tx)
+        w = Work.on(tx)
+        book = await load_rulebook(w)
         for t in await store.find_targets(tx.conn, units, str(p), indicator):
-            e = await assess(tx, ctx, book, t, day)
+            target = Target(t["indicator_code"], t["unit_code"], p, t["target"])
+            e = await assess(w, ctx, book, target, day)
             d = book.catalogue.get(t["indicator_code"])
             base = {
                 "unit_code": t["unit_code"],
@@ -94,16 +97,8 @@ async def put_target(
     p = parse_period(period)
     await check_unit(rt, principal, unit)
     async with rt.transaction() as tx:
-        evaluation = await set_target(
-            tx,
-            ctx_of(request),
-            indicator,
-            unit,
-            str(p),
-            body.target,
-            body.note,
-            principal.subject,
-        )
+        command = SetTarget(indicator, unit, str(p), body.target, body.note, principal.subject)
+        evaluation = await set_target(Work.on(tx), ctx_of(request), command)
     return {
         "indicator_code": indicator,
         "unit_code": unit,
@@ -171,10 +166,9 @@ async def put_plan_target(
     p = _plan_period(period)
     await check_unit(rt, principal, unit)
     async with rt.transaction() as tx:
-        book = await load_rulebook(tx)
-        await set_plan_target(
-            tx,
-            book,
+        w = Work.on(tx)
+        book = await load_rulebook(w)
+        command = SetPlanTarget(
             indicator,
             unit,
             p,
@@ -184,7 +178,8 @@ async def put_plan_target(
             note=body.note,
             by=principal.subject,
         )
-        return as_json(await plan_period_report(tx, book, indicator, unit, p, None))
+        await set_plan_target(w, book, command)
+        return as_json(await plan_period_report(w, book, indicator, unit, p, None))
 
 
 @router.get("/plan-periods/{period}", tags=["targets"])
@@ -209,8 +204,9 @@ async def get_plan_period(
     unit = unit or principal.unit_code
     await check_unit(rt, principal, unit)
     async with rt.transaction() as tx:
-        book = await load_rulebook(tx)
-        return as_json(await plan_period_report(tx, book, indicator, unit, p, earlier))
+        w = Work.on(tx)
+        book = await load_rulebook(w)
+        return as_json(await plan_period_report(w, book, indicator, unit, p, earlier))
 
 
 # -- year to date -----------------------------------------------------------------------------
@@ -233,6 +229,7 @@ async def get_year_to_date(
     unit = unit or principal.unit_code
     await check_unit(rt, principal, unit)
     async with rt.transaction() as tx:
-        book = await load_rulebook(tx)
-        report = await year_to_date_report(tx, ctx_of(request), book, indicator, unit, year)
+        w = Work.on(tx)
+        book = await load_rulebook(w)
+        report = await year_to_date_report(w, ctx_of(request), book, indicator, unit, year)
     return as_json(report)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from egov_indicators.adapters import store
 from egov_indicators.domain import achievement_pct
+from egov_indicators.domain.records import Target
 from egov_indicators.entrypoints.http.common import (
     Reader,
     as_json,
@@ -21,7 +22,7 @@ from egov_indicators.entrypoints.http.common import (
     parse_period,
     units_in_scope,
 )
-from egov_indicators.usecases.common import load_hierarchy, load_rulebook, today
+from egov_indicators.usecases.common import Work, load_hierarchy, load_rulebook, today
 from egov_indicators.usecases.rollup import restated_values
 from egov_indicators.usecases.targets import assess, evaluation_json
 
@@ -48,17 +49,18 @@ async def get_values(
     p = parse_period(period)
     unit, units = await units_in_scope(rt, principal, unit, subunits)
     async with rt.transaction() as tx:
-        book = await load_rulebook(tx)
+        w = Work.on(tx)
+        book = await load_rulebook(w)
         if structure_on is not None:
             wanted = units
             if subunits:
-                hierarchy = await load_hierarchy(tx)
+                hierarchy = await load_hierarchy(w)
                 wanted = [
                     u
                     for u in hierarchy.codes
                     if u in units or unit in hierarchy.ancestors_at(u, structure_on)
                 ]
-            rows = await restated_values(tx, book, wanted, p, indicator, structure_on)
+            rows = await restated_values(w, book, wanted, p, indicator, structure_on)
         else:
             rows = await store.find_values(tx.conn, units, str(p), indicator)
     items = []
@@ -151,14 +153,16 @@ async def export_table(
     p = parse_period(period)
     unit, units = await units_in_scope(rt, principal, unit)
     async with rt.transaction() as tx:
-        book = await load_rulebook(tx)
+        w = Work.on(tx)
+        book = await load_rulebook(w)
         rows = await store.find_values(tx.conn, units, str(p), None)
         targets = {}
         evaluations: dict[tuple[str, str], Any] = {}
         day = today()
         for t in await store.find_targets(tx.conn, units, str(p), None):
             targets[(t["indicator_code"], t["unit_code"])] = t["target"]
-            e = await assess(tx, ctx_of(request), book, t, day)
+            target = Target(t["indicator_code"], t["unit_code"], p, t["target"])
+            e = await assess(w, ctx_of(request), book, target, day)
             if e is not None:
                 evaluations[(t["indicator_code"], t["unit_code"])] = evaluation_json(e)
         names = await unit_names(tx.conn, units)
