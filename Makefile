@@ -10,7 +10,7 @@ PY := .venv/bin/python
 PYTEST_ARGS ?=
 ARGS ?=
 
-.PHONY: install run test test-fast lint format contracts drill bench bench-intake bench-console clean
+.PHONY: install run test test-fast lint format contracts drill bench profile bench-intake bench-console clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -61,6 +61,9 @@ drill: install ## crash drills: ROUNDS=20 by default
 
 bench: install ## throughput and latency of the runtime kit vs the raw bound and a plain loop; ARGS="--events 5000"
 	$(PY) bench/bench.py $(ARGS)
+
+profile: install ## flame graph (py-spy) of the kit's pipeline stage: OUT=.run/profile.svg, ARGS="--events 30000"
+	$(PY) bench/bench.py --stages pipeline --profile $(or $(OUT),.run/profile.svg) $(or $(ARGS),--events 30000)
 
 bench-intake: install ## HTTP intake: POST /v1/status-reports vs a raw ASGI insert, latency, memory; ARGS="--requests 1000"
 	$(PY) bench/intake_bench.py $(ARGS)

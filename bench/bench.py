@@ -10,10 +10,11 @@ Prints, in one run and on the same records (~350-byte CloudEvents):
   aiokafka + asyncpg loop without the kit (consume a batch, inbox + state + outbox in one
   transaction, produce and wait for the acks, commit offsets);
 - the ratios pipeline / raw serial bound and pipeline / plain loop;
-- end-to-end latency percentiles (input produced → outbound event consumed) at a fixed
-  offered rate below the pipeline's capacity.
+- end-to-end latency percentiles (input produced → outbound event consumed) at fixed
+  offered rates below the pipeline's capacity (500 and 1,000 events/s by default).
 
-Usage: ``python bench/bench.py [--events 50000] [--rate 2000] [--seconds 10]``. Uses
+Usage: ``python bench/bench.py [--events 50000] [--rates 500,1000] [--seconds 10]
+[--stages pipeline,...]``. Uses
 ``KAFKA_BOOTSTRAP_SERVERS`` / ``DATABASE_URL`` when set, else starts the local broker and uses
 the local PostgreSQL (as ``make run`` does).
 """
@@ -22,12 +23,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
+import signal
 import statistics
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -110,9 +116,41 @@ async def copy_all(dsn: str, records: list[tuple[bytes, bytes, list]]) -> float:
         await conn.close()
 
 
-async def pipeline(bootstrap: str, dsn: str, in_topic: str, out_topic: str, records: list) -> float:
+@contextlib.asynccontextmanager
+async def profiled(output: str | None) -> AsyncIterator[None]:
+    """Sample this process with py-spy while the block runs (nothing when ``output`` is None):
+    a flame graph for ``.svg``, speedscope JSON for ``.json``, collapsed stacks otherwise."""
+    if output is None:
+        yield
+        return
+    fmt = {".svg": "flamegraph", ".json": "speedscope"}.get(Path(output).suffix, "raw")
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    spy = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("py-spy")),
+        *("record", "--pid", str(os.getpid()), "--rate", "250", "--nonblocking"),
+        *("--format", fmt, "--output", output),
+    )
+    await asyncio.sleep(1.0)  # py-spy attaches
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        await spy.wait()
+        progress(f"profile of the pipeline written to {output}")
+
+
+async def pipeline(
+    bootstrap: str,
+    dsn: str,
+    in_topic: str,
+    out_topic: str,
+    records: list,
+    profile: str | None = None,
+) -> tuple[float, float]:
     """The inputs are on ``in_topic`` already (as the raw stages had theirs); the worker has
-    joined its group; the clock runs until every outbound event is published."""
+    joined its group; the clock runs until every outbound event is published. Returns the
+    seconds taken and the CPU seconds this process used meanwhile (the kit runs in it).
+    With ``profile``, py-spy samples this process meanwhile (see :func:`profiled`)."""
     n = len(records)
     await produce_all(bootstrap, in_topic, records)
     stop, ready = asyncio.Event(), asyncio.Event()
@@ -131,28 +169,29 @@ async def pipeline(bootstrap: str, dsn: str, in_topic: str, out_topic: str, reco
     await ready.wait()
     conn = await asyncpg.connect(dsn)
     try:
-        t0 = time.perf_counter()
-        while True:
-            published = await conn.fetchval(
-                "SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"
-            )
-            if published >= n:
-                elapsed = time.perf_counter() - t0
-                break
-            progress(f"pipeline: {published}/{n} published")
-            await asyncio.sleep(0.05)
+        async with profiled(profile):
+            t0, cpu0 = time.perf_counter(), time.process_time()
+            while True:
+                published = await conn.fetchval(
+                    "SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"
+                )
+                if published >= n:
+                    elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+                    break
+                progress(f"pipeline: {published}/{n} published")
+                await asyncio.sleep(0.05)
         counts = await effect_counts(conn)
         assert counts["distinct_effects"] == n == counts["effects"], counts
     finally:
         stop.set()
         await worker
         await conn.close()
-    return elapsed
+    return elapsed, cpu
 
 
 async def plain_loop(
     bootstrap: str, dsn: str, in_topic: str, out_topic: str, records: list, batch: int = 1000
-) -> float:
+) -> tuple[float, float]:
     """The same job as the kit's pipeline written by hand, without the kit: a second raw bound.
 
     Plain aiokafka + asyncpg + json: consume a batch (getmany), in one transaction record the
@@ -175,7 +214,7 @@ async def plain_loop(
     conn = await asyncpg.connect(dsn)
     try:
         published = 0
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         while published < n:
             got = await consumer.getmany(timeout_ms=500, max_records=batch)
             recs = [r for rs in got.values() for r in rs]
@@ -231,10 +270,10 @@ async def plain_loop(
             await consumer.commit()
             published += len(seqs)
             progress(f"plain loop: {published}/{n} published")
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         counts = await effect_counts(conn)
         assert counts["distinct_effects"] == n == counts["effects"], counts
-        return elapsed
+        return elapsed, cpu
     finally:
         await conn.close()
         await producer.stop()
@@ -340,15 +379,38 @@ def pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=1000)[int(p * 10) - 1] if len(values) > 1 else 0.0
 
 
+STAGES = ("raw", "pipeline", "plain", "latency", "workers")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--events", type=int, default=50_000)
-    parser.add_argument("--rate", type=int, default=2000, help="offered rate for latency, ev/s")
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--rates",
+        default="500,1000",
+        help="offered rates for the latency percentiles, ev/s, comma-separated",
+    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="offered for each rate")
     parser.add_argument("--workers", type=int, default=2, help="processes of the scaled-out run")
+    parser.add_argument(
+        "--stages",
+        default=",".join(STAGES),
+        help=f"which stages to run, comma-separated, of {','.join(STAGES)} (the profile runs"
+        " only the pipeline)",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="PATH",
+        help="sample the kit's pipeline stage with py-spy into PATH (.svg: flame graph,"
+        " .json: speedscope, else collapsed stacks)",
+    )
     args = parser.parse_args()
+    stages = set(args.stages.split(","))
+    if unknown := stages - set(STAGES):
+        parser.error(f"unknown stages: {', '.join(sorted(unknown))}")
+    rates = [int(r) for r in args.rates.split(",") if r]
     n = args.events
     async with local_env(progress) as env:
         bootstrap = env.kafka_bootstrap
@@ -363,51 +425,85 @@ async def main() -> None:
         tag = uuid.uuid4().hex[:8]
         raw_topic, in_topic, out_topic = f"bench.{tag}.raw", f"bench.{tag}.in", f"bench.{tag}.out"
         await create_topics(bootstrap, raw_topic, in_topic, out_topic)
-        progress(f"{n} events of {size:.0f} bytes; raw produce")
-        t_produce = await produce_all(bootstrap, raw_topic, records)
-        progress("raw consume")
-        t_consume = await consume_all(bootstrap, raw_topic, n)
-        progress("raw COPY")
-        t_copy = await copy_all(dsn, records)
-        serial = n / (t_produce + t_consume + t_copy)
-        progress("pipeline")
-        t_pipe = await pipeline(bootstrap, dsn, in_topic, out_topic, records)
-        rate_pipe = n / t_pipe
-        progress("plain aiokafka + asyncpg loop")
-        plain_dsn = await env.fresh_database("bench_plain")
-        await prepare_database(plain_dsn)
-        plain_in, plain_out = f"bench.{tag}.plain.in", f"bench.{tag}.plain.out"
-        await create_topics(bootstrap, plain_in, plain_out)
-        rate_plain = n / await plain_loop(bootstrap, plain_dsn, plain_in, plain_out, records)
-        lat_dsn = await env.fresh_database("bench_latency")
-        await prepare_database(lat_dsn)
-        lat = await latency(bootstrap, lat_dsn, args.rate, args.seconds)
-        # last: the other stages run before extra processes and their consumer group exist
-        progress(f"pipeline in {args.workers} worker processes")
-        dsn2 = await env.fresh_database("bench_workers")
-        await prepare_database(dsn2)
-        in2, out2 = f"bench.{tag}.in2", f"bench.{tag}.out2"
-        await create_topics(bootstrap, in2, out2)
-        t_pipe2 = await pipeline_processes(bootstrap, dsn2, in2, out2, records, args.workers)
-        rate_pipe2 = n / t_pipe2
-        when = datetime.now(VN_TZ).isoformat(timespec="seconds")
-        print(f"egov-events runtime benchmark ({when}, {n} events, {size:.0f} B each)")
-        print(f"raw produce (aiokafka)          {n / t_produce:>10,.0f} ev/s")
-        print(f"raw consume (aiokafka + json)   {n / t_consume:>10,.0f} ev/s")
-        print(f"raw COPY (asyncpg)              {n / t_copy:>10,.0f} rows/s")
-        print(f"raw serial bound                {serial:>10,.0f} ev/s")
-        print(f"kit pipeline (effectively-once) {rate_pipe:>10,.0f} ev/s")
-        print(f"plain loop (aiokafka + asyncpg) {rate_plain:>10,.0f} ev/s")
-        print(f"ratio pipeline / raw serial     {rate_pipe / serial:>10.2f}")
-        print(f"ratio pipeline / plain loop     {rate_pipe / rate_plain:>10.2f}")
-        print(f"kit pipeline, {args.workers} processes       {rate_pipe2:>10,.0f} ev/s")
-        print(f"ratio ({args.workers} processes) / serial   {rate_pipe2 / serial:>10.2f}")
-        if lat:
-            print(
-                f"latency at {args.rate} ev/s offered: p50={pct(lat, 50):.1f} ms"
-                f" p95={pct(lat, 95):.1f} ms p99={pct(lat, 99):.1f} ms"
-                f" max={max(lat):.1f} ms (n={len(lat)})"
+        serial = rate_pipe = rate_plain = rate_pipe2 = None
+        t_produce = t_consume = t_copy = 0.0
+        if "raw" in stages:
+            progress(f"{n} events of {size:.0f} bytes; raw produce")
+            t_produce = await produce_all(bootstrap, raw_topic, records)
+            progress("raw consume")
+            t_consume = await consume_all(bootstrap, raw_topic, n)
+            progress("raw COPY")
+            t_copy = await copy_all(dsn, records)
+            serial = n / (t_produce + t_consume + t_copy)
+        if "pipeline" in stages:
+            progress("pipeline")
+            t_pipe, cpu_pipe = await pipeline(
+                bootstrap, dsn, in_topic, out_topic, records, args.profile
             )
+            rate_pipe = n / t_pipe
+        if "plain" in stages:
+            progress("plain aiokafka + asyncpg loop")
+            plain_dsn = await env.fresh_database("bench_plain")
+            await prepare_database(plain_dsn)
+            plain_in, plain_out = f"bench.{tag}.plain.in", f"bench.{tag}.plain.out"
+            await create_topics(bootstrap, plain_in, plain_out)
+            t_plain, cpu_plain = await plain_loop(
+                bootstrap, plain_dsn, plain_in, plain_out, records
+            )
+            rate_plain = n / t_plain
+        lats: dict[int, list[float]] = {}
+        if "latency" in stages:
+            for rate in rates:
+                progress(f"latency at {rate} ev/s offered")
+                lat_dsn = await env.fresh_database("bench_latency")
+                await prepare_database(lat_dsn)
+                lats[rate] = await latency(bootstrap, lat_dsn, rate, args.seconds)
+        # last: the other stages run before extra processes and their consumer group exist
+        if "workers" in stages:
+            progress(f"pipeline in {args.workers} worker processes")
+            dsn2 = await env.fresh_database("bench_workers")
+            await prepare_database(dsn2)
+            in2, out2 = f"bench.{tag}.in2", f"bench.{tag}.out2"
+            await create_topics(bootstrap, in2, out2)
+            rate_pipe2 = n / await pipeline_processes(
+                bootstrap, dsn2, in2, out2, records, args.workers
+            )
+        when = datetime.now(VN_TZ).isoformat(timespec="seconds")
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"egov-events runtime benchmark ({when}, {n} events, {size:.0f} B each)")
+        print(f"machine: {os.cpu_count()} cores, load average {load} (1, 5, 15 min)")
+        if serial is not None:
+            print(f"raw produce (aiokafka)          {n / t_produce:>10,.0f} ev/s")
+            print(f"raw consume (aiokafka + json)   {n / t_consume:>10,.0f} ev/s")
+            print(f"raw COPY (asyncpg)              {n / t_copy:>10,.0f} rows/s")
+            print(f"raw serial bound                {serial:>10,.0f} ev/s")
+        if rate_pipe is not None:
+            print(
+                f"kit pipeline (effectively-once) {rate_pipe:>10,.0f} ev/s"
+                f"   (its process on CPU {cpu_pipe / t_pipe:.0%} of the time,"
+                f" {cpu_pipe / n * 1e6:.0f} µs CPU an event)"
+            )
+        if rate_plain is not None:
+            print(
+                f"plain loop (aiokafka + asyncpg) {rate_plain:>10,.0f} ev/s"
+                f"   (its process on CPU {cpu_plain / t_plain:.0%} of the time,"
+                f" {cpu_plain / n * 1e6:.0f} µs CPU an event)"
+            )
+        if rate_pipe is not None and serial is not None:
+            print(f"ratio pipeline / raw serial     {rate_pipe / serial:>10.2f}")
+        if rate_pipe is not None and rate_plain is not None:
+            print(f"ratio pipeline / plain loop     {rate_pipe / rate_plain:>10.2f}")
+        if rate_pipe2 is not None:
+            print(f"kit pipeline, {args.workers} processes       {rate_pipe2:>10,.0f} ev/s")
+            if serial is not None:
+                print(f"ratio ({args.workers} processes) / serial   {rate_pipe2 / serial:>10.2f}")
+        for rate, lat in lats.items():
+            if lat:
+                print(
+                    f"latency at {rate:>5} ev/s offered: p50={pct(lat, 50):.1f} ms"
+                    f" p95={pct(lat, 95):.1f} ms p99={pct(lat, 99):.1f} ms"
+                    f" max={max(lat):.1f} ms (n={len(lat)})"
+                )
 
 
 if __name__ == "__main__":
