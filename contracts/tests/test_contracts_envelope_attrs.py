@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +18,7 @@ from egov_contracts.envelope import (
     encode,
     format_sequence,
     new_event,
+    new_event_id,
     next_traceparent,
 )
 from egov_contracts.examples import example_for
@@ -100,6 +103,26 @@ def test_with_a_trace_context_source_events_carry_the_span_in_progress():
     finally:
         configure_trace_context(None)
     assert new_event(example_for(TYPES[0]), source="/a", subject="S").traceparent != span
+
+
+def test_event_ids_are_random_version_4_uuids():
+    ids = {new_event_id() for _ in range(10_000)}
+    assert len(ids) == 10_000
+    for text in list(ids)[:500]:
+        parsed = uuid.UUID(text)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122 and str(parsed) == text
+    assert new_event(example_for(TYPES[0]), source="/a", subject="S").id not in ids
+
+
+def test_a_forked_child_draws_other_ids_than_its_parent():
+    new_event_id()  # the parent holds unused random bytes
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.write(write, new_event_id().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 100).decode() != new_event_id()
 
 
 @pytest.mark.parametrize("garbage", [None, "", "01-xyz", "00-" + "0" * 32 + "-00f067aa0ba902b7-01"])

@@ -10,7 +10,15 @@ import typing
 from pathlib import Path
 
 import pytest
-from egov_contracts.envelope import all_event_types, decode, encode, new_event, parse_data
+from egov_contracts import envelope
+from egov_contracts.envelope import (
+    all_event_types,
+    decode,
+    encode,
+    new_event,
+    parse_data,
+    wire_data,
+)
 from egov_contracts.examples import example_for
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel
@@ -68,3 +76,13 @@ def test_an_optional_field_left_empty_is_omitted():
     data = forwarded.model_copy(update={"to_unit_code": None})
     event = new_event(data, source="/vn/38/nominations", subject="N-1")
     assert "to_unit_code" not in event.data
+
+
+@pytest.mark.parametrize("event_type", sorted(all_event_types()))
+def test_the_wire_data_shortcut_gives_what_the_field_walk_gives(event_type):
+    """``wire_data`` lets pydantic-core drop the Nones of a type whose Nones can only be
+    optional fields; for every type, filled and nulled, that is what the walk keeps."""
+    for data in (example_for(event_type), nulled(example_for(event_type))[0]):
+        walked = data.model_dump(mode="json")
+        envelope._prune(data, walked)
+        assert wire_data(data) == walked
