@@ -30,7 +30,7 @@ import base64
 import contextlib
 import dataclasses
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -251,28 +251,44 @@ class IdempotentConsumer:
         if self.consumer is None:
             await self.start()
         assert self.consumer is not None
-        while not stop.is_set():
-            batches = await self.consumer.getmany(
-                timeout_ms=self.poll_timeout_ms, max_records=self.batch_size
-            )
-            # Partitions are independent (order holds within each), so their batches run
-            # concurrently, each in its own transaction: database round trips overlap.
-            work = [(tp, records) for tp, records in batches.items() if records]
-            self.busy_since = self.clock() if work else None
-            self.busy_with = [f"{tp.topic}[{tp.partition}]@{recs[0].offset}" for tp, recs in work]
-            done = await asyncio.gather(*(self._process(records, stop) for _tp, records in work))
-            self.busy_since = None
-            offsets: dict[TopicPartition, int] = {}
-            for (tp, records), stored in zip(work, done, strict=True):
-                if not stored:
-                    # Stopping while the store is away: rewind so nothing of this batch is
-                    # skipped by a later commit in this process; the next owner re-reads it.
-                    self.consumer.seek(tp, records[0].offset)
-                    continue
-                offsets[tp] = records[-1].offset + 1
-                self._lag(tp, offsets[tp])
-            if offsets:
-                await self._commit(offsets)
+        # The offsets of a stored batch are committed while the next batch is processed (one
+        # commit in flight at a time, in order): the broker's round trip is off the path.
+        committing: asyncio.Task[None] | None = None
+        try:
+            while not stop.is_set():
+                batches = await self.consumer.getmany(
+                    timeout_ms=self.poll_timeout_ms, max_records=self.batch_size
+                )
+                # Partitions are independent (order holds within each), so their batches run
+                # concurrently, each in its own transaction: database round trips overlap.
+                work = [(tp, records) for tp, records in batches.items() if records]
+                self.busy_since = self.clock() if work else None
+                self.busy_with = [
+                    f"{tp.topic}[{tp.partition}]@{recs[0].offset}" for tp, recs in work
+                ]
+                done = await asyncio.gather(
+                    *(self._process(records, stop) for _tp, records in work)
+                )
+                self.busy_since = None
+                offsets: dict[TopicPartition, int] = {}
+                for (tp, records), stored in zip(work, done, strict=True):
+                    if not stored:
+                        # Stopping while the store is away: rewind so nothing of this batch is
+                        # skipped by a later commit in this process; the next owner re-reads it.
+                        self.consumer.seek(tp, records[0].offset)
+                        continue
+                    offsets[tp] = records[-1].offset + 1
+                    self._lag(tp, offsets[tp])
+                if offsets:
+                    if committing is not None:
+                        await committing
+                    committing = asyncio.create_task(self._commit(offsets))
+        except BaseException:
+            if committing is not None:  # the next owner re-reads; the inbox drops repeats
+                committing.cancel()
+            raise
+        if committing is not None:
+            await committing
 
     def crashed(self, error: str) -> None:
         """Note that ``run`` ended with an error (it is restarted by its supervisor)."""
@@ -463,8 +479,8 @@ class IdempotentConsumer:
         self.stats.duplicates += duplicates
         if duplicates:
             metrics.EVENTS_DUPLICATE.labels(self.service, self.sub.name).inc(duplicates)
-        for it in fresh:
-            metrics.EVENTS_CONSUMED.labels(self.service, self.sub.name, it.event.type).inc()
+        for event_type, count in Counter(it.event.type for it in fresh).items():
+            metrics.EVENTS_CONSUMED.labels(self.service, self.sub.name, event_type).inc(count)
         metrics.HANDLER_SECONDS.labels(self.service, self.sub.name).observe(
             time.perf_counter() - started
         )
@@ -538,11 +554,10 @@ def _protected(protect: Callable[[bytes | None], bytes | None], d: DeadLetter) -
 
 def record_size(rec: ConsumerRecord) -> int:
     """Bytes of a record's key, value and headers (what the broker let through)."""
-    return (
-        len(rec.key or b"")
-        + len(rec.value or b"")
-        + sum(len(k or "") + len(v or b"") for k, v in (rec.headers or ()))
-    )
+    size = len(rec.key or b"") + len(rec.value or b"")
+    for k, v in rec.headers or ():
+        size += len(k or "") + len(v or b"")
+    return size
 
 
 def _text(value: str) -> str:
