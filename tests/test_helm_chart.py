@@ -21,6 +21,8 @@ import pytest
 import yaml
 from egov_contracts.topics import ALL_TOPICS, dead_letter_topic
 from egov_runtime.cli import services
+from egov_runtime.tracing import ENVIRONMENT as TRACING_ENVIRONMENT
+from egov_runtime.tracing import wanted as tracing_wanted
 from pydantic import SecretStr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,6 +157,7 @@ def test_every_service_runs_with_probes_resources_and_its_settings(
         }
         assert provided <= set(secret), name
         every = {f"{prefix}{field.upper()}" for field in spec.settings_cls.model_fields}
+        every |= {variable for variable, _, _ in TRACING_ENVIRONMENT}  # read without a prefix
         assert set(config) | set(secret) <= every, "a variable the service does not read"
     assert secrets["notifier"].keys() >= {
         "EGOV_NOTIFIER_SMTP_PASSWORD",
@@ -185,7 +188,32 @@ def test_every_setting_of_the_reference_can_be_set() -> None:
                 f"-{name}"
             ):
                 env |= set(doc.get("data") or {})
-        assert env == {f"{prefix}{field.upper()}" for field in spec.settings_cls.model_fields}
+        own = {key for key in env if not key.startswith("OTEL_")}  # tracing: no prefix
+        assert own == {f"{prefix}{field.upper()}" for field in spec.settings_cls.model_fields}
+
+
+def test_tracing_is_off_by_default_and_otlp_when_asked(rendered: list[dict[str, Any]]) -> None:
+    def settings(docs: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+        return {component(d): d["data"] for d in of_kind(docs, "ConfigMap").values()}
+
+    for name, data in settings(rendered).items():
+        assert not tracing_wanted(data), f"{name} traces by default"
+    on = render(
+        "-f",
+        str(CI_VALUES),
+        "--set",
+        "tracing.exporter=otlp",
+        "--set",
+        "tracing.endpoint=http://collector.monitoring:4318",
+        "--set-string",
+        "tracing.env.OTEL_TRACES_SAMPLER_ARG=0.1",
+    )
+    traced = settings(on)
+    assert set(traced) == set(services())
+    for data in traced.values():
+        assert tracing_wanted(data)
+        assert data["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://collector.monitoring:4318"
+        assert data["OTEL_TRACES_SAMPLER_ARG"] == "0.1"
 
 
 def test_autoscaling_is_bounded_by_the_partitions_of_the_topics_read(
