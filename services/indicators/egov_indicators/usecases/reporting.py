@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from egov_contracts import indicators as c
-from egov_contracts.envelope import VN_TZ, CloudEvent, new_event
+from egov_contracts.envelope import VN_TZ, CloudEvent
 
 from egov_indicators.domain import (
     Hierarchy,
@@ -24,7 +24,7 @@ from egov_indicators.domain.reporting import (
     periods_to_watch,
     reporting_rates,
 )
-from egov_indicators.usecases.common import RESULTS, Context, Work, load_hierarchy, load_rulebook
+from egov_indicators.usecases.common import Context, Work, load_hierarchy, load_rulebook
 
 __all__ = [
     "data_set_json",
@@ -97,7 +97,7 @@ async def send_reporting_notices(w: Work, ctx: Context, now: datetime) -> list[C
                 due_date=n.due_date,
                 notified_at=now,
             )
-            event = new_event(data, source=ctx.source, subject=f"{d.code}/{n.unit_code}/{n.period}")
+            event = w.tx.event(data, subject=f"{d.code}/{n.unit_code}/{n.period}")
             recorded = await w.reporting.add_notice(
                 NoticeSent(
                     d.code, n.unit_code, str(n.period), str(n.kind), n.due_date, now, event.id
@@ -106,5 +106,5 @@ async def send_reporting_notices(w: Work, ctx: Context, now: datetime) -> list[C
             if recorded:
                 events.append(event)
     if events:
-        await w.tx.emit(RESULTS, events)
+        await w.tx.publish_all(events)
     return events

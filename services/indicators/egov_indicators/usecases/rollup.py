@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from egov_contracts import indicators as c
-from egov_contracts.envelope import CloudEvent, new_event
+from egov_contracts.envelope import CloudEvent
 
 from egov_indicators.domain import (
     DerivedValue,
@@ -20,7 +20,7 @@ from egov_indicators.domain import (
     roll_up,
 )
 from egov_indicators.domain.records import KeptDerived, RuleBook
-from egov_indicators.usecases.common import RESULTS, Context, Work, load_hierarchy
+from egov_indicators.usecases.common import Context, Work, load_hierarchy
 from egov_indicators.usecases.targets import evaluate_target
 
 
@@ -93,11 +93,11 @@ async def refresh_period(
             revision=revision,
         )
         subject = f"{d.indicator_code}/{d.unit_code}/{label}"
-        events.append(new_event(recorded, source=ctx.source, subject=subject, cause=cause))
+        events.append(w.tx.event(recorded, subject=subject, cause=cause))
     stale = [k.value for key, k in old.items() if key not in seen]
     await w.periods.save_derived(period, kept, stale)
     touched.update((s.indicator_code, s.unit_code) for s in stale if not s.disaggregation)
-    await w.tx.emit(RESULTS, events)
+    await w.tx.publish_all(events)
     pairs = sorted(touched)
     for p in (period, period.next()):
         for target in await w.targets.of(pairs, p):

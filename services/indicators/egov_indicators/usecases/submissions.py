@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from egov_contracts import indicators as c
-from egov_contracts.envelope import CloudEvent, new_event
+from egov_contracts.envelope import CloudEvent
+from egov_runtime.consumer import Tx
 
 from egov_indicators.domain import (
     Decision,
@@ -29,7 +30,6 @@ from egov_indicators.domain import (
 )
 from egov_indicators.domain.records import RuleBook, SubmissionRecord, violation_json
 from egov_indicators.usecases.common import (
-    RESULTS,
     Context,
     Work,
     indicator_name,
@@ -228,14 +228,12 @@ async def _decide(
                 for v in decision.violations
             ],
         )
-        await w.tx.emit(
-            RESULTS, [new_event(rejected, source=ctx.source, subject=subject, cause=item.cause)]
-        )
+        await w.tx.publish(rejected, subject=subject, cause=item.cause)
         return result
 
     await w.submissions.add(record)
     await w.periods.record(sub, decision)
-    await w.tx.emit(RESULTS, _accepted_events(ctx, book, sub, decision, item, now))
+    await w.tx.publish_all(_accepted_events(w.tx, book, sub, decision, item, now))
     result.imported = sum(1 for ch in decision.changes if ch.old is None)
     result.updated = len(decision.changes) - result.imported
     result.unchanged = len(decision.unchanged)
@@ -246,7 +244,7 @@ async def _decide(
 
 
 def _accepted_events(
-    ctx: Context,
+    tx: Tx,
     book: RuleBook,
     sub: Submission,
     decision: Decision,
@@ -263,11 +261,7 @@ def _accepted_events(
         accepted_at=now,
         value_count=len(sub.values),
     )
-    events = [
-        new_event(
-            accepted, source=ctx.source, subject=f"{sub.unit_code}/{period}", cause=item.cause
-        )
-    ]
+    events = [tx.event(accepted, subject=f"{sub.unit_code}/{period}", cause=item.cause)]
     for ch in decision.changes:
         definition = book.catalogue[ch.indicator_code]
         recorded = c.ValueRecorded(
@@ -283,5 +277,5 @@ def _accepted_events(
             revision=ch.revision,
         )
         subject = f"{ch.indicator_code}/{sub.unit_code}/{period}"
-        events.append(new_event(recorded, source=ctx.source, subject=subject, cause=item.cause))
+        events.append(tx.event(recorded, subject=subject, cause=item.cause))
     return events
