@@ -2,7 +2,7 @@
 
 Context such as the event id, correlation id and topic/partition/offset is bound with
 ``structlog.contextvars`` by the consumer loop, so every line logged while an event is handled
-carries it.
+carries it; with tracing on, a line logged inside a span carries its ``trace_id``.
 """
 
 from __future__ import annotations
@@ -12,12 +12,15 @@ import sys
 
 import structlog
 
+from egov_runtime.tracing import add_trace_ids
+
 
 def configure_logging(service: str, level: str = "INFO") -> None:
     logging.basicConfig(format="%(message)s", stream=sys.stdout, level=level)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            add_trace_ids,  # tracing on: the trace of the line (egov_runtime.tracing)
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.StackInfoRenderer(),

@@ -221,6 +221,17 @@ def current_or(
     return traceparent, tracestate
 
 
+def add_trace_ids(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor: a line logged inside a traced span carries its ``trace_id`` and
+    ``span_id`` (the collector finds the trace from the log line); off, nothing is added."""
+    if _active:
+        ctx = trace.get_current_span().get_span_context()
+        if ctx.is_valid:
+            event.setdefault("trace_id", f"{ctx.trace_id:032x}")
+            event.setdefault("span_id", f"{ctx.span_id:016x}")
+    return event
+
+
 def _extract(traceparent: str | None, tracestate: str | None = None) -> otel_context.Context:
     carrier = {"traceparent": traceparent or ""}
     if tracestate:

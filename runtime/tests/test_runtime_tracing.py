@@ -107,6 +107,14 @@ def test_a_consumer_transaction_continues_the_first_event_and_links_the_others(s
     assert process.resource.attributes["service.name"] == "svc"
 
 
+def test_a_line_logged_inside_a_span_names_its_trace(spans):
+    assert tracing.add_trace_ids(None, "info", {"event": "outside"}) == {"event": "outside"}
+    with tracing.span("svc", "work") as work:
+        line = tracing.add_trace_ids(None, "info", {"event": "inside"})
+    ctx = work.get_span_context()
+    assert line["trace_id"] == f"{ctx.trace_id:032x}" and line["span_id"] == f"{ctx.span_id:016x}"
+
+
 def test_a_statement_or_a_poll_outside_any_trace_starts_none(spans):
     tracer = tracing._active["svc"].tracer
     with tracer.start_as_current_span("SELECT", kind=SpanKind.CLIENT) as statement:
