@@ -73,6 +73,15 @@ HEADERS = {
         "content-type": {"type": "string", "const": "application/cloudevents+json; charset=UTF-8"},
         "ce_type": {"type": "string", "description": "The CloudEvents type (for routing)"},
         "ce_id": {"type": "string", "description": "The CloudEvents id (idempotency key)"},
+        "traceparent": {
+            "type": "string",
+            "description": "W3C trace context of the send, when the producing service traces"
+            " (a child of the event's own `traceparent`); optional, readers may ignore it",
+        },
+        "tracestate": {
+            "type": "string",
+            "description": "W3C vendor trace state of the send, with `traceparent`; optional",
+        },
     },
 }
 

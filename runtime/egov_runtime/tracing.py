@@ -21,6 +21,13 @@ attributes (``traceparent``, ``tracestate``) are the span that built it
 sends the record inside that context (so the aiokafka span and the record's ``traceparent``
 header belong to the same trace), and a consumer's transaction is that span's child.
 
+How the aiokafka instrumentation (0.66) behaves, which this builds on: ``send`` opens a PRODUCER
+span child of the current context and injects ``traceparent`` into the record's headers;
+``getmany`` opens a CONSUMER span for the poll (with no parent: a new trace each time), one per
+partition under it, and per record a ``receive`` span child of the record's header context,
+ended at once (it does not stay current while the record is handled, hence the kit's own
+``<subscription> process`` span). The poll spans are dropped by the sampler below.
+
 A trace starts only at an HTTP request or at a span of the kit (an event without a trace
 context); a statement or a poll outside any trace (the relay's and the timers' queries, the
 consumers' polls) starts none, so background work does not flood the collector.
