@@ -15,11 +15,38 @@ Three rules, used by every route that touches something of a unit:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 
 from egov_runtime.auth import Principal
 from egov_runtime.refusals import Forbidden
 from egov_runtime.units import ancestry
+
+
+def within(principal: Principal, unit_code: str, ancestry: Sequence[str]) -> bool:
+    """The rule of :func:`in_scope` on the unit's ``ancestry`` (the unit answering for it
+    today, then its parents), for a caller that holds the hierarchy already."""
+    if not principal.unit_code:
+        return False
+    if principal.unit_code == unit_code:
+        return True  # the caller's own unit, even one since merged away (its history)
+    return principal.in_scope(list(ancestry))
+
+
+def check_within(
+    principal: Principal,
+    unit_code: str,
+    ancestry: Sequence[str],
+    *,
+    hidden: Exception | None = None,
+) -> None:
+    """The rule of :func:`check_scope` on the unit's ``ancestry``."""
+    if within(principal, unit_code, ancestry):
+        return
+    if hidden is not None:
+        raise hidden
+    raise Forbidden("Outside your unit", f"Unit {unit_code} is not within {principal.unit_code}.")
 
 
 async def in_scope(conn: asyncpg.Connection, principal: Principal, unit_code: str) -> bool:
@@ -28,8 +55,8 @@ async def in_scope(conn: asyncpg.Connection, principal: Principal, unit_code: st
     if not principal.unit_code:
         return False
     if principal.unit_code == unit_code:
-        return True  # the caller's own unit, even one since merged away (its history)
-    return principal.in_scope(await ancestry(conn, unit_code))
+        return True
+    return within(principal, unit_code, await ancestry(conn, unit_code))
 
 
 async def check_scope(

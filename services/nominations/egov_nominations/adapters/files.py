@@ -302,8 +302,8 @@ async def get_session(conn: asyncpg.Connection, session_id: str) -> asyncpg.Reco
 async def insert_tally(conn: asyncpg.Connection, t: dict[str, Any]) -> None:
     await conn.execute(
         "INSERT INTO tallies (session_id, nomination_id, members_total, present, votes_for,"
-        " threshold_pct, share_pct, quorum_met, passed, recorded_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        " threshold_pct, share_pct, quorum_met, passed, recorded_by, recorded_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11, now()))",
         t["session_id"],
         t["nomination_id"],
         t["members_total"],
@@ -314,6 +314,7 @@ async def insert_tally(conn: asyncpg.Connection, t: dict[str, Any]) -> None:
         t["quorum_met"],
         t["passed"],
         t["recorded_by"],
+        t.get("recorded_at"),
     )
 
 

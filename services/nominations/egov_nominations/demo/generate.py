@@ -25,7 +25,7 @@ from egov_nominations.adapters import files
 from egov_nominations.adapters import register as store
 from egov_nominations.domain.rules import DecidingLevel
 from egov_nominations.usecases import clusters, councils, decisions, movements, proposals
-from egov_nominations.usecases.common import Context
+from egov_nominations.usecases.common import Context, Work
 
 DEPT = "38.SNV"
 UNITS = [
@@ -337,14 +337,15 @@ async def _review_2025(
     await _do(
         tx,
         lambda t: councils.record_session(
-            tx,
+            Work.on(tx),
+            ctx,
             officer,
-            COUNCIL,
-            {
-                "session_id": session_id,
-                "held_on": date(2026, 1, 20),
-                "present": [f"tv{i:02d}" for i in range(1, 11)],
-            },
+            councils.RecordSession(
+                COUNCIL,
+                date(2026, 1, 20),
+                tuple(f"tv{i:02d}" for i in range(1, 11)),
+                session_id,
+            ),
         ),
     )
     for i, p in enumerate(cstd):
@@ -354,7 +355,10 @@ async def _review_2025(
         if i == 0:
             member = _who("council", DEPT, "tv01")
             await _do(
-                tx, lambda t, n=nid, m=member: councils.record_tally(t, ctx, m, session_id, n, 10)
+                tx,
+                lambda t, n=nid, m=member: councils.record_tally(
+                    Work.on(t), ctx, m, councils.RecordTally(session_id, n, 10)
+                ),
             )
             await _do(tx, lambda t, n=nid: decisions.approve(tx, ctx, head, n, None))
             counts["approved"] = 1

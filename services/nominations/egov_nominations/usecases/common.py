@@ -17,6 +17,8 @@ from egov_runtime.refusals import invalid
 from egov_runtime.units import get_unit
 from egov_workdays import VN_TZ
 
+from egov_nominations.adapters.repositories import PgCouncils, PgNominations, PgUnitTree
+from egov_nominations.domain.repositories import Councils, Nominations, UnitTree
 from egov_nominations.domain.rules import DecidingLevel, RuleBook, bundled_rule_book
 from egov_nominations.domain.workflow import AddWorkingDays
 
@@ -48,6 +50,22 @@ class Context:
         return add_working_days
 
 
+@dataclass
+class Work:
+    """What a write use case runs in: the transaction (``publish``) and the repositories on it.
+    :meth:`on` builds it on PostgreSQL; tests build it of fakes. So far the councils' use cases
+    run in it; the others take the transaction and call the adapters."""
+
+    tx: Tx
+    councils: Councils
+    nominations: Nominations
+    units: UnitTree
+
+    @classmethod
+    def on(cls, tx: Tx) -> Work:
+        return cls(tx, PgCouncils(tx.conn), PgNominations(tx.conn), PgUnitTree(tx.conn))
+
+
 async def check_scope(
     tx: Tx, principal: Principal, unit_code: str, *, hidden: Exception | None = None
 ) -> None:
@@ -71,7 +89,13 @@ async def known_unit(tx: Tx, unit_code: str) -> dict[str, Any]:
 
 def level_of(unit: dict[str, Any]) -> DecidingLevel:
     """The deciding level a unit stands for: a commune, the province, or a department."""
-    match unit.get("level"):
+    return level_named(unit.get("level"))
+
+
+def level_named(level: str | None) -> DecidingLevel:
+    """The deciding level of a unit of this level (``commune``, ``district``, ``province``;
+    any other: a department)."""
+    match level:
         case "commune":
             return DecidingLevel.COMMUNE
         case "province":

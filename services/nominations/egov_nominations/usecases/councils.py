@@ -1,73 +1,125 @@
-"""Emulation councils, their sessions (attendance, quorum) and secret-ballot tallies."""
+"""Emulation councils, their sessions (attendance, quorum) and secret-ballot tallies: load,
+decide, save and emit through the councils' repositories (:class:`~.common.Work`)."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from egov_contracts import nominations as c
 from egov_runtime.auth import Principal
-from egov_runtime.consumer import Tx
 from egov_runtime.refusals import Forbidden, conflict, invalid, not_found
+from egov_runtime.scope import check_within
 
-from egov_nominations.adapters import files
-from egov_nominations.domain.register import AwardKind, NomineeKind
+from egov_nominations.domain.councils import Council, Member, Session, Tally
 from egov_nominations.domain.voting import InvalidTally, tally_result
 from egov_nominations.domain.workflow import (
     Status,
 )
 from egov_nominations.usecases.common import (
     Context,
-    check_scope,
-    emit,
-    known_unit,
-    level_of,
+    Work,
+    level_named,
 )
-from egov_nominations.usecases.steps import event_base, rule_in_force
+from egov_nominations.usecases.steps import rule_in_force
 
 DEFAULT_BALLOT_PCT = Decimal(50)
 
 
-async def create_council(tx: Tx, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
-    unit = await known_unit(tx, body["unit_code"])
-    await check_scope(tx, principal, body["unit_code"])
-    ids = [m["member_id"] for m in body["members"]]
+@dataclass(frozen=True)
+class CreateCouncil:
+    """An officer sets up (or renames, or changes the members of) a deciding unit's council."""
+
+    unit_code: str
+    name: str
+    members: tuple[Member, ...]
+    council_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordSession:
+    """A council meeting with the members present."""
+
+    council_id: str
+    held_on: date
+    present: tuple[str, ...]
+    session_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordTally:
+    """A member records the secret-ballot count for one nominee at a session."""
+
+    session_id: str
+    nomination_id: str
+    votes_for: int
+
+
+async def _check_scope(
+    w: Work, ctx: Context, principal: Principal, unit_code: str, hidden: Exception | None = None
+) -> None:
+    ancestry = (await w.units.hierarchy()).ancestry(unit_code, ctx.now().date())
+    check_within(principal, unit_code, ancestry, hidden=hidden)
+
+
+async def create_council(
+    w: Work, ctx: Context, principal: Principal, command: CreateCouncil
+) -> dict[str, Any]:
+    unit = (await w.units.hierarchy()).get(command.unit_code)
+    if unit is None:
+        raise invalid(
+            f"Unknown unit {command.unit_code}.",
+            [{"field": "unit_code", "message": "unknown unit"}],
+        )
+    await _check_scope(w, ctx, principal, command.unit_code)
+    ids = [m.member_id for m in command.members]
     if len(ids) != len(set(ids)):
         raise invalid("A member is listed twice.", [{"field": "members", "message": "duplicate"}])
-    council_id = body.get("council_id") or f"HD-{body['unit_code']}-{uuid.uuid4().hex[:6]}"
-    await files.upsert_council(
-        tx.conn,
-        {
-            "council_id": council_id,
-            "unit_code": body["unit_code"],
-            "name": body["name"],
-            "level": level_of(unit).value,
-            "members": body["members"],
-            "created_by": principal.subject,
-        },
+    council_id = command.council_id or f"HD-{command.unit_code}-{uuid.uuid4().hex[:6]}"
+    council = Council(
+        council_id,
+        command.unit_code,
+        command.name,
+        level_named(unit.level).value,
+        command.members,
+        principal.subject,
     )
-    return council_json(await files.get_council(tx.conn, council_id))
+    await w.councils.put(council)
+    kept = await w.councils.get(council_id)
+    assert kept is not None
+    return council_json(kept)
 
 
-def council_json(row: Any) -> dict[str, Any]:
-    out = dict(row)
-    out["created_at"] = out["created_at"].isoformat()
-    out["members_total"] = len(out["members"])
-    return out
+def council_json(council: Council) -> dict[str, Any]:
+    return {
+        "council_id": council.council_id,
+        "unit_code": council.unit_code,
+        "name": council.name,
+        "level": council.level,
+        "members": [
+            {"member_id": m.member_id, "name": m.name, "role": m.role} for m in council.members
+        ],
+        "created_by": council.created_by,
+        "created_at": council.created_at.isoformat() if council.created_at else None,
+        "members_total": len(council.members),
+    }
 
 
 async def record_session(
-    tx: Tx, principal: Principal, council_id: str, body: dict[str, Any]
+    w: Work, ctx: Context, principal: Principal, command: RecordSession
 ) -> dict[str, Any]:
     """A council meeting with its attendance; below a 2/3 quorum it is recorded, but it can
     take no valid vote."""
-    council = await files.get_council(tx.conn, council_id)
+    council_id = command.council_id
+    council = await w.councils.get(council_id)
     if council is None:
         raise not_found("Council", council_id)
-    await check_scope(tx, principal, council["unit_code"], hidden=not_found("Council", council_id))
-    members = {m["member_id"] for m in council["members"]}
-    present = list(dict.fromkeys(body["present"]))
+    await _check_scope(w, ctx, principal, council.unit_code, not_found("Council", council_id))
+    members = council.member_ids
+    present = tuple(dict.fromkeys(command.present))
     strangers = [p for p in present if p not in members]
     if strangers:
         raise invalid(
@@ -76,133 +128,130 @@ async def record_session(
         )
     total = len(members)
     quorum = tally_result(total, len(present), 0, 0).quorum_met
-    session_id = body.get("session_id") or f"PH-{uuid.uuid4().hex[:10]}"
-    if await files.get_session(tx.conn, session_id) is not None:
+    session_id = command.session_id or f"PH-{uuid.uuid4().hex[:10]}"
+    if await w.councils.session(session_id) is not None:
         raise conflict("Session exists", f"Session {session_id} is already recorded.")
-    await files.insert_session(
-        tx.conn,
-        {
-            "session_id": session_id,
-            "council_id": council_id,
-            "held_on": body["held_on"],
-            "members_total": total,
-            "present": present,
-            "quorum_met": quorum,
-            "recorded_by": principal.subject,
-        },
+    await w.councils.add_session(
+        Session(session_id, council_id, command.held_on, total, present, quorum, principal.subject)
     )
-    return await session_view(tx, session_id)
+    return await session_view(w, session_id)
 
 
-async def session_view(tx: Tx, session_id: str) -> dict[str, Any]:
-    s = await files.get_session(tx.conn, session_id)
+async def session_view(w: Work, session_id: str) -> dict[str, Any]:
+    s = await w.councils.session(session_id)
     if s is None:
         raise not_found("Session", session_id)
-    tallies = await files.session_tallies(tx.conn, session_id)
+    council = await w.councils.get(s.council_id)
+    assert council is not None
+    tallies = await w.councils.tallies(session_id)
     return {
-        "session_id": s["session_id"],
-        "council_id": s["council_id"],
-        "council_name": s["council_name"],
-        "unit_code": s["unit_code"],
-        "held_on": s["held_on"].isoformat(),
-        "members_total": s["members_total"],
-        "present": len(s["present"]),
-        "present_members": list(s["present"]),
-        "quorum_met": s["quorum_met"],
-        "quorum_message": tally_result(s["members_total"], len(s["present"]), 0, 0).message_vi
-        if not s["quorum_met"]
-        else f"Đủ túc số: {len(s['present'])}/{s['members_total']} thành viên có mặt",
+        "session_id": s.session_id,
+        "council_id": s.council_id,
+        "council_name": council.name,
+        "unit_code": council.unit_code,
+        "held_on": s.held_on.isoformat(),
+        "members_total": s.members_total,
+        "present": len(s.present),
+        "present_members": list(s.present),
+        "quorum_met": s.quorum_met,
+        "quorum_message": tally_result(s.members_total, len(s.present), 0, 0).message_vi
+        if not s.quorum_met
+        else f"Đủ túc số: {len(s.present)}/{s.members_total} thành viên có mặt",
         "tallies": [tally_json(t) for t in tallies],
     }
 
 
-def tally_json(t: Any) -> dict[str, Any]:
+def tally_json(t: Tally) -> dict[str, Any]:
     return {
-        "nomination_id": t["nomination_id"],
-        "members_total": t["members_total"],
-        "present": t["present"],
-        "votes_for": t["votes_for"],
-        "share_of_all_members_pct": format(t["share_pct"], "f"),
-        "threshold_pct": format(t["threshold_pct"], "f"),
-        "quorum_met": t["quorum_met"],
-        "passed": t["passed"],
-        "recorded_at": t["recorded_at"].isoformat(),
+        "nomination_id": t.nomination_id,
+        "members_total": t.members_total,
+        "present": t.present,
+        "votes_for": t.votes_for,
+        "share_of_all_members_pct": format(t.share_pct, "f"),
+        "threshold_pct": format(t.threshold_pct, "f"),
+        "quorum_met": t.quorum_met,
+        "passed": t.passed,
+        "recorded_at": t.recorded_at.isoformat() if t.recorded_at else None,
     }
 
 
 async def record_tally(
-    tx: Tx,
-    ctx: Context,
-    principal: Principal,
-    session_id: str,
-    nomination_id: str,
-    votes_for: int,
+    w: Work, ctx: Context, principal: Principal, command: RecordTally
 ) -> dict[str, Any]:
     """A secret-ballot tally for one nominee: counts only. No valid vote below quorum."""
-    s = await files.get_session(tx.conn, session_id)
+    session_id, nomination_id, votes_for = (
+        command.session_id,
+        command.nomination_id,
+        command.votes_for,
+    )
+    s = await w.councils.session(session_id)
     if s is None:
         raise not_found("Session", session_id)
-    if principal.subject not in {m["member_id"] for m in s["members"]}:
+    council = await w.councils.get(s.council_id)
+    assert council is not None
+    if principal.subject not in council.member_ids:
         raise Forbidden(
             "Not a member of this council",
-            f"Only members of council {s['council_id']} record its tallies.",
+            f"Only members of council {s.council_id} record its tallies.",
         )
-    row = await files.get_nomination(tx.conn, nomination_id, lock=True)
-    if row is None:
+    n = await w.nominations.get(nomination_id, lock=True)
+    if n is None:
         raise not_found("Nomination", nomination_id)
-    if row["deciding_unit_code"] != s["unit_code"]:
+    if n.deciding_unit_code != council.unit_code:
         raise conflict(
             "Not this council's file",
-            f"Nomination {nomination_id} is decided by {row['deciding_unit_code']},"
-            f" not by the council of {s['unit_code']}.",
+            f"Nomination {nomination_id} is decided by {n.deciding_unit_code},"
+            f" not by the council of {council.unit_code}.",
         )
-    if row["status"] != Status.UNDER_REVIEW.value:
+    if n.status != Status.UNDER_REVIEW:
         raise conflict(
             "Not under review",
-            f"Nomination {nomination_id} is {row['status']}; the council votes on files under"
+            f"Nomination {nomination_id} is {n.status.value}; the council votes on files under"
             " review.",
         )
-    if await files.get_tally(tx.conn, session_id, nomination_id) is not None:
+    if await w.councils.tally(session_id, nomination_id) is not None:
         raise conflict("Tally exists", "This session already recorded a tally for the file.")
-    rule = rule_in_force(
-        ctx, AwardKind(row["award"]), NomineeKind(row["nominee_kind"]), row["achievement_year"]
-    )
+    rule = rule_in_force(ctx, n.award, n.nominee_kind, n.file.achievement_year)
     threshold = rule.ballot_threshold_pct or DEFAULT_BALLOT_PCT
-    present = len(s["present"])
+    present = len(s.present)
     try:
-        result = tally_result(s["members_total"], present, votes_for, threshold)
+        result = tally_result(s.members_total, present, votes_for, threshold)
     except InvalidTally as exc:
         raise invalid(str(exc), [{"field": "votes_for", "message": str(exc)}]) from exc
     if not result.quorum_met:
         raise conflict("No quorum", result.message_en, quorum=result.message_vi)
-    share = (Decimal(votes_for) * 100 / Decimal(s["members_total"])).quantize(
+    share = (Decimal(votes_for) * 100 / Decimal(s.members_total)).quantize(
         Decimal("0.01"), ROUND_HALF_UP
     )
-    await files.insert_tally(
-        tx.conn,
-        {
-            "session_id": session_id,
-            "nomination_id": nomination_id,
-            "members_total": s["members_total"],
-            "present": present,
-            "votes_for": votes_for,
-            "threshold_pct": threshold,
-            "share_pct": share,
-            "quorum_met": result.quorum_met,
-            "passed": result.passed,
-            "recorded_by": principal.subject,
-        },
+    now = ctx.now()
+    tally = Tally(
+        session_id,
+        nomination_id,
+        s.members_total,
+        present,
+        votes_for,
+        threshold,
+        share,
+        result.quorum_met,
+        result.passed,
+        principal.subject,
+        now,
     )
-    version = row["version"] + 1
-    await files.save_file(
-        tx.conn, nomination_id, files.file_of(row), version, session_id=session_id
-    )
-    await emit(
-        tx,
-        ctx,
+    await w.councils.add_tally(tally)
+    voted = replace(n, version=n.version + 1, session_id=session_id)
+    await w.nominations.save(voted)
+    await w.tx.publish(
         c.NominationVoted(
-            **event_base(row, ctx.now()),
-            members_total=s["members_total"],
+            nomination_id=nomination_id,
+            nominee=c.Nominee(
+                kind=c.NomineeKind(n.nominee_kind.value),
+                ref=n.file.nominee_ref,
+                unit_code=n.unit_code,
+            ),
+            award=c.AwardKind(n.award.value),
+            achievement_year=n.file.achievement_year,
+            occurred_at=now,
+            members_total=s.members_total,
             members_present=present,
             votes_for=votes_for,
             quorum_met=result.quorum_met,
@@ -210,11 +259,13 @@ async def record_tally(
             threshold_pct=threshold,
             passed=result.passed,
         ),
-        nomination_id,
-        version,
+        subject=nomination_id,
+        sequence=voted.version,
     )
+    kept = await w.councils.tally(session_id, nomination_id)
+    assert kept is not None
     return {
-        **tally_json(await files.get_tally(tx.conn, session_id, nomination_id)),
+        **tally_json(kept),
         "message_vi": result.message_vi,
         "message_en": result.message_en,
     }

@@ -15,6 +15,8 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from egov_nominations.adapters import files
+from egov_nominations.adapters.repositories import council_of
+from egov_nominations.domain.councils import Member
 from egov_nominations.entrypoints.http.common import (
     BodyIn,
     Council,
@@ -29,7 +31,7 @@ from egov_nominations.entrypoints.http.common import (
 from egov_nominations.usecases import (
     councils,
 )
-from egov_nominations.usecases.common import check_scope
+from egov_nominations.usecases.common import Work, check_scope
 
 router = APIRouter(prefix="/v1")
 
@@ -52,9 +54,16 @@ async def post_council(
     body: CouncilIn, request: Request, principal: Writer, key: IdemKey = None
 ) -> JSONResponse:
     """An emulation council of a deciding unit with its members."""
+    ctx = ctx_of(request)
 
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        return 201, await councils.create_council(tx, principal, body.model_dump(mode="json"))
+        command = councils.CreateCouncil(
+            body.unit_code,
+            body.name,
+            tuple(Member(m.member_id, m.name, m.role) for m in body.members),
+            body.council_id,
+        )
+        return 201, await councils.create_council(Work.on(tx), ctx, principal, command)
 
     return await write_once(request, principal, key, act)
 
@@ -66,7 +75,7 @@ async def get_councils(
     async def act(tx: Tx) -> Page:
         units = await subtree_of(tx, principal, unit)
         rows = await files.list_councils(tx.conn, units)
-        return page.slice([councils.council_json(r) for r in rows])
+        return page.slice([councils.council_json(council_of(r)) for r in rows])
 
     return await read_tx(request, act)
 
@@ -86,9 +95,13 @@ async def post_session(
     key: IdemKey = None,
 ) -> JSONResponse:
     """A council meeting with its attendance (no valid vote below a 2/3 quorum)."""
+    ctx = ctx_of(request)
 
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        return 201, await councils.record_session(tx, principal, council_id, body.model_dump())
+        command = councils.RecordSession(
+            council_id, body.held_on, tuple(body.present), body.session_id
+        )
+        return 201, await councils.record_session(Work.on(tx), ctx, principal, command)
 
     return await write_once(request, principal, key, act)
 
@@ -96,7 +109,7 @@ async def post_session(
 @router.get("/sessions/{session_id}", tags=["councils"])
 async def get_session(session_id: str, request: Request, principal: Reader) -> dict[str, Any]:
     async def act(tx: Tx) -> dict[str, Any]:
-        out = await councils.session_view(tx, session_id)
+        out = await councils.session_view(Work.on(tx), session_id)
         member = principal.subject in out["present_members"]
         if not member:
             hidden = not_found("Session", session_id)
@@ -119,8 +132,7 @@ async def post_tally(
     the share is of all members."""
 
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        return 201, await councils.record_tally(
-            tx, ctx_of(request), principal, session_id, body.nomination_id, body.votes_for
-        )
+        command = councils.RecordTally(session_id, body.nomination_id, body.votes_for)
+        return 201, await councils.record_tally(Work.on(tx), ctx_of(request), principal, command)
 
     return await write_once(request, principal, key, act)

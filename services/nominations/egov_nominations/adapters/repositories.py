@@ -1,0 +1,156 @@
+"""The repositories of nominations on PostgreSQL (:mod:`egov_nominations.domain.repositories`):
+domain objects in and out, the statements in :mod:`egov_nominations.adapters.files`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from egov_runtime import units
+from egov_units import Hierarchy
+
+from egov_nominations.adapters import files
+from egov_nominations.domain.councils import Council, Member, Nomination, Session, Tally
+
+
+def council_of(r: Any) -> Council:
+    return Council(
+        r["council_id"],
+        r["unit_code"],
+        r["name"],
+        r["level"],
+        tuple(Member(m["member_id"], m["name"], m.get("role")) for m in r["members"]),
+        r["created_by"],
+        r["created_at"],
+    )
+
+
+def _tally(r: Any) -> Tally:
+    return Tally(
+        r["session_id"],
+        r["nomination_id"],
+        r["members_total"],
+        r["present"],
+        r["votes_for"],
+        r["threshold_pct"],
+        r["share_pct"],
+        r["quorum_met"],
+        r["passed"],
+        r["recorded_by"],
+        r["recorded_at"],
+    )
+
+
+@dataclass
+class PgCouncils:
+    conn: asyncpg.Connection
+
+    async def get(self, council_id: str) -> Council | None:
+        row = await files.get_council(self.conn, council_id)
+        return council_of(row) if row else None
+
+    async def put(self, council: Council) -> None:
+        await files.upsert_council(
+            self.conn,
+            {
+                "council_id": council.council_id,
+                "unit_code": council.unit_code,
+                "name": council.name,
+                "level": council.level,
+                "members": [
+                    {"member_id": m.member_id, "name": m.name, "role": m.role}
+                    for m in council.members
+                ],
+                "created_by": council.created_by,
+            },
+        )
+
+    async def session(self, session_id: str) -> Session | None:
+        r = await files.get_session(self.conn, session_id)
+        if r is None:
+            return None
+        return Session(
+            r["session_id"],
+            r["council_id"],
+            r["held_on"],
+            r["members_total"],
+            tuple(r["present"]),
+            r["quorum_met"],
+            r["recorded_by"],
+        )
+
+    async def add_session(self, session: Session) -> None:
+        await files.insert_session(
+            self.conn,
+            {
+                "session_id": session.session_id,
+                "council_id": session.council_id,
+                "held_on": session.held_on,
+                "members_total": session.members_total,
+                "present": list(session.present),
+                "quorum_met": session.quorum_met,
+                "recorded_by": session.recorded_by,
+            },
+        )
+
+    async def tally(self, session_id: str, nomination_id: str) -> Tally | None:
+        row = await files.get_tally(self.conn, session_id, nomination_id)
+        return _tally(row) if row else None
+
+    async def tallies(self, session_id: str) -> list[Tally]:
+        return [_tally(r) for r in await files.session_tallies(self.conn, session_id)]
+
+    async def add_tally(self, tally: Tally) -> None:
+        t = tally
+        await files.insert_tally(
+            self.conn,
+            {
+                "session_id": t.session_id,
+                "nomination_id": t.nomination_id,
+                "members_total": t.members_total,
+                "present": t.present,
+                "votes_for": t.votes_for,
+                "threshold_pct": t.threshold_pct,
+                "share_pct": t.share_pct,
+                "quorum_met": t.quorum_met,
+                "passed": t.passed,
+                "recorded_by": t.recorded_by,
+                "recorded_at": t.recorded_at,
+            },
+        )
+
+
+@dataclass
+class PgNominations:
+    conn: asyncpg.Connection
+
+    async def get(self, nomination_id: str, *, lock: bool = False) -> Nomination | None:
+        row = await files.get_nomination(self.conn, nomination_id, lock=lock)
+        if row is None:
+            return None
+        return Nomination(
+            row["nomination_id"],
+            row["unit_code"],
+            row["deciding_unit_code"],
+            files.file_of(row),
+            row["version"],
+            row["session_id"],
+        )
+
+    async def save(self, nomination: Nomination) -> None:
+        await files.save_file(
+            self.conn,
+            nomination.nomination_id,
+            nomination.file,
+            nomination.version,
+            session_id=nomination.session_id,
+        )
+
+
+@dataclass
+class PgUnitTree:
+    conn: asyncpg.Connection
+
+    async def hierarchy(self) -> Hierarchy:
+        return await units.load_hierarchy(self.conn)

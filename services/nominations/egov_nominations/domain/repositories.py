@@ -1,0 +1,54 @@
+"""What the write use cases of nominations need from storage, in domain terms (cosmicpython's
+repositories). So far the councils' (councils, sessions, tallies and the files they vote on);
+the other use cases still call the adapter functions on the transaction's connection.
+
+The PostgreSQL adapters (``egov_nominations.adapters.repositories``) implement these; the
+use-case tests use in-memory fakes of them (``tests/conftest.py``), and one test body per
+repository runs against both (``tests/test_nominations_repositories.py``)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from egov_units import Hierarchy
+
+from egov_nominations.domain.councils import Council, Nomination, Session, Tally
+
+
+class Councils(Protocol):
+    async def get(self, council_id: str) -> Council | None: ...
+
+    async def put(self, council: Council) -> None:
+        """Keep a new council, or change the name and members of a kept one (its unit, level
+        and author stay)."""
+        ...
+
+    async def session(self, session_id: str) -> Session | None: ...
+
+    async def add_session(self, session: Session) -> None: ...
+
+    async def tally(self, session_id: str, nomination_id: str) -> Tally | None: ...
+
+    async def tallies(self, session_id: str) -> list[Tally]:
+        """The session's tallies, by nomination id."""
+        ...
+
+    async def add_tally(self, tally: Tally) -> None: ...
+
+
+class Nominations(Protocol):
+    async def get(self, nomination_id: str, *, lock: bool = False) -> Nomination | None:
+        """The file (``lock``: for this transaction's change; concurrent writers wait)."""
+        ...
+
+    async def save(self, nomination: Nomination) -> None:
+        """Keep the file's new state and version (and the session that voted on it, once
+        set)."""
+        ...
+
+
+class UnitTree(Protocol):
+    async def hierarchy(self) -> Hierarchy:
+        """The admin-unit hierarchy (with validity dates and successors) as the service mirrors
+        the reference data now."""
+        ...

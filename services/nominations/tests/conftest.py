@@ -1,0 +1,107 @@
+"""In-memory fakes of nominations' repositories (``domain/repositories.py``) and the fixture
+that builds a :class:`~egov_nominations.usecases.common.Work` of them, for use-case tests with
+no broker or database. ``test_nominations_repositories.py`` runs one test body against each fake
+and its PostgreSQL adapter, so the fakes behave as the adapters do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+import pytest
+from egov_devkit.testing.fakes import RecordingTx
+from egov_nominations.domain.councils import Council, Nomination, Session, Tally
+from egov_nominations.usecases.common import Work
+from egov_units import AdminUnit, Hierarchy
+from egov_workdays import VN_TZ
+
+# when the fakes keep what the database stamps with now()
+KEPT_AT = datetime(2026, 1, 20, 8, 0, tzinfo=VN_TZ)
+
+
+@dataclass
+class FakeCouncils:
+    councils: dict[str, Council] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)
+    kept_tallies: dict[tuple[str, str], Tally] = field(default_factory=dict)
+
+    async def get(self, council_id: str) -> Council | None:
+        return self.councils.get(council_id)
+
+    async def put(self, council: Council) -> None:
+        kept = self.councils.get(council.council_id)
+        if kept is None:
+            self.councils[council.council_id] = replace(council, created_at=KEPT_AT)
+        else:
+            self.councils[council.council_id] = replace(
+                kept, name=council.name, members=council.members
+            )
+
+    async def session(self, session_id: str) -> Session | None:
+        return self.sessions.get(session_id)
+
+    async def add_session(self, session: Session) -> None:
+        if session.session_id in self.sessions or session.council_id not in self.councils:
+            raise ValueError(f"session {session.session_id} cannot be added")
+        self.sessions[session.session_id] = session
+
+    async def tally(self, session_id: str, nomination_id: str) -> Tally | None:
+        return self.kept_tallies.get((session_id, nomination_id))
+
+    async def tallies(self, session_id: str) -> list[Tally]:
+        return [t for (s, _), t in sorted(self.kept_tallies.items()) if s == session_id]
+
+    async def add_tally(self, tally: Tally) -> None:
+        key = (tally.session_id, tally.nomination_id)
+        if key in self.kept_tallies or tally.session_id not in self.sessions:
+            raise ValueError(f"tally {key} cannot be added")
+        self.kept_tallies[key] = replace(tally, recorded_at=tally.recorded_at or KEPT_AT)
+
+
+@dataclass
+class FakeNominations:
+    files: dict[str, Nomination] = field(default_factory=dict)
+
+    async def get(self, nomination_id: str, *, lock: bool = False) -> Nomination | None:
+        return self.files.get(nomination_id)
+
+    async def save(self, nomination: Nomination) -> None:
+        kept = self.files.get(nomination.nomination_id)
+        if kept is None:
+            return  # an UPDATE of no row
+        self.files[nomination.nomination_id] = replace(
+            kept,
+            file=nomination.file,
+            version=nomination.version,
+            session_id=nomination.session_id or kept.session_id,
+        )
+
+
+@dataclass
+class FakeUnitTree:
+    units: Hierarchy
+
+    async def hierarchy(self) -> Hierarchy:
+        return self.units
+
+
+# the province, its department of home affairs and a district with a commune
+UNITS = Hierarchy(
+    [
+        AdminUnit("38", None, "Tỉnh Thanh Hóa", "province"),
+        AdminUnit("38.SNV", "38", "Sở Nội vụ", "department"),
+        AdminUnit("38.01", "38", "Huyện Một", "district"),
+        AdminUnit("38.01.01", "38.01", "Xã Một", "commune"),
+    ]
+)
+
+
+@pytest.fixture
+def fake_work() -> Work:
+    """A Work of fakes: the transaction records what is published (``work.tx``)."""
+    return Work(
+        RecordingTx(service="nominations", source="/vn/38/nominations"),
+        FakeCouncils(),
+        FakeNominations(),
+        FakeUnitTree(UNITS),
+    )

@@ -1,0 +1,187 @@
+"""One test body per repository of nominations, run against its in-memory fake (fast) and its
+PostgreSQL adapter (integration), as the ``eventsourcing`` library tests its recorders: the fakes
+the use-case tests rely on behave as the adapters do."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from egov_devkit.testing.fixtures import create_database, drop_database
+from egov_nominations.adapters import files
+from egov_nominations.adapters.repositories import PgCouncils, PgNominations
+from egov_nominations.domain.councils import Council, Member, Nomination, Session, Tally
+from egov_nominations.domain.register import AwardKind, NomineeKind
+from egov_nominations.domain.workflow import NominationFile, Status
+from egov_nominations.main import SPEC
+from egov_runtime.db import all_migrations, connect, migrate
+from egov_workdays import VN_TZ
+
+from .conftest import FakeCouncils, FakeNominations
+
+AT = datetime(2026, 1, 20, 9, 30, tzinfo=VN_TZ)
+COUNCIL = Council(
+    "HD-1",
+    "38.SNV",
+    "Hội đồng TĐKT Sở Nội vụ",
+    "department",
+    (Member("tv01", "Thành viên 01", "Chủ tịch"), Member("tv02", "Thành viên 02")),
+    "can-bo-snv",
+)
+FILE = NominationFile(
+    id="HS-1",
+    nominee_kind=NomineeKind.INDIVIDUAL,
+    nominee_ref="cb-001",
+    award=AwardKind.CHIEN_SI_THI_DUA_CO_SO,
+    achievement_year=2025,
+    status=Status.UNDER_REVIEW,
+)
+HS1 = Nomination("HS-1", "38.SNV", "38.SNV", FILE, version=3)
+
+
+@pytest.fixture(scope="module")
+async def database(postgres_admin_dsn: str) -> AsyncIterator[str]:
+    """One migrated database for the module; each test runs in a transaction rolled back."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    dsn = await create_database(postgres_admin_dsn, name)
+    await migrate(dsn, all_migrations(SPEC.migrations))
+    try:
+        yield dsn
+    finally:
+        await drop_database(postgres_admin_dsn, name)
+
+
+@pytest.fixture
+async def conn(database: str) -> AsyncIterator[Any]:
+    conn = await connect(database)
+    tx = conn.transaction()
+    await tx.start()
+    try:
+        yield conn
+    finally:
+        await tx.rollback()
+        await conn.close()
+
+
+async def insert_file(conn: Any, n: Nomination) -> None:
+    """A file as the proposal use case keeps it (the repository loads and saves, not adds)."""
+    await files.insert_nomination(
+        conn,
+        {
+            "nomination_id": n.nomination_id,
+            "nominee_kind": n.nominee_kind.value,
+            "nominee_ref": n.file.nominee_ref,
+            "nominee_name": "Nguyễn Văn A",
+            "unit_code": n.unit_code,
+            "award": n.award.value,
+            "achievement_year": n.file.achievement_year,
+            "occasion": "yearly",
+            "deciding_level": "department",
+            "deciding_unit_code": n.deciding_unit_code,
+            "status": n.status.value,
+            "documents": [],
+            "summary": "",
+            "file": n.file.model_dump(mode="json"),
+            "version": n.version,
+            "created_by": "can-bo",
+        },
+    )
+
+
+class CouncilsContract:
+    """``councils`` comes with HS1 kept (a tally names a file)."""
+
+    async def test_a_council_is_kept_and_only_its_name_and_members_change(self, councils):
+        assert await councils.get("HD-1") is None
+        await councils.put(COUNCIL)
+        kept = await councils.get("HD-1")
+        assert kept is not None and kept.created_at is not None
+        assert replace(kept, created_at=None) == COUNCIL
+        moved = replace(
+            COUNCIL,
+            unit_code="38.01",
+            name="Hội đồng mới",
+            level="district",
+            members=COUNCIL.members[:1],
+            created_by="khac",
+        )
+        await councils.put(moved)
+        again = await councils.get("HD-1")
+        assert again is not None
+        assert (again.unit_code, again.level, again.created_by, again.created_at) == (
+            "38.SNV",
+            "department",
+            "can-bo-snv",
+            kept.created_at,
+        )
+        assert (again.name, again.members) == ("Hội đồng mới", COUNCIL.members[:1])
+
+    async def test_sessions_and_their_tallies_are_kept(self, councils):
+        await councils.put(COUNCIL)
+        assert await councils.session("PH-1") is None
+        s = Session("PH-1", "HD-1", date(2026, 1, 20), 2, ("tv01", "tv02"), True, "can-bo-snv")
+        await councils.add_session(s)
+        assert await councils.session("PH-1") == s
+        assert await councils.tallies("PH-1") == []
+        assert await councils.tally("PH-1", "HS-1") is None
+        t = Tally(
+            "PH-1", "HS-1", 2, 2, 2, Decimal("75.00"), Decimal("100.00"), True, True, "tv01", AT
+        )
+        await councils.add_tally(t)
+        assert await councils.tally("PH-1", "HS-1") == t
+        assert await councils.tallies("PH-1") == [t]
+
+
+class TestFakeCouncils(CouncilsContract):
+    @pytest.fixture
+    def councils(self):
+        return FakeCouncils()
+
+
+@pytest.mark.integration
+class TestPgCouncils(CouncilsContract):
+    @pytest.fixture
+    async def councils(self, conn):
+        await insert_file(conn, HS1)
+        return PgCouncils(conn)
+
+
+class NominationsContract:
+    """``nominations`` comes with HS1 kept."""
+
+    async def test_a_file_is_loaded_and_saved_with_its_version_and_session(self, nominations):
+        assert await nominations.get("HS-9") is None
+        assert await nominations.get("HS-1", lock=True) == HS1
+        approved = FILE.model_copy(update={"status": Status.APPROVED})
+        await nominations.save(replace(HS1, file=approved, version=4, session_id="PH-1"))
+        got = await nominations.get("HS-1")
+        assert got is not None
+        assert (got.status, got.version, got.session_id) == (Status.APPROVED, 4, "PH-1")
+        await nominations.save(replace(got, version=5, session_id=None))  # the session stays
+        again = await nominations.get("HS-1")
+        assert again is not None and (again.version, again.session_id) == (5, "PH-1")
+        await nominations.save(replace(HS1, nomination_id="HS-9"))  # no such file: nothing
+        assert await nominations.get("HS-9") is None
+
+
+class TestFakeNominations(NominationsContract):
+    @pytest.fixture
+    def nominations(self):
+        return FakeNominations({"HS-1": HS1})
+
+
+@pytest.mark.integration
+class TestPgNominations(NominationsContract):
+    @pytest.fixture
+    async def nominations(self, conn):
+        await insert_file(conn, HS1)
+        await PgCouncils(conn).put(COUNCIL)
+        await PgCouncils(conn).add_session(
+            Session("PH-1", "HD-1", date(2026, 1, 20), 2, ("tv01",), False, "can-bo-snv")
+        )
+        return PgNominations(conn)

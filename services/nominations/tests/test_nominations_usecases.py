@@ -1,0 +1,208 @@
+"""nominations' council use cases against in-memory fakes of their repositories and of the
+transaction (no broker, no database): a council set up and changed, a session with or without
+quorum, and a secret-ballot tally that moves the file's version and publishes
+``nomination.voted.v1`` once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from egov_contracts import nominations as c
+from egov_devkit.testing.fakes import RecordingTx
+from egov_nominations.domain.councils import Member, Nomination
+from egov_nominations.domain.register import AwardKind, NomineeKind
+from egov_nominations.domain.workflow import NominationFile, Status
+from egov_nominations.usecases.common import Context, Work
+from egov_nominations.usecases.councils import (
+    CreateCouncil,
+    RecordSession,
+    RecordTally,
+    create_council,
+    record_session,
+    record_tally,
+    session_view,
+)
+from egov_runtime.auth import Principal
+from egov_runtime.refusals import Conflict, Forbidden, Invalid, NotFound
+from egov_workdays import VN_TZ
+
+NOW = datetime(2026, 1, 20, 9, 0, tzinfo=VN_TZ)
+DEPT = "38.SNV"
+MEMBERS = tuple(Member(f"tv{i:02d}", f"Thành viên {i:02d}") for i in range(1, 12))
+OFFICER = Principal("can-bo-snv", frozenset({"officer"}), DEPT)
+
+
+def ctx() -> Context:
+    return Context(source="/vn/38/nominations", clock=lambda: NOW)
+
+
+def tx_of(w: Work) -> RecordingTx:
+    assert isinstance(w.tx, RecordingTx)
+    return w.tx
+
+
+def member(i: int) -> Principal:
+    return Principal(f"tv{i:02d}", frozenset({"council"}), DEPT)
+
+
+def under_review(nomination_id: str = "HS-1", deciding: str = DEPT) -> Nomination:
+    file = NominationFile(
+        id=nomination_id,
+        nominee_kind=NomineeKind.INDIVIDUAL,
+        nominee_ref="cb-001",
+        award=AwardKind.CHIEN_SI_THI_DUA_CO_SO,
+        achievement_year=2025,
+        status=Status.UNDER_REVIEW,
+    )
+    return Nomination(nomination_id, DEPT, deciding, file, version=3)
+
+
+async def council(w: Work) -> str:
+    out = await create_council(
+        w, ctx(), OFFICER, CreateCouncil(DEPT, "Hội đồng TĐKT Sở Nội vụ", MEMBERS, "HD-1")
+    )
+    return str(out["council_id"])
+
+
+async def session(w: Work, present: int = 10, session_id: str = "PH-1") -> str:
+    present_ids = tuple(f"tv{i:02d}" for i in range(1, present + 1))
+    command = RecordSession(await council(w), date(2026, 1, 20), present_ids, session_id)
+    out = await record_session(w, ctx(), OFFICER, command)
+    return str(out["session_id"])
+
+
+# -- councils ---------------------------------------------------------------------------------
+
+
+async def test_a_council_is_set_up_at_its_units_level_and_changed_by_name_and_members(fake_work):
+    out = await create_council(
+        fake_work, ctx(), OFFICER, CreateCouncil(DEPT, "Hội đồng", MEMBERS, "HD-1")
+    )
+    assert (out["level"], out["members_total"], out["created_by"]) == (
+        "department",
+        11,
+        "can-bo-snv",
+    )
+    other = Principal("khac", frozenset({"officer"}), DEPT)
+    changed = await create_council(
+        fake_work, ctx(), other, CreateCouncil(DEPT, "Hội đồng mới", MEMBERS[:5], "HD-1")
+    )
+    assert (changed["name"], changed["members_total"], changed["created_by"]) == (
+        "Hội đồng mới",
+        5,
+        "can-bo-snv",
+    )
+    assert tx_of(fake_work).events == []
+
+
+async def test_a_council_needs_a_known_unit_in_scope_and_each_member_once(fake_work):
+    with pytest.raises(Invalid):
+        await create_council(fake_work, ctx(), OFFICER, CreateCouncil("38.99", "HĐ", MEMBERS))
+    with pytest.raises(Forbidden):  # the department's officer, not the district's
+        await create_council(fake_work, ctx(), OFFICER, CreateCouncil("38.01", "HĐ", MEMBERS))
+    with pytest.raises(Invalid):
+        twice = (*MEMBERS[:2], MEMBERS[0])
+        await create_council(fake_work, ctx(), OFFICER, CreateCouncil(DEPT, "HĐ", twice))
+    assert fake_work.councils.councils == {}  # type: ignore[attr-defined]
+
+
+# -- sessions ---------------------------------------------------------------------------------
+
+
+async def test_a_session_is_recorded_with_its_quorum_or_without(fake_work):
+    sid = await session(fake_work, present=10)
+    view = await session_view(fake_work, sid)
+    assert (view["present"], view["members_total"], view["quorum_met"]) == (10, 11, True)
+    assert view["quorum_message"] == "Đủ túc số: 10/11 thành viên có mặt"
+    command = RecordSession("HD-1", date(2026, 1, 21), ("tv01", "tv02", "tv01"), "PH-2")
+    short = await record_session(fake_work, ctx(), OFFICER, command)
+    assert (short["present"], short["quorum_met"]) == (2, False)
+    assert short["present_members"] == ["tv01", "tv02"]
+
+
+async def test_a_session_refuses_strangers_a_second_record_and_callers_outside(fake_work):
+    await session(fake_work)
+    with pytest.raises(Invalid):
+        await record_session(
+            fake_work, ctx(), OFFICER, RecordSession("HD-1", date(2026, 1, 21), ("ai-do",))
+        )
+    with pytest.raises(Conflict):
+        await record_session(
+            fake_work, ctx(), OFFICER, RecordSession("HD-1", date(2026, 1, 21), (), "PH-1")
+        )
+    district = Principal("huyen", frozenset({"officer"}), "38.01")
+    with pytest.raises(NotFound):  # another unit's council is as if missing
+        await record_session(
+            fake_work, ctx(), district, RecordSession("HD-1", date(2026, 1, 21), ())
+        )
+    with pytest.raises(NotFound):
+        await record_session(
+            fake_work, ctx(), OFFICER, RecordSession("HD-9", date(2026, 1, 21), ())
+        )
+
+
+# -- tallies ----------------------------------------------------------------------------------
+
+
+async def test_a_tally_is_recorded_moves_the_files_version_and_is_published_once(fake_work):
+    sid = await session(fake_work, present=10)
+    fake_work.nominations.files["HS-1"] = under_review()  # type: ignore[attr-defined]
+    out = await record_tally(fake_work, ctx(), member(1), RecordTally(sid, "HS-1", 9))
+    assert (out["votes_for"], out["share_of_all_members_pct"], out["passed"]) == (9, "81.82", True)
+    assert out["recorded_at"] == NOW.isoformat()
+    [voted] = tx_of(fake_work).published(c.NominationVoted)
+    assert (voted.nomination_id, voted.members_total, voted.members_present) == ("HS-1", 11, 10)
+    assert (voted.approval_pct, voted.passed, voted.occurred_at) == (Decimal("81.82"), True, NOW)
+    assert voted.threshold_pct == Decimal(out["threshold_pct"])
+    [event] = tx_of(fake_work).events
+    assert (event.subject, int(event.sequence or 0)) == ("HS-1", 4)
+    kept = fake_work.nominations.files["HS-1"]  # type: ignore[attr-defined]
+    assert (kept.version, kept.session_id, kept.status) == (4, sid, Status.UNDER_REVIEW)
+    assert [t["nomination_id"] for t in (await session_view(fake_work, sid))["tallies"]] == ["HS-1"]
+    with pytest.raises(Conflict):  # the same session tallies a file once
+        await record_tally(fake_work, ctx(), member(2), RecordTally(sid, "HS-1", 9))
+    assert len(tx_of(fake_work).events) == 1
+
+
+async def test_too_few_votes_are_recorded_as_not_passed(fake_work):
+    sid = await session(fake_work, present=10)
+    fake_work.nominations.files["HS-1"] = under_review()  # type: ignore[attr-defined]
+    out = await record_tally(fake_work, ctx(), member(1), RecordTally(sid, "HS-1", 3))
+    assert (out["share_of_all_members_pct"], out["passed"]) == ("27.27", False)
+    [voted] = tx_of(fake_work).published(c.NominationVoted)
+    assert voted.passed is False
+
+
+async def test_a_tally_is_refused_without_quorum_membership_or_a_file_under_review(fake_work):
+    sid = await session(fake_work, present=10)
+    files = fake_work.nominations.files  # type: ignore[attr-defined]
+    files["HS-1"] = under_review()
+    with pytest.raises(NotFound):
+        await record_tally(fake_work, ctx(), member(1), RecordTally("PH-9", "HS-1", 9))
+    with pytest.raises(Forbidden):  # not a member of this council
+        await record_tally(fake_work, ctx(), OFFICER, RecordTally(sid, "HS-1", 9))
+    with pytest.raises(NotFound):
+        await record_tally(fake_work, ctx(), member(1), RecordTally(sid, "HS-9", 9))
+    files["HS-2"] = under_review("HS-2", deciding="38.01")
+    with pytest.raises(Conflict):  # another deciding unit's file
+        await record_tally(fake_work, ctx(), member(1), RecordTally(sid, "HS-2", 9))
+    files["HS-3"] = replace(
+        under_review("HS-3"),
+        file=under_review("HS-3").file.model_copy(update={"status": Status.SUBMITTED}),
+    )
+    with pytest.raises(Conflict):
+        await record_tally(fake_work, ctx(), member(1), RecordTally(sid, "HS-3", 9))
+    with pytest.raises(Invalid):  # more ballots than members present
+        await record_tally(fake_work, ctx(), member(1), RecordTally(sid, "HS-1", 11))
+    short = await record_session(
+        fake_work, ctx(), OFFICER, RecordSession("HD-1", date(2026, 1, 21), ("tv01",), "PH-2")
+    )
+    with pytest.raises(Conflict):  # no quorum, no valid vote
+        await record_tally(
+            fake_work, ctx(), member(1), RecordTally(str(short["session_id"]), "HS-1", 1)
+        )
+    assert tx_of(fake_work).events == []
+    assert files["HS-1"].version == 3
