@@ -130,7 +130,9 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
                 await asyncio.wait_for(producer.stop(), timeout=5)
             await pool.close()
             if traced is not None:
-                tracing.stop(traced)  # exports the spans not sent yet
+                # exports the spans not sent yet: off the event loop, as a collector that
+                # does not answer holds it up to the exporter's timeout
+                await asyncio.to_thread(tracing.stop, traced)
             log.info("service stopped")
 
     # /docs and /redoc serve Swagger UI's and ReDoc's files from the installed package, not a
