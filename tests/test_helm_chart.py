@@ -259,6 +259,12 @@ def test_the_migration_job_runs_before_install_and_upgrade(
     (container,) = job["spec"]["template"]["spec"]["containers"]
     script = " ".join(container["args"])
     assert script.startswith("python -m egov_runtime.cli topics")
+    # the province's units from a ConfigMap, not the demo hierarchy
+    assert script.endswith("egov_runtime.cli reference --file /etc/egov/reference/units.csv")
+    assert 'EGOV_KAFKA_SASL_USERNAME="reference-import"' in script, "the ACLs' principal for units"
+    assert secret["stringData"]["EGOV_REFERENCE_KAFKA_SASL_PASSWORD"] == "ci-reference"
+    volumes = {v["name"]: v for v in job["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["units"]["configMap"]["name"] == "egov-units"
     for name, spec in services().items():
         assert f"egov_runtime.cli {name} migrate" in script
         prefix = str(spec.settings_cls.model_config["env_prefix"])
