@@ -11,6 +11,8 @@ from datetime import datetime
 import pytest
 from egov_devkit.testing.fakes import RecordingTx
 from egov_nominations.domain.councils import Council, Nomination, Session, Tally
+from egov_nominations.domain.movements import Movement, Registration
+from egov_nominations.domain.register import Person
 from egov_nominations.usecases.common import Work
 from egov_units import AdminUnit, Hierarchy
 from egov_workdays import VN_TZ
@@ -78,6 +80,44 @@ class FakeNominations:
 
 
 @dataclass
+class FakeMovements:
+    movements: dict[str, Movement] = field(default_factory=dict)
+    registrations: dict[str, Registration] = field(default_factory=dict)
+
+    async def get(self, movement_id: str) -> Movement | None:
+        return self.movements.get(movement_id)
+
+    async def add(self, movement: Movement) -> bool:
+        if movement.movement_id in self.movements:
+            return False
+        self.movements[movement.movement_id] = movement
+        return True
+
+    async def register(self, registration: Registration) -> Registration:
+        r = registration
+        for kept in self.registrations.values():
+            if (kept.year, kept.nominee_kind, kept.nominee_ref, kept.award) == (
+                r.year,
+                r.nominee_kind,
+                r.nominee_ref,
+                r.award,
+            ):
+                return kept
+        if r.movement_id is not None and r.movement_id not in self.movements:
+            raise ValueError(f"no movement {r.movement_id}")
+        self.registrations[r.registration_id] = r
+        return r
+
+
+@dataclass
+class FakePeople:
+    people: dict[str, Person] = field(default_factory=dict)
+
+    async def get(self, person_id: str) -> Person | None:
+        return self.people.get(person_id)
+
+
+@dataclass
 class FakeUnitTree:
     units: Hierarchy
 
@@ -104,4 +144,6 @@ def fake_work() -> Work:
         FakeCouncils(),
         FakeNominations(),
         FakeUnitTree(UNITS),
+        FakeMovements(),
+        FakePeople({"cb-001": Person(id="cb-001", name="Nguyễn Văn A", unit_id="38.01.01")}),
     )

@@ -14,15 +14,17 @@ from typing import Any
 import pytest
 from egov_devkit.testing.fixtures import create_database, drop_database
 from egov_nominations.adapters import files
-from egov_nominations.adapters.repositories import PgCouncils, PgNominations
+from egov_nominations.adapters import register as people
+from egov_nominations.adapters.repositories import PgCouncils, PgMovements, PgNominations, PgPeople
 from egov_nominations.domain.councils import Council, Member, Nomination, Session, Tally
-from egov_nominations.domain.register import AwardKind, NomineeKind
+from egov_nominations.domain.movements import Movement, Registration
+from egov_nominations.domain.register import AwardKind, NomineeKind, Person
 from egov_nominations.domain.workflow import NominationFile, Status
 from egov_nominations.main import SPEC
 from egov_runtime.db import all_migrations, connect, migrate
 from egov_workdays import VN_TZ
 
-from .conftest import FakeCouncils, FakeNominations
+from .conftest import FakeCouncils, FakeMovements, FakeNominations, FakePeople
 
 AT = datetime(2026, 1, 20, 9, 30, tzinfo=VN_TZ)
 COUNCIL = Council(
@@ -185,3 +187,85 @@ class TestPgNominations(NominationsContract):
             Session("PH-1", "HD-1", date(2026, 1, 20), 2, ("tv01",), False, "can-bo-snv")
         )
         return PgNominations(conn)
+
+
+MOVEMENT = Movement(
+    "PT-2026",
+    "Phong trào thi đua năm 2026",
+    "38.SNV",
+    2026,
+    date(2026, 1, 10),
+    None,
+    (AwardKind.LAO_DONG_TIEN_TIEN, AwardKind.CHIEN_SI_THI_DUA_CO_SO),
+    "admin-snv",
+    AT,
+)
+
+
+def registration(rid: str, **kw: Any) -> Registration:
+    base = Registration(
+        rid,
+        "PT-2026",
+        2026,
+        NomineeKind.INDIVIDUAL,
+        "cb-001",
+        "38.01.01",
+        AwardKind.LAO_DONG_TIEN_TIEN,
+        "xa",
+        AT,
+    )
+    return replace(base, **kw)
+
+
+class MovementsContract:
+    async def test_a_movement_is_kept_once(self, movements):
+        assert await movements.get("PT-2026") is None
+        assert await movements.add(MOVEMENT) is True
+        assert await movements.add(replace(MOVEMENT, title="Khác")) is False
+        assert await movements.get("PT-2026") == MOVEMENT
+
+    async def test_a_registration_is_kept_once_per_nominee_award_and_year(self, movements):
+        await movements.add(MOVEMENT)
+        first = registration("DK-1")
+        assert await movements.register(first) == first
+        assert await movements.register(registration("DK-2", movement_id=None)) == first
+        other_year = registration("DK-3", year=2027, movement_id=None)
+        assert await movements.register(other_year) == other_year
+        other_award = registration("DK-4", award=AwardKind.CHIEN_SI_THI_DUA_CO_SO)
+        assert await movements.register(other_award) == other_award
+
+
+class TestFakeMovements(MovementsContract):
+    @pytest.fixture
+    def movements(self):
+        return FakeMovements()
+
+
+@pytest.mark.integration
+class TestPgMovements(MovementsContract):
+    @pytest.fixture
+    def movements(self, conn):
+        return PgMovements(conn)
+
+
+PERSON = Person(id="cb-001", name="Nguyễn Văn A", unit_id="38.01.01", female=True)
+
+
+class PeopleContract:
+    async def test_a_person_of_the_register_is_read_as_the_domain_value(self, register):
+        assert await register.get("cb-001") == PERSON
+        assert await register.get("ai-do") is None
+
+
+class TestFakePeople(PeopleContract):
+    @pytest.fixture
+    def register(self):
+        return FakePeople({"cb-001": PERSON})
+
+
+@pytest.mark.integration
+class TestPgPeople(PeopleContract):
+    @pytest.fixture
+    async def register(self, conn):
+        await people.upsert_person(conn, "cb-001", PERSON.name, "38.01.01", True)
+        return PgPeople(conn)

@@ -1,7 +1,8 @@
-"""nominations' council use cases against in-memory fakes of their repositories and of the
-transaction (no broker, no database): a council set up and changed, a session with or without
-quorum, and a secret-ballot tally that moves the file's version and publishes
-``nomination.voted.v1`` once."""
+"""nominations' council and movement use cases against in-memory fakes of their repositories and
+of the transaction (no broker, no database): a council set up and changed, a session with or
+without quorum, a secret-ballot tally that moves the file's version and publishes
+``nomination.voted.v1`` once; a movement launched once, and a registration for a title once per
+nominee, award and year."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ from egov_nominations.usecases.councils import (
     record_session,
     record_tally,
     session_view,
+)
+from egov_nominations.usecases.movements import (
+    LaunchMovement,
+    RegisterForTitle,
+    launch_movement,
+    register_for_title,
 )
 from egov_runtime.auth import Principal
 from egov_runtime.refusals import Conflict, Forbidden, Invalid, NotFound
@@ -206,3 +213,95 @@ async def test_a_tally_is_refused_without_quorum_membership_or_a_file_under_revi
         )
     assert tx_of(fake_work).events == []
     assert files["HS-1"].version == 3
+
+
+# -- movements and registrations --------------------------------------------------------------
+
+MOVEMENT = LaunchMovement(
+    "Phong trào thi đua năm 2026",
+    DEPT,
+    2026,
+    date(2026, 1, 10),
+    date(2026, 12, 31),
+    (AwardKind.LAO_DONG_TIEN_TIEN, AwardKind.CHIEN_SI_THI_DUA_CO_SO),
+    "PT-2026",
+)
+ADMIN = Principal("admin-snv", frozenset({"admin"}), DEPT)
+
+
+async def test_a_movement_is_launched_once_and_published(fake_work):
+    out = await launch_movement(fake_work, ctx(), ADMIN, MOVEMENT)
+    assert (out["movement_id"], out["launched_by"], out["launched_at"]) == (
+        "PT-2026",
+        "admin-snv",
+        NOW.isoformat(),
+    )
+    assert out["awards"] == ["lao-dong-tien-tien", "chien-si-thi-dua-co-so"]
+    [launched] = tx_of(fake_work).published(c.MovementLaunched)
+    assert (launched.movement_id, launched.year, launched.ends_on) == (
+        "PT-2026",
+        2026,
+        date(2026, 12, 31),
+    )
+    with pytest.raises(Conflict):
+        await launch_movement(fake_work, ctx(), ADMIN, MOVEMENT)
+    assert len(tx_of(fake_work).events) == 1
+
+
+async def test_a_movement_needs_a_known_unit_in_scope(fake_work):
+    with pytest.raises(Invalid):
+        await launch_movement(fake_work, ctx(), ADMIN, replace(MOVEMENT, unit_code="38.99"))
+    district = Principal("huyen", frozenset({"admin"}), "38.01")
+    with pytest.raises(Forbidden):
+        await launch_movement(fake_work, ctx(), district, MOVEMENT)
+    assert tx_of(fake_work).events == []
+
+
+async def test_a_registration_is_kept_once_per_nominee_award_and_year(fake_work):
+    await launch_movement(fake_work, ctx(), ADMIN, MOVEMENT)
+    commune = Principal("xa", frozenset({"officer"}), "38.01.01")
+    person = RegisterForTitle(
+        2026, NomineeKind.INDIVIDUAL, "cb-001", AwardKind.LAO_DONG_TIEN_TIEN, "PT-2026"
+    )
+    status, out = await register_for_title(fake_work, ctx(), commune, person)
+    assert (status, out["unit_code"], out["submitted_by"]) == (201, "38.01.01", "xa")
+    [submitted] = tx_of(fake_work).published(c.RegistrationSubmitted)
+    assert (submitted.registration_id, submitted.nominee.unit_code) == (
+        out["registration_id"],
+        "38.01.01",
+    )
+    again, same = await register_for_title(
+        fake_work, ctx(), commune, replace(person, movement_id=None)
+    )
+    assert (again, same) == (200, out)
+    unit = RegisterForTitle(
+        2026, NomineeKind.COLLECTIVE, "38.01.01", AwardKind.TAP_THE_LAO_DONG_TIEN_TIEN
+    )
+    status, out = await register_for_title(fake_work, ctx(), commune, unit)
+    assert (status, out["nominee_ref"], out["movement_id"]) == (201, "38.01.01", None)
+    assert len(tx_of(fake_work).published(c.RegistrationSubmitted)) == 2
+
+
+async def test_a_registration_is_refused_for_an_unknown_nominee_movement_or_award(fake_work):
+    commune = Principal("xa", frozenset({"officer"}), "38.01.01")
+    person = RegisterForTitle(2026, NomineeKind.INDIVIDUAL, "cb-001", AwardKind.LAO_DONG_TIEN_TIEN)
+    with pytest.raises(Invalid):
+        await register_for_title(fake_work, ctx(), commune, replace(person, nominee_ref="ai-do"))
+    with pytest.raises(Invalid):
+        await register_for_title(
+            fake_work,
+            ctx(),
+            commune,
+            replace(person, nominee_kind=NomineeKind.COLLECTIVE, nominee_ref="38.99"),
+        )
+    with pytest.raises(Invalid):
+        await register_for_title(fake_work, ctx(), commune, replace(person, movement_id="PT-9"))
+    with pytest.raises(Invalid):  # a collective title for a person
+        await register_for_title(
+            fake_work, ctx(), commune, replace(person, award=AwardKind.TAP_THE_LAO_DONG_TIEN_TIEN)
+        )
+    district = Principal("huyen-khac", frozenset({"officer"}), "38.SNV")
+    with pytest.raises(Forbidden):  # the person's unit is outside the caller's
+        await register_for_title(fake_work, ctx(), district, person)
+    assert tx_of(fake_work).events == []
+    assert fake_work.movements.registrations == {}  # type: ignore[attr-defined]

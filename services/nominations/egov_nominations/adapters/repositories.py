@@ -11,7 +11,10 @@ from egov_runtime import units
 from egov_units import Hierarchy
 
 from egov_nominations.adapters import files
+from egov_nominations.adapters import register as people
 from egov_nominations.domain.councils import Council, Member, Nomination, Session, Tally
+from egov_nominations.domain.movements import Movement, Registration
+from egov_nominations.domain.register import AwardKind, NomineeKind, Person
 
 
 def council_of(r: Any) -> Council:
@@ -145,6 +148,91 @@ class PgNominations:
             nomination.file,
             nomination.version,
             session_id=nomination.session_id,
+        )
+
+
+def movement_of(r: Any) -> Movement:
+    return Movement(
+        r["movement_id"],
+        r["title"],
+        r["unit_code"],
+        r["year"],
+        r["starts_on"],
+        r["ends_on"],
+        tuple(AwardKind(a) for a in r["awards"]),
+        r["launched_by"],
+        r["launched_at"],
+    )
+
+
+def registration_of(r: Any) -> Registration:
+    return Registration(
+        r["registration_id"],
+        r["movement_id"],
+        r["year"],
+        NomineeKind(r["nominee_kind"]),
+        r["nominee_ref"],
+        r["unit_code"],
+        AwardKind(r["award"]),
+        r["submitted_by"],
+        r["submitted_at"],
+    )
+
+
+@dataclass
+class PgMovements:
+    conn: asyncpg.Connection
+
+    async def get(self, movement_id: str) -> Movement | None:
+        row = await files.get_movement(self.conn, movement_id)
+        return movement_of(row) if row else None
+
+    async def add(self, movement: Movement) -> bool:
+        m = movement
+        return await files.insert_movement(
+            self.conn,
+            {
+                "movement_id": m.movement_id,
+                "title": m.title,
+                "unit_code": m.unit_code,
+                "year": m.year,
+                "starts_on": m.starts_on,
+                "ends_on": m.ends_on,
+                "awards": [a.value for a in m.awards],
+                "launched_by": m.launched_by,
+                "launched_at": m.launched_at,
+            },
+        )
+
+    async def register(self, registration: Registration) -> Registration:
+        r = registration
+        row = await files.insert_registration(
+            self.conn,
+            {
+                "registration_id": r.registration_id,
+                "movement_id": r.movement_id,
+                "year": r.year,
+                "nominee_kind": r.nominee_kind.value,
+                "nominee_ref": r.nominee_ref,
+                "unit_code": r.unit_code,
+                "award": r.award.value,
+                "submitted_by": r.submitted_by,
+                "submitted_at": r.submitted_at,
+            },
+        )
+        return registration_of(row)
+
+
+@dataclass
+class PgPeople:
+    conn: asyncpg.Connection
+
+    async def get(self, person_id: str) -> Person | None:
+        row = await people.get_person(self.conn, person_id)
+        if row is None:
+            return None
+        return Person(
+            id=row["person_id"], name=row["name"], unit_id=row["unit_code"], female=row["female"]
         )
 
 

@@ -23,6 +23,7 @@ from egov_runtime.units import upsert_units
 from egov_nominations.adapters import clusters as cluster_store
 from egov_nominations.adapters import files
 from egov_nominations.adapters import register as store
+from egov_nominations.domain.register import AwardKind, NomineeKind
 from egov_nominations.domain.rules import DecidingLevel
 from egov_nominations.usecases import clusters, councils, decisions, movements, proposals
 from egov_nominations.usecases.common import Context, Work
@@ -186,18 +187,18 @@ async def seed(rt: Runtime, count: int = 200) -> str:
             },
         )
         await movements.launch_movement(
-            tx,
+            Work.on(tx),
             ctx,
             _who("admin", DEPT),
-            {
-                "movement_id": MOVEMENT_2025,
-                "title": "Phong trào thi đua thực hiện thắng lợi nhiệm vụ năm 2025",
-                "unit_code": DEPT,
-                "year": 2025,
-                "starts_on": date(2025, 1, 15),
-                "ends_on": date(2025, 12, 31),
-                "awards": ["lao-dong-tien-tien", "chien-si-thi-dua-co-so"],
-            },
+            movements.LaunchMovement(
+                "Phong trào thi đua thực hiện thắng lợi nhiệm vụ năm 2025",
+                DEPT,
+                2025,
+                date(2025, 1, 15),
+                date(2025, 12, 31),
+                (AwardKind.LAO_DONG_TIEN_TIEN, AwardKind.CHIEN_SI_THI_DUA_CO_SO),
+                MOVEMENT_2025,
+            ),
         )
         summary = await _review_2025(tx, ctx, people, ratings)
         clusters = await _clusters_2025(tx, ctx)
@@ -484,51 +485,48 @@ async def _clusters_2025(tx: Tx, ctx: Context) -> str:
 
 async def _movement_2026(tx: Any, ctx: Context, people: list[dict[str, Any]]) -> None:
     await movements.launch_movement(
-        tx,
+        Work.on(tx),
         ctx,
         _who("admin", DEPT),
-        {
-            "movement_id": MOVEMENT_2026,
-            "title": "Phong trào thi đua “Cán bộ, công chức thi đua thực hiện văn hoá công sở”"
-            " năm 2026",
-            "unit_code": DEPT,
-            "year": 2026,
-            "starts_on": date(2026, 1, 10),
-            "ends_on": date(2026, 12, 31),
-            "awards": [
-                "lao-dong-tien-tien",
-                "chien-si-thi-dua-co-so",
-                "tap-the-lao-dong-tien-tien",
-                "tap-the-lao-dong-xuat-sac",
-            ],
-        },
+        movements.LaunchMovement(
+            "Phong trào thi đua “Cán bộ, công chức thi đua thực hiện văn hoá công sở” năm 2026",
+            DEPT,
+            2026,
+            date(2026, 1, 10),
+            date(2026, 12, 31),
+            (
+                AwardKind.LAO_DONG_TIEN_TIEN,
+                AwardKind.CHIEN_SI_THI_DUA_CO_SO,
+                AwardKind.TAP_THE_LAO_DONG_TIEN_TIEN,
+                AwardKind.TAP_THE_LAO_DONG_XUAT_SAC,
+            ),
+            MOVEMENT_2026,
+        ),
     )
     for unit in UNITS[1:4]:
         await movements.register_for_title(
-            tx,
+            Work.on(tx),
             ctx,
             _who("officer", unit),
-            {
-                "movement_id": MOVEMENT_2026,
-                "year": 2026,
-                "nominee_kind": "collective",
-                "nominee_ref": unit,
-                "award": "tap-the-lao-dong-xuat-sac",
-            },
+            movements.RegisterForTitle(
+                2026,
+                NomineeKind.COLLECTIVE,
+                unit,
+                AwardKind.TAP_THE_LAO_DONG_XUAT_SAC,
+                MOVEMENT_2026,
+            ),
         )
     for p in people[:40]:
         award = (
-            "chien-si-thi-dua-co-so" if int(p["person_id"][2:]) % 5 == 0 else ("lao-dong-tien-tien")
+            AwardKind.CHIEN_SI_THI_DUA_CO_SO
+            if int(p["person_id"][2:]) % 5 == 0
+            else AwardKind.LAO_DONG_TIEN_TIEN
         )
         await movements.register_for_title(
-            tx,
+            Work.on(tx),
             ctx,
             _who("officer", p["unit_code"]),
-            {
-                "movement_id": MOVEMENT_2026,
-                "year": 2026,
-                "nominee_kind": "individual",
-                "nominee_ref": p["person_id"],
-                "award": award,
-            },
+            movements.RegisterForTitle(
+                2026, NomineeKind.INDIVIDUAL, p["person_id"], award, MOVEMENT_2026
+            ),
         )

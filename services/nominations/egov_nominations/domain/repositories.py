@@ -1,6 +1,7 @@
 """What the write use cases of nominations need from storage, in domain terms (cosmicpython's
-repositories). So far the councils' (councils, sessions, tallies and the files they vote on);
-the other use cases still call the adapter functions on the transaction's connection.
+repositories). So far the councils' (councils, sessions, tallies and the files they vote on)
+and the movements' (movements, registrations, the people nominated); the other use cases still
+call the adapter functions on the transaction's connection.
 
 The PostgreSQL adapters (``egov_nominations.adapters.repositories``) implement these; the
 use-case tests use in-memory fakes of them (``tests/conftest.py``), and one test body per
@@ -13,6 +14,8 @@ from typing import Protocol
 from egov_units import Hierarchy
 
 from egov_nominations.domain.councils import Council, Nomination, Session, Tally
+from egov_nominations.domain.movements import Movement, Registration
+from egov_nominations.domain.register import Person
 
 
 class Councils(Protocol):
@@ -44,6 +47,25 @@ class Nominations(Protocol):
     async def save(self, nomination: Nomination) -> None:
         """Keep the file's new state and version (and the session that voted on it, once
         set)."""
+        ...
+
+
+class Movements(Protocol):
+    async def get(self, movement_id: str) -> Movement | None: ...
+
+    async def add(self, movement: Movement) -> bool:
+        """Keep a new movement (False: one with its id exists; it is left as it is)."""
+        ...
+
+    async def register(self, registration: Registration) -> Registration:
+        """Keep a registration, unless the nominee is registered for the award that year
+        already: the registration kept (the earlier one, then)."""
+        ...
+
+
+class People(Protocol):
+    async def get(self, person_id: str) -> Person | None:
+        """A person of the register (by personnel reference)."""
         ...
 
 

@@ -17,8 +17,20 @@ from egov_runtime.refusals import invalid
 from egov_runtime.units import get_unit
 from egov_workdays import VN_TZ
 
-from egov_nominations.adapters.repositories import PgCouncils, PgNominations, PgUnitTree
-from egov_nominations.domain.repositories import Councils, Nominations, UnitTree
+from egov_nominations.adapters.repositories import (
+    PgCouncils,
+    PgMovements,
+    PgNominations,
+    PgPeople,
+    PgUnitTree,
+)
+from egov_nominations.domain.repositories import (
+    Councils,
+    Movements,
+    Nominations,
+    People,
+    UnitTree,
+)
 from egov_nominations.domain.rules import DecidingLevel, RuleBook, bundled_rule_book
 from egov_nominations.domain.workflow import AddWorkingDays
 
@@ -53,17 +65,26 @@ class Context:
 @dataclass
 class Work:
     """What a write use case runs in: the transaction (``publish``) and the repositories on it.
-    :meth:`on` builds it on PostgreSQL; tests build it of fakes. So far the councils' use cases
-    run in it; the others take the transaction and call the adapters."""
+    :meth:`on` builds it on PostgreSQL; tests build it of fakes. So far the councils' and the
+    movements' use cases run in it; the others take the transaction and call the adapters."""
 
     tx: Tx
     councils: Councils
     nominations: Nominations
     units: UnitTree
+    movements: Movements
+    people: People
 
     @classmethod
     def on(cls, tx: Tx) -> Work:
-        return cls(tx, PgCouncils(tx.conn), PgNominations(tx.conn), PgUnitTree(tx.conn))
+        return cls(
+            tx,
+            PgCouncils(tx.conn),
+            PgNominations(tx.conn),
+            PgUnitTree(tx.conn),
+            PgMovements(tx.conn),
+            PgPeople(tx.conn),
+        )
 
 
 async def check_scope(

@@ -21,6 +21,7 @@ from egov_nominations.domain.workflow import (
 from egov_nominations.usecases.assessment import assess_file, assessed_event
 from egov_nominations.usecases.common import (
     Context,
+    Work,
     check_scope,
     emit,
     known_unit,
@@ -70,7 +71,7 @@ async def propose(
     ref = body["nominee"]["ref"]
     award = AwardKind(body["award"])
     year = int(body["achievement_year"])
-    name, unit_code = await nominee_of(tx, kind, ref)
+    name, unit_code = await nominee_of(Work.on(tx), kind, ref)
     await check_scope(tx, principal, unit_code)
     rule_in_force(ctx, award, kind, year)
     movement_id = body.get("movement_id")

@@ -11,10 +11,8 @@ from egov_contracts import nominations as c
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
 from egov_runtime.refusals import Conflict, Forbidden, invalid, not_found
-from egov_runtime.units import get_unit
 
 from egov_nominations.adapters import files
-from egov_nominations.adapters import register as store
 from egov_nominations.domain.engine import AWARD_NAMES_VI
 from egov_nominations.domain.register import AwardKind, NomineeKind
 from egov_nominations.domain.rules import (
@@ -27,6 +25,7 @@ from egov_nominations.domain.workflow import (
 )
 from egov_nominations.usecases.common import (
     Context,
+    Work,
     check_scope,
     emit,
     in_scope,
@@ -34,22 +33,22 @@ from egov_nominations.usecases.common import (
 from egov_nominations.usecases.views import nomination_view
 
 
-async def nominee_of(tx: Tx, kind: NomineeKind, ref: str) -> tuple[str, str]:
-    """(name, unit code) of a nominee; 422 when unknown."""
+async def nominee_of(w: Work, kind: NomineeKind, ref: str) -> tuple[str, str]:
+    """(name, unit code) of a nominee: a person of the register or a unit; 422 when unknown."""
     if kind == NomineeKind.INDIVIDUAL:
-        person = await store.get_person(tx.conn, ref)
+        person = await w.people.get(ref)
         if person is None:
             raise invalid(
                 f"Unknown person {ref}: add them to the register first.",
                 [{"field": "nominee.ref", "message": f"unknown person {ref}"}],
             )
-        return person["name"], person["unit_code"]
-    unit = await get_unit(tx.conn, ref)
+        return person.name, person.unit_id
+    unit = (await w.units.hierarchy()).get(ref)
     if unit is None:
         raise invalid(
             f"Unknown unit {ref}.", [{"field": "nominee.ref", "message": f"unknown unit {ref}"}]
         )
-    return unit["name"], ref
+    return unit.name, ref
 
 
 _KIND_VI = {NomineeKind.INDIVIDUAL: "cá nhân", NomineeKind.COLLECTIVE: "tập thể"}

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field, model_validator
 
 from egov_nominations.adapters import files
+from egov_nominations.adapters.repositories import movement_of, registration_of
 from egov_nominations.domain.register import (
     AwardKind,
     NomineeKind,
@@ -31,6 +32,7 @@ from egov_nominations.entrypoints.http.common import (
 from egov_nominations.usecases import (
     movements,
 )
+from egov_nominations.usecases.common import Work
 
 router = APIRouter(prefix="/v1")
 
@@ -58,8 +60,17 @@ async def post_movement(
     """Launch an emulation movement (phát động phong trào thi đua)."""
 
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
+        command = movements.LaunchMovement(
+            body.title,
+            body.unit_code,
+            body.year,
+            body.starts_on,
+            body.ends_on,
+            tuple(body.awards),
+            body.movement_id,
+        )
         return 201, await movements.launch_movement(
-            tx, ctx_of(request), principal, body.model_dump()
+            Work.on(tx), ctx_of(request), principal, command
         )
 
     return await write_once(request, principal, key, act)
@@ -71,7 +82,10 @@ async def get_movements(
 ) -> Page:
     async def act(tx: Tx) -> Page:
         return page.slice(
-            [movements.movement_json(r) for r in await files.list_movements(tx.conn, year)]
+            [
+                movements.movement_json(movement_of(r))
+                for r in await files.list_movements(tx.conn, year)
+            ]
         )
 
     return await read_tx(request, act)
@@ -92,9 +106,10 @@ async def post_registration(
     """A unit or person registers for a title at the start of the year (đăng ký thi đua)."""
 
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        return await movements.register_for_title(
-            tx, ctx_of(request), principal, body.model_dump(mode="json")
+        command = movements.RegisterForTitle(
+            body.year, body.nominee_kind, body.nominee_ref, body.award, body.movement_id
         )
+        return await movements.register_for_title(Work.on(tx), ctx_of(request), principal, command)
 
     return await write_once(request, principal, key, act)
 
@@ -111,6 +126,6 @@ async def get_registrations(
     async def act(tx: Tx) -> Page:
         units = await subtree_of(tx, principal, unit)
         rows = await files.list_registrations(tx.conn, units, year, movement)
-        return page.slice([movements.registration_json(r) for r in rows])
+        return page.slice([movements.registration_json(registration_of(r)) for r in rows])
 
     return await read_tx(request, act)
