@@ -10,7 +10,7 @@ PY := .venv/bin/python
 PYTEST_ARGS ?=
 ARGS ?=
 
-.PHONY: install run test test-fast lint format contracts drill bench profile bench-intake bench-console clean
+.PHONY: install run test test-fast lint format contracts drill bench profile bench-intake bench-console bench-memory clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -69,7 +69,10 @@ bench-intake: install ## HTTP intake: POST /v1/status-reports vs a raw ASGI inse
 	$(PY) bench/intake_bench.py $(ARGS)
 
 bench-console: install ## the console's server time: Tổng quan and the overdue queue, 3,000 and 1,000,000 dossiers
-	$(PY) bench/console_bench.py
+	$(PY) bench/console_bench.py $(ARGS)
+
+bench-memory: install ## resident memory of each service idle and under load (the dev stack with demo data); ARGS="--requests 1000"
+	$(PY) bench/memory_bench.py $(ARGS)
 
 clean:
 	rm -rf .venv $(TOOLS) .run .pytest_cache .mypy_cache .ruff_cache
