@@ -11,6 +11,7 @@ from datetime import datetime
 import pytest
 from egov_devkit.testing.fakes import RecordingTx
 from egov_nominations.domain.councils import Council, Nomination, Session, Tally
+from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
 from egov_nominations.domain.register import Person
 from egov_nominations.usecases.common import Work
@@ -118,6 +119,32 @@ class FakePeople:
 
 
 @dataclass
+class FakeEvidence:
+    rates: dict[tuple[str, str], OnTimeEvidence] = field(default_factory=dict)
+    targets: dict[tuple[str, str, str], TargetEvidence] = field(default_factory=dict)
+
+    async def keep_on_time(self, rate: OnTimeEvidence) -> None:
+        key = (rate.unit_code, rate.period)
+        kept = self.rates.get(key)
+        if kept is None or kept.revision <= rate.revision:
+            self.rates[key] = rate
+
+    async def on_time(self, unit_code: str, period: str) -> OnTimeEvidence | None:
+        return self.rates.get((unit_code, period))
+
+    async def keep_target(self, evaluation: TargetEvidence) -> None:
+        e = evaluation
+        key = (e.indicator_code, e.unit_code, e.period)
+        kept = self.targets.get(key)
+        if kept is None or kept.evaluated_at <= e.evaluated_at:
+            # as the adapter's UPDATE: the year stays the one first kept
+            self.targets[key] = e if kept is None else replace(e, year=kept.year)
+
+    async def target(self, indicator: str, unit_code: str, period: str) -> TargetEvidence | None:
+        return self.targets.get((indicator, unit_code, period))
+
+
+@dataclass
 class FakeUnitTree:
     units: Hierarchy
 
@@ -146,4 +173,5 @@ def fake_work() -> Work:
         FakeUnitTree(UNITS),
         FakeMovements(),
         FakePeople({"cb-001": Person(id="cb-001", name="Nguyễn Văn A", unit_id="38.01.01")}),
+        FakeEvidence(),
     )

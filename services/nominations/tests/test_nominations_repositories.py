@@ -15,8 +15,15 @@ import pytest
 from egov_devkit.testing.fixtures import create_database, drop_database
 from egov_nominations.adapters import files
 from egov_nominations.adapters import register as people
-from egov_nominations.adapters.repositories import PgCouncils, PgMovements, PgNominations, PgPeople
+from egov_nominations.adapters.repositories import (
+    PgCouncils,
+    PgEvidence,
+    PgMovements,
+    PgNominations,
+    PgPeople,
+)
 from egov_nominations.domain.councils import Council, Member, Nomination, Session, Tally
+from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
 from egov_nominations.domain.register import AwardKind, NomineeKind, Person
 from egov_nominations.domain.workflow import NominationFile, Status
@@ -24,7 +31,7 @@ from egov_nominations.main import SPEC
 from egov_runtime.db import all_migrations, connect, migrate
 from egov_workdays import VN_TZ
 
-from .conftest import FakeCouncils, FakeMovements, FakeNominations, FakePeople
+from .conftest import FakeCouncils, FakeEvidence, FakeMovements, FakeNominations, FakePeople
 
 AT = datetime(2026, 1, 20, 9, 30, tzinfo=VN_TZ)
 COUNCIL = Council(
@@ -269,3 +276,74 @@ class TestPgPeople(PeopleContract):
     async def register(self, conn):
         await people.upsert_person(conn, "cb-001", PERSON.name, "38.01.01", True)
         return PgPeople(conn)
+
+
+RATE = OnTimeEvidence(
+    "38.01.01",
+    "2025",
+    2025,
+    date(2025, 1, 1),
+    date(2025, 12, 31),
+    100,
+    90,
+    Decimal("90.00"),
+    2,
+    "e-1",
+)
+TARGET = TargetEvidence(
+    "VL_GQVL",
+    "38.01.01",
+    "2025",
+    2025,
+    Decimal(100),
+    Decimal(120),
+    Decimal("120.00"),
+    "achieved",
+    True,
+    AT,
+    "e-2",
+)
+
+
+class EvidenceContract:
+    async def test_a_rate_keeps_its_highest_revision(self, evidence):
+        assert await evidence.on_time("38.01.01", "2025") is None
+        await evidence.keep_on_time(RATE)
+        await evidence.keep_on_time(
+            replace(RATE, revision=1, on_time_rate=Decimal(50), event_id="e-0")
+        )
+        assert await evidence.on_time("38.01.01", "2025") == RATE
+        newer = replace(
+            RATE, revision=3, on_time_rate=None, resolved=0, early_on_time=0, event_id="e-3"
+        )
+        await evidence.keep_on_time(newer)
+        assert await evidence.on_time("38.01.01", "2025") == newer
+
+    async def test_a_target_keeps_its_latest_evaluation(self, evidence):
+        await evidence.keep_target(TARGET)
+        older = replace(TARGET, actual=Decimal(1), evaluated_at=datetime(2026, 1, 2, tzinfo=VN_TZ))
+        await evidence.keep_target(older)
+        assert await evidence.target("VL_GQVL", "38.01.01", "2025") == TARGET
+        later = replace(
+            TARGET,
+            actual=Decimal(80),
+            status="missed",
+            achievement_pct=None,
+            evaluated_at=datetime(2026, 2, 1, tzinfo=VN_TZ),
+        )
+        await evidence.keep_target(later)
+        assert await evidence.target("VL_GQVL", "38.01.01", "2025") == later
+        assert await evidence.target("VL_GQVL", "38.01.01", "2024") is None
+
+
+class TestFakeEvidence(EvidenceContract):
+    @pytest.fixture
+    def evidence(self):
+        return FakeEvidence()
+
+
+@pytest.mark.integration
+class TestPgEvidence(EvidenceContract):
+    @pytest.fixture
+    def evidence(self, conn):
+        return PgEvidence(conn)

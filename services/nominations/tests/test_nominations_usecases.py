@@ -2,7 +2,7 @@
 of the transaction (no broker, no database): a council set up and changed, a session with or
 without quorum, a secret-ballot tally that moves the file's version and publishes
 ``nomination.voted.v1`` once; a movement launched once, and a registration for a title once per
-nominee, award and year."""
+nominee, award and year; the evidence from the other services kept, the latest word winning."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from egov_contracts import indicators as ind
 from egov_contracts import nominations as c
+from egov_contracts import procedures as proc
+from egov_contracts.envelope import new_event
 from egov_devkit.testing.fakes import RecordingTx
 from egov_nominations.domain.councils import Member, Nomination
 from egov_nominations.domain.register import AwardKind, NomineeKind
@@ -26,6 +29,7 @@ from egov_nominations.usecases.councils import (
     record_tally,
     session_view,
 )
+from egov_nominations.usecases.evidence import record_on_time_rates, record_targets
 from egov_nominations.usecases.movements import (
     LaunchMovement,
     RegisterForTitle,
@@ -305,3 +309,81 @@ async def test_a_registration_is_refused_for_an_unknown_nominee_movement_or_awar
         await register_for_title(fake_work, ctx(), district, person)
     assert tx_of(fake_work).events == []
     assert fake_work.movements.registrations == {}  # type: ignore[attr-defined]
+
+
+# -- evidence from the other services ---------------------------------------------------------
+
+
+def rate(revision: int, on_time: str, procedure: str | None = None) -> proc.OnTimeRateComputed:
+    return proc.OnTimeRateComputed(
+        unit_code="38.01.01",
+        procedure_code=procedure,
+        period="2025",
+        period_from=date(2025, 1, 1),
+        period_to=date(2025, 12, 31),
+        carried_over=0,
+        received_online=60,
+        received_counter_postal=40,
+        resolved_early=10,
+        resolved_on_time=80,
+        resolved_late=10,
+        in_progress_within_deadline=0,
+        in_progress_overdue=0,
+        withdrawn=0,
+        returned=0,
+        on_time_rate=Decimal(on_time),
+        revision=revision,
+    )
+
+
+async def test_a_units_rate_is_kept_by_its_latest_revision_and_per_procedure_rates_are_not(
+    fake_work,
+):
+    items = [
+        (r, new_event(r, source="/vn/38/admin-procedures", subject="38.01.01"))
+        for r in (rate(2, "90.00"), rate(1, "50.00"), rate(3, "10.00", procedure="T5"))
+    ]
+    assert await record_on_time_rates(fake_work, items) == 2
+    kept = await fake_work.evidence.on_time("38.01.01", "2025")
+    assert kept is not None
+    assert (kept.revision, kept.on_time_rate, kept.resolved, kept.early_on_time, kept.year) == (
+        2,
+        Decimal("90.00"),
+        100,
+        90,
+        2025,
+    )
+    assert kept.event_id == items[0][1].id
+    assert tx_of(fake_work).events == []
+
+
+def evaluated(at: datetime, actual: str) -> ind.TargetEvaluated:
+    return ind.TargetEvaluated(
+        indicator_code="VL_GQVL",
+        unit_code="38.01.01",
+        period="2025",
+        target=Decimal(100),
+        actual=Decimal(actual),
+        measure_unit="người",
+        direction=ind.Direction("higher-is-better"),
+        achievement_pct=Decimal(actual),
+        status=ind.TargetStatus("achieved"),
+        period_closed=True,
+        evaluated_at=at,
+    )
+
+
+async def test_a_targets_latest_evaluation_is_kept(fake_work):
+    later, earlier = evaluated(NOW, "120"), evaluated(datetime(2026, 1, 2, tzinfo=VN_TZ), "90")
+    items = [
+        (e, new_event(e, source="/vn/38/indicators", subject="VL_GQVL")) for e in (later, earlier)
+    ]
+    assert await record_targets(fake_work, items) == 2
+    kept = await fake_work.evidence.target("VL_GQVL", "38.01.01", "2025")
+    assert kept is not None
+    assert (kept.actual, kept.year, kept.status, kept.evaluated_at) == (
+        Decimal(120),
+        2025,
+        "achieved",
+        NOW,
+    )

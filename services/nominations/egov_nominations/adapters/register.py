@@ -463,6 +463,26 @@ async def record_on_time_rate(conn: asyncpg.Connection, r: dict[str, Any]) -> No
     )
 
 
+async def on_time_rate(
+    conn: asyncpg.Connection, unit_code: str, period: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM evidence_on_time WHERE unit_code = $1 AND period = $2", unit_code, period
+    )
+
+
+async def target_evaluation(
+    conn: asyncpg.Connection, indicator: str, unit_code: str, period: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM evidence_targets WHERE indicator_code = $1 AND unit_code = $2"
+        " AND period = $3",
+        indicator,
+        unit_code,
+        period,
+    )
+
+
 async def record_target(conn: asyncpg.Connection, t: dict[str, Any]) -> None:
     """Keep the latest evaluation of a target (an older one arriving late changes nothing)."""
     await conn.execute(

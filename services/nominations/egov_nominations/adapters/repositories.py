@@ -13,6 +13,7 @@ from egov_units import Hierarchy
 from egov_nominations.adapters import files
 from egov_nominations.adapters import register as people
 from egov_nominations.domain.councils import Council, Member, Nomination, Session, Tally
+from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
 from egov_nominations.domain.register import AwardKind, NomineeKind, Person
 
@@ -234,6 +235,52 @@ class PgPeople:
         return Person(
             id=row["person_id"], name=row["name"], unit_id=row["unit_code"], female=row["female"]
         )
+
+
+_ON_TIME = [
+    "unit_code",
+    "period",
+    "year",
+    "period_from",
+    "period_to",
+    "resolved",
+    "early_on_time",
+    "on_time_rate",
+    "revision",
+    "event_id",
+]
+_TARGET = [
+    "indicator_code",
+    "unit_code",
+    "period",
+    "year",
+    "target",
+    "actual",
+    "achievement_pct",
+    "status",
+    "period_closed",
+    "evaluated_at",
+    "event_id",
+]
+
+
+@dataclass
+class PgEvidence:
+    conn: asyncpg.Connection
+
+    async def keep_on_time(self, rate: OnTimeEvidence) -> None:
+        await people.record_on_time_rate(self.conn, {k: getattr(rate, k) for k in _ON_TIME})
+
+    async def on_time(self, unit_code: str, period: str) -> OnTimeEvidence | None:
+        row = await people.on_time_rate(self.conn, unit_code, period)
+        return OnTimeEvidence(**{k: row[k] for k in _ON_TIME}) if row else None
+
+    async def keep_target(self, evaluation: TargetEvidence) -> None:
+        await people.record_target(self.conn, {k: getattr(evaluation, k) for k in _TARGET})
+
+    async def target(self, indicator: str, unit_code: str, period: str) -> TargetEvidence | None:
+        row = await people.target_evaluation(self.conn, indicator, unit_code, period)
+        return TargetEvidence(**{k: row[k] for k in _TARGET}) if row else None
 
 
 @dataclass

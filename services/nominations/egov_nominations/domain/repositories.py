@@ -1,7 +1,8 @@
 """What the write use cases of nominations need from storage, in domain terms (cosmicpython's
 repositories). So far the councils' (councils, sessions, tallies and the files they vote on)
-and the movements' (movements, registrations, the people nominated); the other use cases still
-call the adapter functions on the transaction's connection.
+the movements' (movements, registrations, the people nominated) and the evidence from the
+other services; the other use cases still call the adapter functions on the transaction's
+connection.
 
 The PostgreSQL adapters (``egov_nominations.adapters.repositories``) implement these; the
 use-case tests use in-memory fakes of them (``tests/conftest.py``), and one test body per
@@ -14,6 +15,7 @@ from typing import Protocol
 from egov_units import Hierarchy
 
 from egov_nominations.domain.councils import Council, Nomination, Session, Tally
+from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
 from egov_nominations.domain.register import Person
 
@@ -67,6 +69,22 @@ class People(Protocol):
     async def get(self, person_id: str) -> Person | None:
         """A person of the register (by personnel reference)."""
         ...
+
+
+class Evidence(Protocol):
+    async def keep_on_time(self, rate: OnTimeEvidence) -> None:
+        """Keep a unit's rate over a period unless a higher revision is kept."""
+        ...
+
+    async def on_time(self, unit_code: str, period: str) -> OnTimeEvidence | None: ...
+
+    async def keep_target(self, evaluation: TargetEvidence) -> None:
+        """Keep a target's evaluation unless a later one is kept."""
+        ...
+
+    async def target(
+        self, indicator: str, unit_code: str, period: str
+    ) -> TargetEvidence | None: ...
 
 
 class UnitTree(Protocol):

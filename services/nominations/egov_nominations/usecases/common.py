@@ -19,6 +19,7 @@ from egov_workdays import VN_TZ
 
 from egov_nominations.adapters.repositories import (
     PgCouncils,
+    PgEvidence,
     PgMovements,
     PgNominations,
     PgPeople,
@@ -26,6 +27,7 @@ from egov_nominations.adapters.repositories import (
 )
 from egov_nominations.domain.repositories import (
     Councils,
+    Evidence,
     Movements,
     Nominations,
     People,
@@ -65,8 +67,9 @@ class Context:
 @dataclass
 class Work:
     """What a write use case runs in: the transaction (``publish``) and the repositories on it.
-    :meth:`on` builds it on PostgreSQL; tests build it of fakes. So far the councils' and the
-    movements' use cases run in it; the others take the transaction and call the adapters."""
+    :meth:`on` builds it on PostgreSQL; tests build it of fakes. So far the councils', the
+    movements' and the evidence's use cases run in it; the others take the transaction and call
+    the adapters."""
 
     tx: Tx
     councils: Councils
@@ -74,6 +77,7 @@ class Work:
     units: UnitTree
     movements: Movements
     people: People
+    evidence: Evidence
 
     @classmethod
     def on(cls, tx: Tx) -> Work:
@@ -84,6 +88,7 @@ class Work:
             PgUnitTree(tx.conn),
             PgMovements(tx.conn),
             PgPeople(tx.conn),
+            PgEvidence(tx.conn),
         )
 
 
