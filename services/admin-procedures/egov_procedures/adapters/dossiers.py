@@ -515,14 +515,20 @@ async def report_counts(
     # "in progress at `to`": for a period not over yet, as of now
     end_instant = min(datetime.combine(end + timedelta(days=1), datetime.min.time(), tz), now)
     # In progress and overdue at E: received before E, due before E, not finished before E.
-    # Such a dossier is open or was finished after its deadline, so the last condition, implied
-    # by the others (the count is the same), lets PostgreSQL read the small index of those
-    # dossiers (dossiers_late_or_open) instead of every dossier received before E.
-    overdue = await conn.fetch(
-        f"SELECT {col} AS grp, count(*) AS n FROM dossiers WHERE unit_code = ANY($1::text[])"
-        " AND received_at < $2 AND due_at < $2 AND (finished_at IS NULL OR finished_at >= $2)"
+    # Such a dossier is still open, or was finished at or after E, after its deadline: two
+    # disjoint parts, each read from its partial index (dossiers_open_due,
+    # dossiers_finished_late) instead of every dossier received before E. The second part's
+    # condition finished_at > due_at is implied by the others: the count is the same.
+    where = (
+        " unit_code = ANY($1::text[]) AND received_at < $2 AND due_at < $2"
         " AND ($3::text IS NULL OR procedure_code = $3)"
-        " AND (finished_at IS NULL OR finished_at > due_at) GROUP BY 1",
+    )
+    overdue = await conn.fetch(
+        f"SELECT grp, sum(n) AS n FROM (SELECT {col} AS grp, count(*) AS n FROM dossiers"
+        f" WHERE finished_at IS NULL AND{where} GROUP BY 1"
+        f" UNION ALL SELECT {col}, count(*) FROM dossiers"
+        f" WHERE finished_at > due_at AND finished_at >= $2 AND{where} GROUP BY 1) parts"
+        " GROUP BY 1",
         units,
         end_instant,
         procedure,
