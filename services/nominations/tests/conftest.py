@@ -10,10 +10,11 @@ from datetime import datetime
 
 import pytest
 from egov_devkit.testing.fakes import RecordingTx
+from egov_nominations.domain.clusters import RecordedCluster
 from egov_nominations.domain.councils import Council, Nomination, Session, Tally
 from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
-from egov_nominations.domain.register import Person
+from egov_nominations.domain.register import EmulationCluster, Person
 from egov_nominations.usecases.common import Work
 from egov_units import AdminUnit, Hierarchy
 from egov_workdays import VN_TZ
@@ -145,6 +146,43 @@ class FakeEvidence:
 
 
 @dataclass
+class FakeClusters:
+    years: dict[tuple[str, int], RecordedCluster] = field(default_factory=dict)
+    log: list[tuple[str, int, str, str]] = field(default_factory=list)  # id, year, what, by
+
+    async def get(
+        self, cluster_id: str, year: int, *, lock: bool = False
+    ) -> RecordedCluster | None:
+        return self.years.get((cluster_id, year))
+
+    async def keep_composition(self, cluster: EmulationCluster, by: str) -> bool:
+        key = (cluster.id, cluster.year)
+        kept = self.years.get(key)
+        update = {
+            "name": cluster.name,
+            "unit_code": cluster.unit_code,
+            "members": tuple(sorted(set(cluster.members))),
+        }
+        base = kept.cluster if kept else cluster.model_copy(update={"leaders": ()})
+        self.years[key] = RecordedCluster(base.model_copy(update=update), by, KEPT_AT)
+        self.log.append((cluster.id, cluster.year, "composition", by))
+        return kept is None
+
+    async def keep_leaders(self, cluster: EmulationCluster, by: str) -> None:
+        key = (cluster.id, cluster.year)
+        kept = self.years[key]
+        led = kept.cluster.model_copy(
+            update={
+                "leaders": tuple(sorted(cluster.leaders)),
+                "meeting_reference": cluster.meeting_reference,
+                "meeting_on": cluster.meeting_on,
+            }
+        )
+        self.years[key] = replace(kept, cluster=led)
+        self.log.append((cluster.id, cluster.year, "leaders", by))
+
+
+@dataclass
 class FakeUnitTree:
     units: Hierarchy
 
@@ -174,4 +212,5 @@ def fake_work() -> Work:
         FakeMovements(),
         FakePeople({"cb-001": Person(id="cb-001", name="Nguyễn Văn A", unit_id="38.01.01")}),
         FakeEvidence(),
+        FakeClusters(),
     )

@@ -16,6 +16,7 @@ from egov_devkit.testing.fixtures import create_database, drop_database
 from egov_nominations.adapters import files
 from egov_nominations.adapters import register as people
 from egov_nominations.adapters.repositories import (
+    PgClusters,
     PgCouncils,
     PgEvidence,
     PgMovements,
@@ -25,13 +26,20 @@ from egov_nominations.adapters.repositories import (
 from egov_nominations.domain.councils import Council, Member, Nomination, Session, Tally
 from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
-from egov_nominations.domain.register import AwardKind, NomineeKind, Person
+from egov_nominations.domain.register import AwardKind, EmulationCluster, NomineeKind, Person
 from egov_nominations.domain.workflow import NominationFile, Status
 from egov_nominations.main import SPEC
 from egov_runtime.db import all_migrations, connect, migrate
 from egov_workdays import VN_TZ
 
-from .conftest import FakeCouncils, FakeEvidence, FakeMovements, FakeNominations, FakePeople
+from .conftest import (
+    FakeClusters,
+    FakeCouncils,
+    FakeEvidence,
+    FakeMovements,
+    FakeNominations,
+    FakePeople,
+)
 
 AT = datetime(2026, 1, 20, 9, 30, tzinfo=VN_TZ)
 COUNCIL = Council(
@@ -347,3 +355,52 @@ class TestPgEvidence(EvidenceContract):
     @pytest.fixture
     def evidence(self, conn):
         return PgEvidence(conn)
+
+
+CUM = EmulationCluster(
+    id="CUM-1", name="Cụm thi đua số 1", year=2025, unit_code="38.SNV", members=("38.SNV", "38.01")
+)
+
+
+class ClustersContract:
+    async def test_a_clusters_year_keeps_its_members_and_then_its_leaders(self, clusters):
+        assert await clusters.get("CUM-1", 2025) is None
+        assert await clusters.keep_composition(CUM, "can-bo") is True
+        kept = await clusters.get("CUM-1", 2025, lock=True)
+        assert kept is not None and kept.recorded_by == "can-bo"
+        assert kept.cluster == CUM.model_copy(update={"members": ("38.01", "38.SNV")})
+        led = kept.cluster.model_copy(
+            update={
+                "leaders": ("38.01",),
+                "meeting_reference": "BB",
+                "meeting_on": date(2025, 12, 20),
+            }
+        )
+        await clusters.keep_leaders(led, "thu-ky")
+        got = await clusters.get("CUM-1", 2025)
+        assert got is not None and got.cluster == led and got.recorded_by == "can-bo"
+        # a new composition: a member leaves, the name changes, the leaders stay
+        moved = CUM.model_copy(update={"name": "Cụm 1", "members": ("38.01", "38.01.01")})
+        assert await clusters.keep_composition(moved, "khac") is False
+        again = await clusters.get("CUM-1", 2025)
+        assert again is not None
+        assert (again.cluster.name, again.cluster.members, again.cluster.leaders) == (
+            "Cụm 1",
+            ("38.01", "38.01.01"),
+            ("38.01",),
+        )
+        assert again.recorded_by == "khac"
+        assert await clusters.get("CUM-1", 2024) is None
+
+
+class TestFakeClusters(ClustersContract):
+    @pytest.fixture
+    def clusters(self):
+        return FakeClusters()
+
+
+@pytest.mark.integration
+class TestPgClusters(ClustersContract):
+    @pytest.fixture
+    def clusters(self, conn):
+        return PgClusters(conn)

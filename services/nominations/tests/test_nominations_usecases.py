@@ -2,7 +2,8 @@
 of the transaction (no broker, no database): a council set up and changed, a session with or
 without quorum, a secret-ballot tally that moves the file's version and publishes
 ``nomination.voted.v1`` once; a movement launched once, and a registration for a title once per
-nominee, award and year; the evidence from the other services kept, the latest word winning."""
+nominee, award and year; the evidence from the other services kept, the latest word winning;
+an emulation cluster's members and the leaders its meeting proposed."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ from egov_devkit.testing.fakes import RecordingTx
 from egov_nominations.domain.councils import Member, Nomination
 from egov_nominations.domain.register import AwardKind, NomineeKind
 from egov_nominations.domain.workflow import NominationFile, Status
+from egov_nominations.usecases.clusters import (
+    RecordCluster,
+    RecordLeaders,
+    put_cluster,
+    put_leaders,
+)
 from egov_nominations.usecases.common import Context, Work
 from egov_nominations.usecases.councils import (
     CreateCouncil,
@@ -387,3 +394,63 @@ async def test_a_targets_latest_evaluation_is_kept(fake_work):
         "achieved",
         NOW,
     )
+
+
+# -- emulation clusters -----------------------------------------------------------------------
+
+PROVINCE_OFFICER = Principal("can-bo-tinh", frozenset({"officer"}), "38")
+CLUSTER = RecordCluster("CUM-1", 2025, "Cụm thi đua số 1", "38.SNV", ("38.01", "38.SNV"))
+
+
+async def test_a_clusters_members_and_leaders_are_recorded(fake_work):
+    out = await put_cluster(fake_work, ctx(), PROVINCE_OFFICER, CLUSTER)
+    assert (out["created"], out["members"], out["leaders"]) == (True, ["38.01", "38.SNV"], [])
+    led = await put_leaders(
+        fake_work,
+        ctx(),
+        PROVINCE_OFFICER,
+        RecordLeaders("CUM-1", 2025, ("38.01",), "Biên bản 12/BB", date(2025, 12, 20)),
+    )
+    assert (led["leaders"], led["meeting_reference"], led["meeting_on"]) == (
+        ["38.01"],
+        "Biên bản 12/BB",
+        "2025-12-20",
+    )
+    renamed = replace(CLUSTER, name="Cụm 1 (sửa)", members=("38.01", "38.SNV", "38.01.01"))
+    again = await put_cluster(fake_work, ctx(), PROVINCE_OFFICER, renamed)
+    assert (again["created"], again["name"], again["leaders"]) == (False, "Cụm 1 (sửa)", ["38.01"])
+    assert tx_of(fake_work).events == []
+
+
+async def test_a_leader_cannot_leave_and_leaders_must_be_members_met_in_time(fake_work):
+    await put_cluster(fake_work, ctx(), PROVINCE_OFFICER, CLUSTER)
+    leaders = RecordLeaders("CUM-1", 2025, ("38.01",), "BB", date(2025, 12, 20))
+    await put_leaders(fake_work, ctx(), PROVINCE_OFFICER, leaders)
+    with pytest.raises(Conflict):
+        await put_cluster(fake_work, ctx(), PROVINCE_OFFICER, replace(CLUSTER, members=("38.SNV",)))
+    with pytest.raises(Invalid):  # not a member that year
+        await put_leaders(
+            fake_work, ctx(), PROVINCE_OFFICER, replace(leaders, leaders=("38.01.01",))
+        )
+    with pytest.raises(Invalid):  # a meeting two years on cannot review the year
+        await put_leaders(
+            fake_work, ctx(), PROVINCE_OFFICER, replace(leaders, meeting_on=date(2027, 1, 5))
+        )
+    with pytest.raises(NotFound):
+        await put_leaders(fake_work, ctx(), PROVINCE_OFFICER, replace(leaders, year=2024))
+    kept = await fake_work.clusters.get("CUM-1", 2025)
+    assert kept is not None and kept.cluster.members == ("38.01", "38.SNV")
+
+
+async def test_a_cluster_needs_known_units_listed_once_within_the_callers_scope(fake_work):
+    with pytest.raises(Invalid):
+        await put_cluster(fake_work, ctx(), PROVINCE_OFFICER, replace(CLUSTER, unit_code="38.99"))
+    with pytest.raises(Invalid):
+        await put_cluster(fake_work, ctx(), PROVINCE_OFFICER, replace(CLUSTER, members=("38.99",)))
+    with pytest.raises(Invalid):
+        await put_cluster(
+            fake_work, ctx(), PROVINCE_OFFICER, replace(CLUSTER, members=("38.01", "38.01"))
+        )
+    with pytest.raises(Forbidden):  # the department's officer: the district is not its unit
+        await put_cluster(fake_work, ctx(), OFFICER, CLUSTER)
+    assert fake_work.clusters.years == {}  # type: ignore[attr-defined]

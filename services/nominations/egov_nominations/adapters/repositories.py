@@ -10,12 +10,14 @@ import asyncpg
 from egov_runtime import units
 from egov_units import Hierarchy
 
+from egov_nominations.adapters import clusters as cluster_store
 from egov_nominations.adapters import files
 from egov_nominations.adapters import register as people
+from egov_nominations.domain.clusters import RecordedCluster
 from egov_nominations.domain.councils import Council, Member, Nomination, Session, Tally
 from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
-from egov_nominations.domain.register import AwardKind, NomineeKind, Person
+from egov_nominations.domain.register import AwardKind, EmulationCluster, NomineeKind, Person
 
 
 def council_of(r: Any) -> Council:
@@ -281,6 +283,34 @@ class PgEvidence:
     async def target(self, indicator: str, unit_code: str, period: str) -> TargetEvidence | None:
         row = await people.target_evaluation(self.conn, indicator, unit_code, period)
         return TargetEvidence(**{k: row[k] for k in _TARGET}) if row else None
+
+
+def recorded_cluster(r: Any) -> RecordedCluster:
+    return RecordedCluster(cluster_store.as_cluster(r), r["recorded_by"], r["recorded_at"])
+
+
+@dataclass
+class PgClusters:
+    conn: asyncpg.Connection
+
+    async def get(
+        self, cluster_id: str, year: int, *, lock: bool = False
+    ) -> RecordedCluster | None:
+        row = await cluster_store.get_cluster_year(self.conn, cluster_id, year, lock=lock)
+        return recorded_cluster(row) if row else None
+
+    async def keep_composition(self, cluster: EmulationCluster, by: str) -> bool:
+        c = cluster
+        return await cluster_store.upsert_cluster_year(
+            self.conn, c.id, c.year, c.name, c.unit_code, c.members, by
+        )
+
+    async def keep_leaders(self, cluster: EmulationCluster, by: str) -> None:
+        c = cluster
+        assert c.meeting_reference is not None and c.meeting_on is not None
+        await cluster_store.replace_leaders(
+            self.conn, c.id, c.year, c.leaders, c.meeting_reference, c.meeting_on, by
+        )
 
 
 @dataclass

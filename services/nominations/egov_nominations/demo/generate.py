@@ -469,8 +469,13 @@ async def _clusters_2025(tx: Tx, ctx: Context) -> str:
         return ""
     for cid, name, runner, members, leader, meeting, held_on in CLUSTERS_2025:
         officer = _who("officer", runner)
-        await clusters.put_cluster(tx, officer, cid, 2025, name, runner, members)
-        await clusters.put_leaders(tx, officer, cid, 2025, [leader], meeting, held_on)
+        w = Work.on(tx)
+        await clusters.put_cluster(
+            w, ctx, officer, clusters.RecordCluster(cid, 2025, name, runner, tuple(members))
+        )
+        await clusters.put_leaders(
+            w, ctx, officer, clusters.RecordLeaders(cid, 2025, (leader,), meeting, held_on)
+        )
     leader = CLUSTERS_2025[0][4]
     await store.upsert_unit_rating(tx.conn, leader, 2025, "hoan-thanh-xuat-sac")
     if (

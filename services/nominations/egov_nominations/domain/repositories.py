@@ -1,8 +1,8 @@
 """What the write use cases of nominations need from storage, in domain terms (cosmicpython's
 repositories). So far the councils' (councils, sessions, tallies and the files they vote on)
 the movements' (movements, registrations, the people nominated) and the evidence from the
-other services; the other use cases still call the adapter functions on the transaction's
-connection.
+other services, the emulation clusters; the other use cases still call the adapter functions
+on the transaction's connection.
 
 The PostgreSQL adapters (``egov_nominations.adapters.repositories``) implement these; the
 use-case tests use in-memory fakes of them (``tests/conftest.py``), and one test body per
@@ -14,10 +14,11 @@ from typing import Protocol
 
 from egov_units import Hierarchy
 
+from egov_nominations.domain.clusters import RecordedCluster
 from egov_nominations.domain.councils import Council, Nomination, Session, Tally
 from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
-from egov_nominations.domain.register import Person
+from egov_nominations.domain.register import EmulationCluster, Person
 
 
 class Councils(Protocol):
@@ -85,6 +86,24 @@ class Evidence(Protocol):
     async def target(
         self, indicator: str, unit_code: str, period: str
     ) -> TargetEvidence | None: ...
+
+
+class Clusters(Protocol):
+    async def get(
+        self, cluster_id: str, year: int, *, lock: bool = False
+    ) -> RecordedCluster | None:
+        """A cluster's year (``lock``: for this transaction's change)."""
+        ...
+
+    async def keep_composition(self, cluster: EmulationCluster, by: str) -> bool:
+        """Keep the cluster's name, running unit and members for its year (a member not listed
+        leaves it; its leaders stay), logged; True when the cluster's year is new."""
+        ...
+
+    async def keep_leaders(self, cluster: EmulationCluster, by: str) -> None:
+        """Keep the leaders the cluster's meeting proposed for its year, with the meeting's
+        reference and date (replacing an earlier recording), logged."""
+        ...
 
 
 class UnitTree(Protocol):

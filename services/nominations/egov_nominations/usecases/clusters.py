@@ -6,17 +6,19 @@ is refused stores nothing."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
 from egov_runtime.refusals import conflict, invalid, not_found
-from egov_runtime.units import descendants, get_unit
+from egov_runtime.units import descendants
 
 from egov_nominations.adapters import clusters as store
-from egov_nominations.domain.register import meeting_date_problem
-from egov_nominations.usecases.common import check_scope, in_scope, known_unit
+from egov_nominations.domain.clusters import RecordedCluster
+from egov_nominations.domain.register import EmulationCluster, meeting_date_problem
+from egov_nominations.usecases.common import Context, Work, check_scope, check_scope_in, in_scope
 
 
 def cluster_json(r: Any) -> dict[str, Any]:
@@ -34,6 +36,46 @@ def cluster_json(r: Any) -> dict[str, Any]:
     }
 
 
+def recorded_json(r: RecordedCluster) -> dict[str, Any]:
+    c = r.cluster
+    return cluster_json(
+        {
+            "cluster_id": c.id,
+            "year": c.year,
+            "name": c.name,
+            "unit_code": c.unit_code,
+            "members": c.members,
+            "leaders": c.leaders,
+            "meeting_reference": c.meeting_reference,
+            "meeting_on": c.meeting_on,
+            "recorded_by": r.recorded_by,
+            "recorded_at": r.recorded_at,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class RecordCluster:
+    """The officer of the unit that runs a cluster records its members for a year."""
+
+    cluster_id: str
+    year: int
+    name: str
+    unit_code: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordLeaders:
+    """The leading collective(s) the cluster's meeting proposed for a year."""
+
+    cluster_id: str
+    year: int
+    leaders: tuple[str, ...]
+    meeting_reference: str
+    meeting_on: date
+
+
 def _duplicates(field: str, units: Sequence[str]) -> None:
     twice = sorted({u for u in units if list(units).count(u) > 1})
     if twice:
@@ -43,8 +85,9 @@ def _duplicates(field: str, units: Sequence[str]) -> None:
         )
 
 
-async def _known_units(tx: Tx, field: str, units: Sequence[str]) -> None:
-    unknown = [u for u in units if await get_unit(tx.conn, u) is None]
+async def _known_units(w: Work, field: str, units: Sequence[str]) -> None:
+    hierarchy = await w.units.hierarchy()
+    unknown = [u for u in units if u not in hierarchy]
     if unknown:
         raise invalid(
             f"Unknown unit {', '.join(unknown)}.",
@@ -53,26 +96,25 @@ async def _known_units(tx: Tx, field: str, units: Sequence[str]) -> None:
 
 
 async def put_cluster(
-    tx: Tx,
-    principal: Principal,
-    cluster_id: str,
-    year: int,
-    name: str,
-    unit_code: str,
-    members: Sequence[str],
+    w: Work, ctx: Context, principal: Principal, command: RecordCluster
 ) -> dict[str, Any]:
     """Record a cluster's composition for a year (a correction replaces the member list; a
     unit the cluster proposed as leader cannot leave it)."""
+    cluster_id, year, members = command.cluster_id, command.year, command.members
     _duplicates("members", members)
-    await known_unit(tx, unit_code)
-    await _known_units(tx, "members", members)
-    await check_scope(tx, principal, unit_code)
+    if command.unit_code not in await w.units.hierarchy():
+        raise invalid(
+            f"Unknown unit {command.unit_code}.",
+            [{"field": "unit_code", "message": "unknown unit"}],
+        )
+    await _known_units(w, "members", members)
+    await check_scope_in(w, ctx, principal, command.unit_code)
     for m in members:
-        await check_scope(tx, principal, m)
-    existing = await store.get_cluster_year(tx.conn, cluster_id, year, lock=True)
+        await check_scope_in(w, ctx, principal, m)
+    existing = await w.clusters.get(cluster_id, year, lock=True)
     if existing is not None:
-        await check_scope(tx, principal, existing["unit_code"])
-        leaving = [u for u in existing["leaders"] if u not in members]
+        await check_scope_in(w, ctx, principal, existing.cluster.unit_code)
+        leaving = [u for u in existing.cluster.leaders if u not in members]
         if leaving:
             raise conflict(
                 "Leader would leave the cluster",
@@ -80,31 +122,29 @@ async def put_cluster(
                 f" for {year}; record the cluster's leaders again before it leaves.",
                 members=f"{', '.join(leaving)} must stay a member",
             )
-    created = await store.upsert_cluster_year(
-        tx.conn, cluster_id, year, name, unit_code, members, principal.subject
+    cluster = EmulationCluster(
+        id=cluster_id, name=command.name, year=year, unit_code=command.unit_code, members=members
     )
-    row = await store.get_cluster_year(tx.conn, cluster_id, year)
-    return {**cluster_json(row), "created": created}
+    created = await w.clusters.keep_composition(cluster, principal.subject)
+    kept = await w.clusters.get(cluster_id, year)
+    assert kept is not None
+    return {**recorded_json(kept), "created": created}
 
 
 async def put_leaders(
-    tx: Tx,
-    principal: Principal,
-    cluster_id: str,
-    year: int,
-    leaders: Sequence[str],
-    meeting_reference: str,
-    meeting_on: date,
+    w: Work, ctx: Context, principal: Principal, command: RecordLeaders
 ) -> dict[str, Any]:
     """The leading collective(s) the cluster's meeting proposed for the year (suy tôn dẫn
     đầu); each must be a member of the cluster that year."""
-    cluster = await store.get_cluster_year(tx.conn, cluster_id, year, lock=True)
-    if cluster is None:
+    cluster_id, year, leaders = command.cluster_id, command.year, command.leaders
+    recorded = await w.clusters.get(cluster_id, year, lock=True)
+    if recorded is None:
         raise not_found("Emulation cluster", f"{cluster_id} for {year}")
-    await check_scope(tx, principal, cluster["unit_code"])
+    cluster = recorded.cluster
+    await check_scope_in(w, ctx, principal, cluster.unit_code)
     _duplicates("leaders", leaders)
-    await _known_units(tx, "leaders", leaders)
-    outside = [u for u in leaders if u not in cluster["members"]]
+    await _known_units(w, "leaders", leaders)
+    outside = cluster.non_members(leaders)
     if outside:
         raise invalid(
             f"{', '.join(outside)} is not a member of {cluster_id} in {year}.",
@@ -113,17 +153,24 @@ async def put_leaders(
                 for u in outside
             ],
         )
-    problem = meeting_date_problem(year, meeting_on)
+    problem = meeting_date_problem(year, command.meeting_on)
     if problem:
         raise invalid(
             f"The meeting date is wrong: {problem}.", [{"field": "meeting_on", "message": problem}]
         )
     for u in leaders:
-        await check_scope(tx, principal, u)
-    await store.replace_leaders(
-        tx.conn, cluster_id, year, leaders, meeting_reference, meeting_on, principal.subject
+        await check_scope_in(w, ctx, principal, u)
+    led = cluster.model_copy(
+        update={
+            "leaders": leaders,
+            "meeting_reference": command.meeting_reference,
+            "meeting_on": command.meeting_on,
+        }
     )
-    return cluster_json(await store.get_cluster_year(tx.conn, cluster_id, year))
+    await w.clusters.keep_leaders(led, principal.subject)
+    kept = await w.clusters.get(cluster_id, year)
+    assert kept is not None
+    return recorded_json(kept)
 
 
 async def cluster_history(tx: Tx, principal: Principal, cluster_id: str) -> dict[str, Any]:

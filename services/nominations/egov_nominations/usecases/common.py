@@ -18,6 +18,7 @@ from egov_runtime.units import get_unit
 from egov_workdays import VN_TZ
 
 from egov_nominations.adapters.repositories import (
+    PgClusters,
     PgCouncils,
     PgEvidence,
     PgMovements,
@@ -26,6 +27,7 @@ from egov_nominations.adapters.repositories import (
     PgUnitTree,
 )
 from egov_nominations.domain.repositories import (
+    Clusters,
     Councils,
     Evidence,
     Movements,
@@ -68,8 +70,8 @@ class Context:
 class Work:
     """What a write use case runs in: the transaction (``publish``) and the repositories on it.
     :meth:`on` builds it on PostgreSQL; tests build it of fakes. So far the councils', the
-    movements' and the evidence's use cases run in it; the others take the transaction and call
-    the adapters."""
+    movements', the evidence's and the clusters' use cases run in it; the others take the
+    transaction and call the adapters."""
 
     tx: Tx
     councils: Councils
@@ -78,6 +80,7 @@ class Work:
     movements: Movements
     people: People
     evidence: Evidence
+    clusters: Clusters
 
     @classmethod
     def on(cls, tx: Tx) -> Work:
@@ -89,7 +92,16 @@ class Work:
             PgMovements(tx.conn),
             PgPeople(tx.conn),
             PgEvidence(tx.conn),
+            PgClusters(tx.conn),
         )
+
+
+async def check_scope_in(
+    w: Work, ctx: Context, principal: Principal, unit_code: str, *, hidden: Exception | None = None
+) -> None:
+    """:func:`check_scope` on the Work's hierarchy (today in Vietnam)."""
+    ancestry = (await w.units.hierarchy()).ancestry(unit_code, ctx.now().date())
+    scope.check_within(principal, unit_code, ancestry, hidden=hidden)
 
 
 async def check_scope(

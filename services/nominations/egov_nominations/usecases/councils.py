@@ -12,7 +12,6 @@ from typing import Any
 from egov_contracts import nominations as c
 from egov_runtime.auth import Principal
 from egov_runtime.refusals import Forbidden, conflict, invalid, not_found
-from egov_runtime.scope import check_within
 
 from egov_nominations.domain.councils import Council, Member, Session, Tally
 from egov_nominations.domain.voting import InvalidTally, tally_result
@@ -22,6 +21,7 @@ from egov_nominations.domain.workflow import (
 from egov_nominations.usecases.common import (
     Context,
     Work,
+    check_scope_in,
     level_named,
 )
 from egov_nominations.usecases.steps import rule_in_force
@@ -58,13 +58,6 @@ class RecordTally:
     votes_for: int
 
 
-async def _check_scope(
-    w: Work, ctx: Context, principal: Principal, unit_code: str, hidden: Exception | None = None
-) -> None:
-    ancestry = (await w.units.hierarchy()).ancestry(unit_code, ctx.now().date())
-    check_within(principal, unit_code, ancestry, hidden=hidden)
-
-
 async def create_council(
     w: Work, ctx: Context, principal: Principal, command: CreateCouncil
 ) -> dict[str, Any]:
@@ -74,7 +67,7 @@ async def create_council(
             f"Unknown unit {command.unit_code}.",
             [{"field": "unit_code", "message": "unknown unit"}],
         )
-    await _check_scope(w, ctx, principal, command.unit_code)
+    await check_scope_in(w, ctx, principal, command.unit_code)
     ids = [m.member_id for m in command.members]
     if len(ids) != len(set(ids)):
         raise invalid("A member is listed twice.", [{"field": "members", "message": "duplicate"}])
@@ -117,7 +110,9 @@ async def record_session(
     council = await w.councils.get(council_id)
     if council is None:
         raise not_found("Council", council_id)
-    await _check_scope(w, ctx, principal, council.unit_code, not_found("Council", council_id))
+    await check_scope_in(
+        w, ctx, principal, council.unit_code, hidden=not_found("Council", council_id)
+    )
     members = council.member_ids
     present = tuple(dict.fromkeys(command.present))
     strangers = [p for p in present if p not in members]

@@ -11,11 +11,10 @@ from typing import Any
 from egov_contracts import nominations as c
 from egov_runtime.auth import Principal
 from egov_runtime.refusals import conflict, invalid
-from egov_runtime.scope import check_within
 
 from egov_nominations.domain.movements import Movement, Registration
 from egov_nominations.domain.register import AwardKind, NomineeKind
-from egov_nominations.usecases.common import Context, Work
+from egov_nominations.usecases.common import Context, Work, check_scope_in
 from egov_nominations.usecases.steps import nominee_of, rule_in_force
 
 
@@ -43,11 +42,6 @@ class RegisterForTitle:
     movement_id: str | None = None
 
 
-async def _check_scope(w: Work, ctx: Context, principal: Principal, unit_code: str) -> None:
-    ancestry = (await w.units.hierarchy()).ancestry(unit_code, ctx.now().date())
-    check_within(principal, unit_code, ancestry)
-
-
 async def launch_movement(
     w: Work, ctx: Context, principal: Principal, command: LaunchMovement
 ) -> dict[str, Any]:
@@ -56,7 +50,7 @@ async def launch_movement(
             f"Unknown unit {command.unit_code}.",
             [{"field": "unit_code", "message": "unknown unit"}],
         )
-    await _check_scope(w, ctx, principal, command.unit_code)
+    await check_scope_in(w, ctx, principal, command.unit_code)
     movement_id = command.movement_id or f"PT-{command.year}-{uuid.uuid4().hex[:8]}"
     movement = Movement(
         movement_id,
@@ -110,7 +104,7 @@ async def register_for_title(
     with the registration kept (200) and publishes nothing."""
     kind = command.nominee_kind
     _name, unit_code = await nominee_of(w, kind, command.nominee_ref)
-    await _check_scope(w, ctx, principal, unit_code)
+    await check_scope_in(w, ctx, principal, unit_code)
     if command.movement_id and await w.movements.get(command.movement_id) is None:
         raise invalid(
             f"Unknown movement {command.movement_id}.",

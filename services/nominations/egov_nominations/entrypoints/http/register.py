@@ -33,13 +33,14 @@ from egov_nominations.entrypoints.http.common import (
     IdemKey,
     Reader,
     Writer,
+    ctx_of,
     read_tx,
     subtree_of,
     write_once,
 )
 from egov_nominations.usecases import clusters
 from egov_nominations.usecases import register as reg
-from egov_nominations.usecases.common import check_scope
+from egov_nominations.usecases.common import Work, check_scope
 
 router = APIRouter(prefix="/v1")
 
@@ -242,9 +243,10 @@ async def put_cluster(
     """An emulation cluster or bloc (cụm, khối thi đua) and its member units for a year."""
 
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        out = await clusters.put_cluster(
-            tx, principal, cluster_id, year, body.name, body.unit_code, body.members
+        command = clusters.RecordCluster(
+            cluster_id, year, body.name, body.unit_code, tuple(body.members)
         )
+        out = await clusters.put_cluster(Work.on(tx), ctx_of(request), principal, command)
         return (201 if out["created"] else 200), out
 
     return await write_once(request, principal, key, act)
@@ -263,15 +265,10 @@ async def put_cluster_leaders(
     đầu), the evidence of the province's Cờ thi đua; each must be a member that year."""
 
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        out = await clusters.put_leaders(
-            tx,
-            principal,
-            cluster_id,
-            year,
-            body.leaders,
-            body.meeting_reference,
-            body.meeting_on,
+        command = clusters.RecordLeaders(
+            cluster_id, year, tuple(body.leaders), body.meeting_reference, body.meeting_on
         )
+        out = await clusters.put_leaders(Work.on(tx), ctx_of(request), principal, command)
         return 200, out
 
     return await write_once(request, principal, key, act)
