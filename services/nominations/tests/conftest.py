@@ -14,6 +14,7 @@ from egov_nominations.domain.clusters import RecordedCluster
 from egov_nominations.domain.councils import Council, Nomination, Session, Tally
 from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
+from egov_nominations.domain.people import RatedYear
 from egov_nominations.domain.register import EmulationCluster, Person
 from egov_nominations.usecases.common import Work
 from egov_units import AdminUnit, Hierarchy
@@ -114,9 +115,28 @@ class FakeMovements:
 @dataclass
 class FakePeople:
     people: dict[str, Person] = field(default_factory=dict)
+    ratings: dict[tuple[str, int], RatedYear] = field(default_factory=dict)
 
     async def get(self, person_id: str) -> Person | None:
         return self.people.get(person_id)
+
+    async def put(self, person: Person) -> bool:
+        kept = self.people.get(person.id)
+        if kept is not None and person.female is None:
+            person = person.model_copy(update={"female": kept.female})
+        self.people[person.id] = person
+        return kept is None
+
+    async def rating(self, person_id: str, year: int) -> RatedYear | None:
+        return self.ratings.get((person_id, year))
+
+    async def rate(self, rated: RatedYear) -> bool:
+        if rated.person_id not in self.people:
+            raise ValueError(f"no person {rated.person_id}")
+        key = (rated.person_id, rated.year)
+        new = key not in self.ratings
+        self.ratings[key] = rated
+        return new
 
 
 @dataclass

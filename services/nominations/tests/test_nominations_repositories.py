@@ -26,7 +26,17 @@ from egov_nominations.adapters.repositories import (
 from egov_nominations.domain.councils import Council, Member, Nomination, Session, Tally
 from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
-from egov_nominations.domain.register import AwardKind, EmulationCluster, NomineeKind, Person
+from egov_nominations.domain.people import RatedYear
+from egov_nominations.domain.register import (
+    AwardKind,
+    EmulationCluster,
+    Leave,
+    LeaveKind,
+    NomineeKind,
+    Person,
+    TaskRating,
+    WorkYear,
+)
 from egov_nominations.domain.workflow import NominationFile, Status
 from egov_nominations.main import SPEC
 from egov_runtime.db import all_migrations, connect, migrate
@@ -267,9 +277,33 @@ PERSON = Person(id="cb-001", name="Nguyễn Văn A", unit_id="38.01.01", female=
 
 
 class PeopleContract:
+    """``register`` comes with PERSON kept."""
+
     async def test_a_person_of_the_register_is_read_as_the_domain_value(self, register):
         assert await register.get("cb-001") == PERSON
         assert await register.get("ai-do") is None
+
+    async def test_a_person_is_kept_and_changed_keeping_the_sex_when_not_given(self, register):
+        assert await register.put(Person(id="cb-002", name="B", unit_id="38.01.01")) is True
+        moved = PERSON.model_copy(
+            update={"name": "Nguyễn Văn An", "unit_id": "38.SNV", "female": None}
+        )
+        assert await register.put(moved) is False
+        assert await register.get("cb-001") == moved.model_copy(update={"female": True})
+
+    async def test_a_years_rating_is_kept_and_replaced(self, register):
+        assert await register.rating("cb-001", 2025) is None
+        work = WorkYear(
+            year=2025,
+            months_on_duty=Decimal(10),
+            leave=(Leave(kind=LeaveKind.MATERNITY, months=Decimal("1.5")),),
+        )
+        rated = RatedYear("cb-001", "38.01.01", TaskRating.HOAN_THANH_TOT, work)
+        assert await register.rate(rated) is True
+        assert await register.rating("cb-001", 2025) == rated
+        changed = replace(rated, rating=TaskRating.HOAN_THANH, source="import")
+        assert await register.rate(changed) is False
+        assert await register.rating("cb-001", 2025) == changed
 
 
 class TestFakePeople(PeopleContract):

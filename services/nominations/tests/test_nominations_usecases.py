@@ -3,7 +3,8 @@ of the transaction (no broker, no database): a council set up and changed, a ses
 without quorum, a secret-ballot tally that moves the file's version and publishes
 ``nomination.voted.v1`` once; a movement launched once, and a registration for a title once per
 nominee, award and year; the evidence from the other services kept, the latest word winning;
-an emulation cluster's members and the leaders its meeting proposed."""
+an emulation cluster's members and the leaders its meeting proposed; a person of the register and
+a year's rating."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from egov_contracts import procedures as proc
 from egov_contracts.envelope import new_event
 from egov_devkit.testing.fakes import RecordingTx
 from egov_nominations.domain.councils import Member, Nomination
-from egov_nominations.domain.register import AwardKind, NomineeKind
+from egov_nominations.domain.register import AwardKind, Leave, LeaveKind, NomineeKind, TaskRating
 from egov_nominations.domain.workflow import NominationFile, Status
 from egov_nominations.usecases.clusters import (
     RecordCluster,
@@ -43,6 +44,7 @@ from egov_nominations.usecases.movements import (
     launch_movement,
     register_for_title,
 )
+from egov_nominations.usecases.register import PutPerson, RateYear, put_person, put_rating
 from egov_runtime.auth import Principal
 from egov_runtime.refusals import Conflict, Forbidden, Invalid, NotFound
 from egov_workdays import VN_TZ
@@ -454,3 +456,68 @@ async def test_a_cluster_needs_known_units_listed_once_within_the_callers_scope(
     with pytest.raises(Forbidden):  # the department's officer: the district is not its unit
         await put_cluster(fake_work, ctx(), OFFICER, CLUSTER)
     assert fake_work.clusters.years == {}  # type: ignore[attr-defined]
+
+
+# -- the register's people and ratings --------------------------------------------------------
+
+COMMUNE_OFFICER = Principal("xa", frozenset({"officer"}), "38.01.01")
+
+
+async def test_a_person_is_added_then_changed_keeping_what_is_not_given(fake_work):
+    people = fake_work.people
+    out = await put_person(
+        fake_work, ctx(), COMMUNE_OFFICER, PutPerson("cb-002", "Trần Thị B", "38.01.01", True)
+    )
+    assert out == {"person_id": "cb-002", "created": True}
+    again = await put_person(
+        fake_work, ctx(), COMMUNE_OFFICER, PutPerson("cb-002", "Trần Thị Bình", "38.01.01")
+    )
+    assert again["created"] is False
+    kept = await people.get("cb-002")
+    assert kept is not None and (kept.name, kept.female) == ("Trần Thị Bình", True)
+
+
+async def test_a_person_needs_a_known_unit_and_stays_where_the_caller_may_act(fake_work):
+    with pytest.raises(Invalid):
+        await put_person(fake_work, ctx(), COMMUNE_OFFICER, PutPerson("cb-9", "A", "38.99"))
+    with pytest.raises(Forbidden):  # a unit outside the caller's
+        await put_person(fake_work, ctx(), COMMUNE_OFFICER, PutPerson("cb-9", "A", "38.SNV"))
+    # cb-001 belongs to the commune: the department's officer cannot take them over
+    with pytest.raises(Forbidden):
+        await put_person(fake_work, ctx(), OFFICER, PutPerson("cb-001", "A", DEPT))
+    assert await fake_work.people.get("cb-9") is None
+
+
+async def test_a_years_rating_is_kept_with_the_time_worked(fake_work):
+    command = RateYear(
+        "cb-001",
+        2025,
+        TaskRating.HOAN_THANH_XUAT_SAC,
+        Decimal(10),
+        (Leave(kind=LeaveKind.MATERNITY, months=Decimal(2)),),
+    )
+    out = await put_rating(fake_work, ctx(), COMMUNE_OFFICER, command)
+    assert out == {"person_id": "cb-001", "year": 2025, "created": True}
+    kept = await fake_work.people.rating("cb-001", 2025)
+    assert kept is not None
+    assert (kept.unit_code, kept.rating, kept.work.months_counted, kept.source) == (
+        "38.01.01",
+        TaskRating.HOAN_THANH_XUAT_SAC,
+        Decimal(12),
+        "api",
+    )
+    again = await put_rating(
+        fake_work, ctx(), COMMUNE_OFFICER, replace(command, months_on_duty=Decimal(12), leave=())
+    )
+    assert again["created"] is False
+
+
+async def test_a_rating_needs_a_person_the_caller_may_see(fake_work):
+    command = RateYear("cb-001", 2025, TaskRating.HOAN_THANH, Decimal(12))
+    with pytest.raises(NotFound):
+        await put_rating(fake_work, ctx(), COMMUNE_OFFICER, replace(command, person_id="ai-do"))
+    with pytest.raises(NotFound):  # another unit's person is as if missing
+        await put_rating(fake_work, ctx(), OFFICER, command)
+    with pytest.raises(Forbidden):  # rated in a unit outside the caller's
+        await put_rating(fake_work, ctx(), COMMUNE_OFFICER, replace(command, unit_code="38.SNV"))
+    assert await fake_work.people.rating("cb-001", 2025) is None

@@ -96,6 +96,12 @@ async def upsert_rating(
     return bool(row and row["inserted"])
 
 
+async def get_rating(conn: asyncpg.Connection, person_id: str, year: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM ratings WHERE person_id = $1 AND year = $2", person_id, year
+    )
+
+
 async def upsert_unit_rating(
     conn: asyncpg.Connection, unit_code: str, year: int, rating: str
 ) -> None:

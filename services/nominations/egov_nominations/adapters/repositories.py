@@ -17,7 +17,16 @@ from egov_nominations.domain.clusters import RecordedCluster
 from egov_nominations.domain.councils import Council, Member, Nomination, Session, Tally
 from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
-from egov_nominations.domain.register import AwardKind, EmulationCluster, NomineeKind, Person
+from egov_nominations.domain.people import RatedYear
+from egov_nominations.domain.register import (
+    AwardKind,
+    EmulationCluster,
+    Leave,
+    NomineeKind,
+    Person,
+    TaskRating,
+    WorkYear,
+)
 
 
 def council_of(r: Any) -> Council:
@@ -236,6 +245,36 @@ class PgPeople:
             return None
         return Person(
             id=row["person_id"], name=row["name"], unit_id=row["unit_code"], female=row["female"]
+        )
+
+    async def put(self, person: Person) -> bool:
+        return await people.upsert_person(
+            self.conn, person.id, person.name, person.unit_id, person.female
+        )
+
+    async def rating(self, person_id: str, year: int) -> RatedYear | None:
+        row = await people.get_rating(self.conn, person_id, year)
+        if row is None:
+            return None
+        work = WorkYear(
+            year=year,
+            months_on_duty=row["months_on_duty"],
+            leave=tuple(Leave.model_validate(lv) for lv in row["leave"]),
+        )
+        return RatedYear(
+            person_id, row["unit_code"], TaskRating(row["rating"]), work, row["source"]
+        )
+
+    async def rate(self, rated: RatedYear) -> bool:
+        return await people.upsert_rating(
+            self.conn,
+            rated.person_id,
+            rated.year,
+            rated.unit_code,
+            rated.rating.value,
+            rated.work.months_on_duty,
+            [lv.model_dump(mode="json") for lv in rated.work.leave],
+            rated.source,
         )
 
 

@@ -1,8 +1,9 @@
 """What the write use cases of nominations need from storage, in domain terms (cosmicpython's
-repositories). So far the councils' (councils, sessions, tallies and the files they vote on)
-the movements' (movements, registrations, the people nominated) and the evidence from the
-other services, the emulation clusters; the other use cases still call the adapter functions
-on the transaction's connection.
+repositories). So far: the councils (councils, sessions, tallies and the files they vote on),
+the movements (movements, registrations), the evidence from the other services, the emulation
+clusters and the register's people and ratings; the file workflow (proposals, assessment,
+decisions) and the register's imports still call the adapter functions on the transaction's
+connection.
 
 The PostgreSQL adapters (``egov_nominations.adapters.repositories``) implement these; the
 use-case tests use in-memory fakes of them (``tests/conftest.py``), and one test body per
@@ -18,6 +19,7 @@ from egov_nominations.domain.clusters import RecordedCluster
 from egov_nominations.domain.councils import Council, Nomination, Session, Tally
 from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
+from egov_nominations.domain.people import RatedYear
 from egov_nominations.domain.register import EmulationCluster, Person
 
 
@@ -69,6 +71,17 @@ class Movements(Protocol):
 class People(Protocol):
     async def get(self, person_id: str) -> Person | None:
         """A person of the register (by personnel reference)."""
+        ...
+
+    async def put(self, person: Person) -> bool:
+        """Keep a person (a kept one: name and unit replaced, sex kept when not given); True
+        when new."""
+        ...
+
+    async def rating(self, person_id: str, year: int) -> RatedYear | None: ...
+
+    async def rate(self, rated: RatedYear) -> bool:
+        """Keep (or replace) the person's rating for the year; True when new."""
         ...
 
 

@@ -16,69 +16,104 @@ from egov_runtime.refusals import invalid, not_found
 from egov_runtime.units import get_unit
 
 from egov_nominations.adapters import register as store
+from egov_nominations.domain.people import RatedYear
 from egov_nominations.domain.register import (
     AwardKind,
+    Leave,
     LeaveKind,
     NomineeKind,
+    Person,
     TaskRating,
+    WorkYear,
 )
-from egov_nominations.usecases.common import check_scope, in_scope, known_unit
+from egov_nominations.usecases.common import (
+    Context,
+    Work,
+    check_scope_in,
+    in_scope,
+)
 
 # -- one by one ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PutPerson:
+    """Add or update a person of the register (personnel reference and name only)."""
+
+    person_id: str
+    name: str
+    unit_code: str
+    female: bool | None = None
+
+
+@dataclass(frozen=True)
+class RateYear:
+    """A person's task rating and time worked for a year (in the person's unit unless
+    ``unit_code`` names another)."""
+
+    person_id: str
+    year: int
+    rating: TaskRating
+    months_on_duty: Decimal
+    leave: tuple[Leave, ...] = ()
+    unit_code: str | None = None
+
+
 async def put_person(
-    tx: Tx, principal: Principal, person_id: str, name: str, unit_code: str, female: bool | None
+    w: Work, ctx: Context, principal: Principal, command: PutPerson
 ) -> dict[str, Any]:
-    await known_unit(tx, unit_code)
-    await check_scope(tx, principal, unit_code)
-    existing = await store.get_person(tx.conn, person_id)
+    if command.unit_code not in await w.units.hierarchy():
+        raise invalid(
+            f"Unknown unit {command.unit_code}.",
+            [{"field": "unit_code", "message": "unknown unit"}],
+        )
+    await check_scope_in(w, ctx, principal, command.unit_code)
+    existing = await w.people.get(command.person_id)
     if existing is not None:
-        await check_scope(tx, principal, existing["unit_code"])
-    created = await store.upsert_person(tx.conn, person_id, name, unit_code, female)
-    return {"person_id": person_id, "created": created}
+        await check_scope_in(w, ctx, principal, existing.unit_id)
+    person = Person(
+        id=command.person_id, name=command.name, unit_id=command.unit_code, female=command.female
+    )
+    created = await w.people.put(person)
+    return {"person_id": command.person_id, "created": created}
 
 
-async def person_in_scope(tx: Tx, principal: Principal, person_id: str) -> Any:
-    person = await store.get_person(tx.conn, person_id)
+async def person_in_scope(w: Work, ctx: Context, principal: Principal, person_id: str) -> Person:
+    """The person, when in the caller's scope (404 otherwise, as if missing)."""
+    person = await w.people.get(person_id)
     if person is None:
         raise not_found("Person", person_id)
-    await check_scope(tx, principal, person["unit_code"], hidden=not_found("Person", person_id))
+    hidden = not_found("Person", person_id)
+    await check_scope_in(w, ctx, principal, person.unit_id, hidden=hidden)
     return person
 
 
 async def put_rating(
-    tx: Tx,
-    principal: Principal,
-    person_id: str,
-    year: int,
-    rating: TaskRating,
-    months_on_duty: Decimal,
-    leave: list[dict[str, Any]],
-    unit_code: str | None,
+    w: Work, ctx: Context, principal: Principal, command: RateYear
 ) -> dict[str, Any]:
-    person = await person_in_scope(tx, principal, person_id)
-    unit = unit_code or person["unit_code"]
-    await check_scope(tx, principal, unit)
-    created = await store.upsert_rating(
-        tx.conn, person_id, year, unit, rating.value, months_on_duty, leave, "api"
-    )
-    return {"person_id": person_id, "year": year, "created": created}
+    person = await person_in_scope(w, ctx, principal, command.person_id)
+    unit = command.unit_code or person.unit_id
+    await check_scope_in(w, ctx, principal, unit)
+    work = WorkYear(year=command.year, months_on_duty=command.months_on_duty, leave=command.leave)
+    created = await w.people.rate(RatedYear(command.person_id, unit, command.rating, work, "api"))
+    return {"person_id": command.person_id, "year": command.year, "created": created}
 
 
 async def record_profile(
-    tx: Tx, principal: Principal, person_id: str | None, unit_code: str | None
+    w: Work, ctx: Context, principal: Principal, person_id: str | None, unit_code: str | None
 ) -> Principal:
     """Scope check for a person's or unit's record (reading or writing it)."""
     if person_id is not None:
-        await person_in_scope(tx, principal, person_id)
+        await person_in_scope(w, ctx, principal, person_id)
     if unit_code is not None:
-        await check_scope(tx, principal, unit_code)
+        await check_scope_in(w, ctx, principal, unit_code)
     return principal
 
 
-async def person_profile(tx: Tx, principal: Principal, person_id: str) -> dict[str, Any]:
-    await person_in_scope(tx, principal, person_id)
+async def person_profile(
+    tx: Tx, ctx: Context, principal: Principal, person_id: str
+) -> dict[str, Any]:
+    await person_in_scope(Work.on(tx), ctx, principal, person_id)
     record = (await store.individual_records(tx.conn, [person_id]))[person_id]
     return record.model_dump(mode="json")
 

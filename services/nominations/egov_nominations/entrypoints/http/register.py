@@ -22,6 +22,7 @@ from egov_nominations.adapters.spreadsheets import UnreadableFile, read_rows
 from egov_nominations.domain.register import (
     DisciplineLevel,
     InitiativeKind,
+    Leave,
     LeaveKind,
     NomineeKind,
     PendingKind,
@@ -105,7 +106,8 @@ async def put_person(
     """Add or update a person (personnel reference and name only)."""
 
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        out = await reg.put_person(tx, principal, person_id, body.name, body.unit_code, body.female)
+        command = reg.PutPerson(person_id, body.name, body.unit_code, body.female)
+        out = await reg.put_person(Work.on(tx), ctx_of(request), principal, command)
         return (201 if out["created"] else 200), out
 
     return await write_once(request, principal, key, act)
@@ -115,7 +117,8 @@ async def put_person(
 async def get_person(person_id: str, request: Request, principal: Reader) -> dict[str, Any]:
     """A person's record with its history: ratings, time worked, discipline, pending matters,
     initiatives, awards."""
-    return await read_tx(request, lambda tx: reg.person_profile(tx, principal, person_id))
+    ctx = ctx_of(request)
+    return await read_tx(request, lambda tx: reg.person_profile(tx, ctx, principal, person_id))
 
 
 @router.get("/register/people", tags=["register"])
@@ -142,16 +145,15 @@ async def put_rating(
     """A year's task rating and time worked (leave that counts as worked included)."""
 
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        out = await reg.put_rating(
-            tx,
-            principal,
+        command = reg.RateYear(
             person_id,
             year,
             body.rating,
             body.months_on_duty,
-            [lv.model_dump(mode="json") for lv in body.leave],
+            tuple(Leave(kind=lv.kind, months=lv.months) for lv in body.leave),
             body.unit_code,
         )
+        out = await reg.put_rating(Work.on(tx), ctx_of(request), principal, command)
         return (201 if out["created"] else 200), out
 
     return await write_once(request, principal, key, act)
@@ -162,7 +164,7 @@ async def post_discipline(
     person_id: str, body: DisciplineIn, request: Request, principal: Writer, key: IdemKey = None
 ) -> JSONResponse:
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        await reg.person_in_scope(tx, principal, person_id)
+        await reg.person_in_scope(Work.on(tx), ctx_of(request), principal, person_id)
         await store.add_discipline(
             tx.conn, person_id, body.year, body.level.value, body.decision_number
         )
@@ -176,7 +178,7 @@ async def post_initiative(
     person_id: str, body: InitiativeIn, request: Request, principal: Writer, key: IdemKey = None
 ) -> JSONResponse:
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        await reg.person_in_scope(tx, principal, person_id)
+        await reg.person_in_scope(Work.on(tx), ctx_of(request), principal, person_id)
         data = {**body.model_dump(mode="json"), "person_id": person_id}
         await store.upsert_initiative(tx.conn, data)
         return 201, data
@@ -192,7 +194,7 @@ async def post_pending(
 
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
         if body.nominee_kind == NomineeKind.INDIVIDUAL:
-            await reg.person_in_scope(tx, principal, body.nominee_ref)
+            await reg.person_in_scope(Work.on(tx), ctx_of(request), principal, body.nominee_ref)
         else:
             await check_scope(tx, principal, body.nominee_ref)
         data = body.model_dump()
