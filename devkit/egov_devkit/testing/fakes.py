@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from egov_contracts.envelope import CloudEvent, EventData, parse_data
 from egov_runtime.consumer import Tx
+from egov_units import Hierarchy
 
 D = TypeVar("D", bound=EventData)
 
@@ -46,3 +47,13 @@ class RecordingTx(Tx):
             for e in self.events
             if e.type == model.event_type and isinstance(data := parse_data(e), model)
         ]
+
+
+@dataclass
+class FakeUnitTree:
+    """The units read model of a use case's ``Work``, answering a fixed hierarchy."""
+
+    units: Hierarchy
+
+    async def hierarchy(self) -> Hierarchy:
+        return self.units

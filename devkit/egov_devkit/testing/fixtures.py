@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from egov_runtime.db import all_migrations, connect, migrate
 
 from egov_devkit.devstack.broker import (
     ExternalBroker,
@@ -187,6 +188,38 @@ async def database_dsn(postgres_admin_dsn: str) -> AsyncIterator[str]:
         yield dsn
     finally:
         await drop_database(postgres_admin_dsn, name)
+
+
+def service_database_of(spec: Any) -> Any:
+    """The module fixture ``service_database``: a database migrated with ``spec``'s migrations,
+    shared by the test module and dropped after it (the PostgreSQL side of a repository's test
+    body). A module opts in with ``service_database = service_database_of(SPEC)``."""
+
+    @pytest.fixture(scope="module", name="service_database")
+    async def fixture(postgres_admin_dsn: str) -> AsyncIterator[str]:
+        name = f"test_{uuid.uuid4().hex[:16]}"
+        dsn = await create_database(postgres_admin_dsn, name)
+        await migrate(dsn, all_migrations(spec.migrations))
+        try:
+            yield dsn
+        finally:
+            await drop_database(postgres_admin_dsn, name)
+
+    return fixture
+
+
+@pytest.fixture
+async def conn(service_database: str) -> AsyncIterator[Any]:
+    """A connection to the module's service database inside a transaction rolled back after the
+    test, so each test body starts from the migrated, empty schema."""
+    connection = await connect(service_database)
+    tx = connection.transaction()
+    await tx.start()
+    try:
+        yield connection
+    finally:
+        await tx.rollback()
+        await connection.close()
 
 
 MakeTopic = Callable[..., Awaitable[str]]

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import pytest
 from egov_contracts import procedures as c
-from egov_devkit.testing.fakes import RecordingTx
+from egov_devkit.testing.fakes import FakeUnitTree, RecordingTx
 from egov_procedures.domain.dossier import DeadlineWarning
 from egov_procedures.domain.model import Dossier, DossierState, Procedure, StatusReport
 from egov_procedures.usecases import Work
@@ -139,14 +139,6 @@ class FakeCalendarExceptions:
             if day in self.days:
                 e, at, _ = self.days[day]
                 self.days[day] = (e, at, True)
-
-
-@dataclass
-class FakeUnitTree:
-    units: Hierarchy
-
-    async def hierarchy(self) -> Hierarchy:
-        return self.units
 
 
 # the province, two departments, a district and a commune of it

@@ -4,14 +4,11 @@ fakes the use-case tests rely on behave as the adapters do."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import pytest
 from egov_contracts import procedures as c
-from egov_devkit.testing.fixtures import create_database, drop_database
+from egov_devkit.testing.fixtures import service_database_of
 from egov_procedures.adapters.catalogue import PgCalendarExceptions, PgCatalogue, upsert_procedures
 from egov_procedures.adapters.dossiers import PgDossiers
 from egov_procedures.domain.dossier import DeadlineWarning, fold
@@ -25,8 +22,11 @@ from egov_procedures.domain.model import (
     TimeUnit,
 )
 from egov_procedures.main import SPEC
-from egov_runtime.db import all_migrations, connect, migrate
 from egov_workdays import VN_TZ, CalendarException, ExceptionKind, WorkCalendar
+
+# the PostgreSQL side: a database migrated with the service's migrations, `conn` a rolled-back
+# transaction in it (egov_devkit.testing.fixtures)
+service_database = service_database_of(SPEC)
 
 MON = datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)
 T5 = Procedure("T5", "Năm ngày", 5)
@@ -49,30 +49,6 @@ def said(r: StatusReport) -> c.StatusReported:
 
 RECEIVED = StatusReport("r-1", "D-1", Status.RECEIVED, MON, channel=Channel.ONLINE)
 SUSPENDED = StatusReport("r-2", "D-1", Status.SUSPENDED, MON + timedelta(hours=2), note="chờ")
-
-
-@pytest.fixture(scope="module")
-async def database(postgres_admin_dsn: str) -> AsyncIterator[str]:
-    """One migrated database for the module; each test runs in a transaction rolled back."""
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    dsn = await create_database(postgres_admin_dsn, name)
-    await migrate(dsn, all_migrations(SPEC.migrations))
-    try:
-        yield dsn
-    finally:
-        await drop_database(postgres_admin_dsn, name)
-
-
-@pytest.fixture
-async def conn(database: str) -> AsyncIterator[Any]:
-    conn = await connect(database)
-    tx = conn.transaction()
-    await tx.start()
-    try:
-        yield conn
-    finally:
-        await tx.rollback()
-        await conn.close()
 
 
 class DossierRepositoryContract:

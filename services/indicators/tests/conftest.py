@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 from egov_contracts.envelope import VN_TZ
 from egov_contracts.topics import INDICATOR_RESULTS
-from egov_devkit.testing.fakes import RecordingTx
+from egov_devkit.testing.fakes import FakeUnitTree, RecordingTx
 from egov_devkit.testing.service import RunningService, TopicReader, running_alone
 from egov_indicators.domain import (
     AdminUnit,
@@ -310,14 +310,6 @@ class FakeReporting:
             return False
         self.notices[key] = notice
         return True
-
-
-@dataclass
-class FakeUnitTree:
-    units: Hierarchy
-
-    async def hierarchy(self) -> Hierarchy:
-        return self.units
 
 
 # the province, a district of it and two communes, one merged into the other on 2025-07-01

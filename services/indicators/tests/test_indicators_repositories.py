@@ -4,8 +4,6 @@ the use-case tests rely on behave as the adapters do."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -14,7 +12,7 @@ from typing import Any
 import pytest
 from egov_contracts import indicators as c
 from egov_contracts.envelope import VN_TZ
-from egov_devkit.testing.fixtures import create_database, drop_database
+from egov_devkit.testing.fixtures import service_database_of
 from egov_indicators.adapters.repositories import (
     PgPeriods,
     PgReporting,
@@ -45,36 +43,15 @@ from egov_indicators.domain.records import (
 from egov_indicators.domain.reporting import DataSet
 from egov_indicators.main import SPEC
 from egov_indicators.usecases.common import bundled_rulebook
-from egov_runtime.db import all_migrations, connect, migrate
 
 from .conftest import FakePeriods, FakeReporting, FakeRuleBooks, FakeSubmissions, FakeTargets
 
+# the PostgreSQL side: a database migrated with the service's migrations, `conn` a rolled-back
+# transaction in it (egov_devkit.testing.fixtures)
+service_database = service_database_of(SPEC)
+
 AT = datetime(2026, 3, 16, 9, 0, tzinfo=VN_TZ)
 FEB, Q1 = Period.parse("2026-02"), Period.parse("2026-Q1")
-
-
-@pytest.fixture(scope="module")
-async def database(postgres_admin_dsn: str) -> AsyncIterator[str]:
-    """One migrated database for the module; each test runs in a transaction rolled back."""
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    dsn = await create_database(postgres_admin_dsn, name)
-    await migrate(dsn, all_migrations(SPEC.migrations))
-    try:
-        yield dsn
-    finally:
-        await drop_database(postgres_admin_dsn, name)
-
-
-@pytest.fixture
-async def conn(database: str) -> AsyncIterator[Any]:
-    conn = await connect(database)
-    tx = conn.transaction()
-    await tx.start()
-    try:
-        yield conn
-    finally:
-        await tx.rollback()
-        await conn.close()
 
 
 def record(

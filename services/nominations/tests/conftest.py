@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import pytest
-from egov_devkit.testing.fakes import RecordingTx
+from egov_devkit.testing.fakes import FakeUnitTree, RecordingTx
 from egov_nominations.domain.clusters import RecordedCluster
 from egov_nominations.domain.councils import Council, Nomination, Session, Tally
 from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
@@ -200,14 +200,6 @@ class FakeClusters:
         )
         self.years[key] = replace(kept, cluster=led)
         self.log.append((cluster.id, cluster.year, "leaders", by))
-
-
-@dataclass
-class FakeUnitTree:
-    units: Hierarchy
-
-    async def hierarchy(self) -> Hierarchy:
-        return self.units
 
 
 # the province, its department of home affairs and a district with a commune

@@ -4,15 +4,13 @@ the use-case tests rely on behave as the adapters do."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from egov_devkit.testing.fixtures import create_database, drop_database
+from egov_devkit.testing.fixtures import service_database_of
 from egov_nominations.adapters import files
 from egov_nominations.adapters import register as people
 from egov_nominations.adapters.repositories import (
@@ -39,7 +37,6 @@ from egov_nominations.domain.register import (
 )
 from egov_nominations.domain.workflow import NominationFile, Status
 from egov_nominations.main import SPEC
-from egov_runtime.db import all_migrations, connect, migrate
 from egov_workdays import VN_TZ
 
 from .conftest import (
@@ -50,6 +47,10 @@ from .conftest import (
     FakeNominations,
     FakePeople,
 )
+
+# the PostgreSQL side: a database migrated with the service's migrations, `conn` a rolled-back
+# transaction in it (egov_devkit.testing.fixtures)
+service_database = service_database_of(SPEC)
 
 AT = datetime(2026, 1, 20, 9, 30, tzinfo=VN_TZ)
 COUNCIL = Council(
@@ -69,30 +70,6 @@ FILE = NominationFile(
     status=Status.UNDER_REVIEW,
 )
 HS1 = Nomination("HS-1", "38.SNV", "38.SNV", FILE, version=3)
-
-
-@pytest.fixture(scope="module")
-async def database(postgres_admin_dsn: str) -> AsyncIterator[str]:
-    """One migrated database for the module; each test runs in a transaction rolled back."""
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    dsn = await create_database(postgres_admin_dsn, name)
-    await migrate(dsn, all_migrations(SPEC.migrations))
-    try:
-        yield dsn
-    finally:
-        await drop_database(postgres_admin_dsn, name)
-
-
-@pytest.fixture
-async def conn(database: str) -> AsyncIterator[Any]:
-    conn = await connect(database)
-    tx = conn.transaction()
-    await tx.start()
-    try:
-        yield conn
-    finally:
-        await tx.rollback()
-        await conn.close()
 
 
 async def insert_file(conn: Any, n: Nomination) -> None:

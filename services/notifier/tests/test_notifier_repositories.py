@@ -5,13 +5,13 @@ fakes the use-case tests rely on behave as the adapters do."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from egov_devkit.testing.fixtures import create_database, drop_database
+from egov_devkit.testing.fixtures import service_database_of
 from egov_notifier.adapters.inbox import PgInbox
 from egov_notifier.adapters.store import PgDeliveries
 from egov_notifier.adapters.subscriptions import PgEndpoints, PgSubscriptions
@@ -21,8 +21,11 @@ from egov_notifier.domain.notification import DIGEST, DIGESTED, Notification
 from egov_notifier.domain.retry import EndpointHealth
 from egov_notifier.domain.subscriptions import Endpoint, Subscription
 from egov_notifier.main import SPEC
-from egov_runtime.db import all_migrations, connect, migrate
 from egov_workdays import VN_TZ
+
+# the PostgreSQL side: a database migrated with the service's migrations, `conn` a rolled-back
+# transaction in it (egov_devkit.testing.fixtures)
+service_database = service_database_of(SPEC)
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)
 LONG_AGO, FAR_AHEAD = datetime(2020, 1, 1, tzinfo=VN_TZ), datetime(2100, 1, 1, tzinfo=VN_TZ)
@@ -46,30 +49,6 @@ def note(
         **kw,
     }
     return Notification(**values)
-
-
-@pytest.fixture(scope="module")
-async def database(postgres_admin_dsn: str) -> AsyncIterator[str]:
-    """One migrated database for the module; each test runs in a transaction rolled back."""
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    dsn = await create_database(postgres_admin_dsn, name)
-    await migrate(dsn, all_migrations(SPEC.migrations))
-    try:
-        yield dsn
-    finally:
-        await drop_database(postgres_admin_dsn, name)
-
-
-@pytest.fixture
-async def conn(database: str) -> AsyncIterator[Any]:
-    conn = await connect(database)
-    tx = conn.transaction()
-    await tx.start()
-    try:
-        yield conn
-    finally:
-        await tx.rollback()
-        await conn.close()
 
 
 class DeliveriesContract:
