@@ -21,6 +21,7 @@ import sys
 
 import pytest
 import uvicorn
+from egov_devkit.testing.fixtures import wait_for
 from egov_devkit.testing.service import RunningService, running_alone
 from egov_indicators.main import SPEC as INDICATORS
 from egov_nominations.main import SPEC as NOMINATIONS
@@ -48,10 +49,7 @@ async def served(svc: RunningService):
     config = uvicorn.Config(svc.app, lifespan="off", log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    deadline = asyncio.get_running_loop().time() + 10
-    while not server.started:
-        assert asyncio.get_running_loop().time() < deadline, "server did not start"
-        await asyncio.sleep(0.05)
+    await wait_for(lambda: server.started, timeout=10, message="the server started")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -34,6 +34,7 @@ import httpx
 import pytest
 from egov_devkit.devstack.broker import free_port, start_broker
 from egov_devkit.devstack.postgres import create_database, drop_database
+from egov_devkit.testing.fixtures import wait_for
 from egov_runtime.cli import services
 from egov_runtime.db import all_migrations, migrate
 
@@ -102,21 +103,25 @@ def shared_services(old_env: dict[str, str], cwd: Path) -> list[str]:
 
 
 async def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
     last = "no answer"
+
+    async def ready() -> bool:
+        nonlocal last
+        if process.poll() is not None:
+            raise AssertionError(f"exited {process.returncode}: {tail(log)}")
+        try:
+            answer = await client.get(f"{url}/readyz")
+        except httpx.TransportError as exc:
+            last = repr(exc)
+            return False
+        last = f"{answer.status_code} {answer.text[:500]}"
+        return answer.status_code == 200
+
     async with httpx.AsyncClient(timeout=5) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise AssertionError(f"exited {process.returncode}: {tail(log)}")
-            try:
-                answer = await client.get(f"{url}/readyz")
-                if answer.status_code == 200:
-                    return
-                last = f"{answer.status_code} {answer.text[:500]}"
-            except httpx.TransportError as exc:
-                last = repr(exc)
-            await asyncio.sleep(0.5)
-    raise AssertionError(f"{url}/readyz not ready in {READY_TIMEOUT_S} s: {last}")
+        try:
+            await wait_for(ready, timeout=READY_TIMEOUT_S, interval=0.5, message=f"{url}/readyz")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: {last}") from None
 
 
 def parameterless_gets(openapi: dict[str, Any]) -> list[str]:
