@@ -1,10 +1,11 @@
-"""nominations' council and movement use cases against in-memory fakes of their repositories and
-of the transaction (no broker, no database): a council set up and changed, a session with or
-without quorum, a secret-ballot tally that moves the file's version and publishes
-``nomination.voted.v1`` once; a movement launched once, and a registration for a title once per
-nominee, award and year; the evidence from the other services kept, the latest word winning;
-an emulation cluster's members and the leaders its meeting proposed; a person of the register and
-a year's rating."""
+"""nominations' council, movement and file workflow use cases against in-memory fakes of their
+repositories and of the transaction (no broker, no database): a council set up and changed, a
+session with or without quorum, a secret-ballot tally that moves the file's version and
+publishes ``nomination.voted.v1`` once; a movement launched once, and a registration for a title
+once per nominee, award and year; the evidence from the other services kept, the latest word
+winning; an emulation cluster's members and the leaders its meeting proposed; a person of the
+register and a year's rating; a file rejected or forwarded by its deciding head, each step a new
+version published once."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from egov_contracts.envelope import new_event
 from egov_devkit.testing.fakes import RecordingTx
 from egov_nominations.domain.councils import Member, Nomination
 from egov_nominations.domain.register import AwardKind, Leave, LeaveKind, NomineeKind, TaskRating
+from egov_nominations.domain.rules import DecidingLevel
 from egov_nominations.domain.workflow import NominationFile, Status
 from egov_nominations.usecases.clusters import (
     RecordCluster,
@@ -37,6 +39,7 @@ from egov_nominations.usecases.councils import (
     record_tally,
     session_view,
 )
+from egov_nominations.usecases.decisions import Forward, forward, reject
 from egov_nominations.usecases.evidence import record_on_time_rates, record_targets
 from egov_nominations.usecases.movements import (
     LaunchMovement,
@@ -521,3 +524,72 @@ async def test_a_rating_needs_a_person_the_caller_may_see(fake_work):
     with pytest.raises(Forbidden):  # rated in a unit outside the caller's
         await put_rating(fake_work, ctx(), COMMUNE_OFFICER, replace(command, unit_code="38.SNV"))
     assert await fake_work.people.rating("cb-001", 2025) is None
+
+
+# -- the file workflow: reject, forward -------------------------------------------------------
+
+HEAD = Principal("giam-doc-snv", frozenset({"head"}), DEPT)
+
+
+def approved(nomination_id: str = "HS-1") -> Nomination:
+    n = under_review(nomination_id)
+    return replace(n, file=n.file.model_copy(update={"status": Status.APPROVED}))
+
+
+async def test_a_file_is_rejected_by_its_deciding_head_with_the_reason(fake_work):
+    fake_work.nominations.files["HS-1"] = under_review()  # type: ignore[attr-defined]
+    out = await reject(fake_work, ctx(), HEAD, "HS-1", "Chưa đủ thành tích")
+    assert (out.status, out.version) == (Status.REJECTED, 4)
+    assert out.file.history[-1].actor == HEAD.subject
+    assert fake_work.nominations.files["HS-1"] == out  # type: ignore[attr-defined]
+    [rejected] = tx_of(fake_work).published(c.NominationRejected)
+    assert (rejected.nomination_id, rejected.reason, rejected.occurred_at) == (
+        "HS-1",
+        "Chưa đủ thành tích",
+        NOW,
+    )
+    assert (rejected.nominee.ref, rejected.nominee.unit_code) == ("cb-001", DEPT)
+    [event] = tx_of(fake_work).events
+    assert (event.subject, int(event.sequence or 0)) == ("HS-1", 4)
+    with pytest.raises(Conflict):  # rejected once
+        await reject(fake_work, ctx(), HEAD, "HS-1", "lần nữa")
+    assert len(tx_of(fake_work).events) == 1
+
+
+async def test_a_rejection_needs_the_deciding_head_of_a_file_in_scope(fake_work):
+    files = fake_work.nominations.files  # type: ignore[attr-defined]
+    files["HS-1"] = under_review()
+    with pytest.raises(Forbidden):  # an officer is not the head
+        await reject(fake_work, ctx(), OFFICER, "HS-1", "lý do")
+    elsewhere = Principal("chu-tich-huyen", frozenset({"head"}), "38.01")
+    with pytest.raises(NotFound):  # a file outside the caller's subtree looks missing
+        await reject(fake_work, ctx(), elsewhere, "HS-1", "lý do")
+    with pytest.raises(NotFound):
+        await reject(fake_work, ctx(), HEAD, "HS-9", "lý do")
+    files["HS-2"] = under_review("HS-2", deciding="38")
+    with pytest.raises(Forbidden):  # the nominee's unit sees the file, the province decides
+        await reject(fake_work, ctx(), HEAD, "HS-2", "lý do")
+    with pytest.raises(Conflict):  # a reason is needed
+        await reject(fake_work, ctx(), HEAD, "HS-1", "  ")
+    assert tx_of(fake_work).events == []
+    assert files["HS-1"].version == 3
+    province = Principal("chu-tich-tinh", frozenset({"head"}), "38")
+    out = await reject(fake_work, ctx(), province, "HS-1", "lý do")  # from above: allowed
+    assert out.status == Status.REJECTED
+
+
+async def test_an_approved_file_is_forwarded_to_the_level_that_grants_it(fake_work):
+    files = fake_work.nominations.files  # type: ignore[attr-defined]
+    files["HS-1"] = under_review()
+    command = Forward(DecidingLevel.PROVINCE, "38", "Trình Chủ tịch UBND tỉnh")
+    with pytest.raises(Conflict):  # only an approved file goes up
+        await forward(fake_work, ctx(), HEAD, "HS-1", command)
+    with pytest.raises(Forbidden):
+        await forward(fake_work, ctx(), OFFICER, "HS-1", command)
+    assert tx_of(fake_work).events == []
+    files["HS-1"] = approved()
+    out = await forward(fake_work, ctx(), HEAD, "HS-1", command)
+    assert (out.status, out.file.forwarded_to, out.version) == (Status.FORWARDED, "province", 4)
+    [sent] = tx_of(fake_work).published(c.NominationForwarded)
+    assert (sent.to_level, sent.to_unit_code) == (c.DecidingLevel.PROVINCE, "38")
+    assert int(tx_of(fake_work).events[0].sequence or 0) == 4

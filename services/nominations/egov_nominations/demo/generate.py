@@ -395,7 +395,11 @@ async def _review_2025(
             await _do(
                 tx,
                 lambda t, n=nid: decisions.forward(
-                    tx, ctx, head, n, DecidingLevel.PROVINCE, "38", "Trình Chủ tịch UBND tỉnh"
+                    Work.on(tx),
+                    ctx,
+                    head,
+                    n,
+                    decisions.Forward(DecidingLevel.PROVINCE, "38", "Trình Chủ tịch UBND tỉnh"),
                 ),
             )
             counts["forwarded"] = 1
@@ -410,7 +414,7 @@ async def _review_2025(
         await _do(
             tx,
             lambda t, n=nid: decisions.reject(
-                tx, ctx, head, n, "Xếp loại năm 2025 dưới mức hoàn thành tốt nhiệm vụ"
+                Work.on(tx), ctx, head, n, "Xếp loại năm 2025 dưới mức hoàn thành tốt nhiệm vụ"
             ),
         )
         counts["rejected"] = 1

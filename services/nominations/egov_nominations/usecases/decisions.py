@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from egov_contracts import nominations as c
@@ -15,6 +16,7 @@ from egov_runtime.units import get_unit
 
 from egov_nominations.adapters import files
 from egov_nominations.adapters import register as store
+from egov_nominations.domain.councils import Nomination
 from egov_nominations.domain.engine import AWARD_NAMES_VI, Outcome
 from egov_nominations.domain.register import AwardKind, NomineeKind
 from egov_nominations.domain.rules import (
@@ -27,6 +29,7 @@ from egov_nominations.domain.workflow import (
 from egov_nominations.usecases.assessment import assess_file
 from egov_nominations.usecases.common import (
     Context,
+    Work,
     check_scope,
     emit,
     known_unit,
@@ -34,10 +37,14 @@ from egov_nominations.usecases.common import (
 )
 from egov_nominations.usecases.steps import (
     advance,
+    advance_in,
+    base_of,
     contract_nominee,
     deciding_officer,
+    deciding_officer_in,
     event_base,
     is_decider,
+    load,
     load_file,
     rule_in_force,
     step,
@@ -71,43 +78,44 @@ async def approve(
 
 
 async def reject(
-    tx: Tx, ctx: Context, principal: Principal, nomination_id: str, reason: str
-) -> dict[str, Any]:
+    w: Work, ctx: Context, principal: Principal, nomination_id: str, reason: str
+) -> Nomination:
+    """The deciding head rejects the file, with the reason (``nomination.rejected.v1``)."""
     is_decider(ctx, principal)
-    row = await load_file(tx, principal, nomination_id)
-    await deciding_officer(tx, principal, row)
+    n = await load(w, ctx, principal, nomination_id)
+    await deciding_officer_in(w, ctx, principal, n)
     at = ctx.now()
-    file = step(lambda: files.file_of(row).reject(principal.subject, at, reason))
-    return await advance(
-        tx,
-        ctx,
-        row,
-        file,
-        c.NominationRejected(**event_base(row, at), reason=reason[:2000]),
+    file = step(lambda: n.file.reject(principal.subject, at, reason))
+    return await advance_in(
+        w, n, file, c.NominationRejected(**base_of(n, at), reason=reason[:2000])
     )
 
 
+@dataclass(frozen=True)
+class Forward:
+    """Send an approved file to the level that grants its award."""
+
+    to_level: DecidingLevel
+    to_unit_code: str | None = None
+    reason: str | None = None
+
+
 async def forward(
-    tx: Tx,
-    ctx: Context,
-    principal: Principal,
-    nomination_id: str,
-    to_level: DecidingLevel,
-    to_unit_code: str | None,
-    reason: str | None,
-) -> dict[str, Any]:
+    w: Work, ctx: Context, principal: Principal, nomination_id: str, command: Forward
+) -> Nomination:
+    """The deciding head forwards an approved file up (``nomination.forwarded.v1``)."""
     is_decider(ctx, principal)
-    row = await load_file(tx, principal, nomination_id)
-    await deciding_officer(tx, principal, row)
+    n = await load(w, ctx, principal, nomination_id)
+    await deciding_officer_in(w, ctx, principal, n)
     at = ctx.now()
-    file = step(lambda: files.file_of(row).forward(principal.subject, at, to_level.value, reason))
-    return await advance(
-        tx,
-        ctx,
-        row,
+    to = command.to_level
+    file = step(lambda: n.file.forward(principal.subject, at, to.value, command.reason))
+    return await advance_in(
+        w,
+        n,
         file,
         c.NominationForwarded(
-            **event_base(row, at), to_level=to_level.published(), to_unit_code=to_unit_code
+            **base_of(n, at), to_level=to.published(), to_unit_code=command.to_unit_code
         ),
     )
 

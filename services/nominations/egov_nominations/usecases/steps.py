@@ -4,15 +4,18 @@ force, the deciding roles, and the contract's view of the nominee."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from egov_contracts import nominations as c
+from egov_runtime import scope
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
 from egov_runtime.refusals import Conflict, Forbidden, invalid, not_found
 
 from egov_nominations.adapters import files
+from egov_nominations.domain.councils import Nomination
 from egov_nominations.domain.engine import AWARD_NAMES_VI
 from egov_nominations.domain.register import AwardKind, NomineeKind
 from egov_nominations.domain.rules import (
@@ -22,11 +25,13 @@ from egov_nominations.domain.rules import (
 )
 from egov_nominations.domain.workflow import (
     InvalidTransition,
+    NominationFile,
 )
 from egov_nominations.usecases.common import (
     Context,
     Work,
     check_scope,
+    check_scope_in,
     emit,
     in_scope,
 )
@@ -81,6 +86,55 @@ async def load_file(tx: Tx, principal: Principal, nomination_id: str, *, lock: b
     ):
         raise not_found("Nomination", nomination_id)  # as if missing: existence does not leak
     return row
+
+
+async def load(
+    w: Work, ctx: Context, principal: Principal, nomination_id: str, *, lock: bool = True
+) -> Nomination:
+    """The file, for a caller whose subtree holds the nominee's unit or the deciding unit;
+    404 otherwise, as if missing (its existence does not leak)."""
+    n = await w.nominations.get(nomination_id, lock=lock)
+    if n is None:
+        raise not_found("Nomination", nomination_id)
+    units = await w.units.hierarchy()
+    today = ctx.now().date()
+    if not any(
+        scope.within(principal, code, units.ancestry(code, today))
+        for code in (n.unit_code, n.deciding_unit_code)
+    ):
+        raise not_found("Nomination", nomination_id)
+    return n
+
+
+async def deciding_officer_in(w: Work, ctx: Context, principal: Principal, n: Nomination) -> None:
+    """403 unless the caller acts for the file's deciding unit (or above it)."""
+    await check_scope_in(w, ctx, principal, n.deciding_unit_code)
+
+
+def nominee(n: Nomination) -> c.Nominee:
+    """The contract's view of a kept file's nominee."""
+    return c.Nominee(
+        kind=c.NomineeKind(n.nominee_kind.value), ref=n.file.nominee_ref, unit_code=n.unit_code
+    )
+
+
+def base_of(n: Nomination, at: datetime) -> dict[str, Any]:
+    """What every event on a kept file says: the file, nominee, award, year and when."""
+    return {
+        "nomination_id": n.nomination_id,
+        "nominee": nominee(n),
+        "award": c.AwardKind(n.award.value),
+        "achievement_year": n.file.achievement_year,
+        "occurred_at": at,
+    }
+
+
+async def advance_in(w: Work, n: Nomination, file: NominationFile, event: Any) -> Nomination:
+    """Keep the file's next version and announce the step (the version as the sequence)."""
+    moved = replace(n, file=file, version=n.version + 1)
+    await w.nominations.save(moved)
+    await w.tx.publish(event, subject=n.nomination_id, sequence=moved.version)
+    return moved
 
 
 def contract_nominee(row: Any) -> c.Nominee:

@@ -42,7 +42,7 @@ from egov_nominations.usecases import (
     steps,
     views,
 )
-from egov_nominations.usecases.common import Context
+from egov_nominations.usecases.common import Context, Work
 
 router = APIRouter(prefix="/v1")
 
@@ -224,19 +224,30 @@ _action(
     "The head approves an eligible file (after the council's valid tally where required).",
     roles=DECIDER_ROUTE_ROLES,
 )
+
+
+async def _reject(tx: Tx, ctx: Context, p: Principal, nid: str, b: Any) -> dict[str, Any]:
+    n = await decisions.reject(Work.on(tx), ctx, p, nid, b.reason)
+    return await views.nomination_view(tx, ctx, n.nomination_id)
+
+
+async def _forward(tx: Tx, ctx: Context, p: Principal, nid: str, b: Any) -> dict[str, Any]:
+    command = decisions.Forward(b.to_level, b.to_unit_code, b.reason)
+    n = await decisions.forward(Work.on(tx), ctx, p, nid, command)
+    return await views.nomination_view(tx, ctx, n.nomination_id)
+
+
 _action(
     "reject",
     RejectIn,
-    lambda tx, ctx, p, nid, b: decisions.reject(tx, ctx, p, nid, b.reason),
+    _reject,
     "Reject with a reason.",
     roles=DECIDER_ROUTE_ROLES,
 )
 _action(
     "forward",
     ForwardIn,
-    lambda tx, ctx, p, nid, b: decisions.forward(
-        tx, ctx, p, nid, b.to_level, b.to_unit_code, b.reason
-    ),
+    _forward,
     "Forward an approved file to the level that grants the award.",
     roles=DECIDER_ROUTE_ROLES,
 )
