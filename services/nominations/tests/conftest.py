@@ -15,10 +15,11 @@ from egov_nominations.domain.councils import Council, Nomination, Session, Tally
 from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
 from egov_nominations.domain.people import RatedYear
-from egov_nominations.domain.register import EmulationCluster, Person
+from egov_nominations.domain.register import AwardKind, EmulationCluster, NomineeKind, Person
+from egov_nominations.domain.workflow import Status
 from egov_nominations.usecases.common import Work
 from egov_units import AdminUnit, Hierarchy
-from egov_workdays import VN_TZ
+from egov_workdays import VN_TZ, CalendarException, WorkCalendar
 
 # when the fakes keep what the database stamps with now()
 KEPT_AT = datetime(2026, 1, 20, 8, 0, tzinfo=VN_TZ)
@@ -67,8 +68,31 @@ class FakeCouncils:
 class FakeNominations:
     files: dict[str, Nomination] = field(default_factory=dict)
 
+    proposed_by: dict[str, str] = field(default_factory=dict)
+
     async def get(self, nomination_id: str, *, lock: bool = False) -> Nomination | None:
         return self.files.get(nomination_id)
+
+    async def add(self, nomination: Nomination, by: str) -> None:
+        if nomination.nomination_id in self.files:
+            raise ValueError(f"file {nomination.nomination_id} exists")  # the primary key
+        self.files[nomination.nomination_id] = nomination
+        self.proposed_by[nomination.nomination_id] = by
+
+    async def open_for(
+        self, kind: NomineeKind, ref: str, award: AwardKind, year: int, occasion: str
+    ) -> Nomination | None:
+        for n in self.files.values():
+            f = n.file
+            if (f.nominee_kind, f.nominee_ref, f.award, f.achievement_year, n.occasion) == (
+                kind,
+                ref,
+                award,
+                year,
+                occasion,
+            ) and n.status != Status.REJECTED:
+                return n
+        return None
 
     async def save(self, nomination: Nomination) -> None:
         kept = self.files.get(nomination.nomination_id)
@@ -78,8 +102,19 @@ class FakeNominations:
             kept,
             file=nomination.file,
             version=nomination.version,
+            documents=nomination.documents,
             session_id=nomination.session_id or kept.session_id,
         )
+
+
+@dataclass
+class FakeCalendar:
+    """The province's calendar: the national one with the exceptions it declared."""
+
+    exceptions: list[CalendarException] = field(default_factory=list)
+
+    async def province(self) -> WorkCalendar:
+        return WorkCalendar.with_exceptions(self.exceptions)
 
 
 @dataclass
@@ -225,4 +260,5 @@ def fake_work() -> Work:
         FakePeople({"cb-001": Person(id="cb-001", name="Nguyễn Văn A", unit_id="38.01.01")}),
         FakeEvidence(),
         FakeClusters(),
+        FakeCalendar(),
     )

@@ -10,10 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from egov_contracts.reference import CalendarExceptionKind, CalendarExceptionUpserted
 from egov_devkit.testing.fixtures import service_database_of
-from egov_nominations.adapters import files
 from egov_nominations.adapters import register as people
 from egov_nominations.adapters.repositories import (
+    PgCalendar,
     PgClusters,
     PgCouncils,
     PgEvidence,
@@ -37,9 +38,11 @@ from egov_nominations.domain.register import (
 )
 from egov_nominations.domain.workflow import NominationFile, Status
 from egov_nominations.main import SPEC
-from egov_workdays import VN_TZ
+from egov_runtime.calendar_exceptions import apply_calendar_events
+from egov_workdays import VN_TZ, CalendarException, ExceptionKind
 
 from .conftest import (
+    FakeCalendar,
     FakeClusters,
     FakeCouncils,
     FakeEvidence,
@@ -69,32 +72,18 @@ FILE = NominationFile(
     achievement_year=2025,
     status=Status.UNDER_REVIEW,
 )
-HS1 = Nomination("HS-1", "38.SNV", "38.SNV", FILE, version=3)
-
-
-async def insert_file(conn: Any, n: Nomination) -> None:
-    """A file as the proposal use case keeps it (the repository loads and saves, not adds)."""
-    await files.insert_nomination(
-        conn,
-        {
-            "nomination_id": n.nomination_id,
-            "nominee_kind": n.nominee_kind.value,
-            "nominee_ref": n.file.nominee_ref,
-            "nominee_name": "Nguyễn Văn A",
-            "unit_code": n.unit_code,
-            "award": n.award.value,
-            "achievement_year": n.file.achievement_year,
-            "occasion": "yearly",
-            "deciding_level": "department",
-            "deciding_unit_code": n.deciding_unit_code,
-            "status": n.status.value,
-            "documents": [],
-            "summary": "",
-            "file": n.file.model_dump(mode="json"),
-            "version": n.version,
-            "created_by": "can-bo",
-        },
-    )
+HS1 = Nomination(
+    "HS-1",
+    "38.SNV",
+    "38.SNV",
+    FILE,
+    version=3,
+    nominee_name="Nguyễn Văn A",
+    occasion="yearly",
+    deciding_level="department",
+    documents=("to-trinh",),
+    summary="Hoàn thành xuất sắc nhiệm vụ",
+)
 
 
 class CouncilsContract:
@@ -151,7 +140,7 @@ class TestFakeCouncils(CouncilsContract):
 class TestPgCouncils(CouncilsContract):
     @pytest.fixture
     async def councils(self, conn):
-        await insert_file(conn, HS1)
+        await PgNominations(conn).add(HS1, "can-bo-snv")
         return PgCouncils(conn)
 
 
@@ -172,6 +161,30 @@ class NominationsContract:
         await nominations.save(replace(HS1, nomination_id="HS-9"))  # no such file: nothing
         assert await nominations.get("HS-9") is None
 
+    async def test_a_proposed_file_is_added_and_found_open_for_its_nominee(self, nominations):
+        kind, award = NomineeKind.INDIVIDUAL, AwardKind.LAO_DONG_TIEN_TIEN
+        draft = NominationFile(
+            id="HS-2", nominee_kind=kind, nominee_ref="cb-001", award=award, achievement_year=2025
+        )
+        hs2 = replace(HS1, nomination_id="HS-2", file=draft, version=0, documents=())
+        assert await nominations.open_for(kind, "cb-001", award, 2025, "yearly") is None
+        await nominations.add(hs2, "can-bo-snv")
+        assert await nominations.get("HS-2") == hs2
+        assert await nominations.open_for(kind, "cb-001", award, 2025, "yearly") == hs2
+        assert await nominations.open_for(kind, "cb-001", award, 2025, "campaign") is None
+        assert await nominations.open_for(kind, "cb-001", award, 2024, "yearly") is None
+        done = draft.model_copy(update={"status": Status.REJECTED})
+        await nominations.save(replace(hs2, file=done, version=1, documents=("to-trinh",)))
+        assert await nominations.open_for(kind, "cb-001", award, 2025, "yearly") is None
+        got = await nominations.get("HS-2")
+        assert got is not None and (got.documents, got.version) == (("to-trinh",), 1)
+        assert (
+            await nominations.open_for(  # another award's file is not this one
+                kind, "cb-001", AwardKind.CHIEN_SI_THI_DUA_CO_SO, 2025, "yearly"
+            )
+            == HS1
+        )
+
 
 class TestFakeNominations(NominationsContract):
     @pytest.fixture
@@ -183,12 +196,58 @@ class TestFakeNominations(NominationsContract):
 class TestPgNominations(NominationsContract):
     @pytest.fixture
     async def nominations(self, conn):
-        await insert_file(conn, HS1)
+        await PgNominations(conn).add(HS1, "can-bo-snv")
         await PgCouncils(conn).put(COUNCIL)
         await PgCouncils(conn).add_session(
             Session("PH-1", "HD-1", date(2026, 1, 20), 2, ("tv01",), False, "can-bo-snv")
         )
         return PgNominations(conn)
+
+
+# Thursday 2026-01-22 declared off by the province; Saturday 2026-01-24 worked instead
+DAY_OFF = date(2026, 1, 22)
+MAKE_UP = date(2026, 1, 24)
+DECLARED = [
+    CalendarException(DAY_OFF, ExceptionKind.DAY_OFF, "QĐ 12/QĐ-UBND", "admin-snv"),
+    CalendarException(MAKE_UP, ExceptionKind.WORKING_DAY, "QĐ 12/QĐ-UBND", "admin-snv"),
+]
+
+
+class CalendarContract:
+    """``calendar`` comes with the province's exceptions DECLARED."""
+
+    async def test_the_provinces_calendar_has_the_declared_days(self, calendar):
+        province = await calendar.province()
+        assert not province.is_working_day(DAY_OFF)
+        assert province.is_working_day(MAKE_UP)
+        assert province.is_working_day(date(2026, 1, 21))
+        assert not province.is_working_day(date(2026, 1, 25))  # a Sunday stays off
+
+
+class TestFakeCalendar(CalendarContract):
+    @pytest.fixture
+    def calendar(self):
+        return FakeCalendar(list(DECLARED))
+
+
+@pytest.mark.integration
+class TestPgCalendar(CalendarContract):
+    @pytest.fixture
+    async def calendar(self, conn):
+        await apply_calendar_events(
+            conn,
+            [
+                CalendarExceptionUpserted(
+                    day=e.day,
+                    kind=CalendarExceptionKind(e.kind.value),
+                    note=e.note,
+                    entered_by=e.entered_by,
+                    entered_at=AT,
+                )
+                for e in DECLARED
+            ],
+        )
+        return PgCalendar(conn)
 
 
 MOVEMENT = Movement(

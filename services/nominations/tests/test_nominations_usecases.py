@@ -4,7 +4,8 @@ session with or without quorum, a secret-ballot tally that moves the file's vers
 publishes ``nomination.voted.v1`` once; a movement launched once, and a registration for a title
 once per nominee, award and year; the evidence from the other services kept, the latest word
 winning; an emulation cluster's members and the leaders its meeting proposed; a person of the
-register and a year's rating; a file rejected or forwarded by its deciding head, each step a new
+register and a year's rating; a file proposed once per nominee, award and year, submitted with the
+deadline on the province's calendar, rejected or forwarded by its deciding head, each step a new
 version published once."""
 
 from __future__ import annotations
@@ -47,10 +48,11 @@ from egov_nominations.usecases.movements import (
     launch_movement,
     register_for_title,
 )
+from egov_nominations.usecases.proposals import Propose, propose, submit
 from egov_nominations.usecases.register import PutPerson, RateYear, put_person, put_rating
 from egov_runtime.auth import Principal
 from egov_runtime.refusals import Conflict, Forbidden, Invalid, NotFound
-from egov_workdays import VN_TZ
+from egov_workdays import VN_TZ, CalendarException, ExceptionKind
 
 NOW = datetime(2026, 1, 20, 9, 0, tzinfo=VN_TZ)
 DEPT = "38.SNV"
@@ -593,3 +595,95 @@ async def test_an_approved_file_is_forwarded_to_the_level_that_grants_it(fake_wo
     [sent] = tx_of(fake_work).published(c.NominationForwarded)
     assert (sent.to_level, sent.to_unit_code) == (c.DecidingLevel.PROVINCE, "38")
     assert int(tx_of(fake_work).events[0].sequence or 0) == 4
+
+
+# -- the file workflow: propose, submit -------------------------------------------------------
+
+COMMUNE = "38.01.01"
+COMMUNE_OFFICER = Principal("can-bo-xa", frozenset({"officer"}), COMMUNE)
+LDTT = AwardKind.LAO_DONG_TIEN_TIEN
+
+
+def proposal(**kw) -> Propose:
+    base = {
+        "kind": NomineeKind.INDIVIDUAL,
+        "ref": "cb-001",
+        "award": LDTT,
+        "achievement_year": 2025,
+        "documents": ("to-trinh", "bao-cao-thanh-tich"),
+        "nomination_id": "HS-A",
+    }
+    return Propose(**{**base, **kw})
+
+
+async def test_a_nominee_is_proposed_once_to_the_level_that_reviews_the_unit(fake_work):
+    n = await propose(fake_work, ctx(), COMMUNE_OFFICER, proposal())
+    assert (n.status, n.version, n.nominee_name) == (Status.DRAFT, 0, "Nguyễn Văn A")
+    # the commune reviews its own people's files
+    assert (n.unit_code, n.deciding_unit_code, n.deciding_level) == (COMMUNE, COMMUNE, "commune")
+    assert n.documents == ("to-trinh", "bao-cao-thanh-tich")
+    assert fake_work.nominations.files["HS-A"] == n  # type: ignore[attr-defined]
+    assert fake_work.nominations.proposed_by["HS-A"] == "can-bo-xa"  # type: ignore[attr-defined]
+    assert tx_of(fake_work).events == []  # a draft is not announced
+    with pytest.raises(Conflict):  # one open file per nominee, award, year and occasion
+        await propose(fake_work, ctx(), COMMUNE_OFFICER, proposal(nomination_id="HS-B"))
+    other = await propose(
+        fake_work, ctx(), COMMUNE_OFFICER, proposal(occasion="campaign", nomination_id=None)
+    )
+    assert other.nomination_id.startswith("HS-2025-")
+
+
+async def test_a_proposal_submitted_at_once_is_announced_with_its_deciding_level(fake_work):
+    n = await propose(fake_work, ctx(), COMMUNE_OFFICER, proposal(submit=True))
+    assert (n.status, n.version, n.file.received_on) == (Status.SUBMITTED, 1, NOW.date())
+    [sent] = tx_of(fake_work).published(c.NominationSubmitted)
+    assert (sent.nomination_id, sent.deciding_level) == ("HS-A", c.DecidingLevel.COMMUNE)
+    assert (sent.occasion, sent.nominee.unit_code) == (c.AwardOccasion.YEARLY, COMMUNE)
+    [event] = tx_of(fake_work).events
+    assert (event.subject, int(event.sequence or 0)) == ("HS-A", 1)
+
+
+async def test_a_proposal_needs_a_known_nominee_in_scope_a_rule_and_a_unit_above(fake_work):
+    with pytest.raises(Invalid):  # not in the register
+        await propose(fake_work, ctx(), COMMUNE_OFFICER, proposal(ref="cb-999"))
+    with pytest.raises(Forbidden):  # the department does not propose the commune's people
+        await propose(fake_work, ctx(), OFFICER, proposal())
+    with pytest.raises(Invalid):  # no rule set in force that year
+        await propose(fake_work, ctx(), COMMUNE_OFFICER, proposal(achievement_year=1990))
+    with pytest.raises(Invalid):
+        await propose(fake_work, ctx(), COMMUNE_OFFICER, proposal(movement_id="PT-9"))
+    with pytest.raises(Invalid):  # the department is not above the commune
+        await propose(fake_work, ctx(), COMMUNE_OFFICER, proposal(deciding_unit_code=DEPT))
+    with pytest.raises(Invalid):
+        await propose(fake_work, ctx(), COMMUNE_OFFICER, proposal(deciding_unit_code="99"))
+    assert fake_work.nominations.files == {}  # type: ignore[attr-defined]
+    province = await propose(fake_work, ctx(), COMMUNE_OFFICER, proposal(deciding_unit_code="38"))
+    assert (province.deciding_unit_code, province.deciding_level) == ("38", "province")
+
+
+async def test_a_submission_counts_its_deadline_on_the_provinces_calendar(fake_work):
+    await propose(fake_work, ctx(), COMMUNE_OFFICER, proposal())
+    # received on Tuesday 2026-01-20: five working days end on Tuesday the 27th nationally;
+    # with Thursday the 22nd declared off by the province, on Wednesday the 28th
+    fake_work.calendar.exceptions.append(  # type: ignore[attr-defined]
+        CalendarException(date(2026, 1, 22), ExceptionKind.DAY_OFF, "QĐ 12/QĐ-UBND", "admin")
+    )
+    n = await submit(fake_work, ctx(), COMMUNE_OFFICER, "HS-A", ("to-trinh",))
+    assert (n.status, n.file.return_by, n.documents) == (
+        Status.SUBMITTED,
+        date(2026, 1, 28),
+        ("to-trinh",),
+    )
+    assert fake_work.nominations.files["HS-A"].documents == ("to-trinh",)  # type: ignore[attr-defined]
+    with pytest.raises(Conflict):  # submitted already
+        await submit(fake_work, ctx(), COMMUNE_OFFICER, "HS-A", None)
+    with pytest.raises(NotFound):  # a file of another subtree looks missing
+        await submit(fake_work, ctx(), OFFICER, "HS-A", None)
+    assert len(tx_of(fake_work).published(c.NominationSubmitted)) == 1
+
+
+async def test_a_submission_keeps_the_documents_when_none_are_given(fake_work):
+    await propose(fake_work, ctx(), COMMUNE_OFFICER, proposal())
+    n = await submit(fake_work, ctx(), COMMUNE_OFFICER, "HS-A", None)
+    assert n.documents == ("to-trinh", "bao-cao-thanh-tich")
+    assert n.file.return_by == date(2026, 1, 27)  # the national calendar alone

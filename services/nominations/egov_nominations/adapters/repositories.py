@@ -8,7 +8,9 @@ from typing import Any
 
 import asyncpg
 from egov_runtime import units
+from egov_runtime.calendar_exceptions import province_calendar
 from egov_units import Hierarchy
+from egov_workdays import WorkCalendar
 
 from egov_nominations.adapters import clusters as cluster_store
 from egov_nominations.adapters import files
@@ -142,16 +144,40 @@ class PgNominations:
 
     async def get(self, nomination_id: str, *, lock: bool = False) -> Nomination | None:
         row = await files.get_nomination(self.conn, nomination_id, lock=lock)
-        if row is None:
-            return None
-        return Nomination(
-            row["nomination_id"],
-            row["unit_code"],
-            row["deciding_unit_code"],
-            files.file_of(row),
-            row["version"],
-            row["session_id"],
+        return None if row is None else nomination_of(row)
+
+    async def add(self, nomination: Nomination, by: str) -> None:
+        n = nomination
+        await files.insert_nomination(
+            self.conn,
+            {
+                "nomination_id": n.nomination_id,
+                "movement_id": n.movement_id,
+                "nominee_kind": n.nominee_kind.value,
+                "nominee_ref": n.file.nominee_ref,
+                "nominee_name": n.nominee_name,
+                "unit_code": n.unit_code,
+                "award": n.award.value,
+                "achievement_year": n.file.achievement_year,
+                "occasion": n.occasion,
+                "deciding_level": n.deciding_level,
+                "deciding_unit_code": n.deciding_unit_code,
+                "status": n.status.value,
+                "documents": list(n.documents),
+                "summary": n.summary,
+                "file": n.file.model_dump(mode="json"),
+                "version": n.version,
+                "created_by": by,
+            },
         )
+
+    async def open_for(
+        self, kind: NomineeKind, ref: str, award: AwardKind, year: int, occasion: str
+    ) -> Nomination | None:
+        row = await files.open_nomination_for(
+            self.conn, kind.value, ref, award.value, year, occasion
+        )
+        return None if row is None else nomination_of(row)
 
     async def save(self, nomination: Nomination) -> None:
         await files.save_file(
@@ -159,8 +185,34 @@ class PgNominations:
             nomination.nomination_id,
             nomination.file,
             nomination.version,
+            documents=nomination.documents,
             session_id=nomination.session_id,
         )
+
+
+def nomination_of(row: Any) -> Nomination:
+    return Nomination(
+        row["nomination_id"],
+        row["unit_code"],
+        row["deciding_unit_code"],
+        files.file_of(row),
+        row["version"],
+        row["session_id"],
+        nominee_name=row["nominee_name"],
+        occasion=row["occasion"],
+        movement_id=row["movement_id"],
+        deciding_level=row["deciding_level"],
+        documents=tuple(row["documents"]),
+        summary=row["summary"],
+    )
+
+
+@dataclass
+class PgCalendar:
+    conn: asyncpg.Connection
+
+    async def province(self) -> WorkCalendar:
+        return await province_calendar(self.conn)
 
 
 def movement_of(r: Any) -> Movement:

@@ -276,21 +276,22 @@ async def _propose(
     kind: str = "individual",
     docs: list[str] | None = None,
 ) -> str:
-    out = await proposals.propose(
-        tx,
+    n = await proposals.propose(
+        Work.on(tx),
         ctx,
         _who("officer", unit),
-        {
-            "nominee": {"kind": kind, "ref": ref},
-            "award": award,
-            "achievement_year": 2025,
-            "movement_id": MOVEMENT_2025,
-            "occasion": "yearly",
-            "documents": ALL_DOCS if docs is None else docs,
-            "summary": "Hoàn thành xuất sắc nhiệm vụ được giao năm 2025",
-        },
+        proposals.Propose(
+            NomineeKind(kind),
+            ref,
+            AwardKind(award),
+            2025,
+            movement_id=MOVEMENT_2025,
+            occasion="yearly",
+            documents=tuple(ALL_DOCS if docs is None else docs),
+            summary="Hoàn thành xuất sắc nhiệm vụ được giao năm 2025",
+        ),
     )
-    return str(out["nomination_id"])
+    return n.nomination_id
 
 
 async def _do(tx: Tx, action: Any) -> Any:
@@ -312,7 +313,7 @@ async def _review_2025(
     ids = []
     for p in ldtt:
         nid = await _propose(tx, ctx, p["person_id"], p["unit_code"], "lao-dong-tien-tien")
-        await _do(tx, lambda t, n=nid: proposals.submit(tx, ctx, officer, n, None))
+        await _do(tx, lambda t, n=nid: proposals.submit(Work.on(tx), ctx, officer, n, None))
         await _do(tx, lambda t, n=nid: proposals.check_completeness(tx, ctx, officer, n))
         await _do(tx, lambda t, n=nid: decisions.approve(tx, ctx, head, n, None))
         ids.append(nid)
@@ -351,7 +352,7 @@ async def _review_2025(
     )
     for i, p in enumerate(cstd):
         nid = await _propose(tx, ctx, p["person_id"], p["unit_code"], "chien-si-thi-dua-co-so")
-        await _do(tx, lambda t, n=nid: proposals.submit(tx, ctx, officer, n, None))
+        await _do(tx, lambda t, n=nid: proposals.submit(Work.on(tx), ctx, officer, n, None))
         await _do(tx, lambda t, n=nid: proposals.check_completeness(tx, ctx, officer, n))
         if i == 0:
             member = _who("council", DEPT, "tv01")
@@ -388,7 +389,7 @@ async def _review_2025(
                 },
             )
         nid = await _propose(tx, ctx, p["person_id"], p["unit_code"], "bang-khen-chu-tich-tinh")
-        await _do(tx, lambda t, n=nid: proposals.submit(tx, ctx, officer, n, None))
+        await _do(tx, lambda t, n=nid: proposals.submit(Work.on(tx), ctx, officer, n, None))
         await _do(tx, lambda t, n=nid: proposals.check_completeness(tx, ctx, officer, n))
         try:
             await _do(tx, lambda t, n=nid: decisions.approve(tx, ctx, head, n, None))
@@ -409,7 +410,7 @@ async def _review_2025(
     weak = [p for p in dept_people if ratings[p["person_id"]][2025] == RATINGS[2]][:1]
     for p in weak:
         nid = await _propose(tx, ctx, p["person_id"], p["unit_code"], "lao-dong-tien-tien")
-        await _do(tx, lambda t, n=nid: proposals.submit(tx, ctx, officer, n, None))
+        await _do(tx, lambda t, n=nid: proposals.submit(Work.on(tx), ctx, officer, n, None))
         await _do(tx, lambda t, n=nid: proposals.check_completeness(tx, ctx, officer, n))
         await _do(
             tx,
@@ -421,7 +422,7 @@ async def _review_2025(
     # on hold (pending inspection), returned (missing documents), submitted, draft
     held = _held(people)
     nid = await _propose(tx, ctx, held["person_id"], held["unit_code"], "lao-dong-tien-tien")
-    await _do(tx, lambda t: proposals.submit(tx, ctx, officer, nid, None))
+    await _do(tx, lambda t: proposals.submit(Work.on(tx), ctx, officer, nid, None))
     await _do(tx, lambda t: proposals.check_completeness(tx, ctx, officer, nid))
     rest = [p for p in good if p not in ldtt and p is not held]
     if rest:
@@ -429,13 +430,13 @@ async def _review_2025(
         nid = await _propose(
             tx, ctx, p["person_id"], p["unit_code"], "lao-dong-tien-tien", docs=["to-trinh"]
         )
-        await _do(tx, lambda t: proposals.submit(tx, ctx, officer, nid, None))
+        await _do(tx, lambda t: proposals.submit(Work.on(tx), ctx, officer, nid, None))
         await _do(tx, lambda t: proposals.check_completeness(tx, ctx, officer, nid))
         counts["returned"] = 1
     if len(rest) > 1:
         p = rest[1]
         nid = await _propose(tx, ctx, p["person_id"], p["unit_code"], "lao-dong-tien-tien")
-        await _do(tx, lambda t: proposals.submit(tx, ctx, officer, nid, None))
+        await _do(tx, lambda t: proposals.submit(Work.on(tx), ctx, officer, nid, None))
         counts["submitted"] = 1
     for unit in ("38.SNV.VL", "38.SNV.NCC"):
         await _propose(tx, ctx, unit, unit, "tap-the-lao-dong-tien-tien", kind="collective")

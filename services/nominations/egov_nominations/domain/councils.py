@@ -71,7 +71,9 @@ class Tally:
 @dataclass(frozen=True)
 class Nomination:
     """A nomination file as kept: the workflow's state (``file``) with its version and the
-    columns it is found by (the nominee's unit, the deciding unit, the session that voted)."""
+    columns it is found by (the nominee's unit, the deciding unit, the session that voted), and
+    what its proposal said (the nominee's name, the occasion, the movement, the deciding level,
+    the documents attached and the summary of achievements)."""
 
     nomination_id: str
     unit_code: str
@@ -79,6 +81,12 @@ class Nomination:
     file: NominationFile
     version: int = 0
     session_id: str | None = None
+    nominee_name: str = ""
+    occasion: str = "yearly"
+    movement_id: str | None = None
+    deciding_level: str = ""
+    documents: tuple[str, ...] = ()
+    summary: str = ""
 
     @property
     def status(self) -> Status:

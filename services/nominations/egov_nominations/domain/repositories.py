@@ -1,9 +1,10 @@
 """What the write use cases of nominations need from storage, in domain terms (cosmicpython's
 repositories). So far: the councils (councils, sessions, tallies and the files they vote on),
 the movements (movements, registrations), the evidence from the other services, the emulation
-clusters and the register's people and ratings; the file workflow (proposals, assessment,
-decisions) and the register's imports still call the adapter functions on the transaction's
-connection.
+clusters, the register's people and ratings, and the files' proposal, submission,
+rejection and forwarding with the province's calendar; the rest of the file workflow (completeness,
+assessment, approval, decisions) and the register's imports still call the adapter functions on
+the transaction's connection.
 
 The PostgreSQL adapters (``egov_nominations.adapters.repositories``) implement these; the
 use-case tests use in-memory fakes of them (``tests/conftest.py``), and one test body per
@@ -14,13 +15,14 @@ from __future__ import annotations
 from typing import Protocol
 
 from egov_units import Hierarchy
+from egov_workdays import WorkCalendar
 
 from egov_nominations.domain.clusters import RecordedCluster
 from egov_nominations.domain.councils import Council, Nomination, Session, Tally
 from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
 from egov_nominations.domain.people import RatedYear
-from egov_nominations.domain.register import EmulationCluster, Person
+from egov_nominations.domain.register import AwardKind, EmulationCluster, NomineeKind, Person
 
 
 class Councils(Protocol):
@@ -49,9 +51,26 @@ class Nominations(Protocol):
         """The file (``lock``: for this transaction's change; concurrent writers wait)."""
         ...
 
+    async def add(self, nomination: Nomination, by: str) -> None:
+        """Keep a newly proposed file (proposed by ``by``)."""
+        ...
+
+    async def open_for(
+        self, kind: NomineeKind, ref: str, award: AwardKind, year: int, occasion: str
+    ) -> Nomination | None:
+        """A file for the same nominee, award, year and occasion that is not rejected."""
+        ...
+
     async def save(self, nomination: Nomination) -> None:
-        """Keep the file's new state and version (and the session that voted on it, once
-        set)."""
+        """Keep the file's new state, version and documents (and the session that voted on
+        it, once set)."""
+        ...
+
+
+class Calendar(Protocol):
+    async def province(self) -> WorkCalendar:
+        """The working-day calendar as the province has it now: the national one with the
+        days off and make-up working days the province declared."""
         ...
 
 

@@ -15,9 +15,10 @@ from egov_runtime.calendar_exceptions import province_calendar
 from egov_runtime.consumer import Tx
 from egov_runtime.refusals import invalid
 from egov_runtime.units import get_unit
-from egov_workdays import VN_TZ
+from egov_workdays import VN_TZ, WorkCalendar
 
 from egov_nominations.adapters.repositories import (
+    PgCalendar,
     PgClusters,
     PgCouncils,
     PgEvidence,
@@ -27,6 +28,7 @@ from egov_nominations.adapters.repositories import (
     PgUnitTree,
 )
 from egov_nominations.domain.repositories import (
+    Calendar,
     Clusters,
     Councils,
     Evidence,
@@ -57,21 +59,27 @@ class Context:
         """The N-th working day after a day (a non-working day counts from the next working
         day), on the province's calendar: the national one with the days off and make-up
         working days the province declared (mirrored from ``egov.reference.calendar``)."""
-        calendar = await province_calendar(tx.conn)
+        return working_days_on(await province_calendar(tx.conn))
 
-        def add_working_days(day: date, n: int) -> date:
-            start = datetime.combine(day, time(8), VN_TZ)
-            return calendar.end_of_nth_working_day(start, n).date()
 
-        return add_working_days
+def working_days_on(calendar: WorkCalendar) -> AddWorkingDays:
+    """The N-th working day after a day on this calendar (a non-working day counts from the
+    next working day)."""
+
+    def add_working_days(day: date, n: int) -> date:
+        start = datetime.combine(day, time(8), VN_TZ)
+        return calendar.end_of_nth_working_day(start, n).date()
+
+    return add_working_days
 
 
 @dataclass
 class Work:
     """What a write use case runs in: the transaction (``publish``) and the repositories on it.
     :meth:`on` builds it on PostgreSQL; tests build it of fakes. So far the councils', the
-    movements', the evidence's and the clusters' use cases run in it; the others take the
-    transaction and call the adapters."""
+    movements', the evidence's, the clusters', the people's and the files' proposal,
+    submission, rejection and forwarding run in it; the others take the transaction and call
+    the adapters."""
 
     tx: Tx
     councils: Councils
@@ -81,6 +89,7 @@ class Work:
     people: People
     evidence: Evidence
     clusters: Clusters
+    calendar: Calendar
 
     @classmethod
     def on(cls, tx: Tx) -> Work:
@@ -93,6 +102,7 @@ class Work:
             PgPeople(tx.conn),
             PgEvidence(tx.conn),
             PgClusters(tx.conn),
+            PgCalendar(tx.conn),
         )
 
 

@@ -4,16 +4,19 @@ completeness and accepted (then assessed against the rule set in force)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from egov_contracts import nominations as c
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
 from egov_runtime.refusals import Conflict, conflict, invalid
-from egov_runtime.units import ancestry, get_unit
+from egov_units import Hierarchy
 
 from egov_nominations.adapters import files
 from egov_nominations.domain.completeness import missing_documents
+from egov_nominations.domain.councils import Nomination
 from egov_nominations.domain.register import AwardKind, NomineeKind
 from egov_nominations.domain.workflow import (
     NominationFile,
@@ -22,15 +25,18 @@ from egov_nominations.usecases.assessment import assess_file, assessed_event
 from egov_nominations.usecases.common import (
     Context,
     Work,
-    check_scope,
+    check_scope_in,
     emit,
-    known_unit,
-    level_of,
+    level_named,
+    working_days_on,
 )
 from egov_nominations.usecases.steps import (
     advance,
+    advance_in,
+    base_of,
     deciding_officer,
     event_base,
+    load,
     load_file,
     nominee_of,
     rule_in_force,
@@ -39,118 +45,119 @@ from egov_nominations.usecases.steps import (
 from egov_nominations.usecases.views import nomination_view
 
 
-async def default_deciding_unit(tx: Tx, unit_code: str) -> str:
+def default_deciding_unit(units: Hierarchy, unit_code: str, day: date) -> str:
     """The level that reviews a unit's proposals: its commune, else the agency directly under
     the province (the department), else the province."""
-    chain = await ancestry(tx.conn, unit_code)
-    units = [await get_unit(tx.conn, u) for u in chain]
-    for u in units:
-        if u is not None and u["level"] == "commune":
-            return str(u["unit_code"])
-    for u in units:
-        if u is not None and u["level"] == "province":
+    chain = units.ancestry(unit_code, day)
+    found = [u for code in chain if (u := units.get(code)) is not None]
+    for u in found:
+        if u.level == "commune":
+            return u.code
+    for u in found:
+        if u.level == "province":
             break
-        if (
-            u is not None
-            and u["parent_code"]
-            and (
-                (p := await get_unit(tx.conn, u["parent_code"])) is not None
-                and p["level"] == "province"
-            )
-        ):
-            return str(u["unit_code"])
+        parent = units.get(u.parent_code) if u.parent_code else None
+        if parent is not None and parent.level == "province":
+            return u.code
     return chain[-1]
 
 
-async def propose(
-    tx: Tx, ctx: Context, principal: Principal, body: dict[str, Any]
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Propose:
+    """A nominee proposed for an award of a year (``submit``: submitted at once)."""
+
+    kind: NomineeKind
+    ref: str
+    award: AwardKind
+    achievement_year: int
+    movement_id: str | None = None
+    occasion: str = "yearly"
+    deciding_unit_code: str | None = None
+    documents: tuple[str, ...] = ()
+    summary: str = ""
+    submit: bool = False
+    nomination_id: str | None = None
+
+
+async def propose(w: Work, ctx: Context, principal: Principal, command: Propose) -> Nomination:
     """A unit's officer proposes a nominee from the year-end review (a draft file; submitted
     at once when `submit` is true)."""
-    kind = NomineeKind(body["nominee"]["kind"])
-    ref = body["nominee"]["ref"]
-    award = AwardKind(body["award"])
-    year = int(body["achievement_year"])
-    name, unit_code = await nominee_of(Work.on(tx), kind, ref)
-    await check_scope(tx, principal, unit_code)
+    kind, ref, award, year = command.kind, command.ref, command.award, command.achievement_year
+    name, unit_code = await nominee_of(w, kind, ref)
+    await check_scope_in(w, ctx, principal, unit_code)
     rule_in_force(ctx, award, kind, year)
-    movement_id = body.get("movement_id")
-    if movement_id and await files.get_movement(tx.conn, movement_id) is None:
+    movement_id = command.movement_id
+    if movement_id and await w.movements.get(movement_id) is None:
         raise invalid(
             f"Unknown movement {movement_id}.", [{"field": "movement_id", "message": "unknown"}]
         )
-    deciding_unit = body.get("deciding_unit_code") or await default_deciding_unit(tx, unit_code)
-    deciding = await known_unit(tx, deciding_unit)
-    if deciding_unit not in await ancestry(tx.conn, unit_code):
+    units = await w.units.hierarchy()
+    today = ctx.now().date()
+    deciding_unit = command.deciding_unit_code or default_deciding_unit(units, unit_code, today)
+    deciding = units.get(deciding_unit)
+    if deciding is None:
+        raise invalid(
+            f"Unknown unit {deciding_unit}.", [{"field": "unit_code", "message": "unknown unit"}]
+        )
+    if deciding_unit not in units.ancestry(unit_code, today):
         raise invalid(
             f"{deciding_unit} is not above the nominee's unit {unit_code}.",
             [{"field": "deciding_unit_code", "message": "not an ancestor of the nominee's unit"}],
         )
-    occasion = body.get("occasion", "yearly")
-    existing = await files.open_nomination_for(
-        tx.conn, kind.value, ref, award.value, year, occasion
-    )
+    occasion = command.occasion
+    existing = await w.nominations.open_for(kind, ref, award, year, occasion)
     if existing is not None:
         raise conflict(
             "Already nominated",
-            f"{ref} already has file {existing['nomination_id']} for {award.value} {year}"
-            f" ({existing['status']}).",
+            f"{ref} already has file {existing.nomination_id} for {award.value} {year}"
+            f" ({existing.status.value}).",
         )
-    nomination_id = body.get("nomination_id") or f"HS-{year}-{uuid.uuid4().hex[:10]}"
+    nomination_id = command.nomination_id or f"HS-{year}-{uuid.uuid4().hex[:10]}"
     file = NominationFile(
         id=nomination_id, nominee_kind=kind, nominee_ref=ref, award=award, achievement_year=year
     )
-    await files.insert_nomination(
-        tx.conn,
-        {
-            "nomination_id": nomination_id,
-            "movement_id": movement_id,
-            "nominee_kind": kind.value,
-            "nominee_ref": ref,
-            "nominee_name": name,
-            "unit_code": unit_code,
-            "award": award.value,
-            "achievement_year": year,
-            "occasion": occasion,
-            "deciding_level": level_of(deciding).value,
-            "deciding_unit_code": deciding_unit,
-            "status": file.status.value,
-            "documents": body.get("documents", []),
-            "summary": body.get("summary", ""),
-            "file": file.model_dump(mode="json"),
-            "version": 0,
-            "created_by": principal.subject,
-        },
+    n = Nomination(
+        nomination_id,
+        unit_code,
+        deciding_unit,
+        file,
+        nominee_name=name,
+        occasion=occasion,
+        movement_id=movement_id,
+        deciding_level=level_named(deciding.level).value,
+        documents=command.documents,
+        summary=command.summary,
     )
-    if body.get("submit"):
-        return await submit(tx, ctx, principal, nomination_id, None)
-    return await nomination_view(tx, ctx, nomination_id)
+    await w.nominations.add(n, principal.subject)
+    if command.submit:
+        return await submit(w, ctx, principal, nomination_id, None)
+    return n
 
 
 async def submit(
-    tx: Tx, ctx: Context, principal: Principal, nomination_id: str, documents: list[str] | None
-) -> dict[str, Any]:
-    row = await load_file(tx, principal, nomination_id)
-    await check_scope(tx, principal, row["unit_code"])
+    w: Work,
+    ctx: Context,
+    principal: Principal,
+    nomination_id: str,
+    documents: tuple[str, ...] | None,
+) -> Nomination:
+    """The nominee's unit submits (or resubmits) the file, with its documents when given: the
+    deciding level's 5-working-day completeness check starts (``nomination.submitted.v1``)."""
+    n = await load(w, ctx, principal, nomination_id)
+    await check_scope_in(w, ctx, principal, n.unit_code)
     at = ctx.now()
-    add_working_days = await ctx.working_days(tx)
-    file = step(lambda: files.file_of(row).submit(principal.subject, at, add_working_days))
-    version = row["version"] + 1
-    await files.save_file(tx.conn, nomination_id, file, version, documents=documents)
-    deciding = await get_unit(tx.conn, row["deciding_unit_code"]) or {}
-    await emit(
-        tx,
-        ctx,
-        c.NominationSubmitted(
-            **event_base(row, at),
-            occasion=c.AwardOccasion(row["occasion"]),
-            deciding_level=level_of(deciding).published(),
-            movement_id=row["movement_id"],
-        ),
-        nomination_id,
-        version,
+    add_working_days = working_days_on(await w.calendar.province())
+    file = step(lambda: n.file.submit(principal.subject, at, add_working_days))
+    deciding = (await w.units.hierarchy()).get(n.deciding_unit_code)
+    event = c.NominationSubmitted(
+        **base_of(n, at),
+        occasion=c.AwardOccasion(n.occasion),
+        deciding_level=level_named(deciding.level if deciding else None).published(),
+        movement_id=n.movement_id,
     )
-    return await nomination_view(tx, ctx, nomination_id)
+    if documents is not None:
+        n = replace(n, documents=documents)
+    return await advance_in(w, n, file, event)
 
 
 async def return_for_completion(

@@ -71,10 +71,24 @@ async def post_nomination(
 ) -> JSONResponse:
     """A unit's officer proposes a nominee from the year-end review."""
 
+    command = proposals.Propose(
+        body.nominee.kind,
+        body.nominee.ref,
+        body.award,
+        body.achievement_year,
+        body.movement_id,
+        body.occasion,
+        body.deciding_unit_code,
+        tuple(d.value for d in body.documents),
+        body.summary,
+        body.submit,
+        body.nomination_id,
+    )
+
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        return 201, await proposals.propose(
-            tx, ctx_of(request), principal, body.model_dump(mode="json")
-        )
+        ctx = ctx_of(request)
+        n = await proposals.propose(Work.on(tx), ctx, principal, command)
+        return 201, await views.nomination_view(tx, ctx, n.nomination_id)
 
     return await write_once(request, principal, key, act)
 
@@ -191,12 +205,16 @@ def _action(
     )
 
 
+async def _submit(tx: Tx, ctx: Context, p: Principal, nid: str, b: Any) -> dict[str, Any]:
+    documents = tuple(d.value for d in b.documents) if b and b.documents is not None else None
+    n = await proposals.submit(Work.on(tx), ctx, p, nid, documents)
+    return await views.nomination_view(tx, ctx, n.nomination_id)
+
+
 _action(
     "submit",
     SubmitIn,
-    lambda tx, ctx, p, nid, b: proposals.submit(
-        tx, ctx, p, nid, [d.value for d in b.documents] if b and b.documents is not None else None
-    ),
+    _submit,
     "Submit (or resubmit) the file to the deciding level; the 5-working-day check starts.",
 )
 _action(
