@@ -5,17 +5,28 @@ and its PostgreSQL adapter, so the fakes behave as the adapters do."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 import pytest
 from egov_devkit.testing.fakes import FakeUnitTree, RecordingTx
 from egov_nominations.domain.clusters import RecordedCluster
 from egov_nominations.domain.councils import Council, Nomination, Session, Tally
+from egov_nominations.domain.decisions import ConferredAward, RecordedDecision
 from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
 from egov_nominations.domain.people import RatedYear
-from egov_nominations.domain.register import AwardKind, EmulationCluster, NomineeKind, Person
+from egov_nominations.domain.register import (
+    AwardKind,
+    AwardRecord,
+    EmulationCluster,
+    IndividualRecord,
+    NomineeKind,
+    Person,
+    UnitRecord,
+)
 from egov_nominations.domain.workflow import Status
 from egov_nominations.usecases.common import Work
 from egov_units import AdminUnit, Hierarchy
@@ -53,6 +64,10 @@ class FakeCouncils:
 
     async def tally(self, session_id: str, nomination_id: str) -> Tally | None:
         return self.kept_tallies.get((session_id, nomination_id))
+
+    async def latest_tally(self, nomination_id: str) -> Tally | None:
+        kept = [t for (_, n), t in self.kept_tallies.items() if n == nomination_id]
+        return max(kept, key=lambda t: t.recorded_at or KEPT_AT, default=None)
 
     async def tallies(self, session_id: str) -> list[Tally]:
         return [t for (s, _), t in sorted(self.kept_tallies.items()) if s == session_id]
@@ -105,6 +120,81 @@ class FakeNominations:
             documents=nomination.documents,
             session_id=nomination.session_id or kept.session_id,
         )
+
+    async def approved_awaiting(
+        self, kind: NomineeKind, refs: Sequence[str], year: int, deciding_unit_code: str
+    ) -> list[Nomination]:
+        return [
+            n
+            for _, n in sorted(self.files.items())
+            if n.status == Status.APPROVED
+            and n.nominee_kind == kind
+            and n.file.nominee_ref in refs
+            and n.file.achievement_year == year
+            and n.deciding_unit_code == deciding_unit_code
+        ]
+
+
+@dataclass
+class FakeRecords:
+    """The register's records as the engine reads them: the people's (``individuals``), the
+    collectives' by unit and year with their evidence details; a conferred award joins the
+    nominee's record."""
+
+    individuals: dict[str, IndividualRecord] = field(default_factory=dict)
+    collectives: dict[tuple[str, int], tuple[UnitRecord, dict[str, Any]]] = field(
+        default_factory=dict
+    )
+    conferred: list[ConferredAward] = field(default_factory=list)
+
+    async def individual(self, person_id: str) -> IndividualRecord | None:
+        return self.individuals.get(person_id)
+
+    async def collective(
+        self, unit_code: str, name: str, year: int
+    ) -> tuple[UnitRecord, dict[str, Any]]:
+        return self.collectives.get((unit_code, year)) or (UnitRecord(id=unit_code, name=name), {})
+
+    async def confer(self, award: ConferredAward) -> None:
+        a = award
+        kept = AwardRecord(
+            award=a.award,
+            year=a.year,
+            decision_number=a.decision_number,
+            level=a.level,
+            decided_on=a.decided_on,
+        )
+        same = [
+            c
+            for c in self.conferred
+            if (c.nominee_kind, c.nominee_ref, c.award, c.year, c.decision_number)
+            == (a.nominee_kind, a.nominee_ref, a.award, a.year, a.decision_number)
+        ]
+        if same:
+            return  # the same award of the same decision once
+        self.conferred.append(a)
+        record = self.individuals.get(a.nominee_ref)
+        if a.nominee_kind == NomineeKind.INDIVIDUAL and record is not None:
+            awards = tuple(sorted((*record.awards, kept), key=lambda r: r.year))
+            self.individuals[a.nominee_ref] = record.model_copy(update={"awards": awards})
+
+
+@dataclass
+class FakeDecisions:
+    decisions: dict[tuple[str, str], RecordedDecision] = field(default_factory=dict)
+    locked: list[tuple[str, str]] = field(default_factory=list)
+
+    async def lock(self, deciding_unit_code: str, number: str) -> None:
+        self.locked.append((deciding_unit_code, number))
+
+    async def get(self, deciding_unit_code: str, number: str) -> RecordedDecision | None:
+        return self.decisions.get((deciding_unit_code, number))
+
+    async def add(self, decision: RecordedDecision) -> None:
+        key = (decision.deciding_unit_code, decision.number)
+        if key in self.decisions:
+            raise ValueError(f"decision {key} exists")  # unique per unit and number
+        self.decisions[key] = replace(decision, recorded_at=decision.recorded_at or KEPT_AT)
 
 
 @dataclass
@@ -261,4 +351,6 @@ def fake_work() -> Work:
         FakeEvidence(),
         FakeClusters(),
         FakeCalendar(),
+        FakeRecords(),
+        FakeDecisions(),
     )

@@ -17,24 +17,30 @@ from egov_nominations.adapters.repositories import (
     PgCalendar,
     PgClusters,
     PgCouncils,
+    PgDecisions,
     PgEvidence,
     PgMovements,
     PgNominations,
     PgPeople,
+    PgRecords,
 )
 from egov_nominations.domain.councils import Council, Member, Nomination, Session, Tally
+from egov_nominations.domain.decisions import ConferredAward, RecordedDecision
 from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
 from egov_nominations.domain.people import RatedYear
 from egov_nominations.domain.register import (
     AwardKind,
+    AwardRecord,
     EmulationCluster,
+    IndividualRecord,
     Leave,
     LeaveKind,
     NomineeKind,
     Person,
     TaskRating,
     WorkYear,
+    YearRating,
 )
 from egov_nominations.domain.workflow import NominationFile, Status
 from egov_nominations.main import SPEC
@@ -45,10 +51,12 @@ from .conftest import (
     FakeCalendar,
     FakeClusters,
     FakeCouncils,
+    FakeDecisions,
     FakeEvidence,
     FakeMovements,
     FakeNominations,
     FakePeople,
+    FakeRecords,
 )
 
 # the PostgreSQL side: a database migrated with the service's migrations, `conn` a rolled-back
@@ -129,6 +137,29 @@ class CouncilsContract:
         assert await councils.tally("PH-1", "HS-1") == t
         assert await councils.tallies("PH-1") == [t]
 
+    async def test_a_files_latest_tally_is_the_last_recorded(self, councils):
+        assert await councils.latest_tally("HS-1") is None
+        await councils.put(COUNCIL)
+        for sid, day in (("PH-1", 20), ("PH-2", 27)):
+            await councils.add_session(
+                Session(sid, "HD-1", date(2026, 1, day), 2, ("tv01", "tv02"), True, "can-bo-snv")
+            )
+        first = Tally(
+            "PH-1", "HS-1", 2, 2, 1, Decimal("50"), Decimal("50.00"), True, False, "tv01", AT
+        )
+        later = replace(
+            first,
+            session_id="PH-2",
+            votes_for=2,
+            share_pct=Decimal("100.00"),
+            passed=True,
+            recorded_at=AT.replace(day=27),
+        )
+        await councils.add_tally(later)
+        await councils.add_tally(first)
+        got = await councils.latest_tally("HS-1")
+        assert got is not None and (got.session_id, got.votes_for) == ("PH-2", 2)
+
 
 class TestFakeCouncils(CouncilsContract):
     @pytest.fixture
@@ -184,6 +215,26 @@ class NominationsContract:
             )
             == HS1
         )
+
+    async def test_approved_files_awaiting_a_decision_are_found_by_nominee_year_and_unit(
+        self, nominations
+    ):
+        kind, award = NomineeKind.INDIVIDUAL, AwardKind.LAO_DONG_TIEN_TIEN
+        draft = NominationFile(
+            id="HS-2", nominee_kind=kind, nominee_ref="cb-001", award=award, achievement_year=2025
+        )
+        approved = draft.model_copy(update={"status": Status.APPROVED})
+        hs2 = replace(HS1, nomination_id="HS-2", file=approved, version=5)
+        await nominations.add(hs2, "can-bo-snv")
+        assert await nominations.approved_awaiting(kind, ["cb-001"], 2025, "38.SNV") == [hs2]
+        assert await nominations.approved_awaiting(kind, ["cb-002"], 2025, "38.SNV") == []
+        assert await nominations.approved_awaiting(kind, ["cb-001"], 2024, "38.SNV") == []
+        assert await nominations.approved_awaiting(kind, ["cb-001"], 2025, "38") == []
+        collective = NomineeKind.COLLECTIVE
+        assert await nominations.approved_awaiting(collective, ["cb-001"], 2025, "38.SNV") == []
+        decided = approved.model_copy(update={"status": Status.DECIDED})
+        await nominations.save(replace(hs2, file=decided, version=6))
+        assert await nominations.approved_awaiting(kind, ["cb-001"], 2025, "38.SNV") == []
 
 
 class TestFakeNominations(NominationsContract):
@@ -474,3 +525,89 @@ class TestPgClusters(ClustersContract):
     @pytest.fixture
     def clusters(self, conn):
         return PgClusters(conn)
+
+
+RECORDED = IndividualRecord(
+    person=PERSON,
+    ratings=(YearRating(year=2025, rating=TaskRating.HOAN_THANH_TOT),),
+    work_years=(WorkYear(year=2025, months_on_duty=Decimal(12)),),
+)
+
+
+class RecordsContract:
+    """``records`` comes with PERSON rated for 2025 (RECORDED)."""
+
+    async def test_a_persons_record_is_read_and_a_conferred_award_joins_it(self, records):
+        assert await records.individual("ai-do") is None
+        assert await records.individual("cb-001") == RECORDED
+        award = ConferredAward(
+            NomineeKind.INDIVIDUAL,
+            "cb-001",
+            "38.01.01",
+            AwardKind.LAO_DONG_TIEN_TIEN,
+            2025,
+            "01/QĐ-UBND",
+            "commune",
+            date(2026, 1, 21),
+            "HS-1",
+        )
+        await records.confer(award)
+        await records.confer(award)  # the same award of the same decision once
+        got = await records.individual("cb-001")
+        assert got is not None and got.awards == (
+            AwardRecord(
+                award=AwardKind.LAO_DONG_TIEN_TIEN,
+                year=2025,
+                decision_number="01/QĐ-UBND",
+                level="commune",
+                decided_on=date(2026, 1, 21),
+            ),
+        )
+        assert got.ratings == RECORDED.ratings
+
+
+class TestFakeRecords(RecordsContract):
+    @pytest.fixture
+    def records(self):
+        return FakeRecords({"cb-001": RECORDED})
+
+
+@pytest.mark.integration
+class TestPgRecords(RecordsContract):
+    @pytest.fixture
+    async def records(self, conn):
+        await people.upsert_person(conn, "cb-001", PERSON.name, "38.01.01", True)
+        work = RECORDED.work_years[0]
+        await PgPeople(conn).rate(RatedYear("cb-001", "38.01.01", TaskRating.HOAN_THANH_TOT, work))
+        return PgRecords(conn)
+
+
+DECISION = RecordedDecision(
+    "QD-1", "38.SNV", "05/QĐ-SNV", date(2026, 1, 16), "Giám đốc Sở", ("HS-1", "HS-2"), "giam-doc"
+)
+
+
+class DecisionsContract:
+    async def test_a_decision_is_kept_once_per_unit_and_number(self, decisions):
+        await decisions.lock("38.SNV", "05/QĐ-SNV")
+        assert await decisions.get("38.SNV", "05/QĐ-SNV") is None
+        await decisions.add(DECISION)
+        got = await decisions.get("38.SNV", "05/QĐ-SNV")
+        assert got is not None and got.recorded_at is not None
+        assert replace(got, recorded_at=None) == DECISION
+        assert await decisions.get("38", "05/QĐ-SNV") is None
+        with pytest.raises(Exception):  # noqa: B017 - the number is unique in its unit
+            await decisions.add(replace(DECISION, decision_id="QD-2"))
+
+
+class TestFakeDecisions(DecisionsContract):
+    @pytest.fixture
+    def decisions(self):
+        return FakeDecisions()
+
+
+@pytest.mark.integration
+class TestPgDecisions(DecisionsContract):
+    @pytest.fixture
+    def decisions(self, conn):
+        return PgDecisions(conn)

@@ -5,8 +5,9 @@ publishes ``nomination.voted.v1`` once; a movement launched once, and a registra
 once per nominee, award and year; the evidence from the other services kept, the latest word
 winning; an emulation cluster's members and the leaders its meeting proposed; a person of the
 register and a year's rating; a file proposed once per nominee, award and year, submitted with the
-deadline on the province's calendar, rejected or forwarded by its deciding head, each step a new
-version published once."""
+deadline on the province's calendar, returned or accepted and assessed on the register's record,
+approved when eligible, rejected or forwarded by its deciding head, each step a new version
+published once; a decision conferring its awards recorded once."""
 
 from __future__ import annotations
 
@@ -21,9 +22,20 @@ from egov_contracts import procedures as proc
 from egov_contracts.envelope import new_event
 from egov_devkit.testing.fakes import RecordingTx
 from egov_nominations.domain.councils import Member, Nomination
-from egov_nominations.domain.register import AwardKind, Leave, LeaveKind, NomineeKind, TaskRating
+from egov_nominations.domain.register import (
+    AwardKind,
+    IndividualRecord,
+    Leave,
+    LeaveKind,
+    NomineeKind,
+    Person,
+    TaskRating,
+    WorkYear,
+    YearRating,
+)
 from egov_nominations.domain.rules import DecidingLevel
 from egov_nominations.domain.workflow import NominationFile, Status
+from egov_nominations.usecases.assessment import eligibility
 from egov_nominations.usecases.clusters import (
     RecordCluster,
     RecordLeaders,
@@ -40,7 +52,7 @@ from egov_nominations.usecases.councils import (
     record_tally,
     session_view,
 )
-from egov_nominations.usecases.decisions import Forward, forward, reject
+from egov_nominations.usecases.decisions import Decide, Forward, approve, decide, forward, reject
 from egov_nominations.usecases.evidence import record_on_time_rates, record_targets
 from egov_nominations.usecases.movements import (
     LaunchMovement,
@@ -48,7 +60,14 @@ from egov_nominations.usecases.movements import (
     launch_movement,
     register_for_title,
 )
-from egov_nominations.usecases.proposals import Propose, propose, submit
+from egov_nominations.usecases.proposals import (
+    Propose,
+    accept,
+    check_completeness,
+    propose,
+    return_for_completion,
+    submit,
+)
 from egov_nominations.usecases.register import PutPerson, RateYear, put_person, put_rating
 from egov_runtime.auth import Principal
 from egov_runtime.refusals import Conflict, Forbidden, Invalid, NotFound
@@ -687,3 +706,113 @@ async def test_a_submission_keeps_the_documents_when_none_are_given(fake_work):
     n = await submit(fake_work, ctx(), COMMUNE_OFFICER, "HS-A", None)
     assert n.documents == ("to-trinh", "bao-cao-thanh-tich")
     assert n.file.return_by == date(2026, 1, 27)  # the national calendar alone
+
+
+# -- the file workflow: completeness, assessment, approval, decision -------------------------
+
+COMMUNE_HEAD = Principal("chu-tich-xa", frozenset({"head"}), COMMUNE)
+ALL_DOCS = ("to-trinh", "bao-cao-thanh-tich", "bien-ban-hoi-dong", "xac-nhan-sang-kien")
+
+
+def on_record(w: Work, rating: TaskRating = TaskRating.HOAN_THANH_TOT) -> None:
+    """cb-001's record in the register: rated for 2025, a full year worked."""
+    w.records.individuals["cb-001"] = IndividualRecord(  # type: ignore[attr-defined]
+        person=Person(id="cb-001", name="Nguyễn Văn A", unit_id=COMMUNE),
+        ratings=(YearRating(year=2025, rating=rating),),
+        work_years=(WorkYear(year=2025, months_on_duty=Decimal(12)),),
+    )
+
+
+async def submitted(w: Work, documents: tuple[str, ...] = ALL_DOCS) -> Nomination:
+    return await propose(w, ctx(), COMMUNE_OFFICER, proposal(documents=documents, submit=True))
+
+
+async def test_an_incomplete_file_is_returned_with_what_is_missing(fake_work):
+    on_record(fake_work)
+    await submitted(fake_work, documents=("to-trinh",))
+    with pytest.raises(Conflict):  # accepting an incomplete file is refused
+        await accept(fake_work, ctx(), COMMUNE_OFFICER, "HS-A")
+    n = await check_completeness(fake_work, ctx(), COMMUNE_OFFICER, "HS-A")
+    assert (n.status, n.version) == (Status.RETURNED, 2)
+    assert n.file.return_reasons and all(r for r in n.file.return_reasons)
+    [returned] = tx_of(fake_work).published(c.NominationReturned)
+    assert returned.reason == "; ".join(n.file.return_reasons)
+    with pytest.raises(Conflict):  # a return needs a reason
+        await return_for_completion(fake_work, ctx(), COMMUNE_OFFICER, "HS-A", [" "])
+    n = await submit(fake_work, ctx(), COMMUNE_OFFICER, "HS-A", ALL_DOCS)
+    assert (n.status, n.version) == (Status.SUBMITTED, 3)
+
+
+async def test_a_complete_file_is_accepted_and_its_assessment_announced(fake_work):
+    on_record(fake_work)
+    await submitted(fake_work)
+    with pytest.raises(NotFound):  # the department does not see the commune's file
+        await check_completeness(fake_work, ctx(), OFFICER, "HS-A")
+    n = await check_completeness(fake_work, ctx(), COMMUNE_OFFICER, "HS-A")
+    assert (n.status, n.version) == (Status.UNDER_REVIEW, 2)
+    assert n.file.decide_by is not None and n.file.decide_by > NOW.date()
+    [assessed] = tx_of(fake_work).published(c.NominationAssessed)
+    assert (assessed.nomination_id, assessed.eligible, assessed.on_hold) == ("HS-A", True, False)
+    assert assessed.criteria and all(cr.passed for cr in assessed.criteria)
+    assert int(tx_of(fake_work).events[-1].sequence or 0) == 2
+    out = await eligibility(fake_work, ctx(), COMMUNE_OFFICER, "HS-A")
+    assert (out["nomination_id"], out["eligible"]) == ("HS-A", True)
+
+
+async def test_an_eligible_file_is_approved_and_an_ineligible_one_is_not(fake_work):
+    on_record(fake_work, TaskRating.HOAN_THANH)  # "completed" only: no LĐTT
+    await submitted(fake_work)
+    await check_completeness(fake_work, ctx(), COMMUNE_OFFICER, "HS-A")
+    [assessed] = tx_of(fake_work).published(c.NominationAssessed)
+    assert assessed.eligible is False
+    with pytest.raises(Forbidden):  # an officer is not the deciding head
+        await approve(fake_work, ctx(), COMMUNE_OFFICER, "HS-A", None)
+    with pytest.raises(Conflict):
+        await approve(fake_work, ctx(), COMMUNE_HEAD, "HS-A", None)
+    assert tx_of(fake_work).published(c.NominationApproved) == []
+    on_record(fake_work)  # the rating corrected in the register
+    n = await approve(fake_work, ctx(), COMMUNE_HEAD, "HS-A", "Đủ tiêu chuẩn")
+    assert (n.status, n.version) == (Status.APPROVED, 3)
+    [approved_] = tx_of(fake_work).published(c.NominationApproved)
+    assert approved_.deciding_level == c.DecidingLevel.COMMUNE
+
+
+async def test_a_decision_confers_the_awards_once_and_records_them(fake_work):
+    on_record(fake_work)
+    await submitted(fake_work)
+    await check_completeness(fake_work, ctx(), COMMUNE_OFFICER, "HS-A")
+    command = Decide("01/QĐ-UBND", date(2026, 1, 21), "Chủ tịch UBND xã", COMMUNE, ("HS-A",))
+    with pytest.raises(Conflict):  # under review, not approved: nothing to confer yet
+        await decide(fake_work, ctx(), COMMUNE_HEAD, command)
+    await approve(fake_work, ctx(), COMMUNE_HEAD, "HS-A", None)
+    published = len(tx_of(fake_work).events)
+    created, d = await decide(fake_work, ctx(), COMMUNE_HEAD, command)
+    assert created and (d.number, d.nomination_ids, d.recorded_by) == (
+        "01/QĐ-UBND",
+        ("HS-A",),
+        "chu-tich-xa",
+    )
+    kept = fake_work.nominations.files["HS-A"]  # type: ignore[attr-defined]
+    assert (kept.status, kept.version, kept.file.decision.number) == (
+        Status.DECIDED,
+        4,
+        "01/QĐ-UBND",
+    )
+    [conferred] = tx_of(fake_work).published(c.AwardConferred)
+    assert (conferred.award, conferred.nomination_ids) == (
+        c.AwardKind("lao-dong-tien-tien"),
+        ["HS-A"],
+    )
+    assert [r.ref for r in conferred.recipients] == ["cb-001"]
+    record = fake_work.records.individuals["cb-001"]  # type: ignore[attr-defined]
+    assert [(a.award, a.year, a.level) for a in record.awards] == [(LDTT, 2025, "commune")]
+    # the same decision again answers with what was kept and publishes nothing
+    again, same = await decide(fake_work, ctx(), COMMUNE_HEAD, command)
+    assert (again, same.decision_id) == (False, d.decision_id)
+    assert len(tx_of(fake_work).events) == published + 1
+    with pytest.raises(Conflict):  # the number with other content
+        await decide(fake_work, ctx(), COMMUNE_HEAD, replace(command, signer="Phó Chủ tịch"))
+    with pytest.raises(Forbidden):  # a head decides for its own unit only
+        await decide(fake_work, ctx(), COMMUNE_HEAD, replace(command, deciding_unit_code="38"))
+    with pytest.raises(Invalid):
+        await decide(fake_work, ctx(), COMMUNE_HEAD, replace(command, deciding_unit_code="99"))

@@ -145,7 +145,7 @@ async def approved_awaiting_decision(
     decided: titles the same year-end decision may confer together."""
     return list(
         await conn.fetch(
-            "SELECT nomination_id, nominee_ref, award, achievement_year FROM nominations"
+            "SELECT * FROM nominations"
             " WHERE status = 'approved' AND nominee_kind = $1 AND nominee_ref = ANY($2)"
             " AND achievement_year = $3 AND deciding_unit_code = $4 ORDER BY nomination_id",
             kind,

@@ -3,6 +3,7 @@ domain objects in and out, the statements in :mod:`egov_nominations.adapters.fil
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,16 +18,19 @@ from egov_nominations.adapters import files
 from egov_nominations.adapters import register as people
 from egov_nominations.domain.clusters import RecordedCluster
 from egov_nominations.domain.councils import Council, Member, Nomination, Session, Tally
+from egov_nominations.domain.decisions import ConferredAward, RecordedDecision
 from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
 from egov_nominations.domain.people import RatedYear
 from egov_nominations.domain.register import (
     AwardKind,
     EmulationCluster,
+    IndividualRecord,
     Leave,
     NomineeKind,
     Person,
     TaskRating,
+    UnitRecord,
     WorkYear,
 )
 
@@ -115,6 +119,10 @@ class PgCouncils:
         row = await files.get_tally(self.conn, session_id, nomination_id)
         return _tally(row) if row else None
 
+    async def latest_tally(self, nomination_id: str) -> Tally | None:
+        row = await files.latest_tally(self.conn, nomination_id)
+        return None if row is None else _tally(row)
+
     async def tallies(self, session_id: str) -> list[Tally]:
         return [_tally(r) for r in await files.session_tallies(self.conn, session_id)]
 
@@ -189,6 +197,14 @@ class PgNominations:
             session_id=nomination.session_id,
         )
 
+    async def approved_awaiting(
+        self, kind: NomineeKind, refs: Sequence[str], year: int, deciding_unit_code: str
+    ) -> list[Nomination]:
+        rows = await files.approved_awaiting_decision(
+            self.conn, kind.value, refs, year, deciding_unit_code
+        )
+        return [nomination_of(r) for r in rows]
+
 
 def nomination_of(row: Any) -> Nomination:
     return Nomination(
@@ -205,6 +221,77 @@ def nomination_of(row: Any) -> Nomination:
         documents=tuple(row["documents"]),
         summary=row["summary"],
     )
+
+
+@dataclass
+class PgRecords:
+    conn: asyncpg.Connection
+
+    async def individual(self, person_id: str) -> IndividualRecord | None:
+        return (await people.individual_records(self.conn, [person_id])).get(person_id)
+
+    async def collective(
+        self, unit_code: str, name: str, year: int
+    ) -> tuple[UnitRecord, dict[str, Any]]:
+        return await people.unit_record(self.conn, unit_code, name, year)
+
+    async def confer(self, award: ConferredAward) -> None:
+        a = award
+        await people.add_award(
+            self.conn,
+            {
+                "nominee_kind": a.nominee_kind.value,
+                "nominee_ref": a.nominee_ref,
+                "unit_code": a.unit_code,
+                "award": a.award.value,
+                "year": a.year,
+                "decision_number": a.decision_number,
+                "level": a.level,
+                "decided_on": a.decided_on,
+                "nomination_id": a.nomination_id,
+                "source": "decision",
+            },
+        )
+
+
+def decision_of(r: Any) -> RecordedDecision:
+    return RecordedDecision(
+        r["decision_id"],
+        r["deciding_unit_code"],
+        r["number"],
+        r["decided_on"],
+        r["signer"],
+        tuple(r["nomination_ids"]),
+        r["recorded_by"],
+        r["recorded_at"],
+    )
+
+
+@dataclass
+class PgDecisions:
+    conn: asyncpg.Connection
+
+    async def lock(self, deciding_unit_code: str, number: str) -> None:
+        await files.lock_decision_number(self.conn, deciding_unit_code, number)
+
+    async def get(self, deciding_unit_code: str, number: str) -> RecordedDecision | None:
+        row = await files.get_decision(self.conn, deciding_unit_code, number)
+        return None if row is None else decision_of(row)
+
+    async def add(self, decision: RecordedDecision) -> None:
+        d = decision
+        await files.insert_decision(
+            self.conn,
+            {
+                "decision_id": d.decision_id,
+                "deciding_unit_code": d.deciding_unit_code,
+                "number": d.number,
+                "decided_on": d.decided_on,
+                "signer": d.signer,
+                "nomination_ids": list(d.nomination_ids),
+                "recorded_by": d.recorded_by,
+            },
+        )
 
 
 @dataclass

@@ -314,22 +314,18 @@ async def _review_2025(
     for p in ldtt:
         nid = await _propose(tx, ctx, p["person_id"], p["unit_code"], "lao-dong-tien-tien")
         await _do(tx, lambda t, n=nid: proposals.submit(Work.on(tx), ctx, officer, n, None))
-        await _do(tx, lambda t, n=nid: proposals.check_completeness(tx, ctx, officer, n))
-        await _do(tx, lambda t, n=nid: decisions.approve(tx, ctx, head, n, None))
+        await _do(tx, lambda t, n=nid: proposals.check_completeness(Work.on(tx), ctx, officer, n))
+        await _do(tx, lambda t, n=nid: decisions.approve(Work.on(tx), ctx, head, n, None))
         ids.append(nid)
     await _do(
         tx,
         lambda t: decisions.decide(
-            tx,
+            Work.on(tx),
             ctx,
             head,
-            {
-                "number": "05/QĐ-SNV",
-                "decided_on": date(2026, 1, 16),
-                "signer": "Giám đốc Sở Nội vụ",
-                "deciding_unit_code": DEPT,
-                "nomination_ids": ids,
-            },
+            decisions.Decide(
+                "05/QĐ-SNV", date(2026, 1, 16), "Giám đốc Sở Nội vụ", DEPT, tuple(ids)
+            ),
         ),
     )
     counts = {"decided": len(ids)}
@@ -353,7 +349,7 @@ async def _review_2025(
     for i, p in enumerate(cstd):
         nid = await _propose(tx, ctx, p["person_id"], p["unit_code"], "chien-si-thi-dua-co-so")
         await _do(tx, lambda t, n=nid: proposals.submit(Work.on(tx), ctx, officer, n, None))
-        await _do(tx, lambda t, n=nid: proposals.check_completeness(tx, ctx, officer, n))
+        await _do(tx, lambda t, n=nid: proposals.check_completeness(Work.on(tx), ctx, officer, n))
         if i == 0:
             member = _who("council", DEPT, "tv01")
             await _do(
@@ -362,7 +358,7 @@ async def _review_2025(
                     Work.on(t), ctx, m, councils.RecordTally(session_id, n, 10)
                 ),
             )
-            await _do(tx, lambda t, n=nid: decisions.approve(tx, ctx, head, n, None))
+            await _do(tx, lambda t, n=nid: decisions.approve(Work.on(tx), ctx, head, n, None))
             counts["approved"] = 1
         else:
             counts["under-review"] = counts.get("under-review", 0) + 1
@@ -390,9 +386,9 @@ async def _review_2025(
             )
         nid = await _propose(tx, ctx, p["person_id"], p["unit_code"], "bang-khen-chu-tich-tinh")
         await _do(tx, lambda t, n=nid: proposals.submit(Work.on(tx), ctx, officer, n, None))
-        await _do(tx, lambda t, n=nid: proposals.check_completeness(tx, ctx, officer, n))
+        await _do(tx, lambda t, n=nid: proposals.check_completeness(Work.on(tx), ctx, officer, n))
         try:
-            await _do(tx, lambda t, n=nid: decisions.approve(tx, ctx, head, n, None))
+            await _do(tx, lambda t, n=nid: decisions.approve(Work.on(tx), ctx, head, n, None))
             await _do(
                 tx,
                 lambda t, n=nid: decisions.forward(
@@ -411,7 +407,7 @@ async def _review_2025(
     for p in weak:
         nid = await _propose(tx, ctx, p["person_id"], p["unit_code"], "lao-dong-tien-tien")
         await _do(tx, lambda t, n=nid: proposals.submit(Work.on(tx), ctx, officer, n, None))
-        await _do(tx, lambda t, n=nid: proposals.check_completeness(tx, ctx, officer, n))
+        await _do(tx, lambda t, n=nid: proposals.check_completeness(Work.on(tx), ctx, officer, n))
         await _do(
             tx,
             lambda t, n=nid: decisions.reject(
@@ -423,7 +419,7 @@ async def _review_2025(
     held = _held(people)
     nid = await _propose(tx, ctx, held["person_id"], held["unit_code"], "lao-dong-tien-tien")
     await _do(tx, lambda t: proposals.submit(Work.on(tx), ctx, officer, nid, None))
-    await _do(tx, lambda t: proposals.check_completeness(tx, ctx, officer, nid))
+    await _do(tx, lambda t: proposals.check_completeness(Work.on(tx), ctx, officer, nid))
     rest = [p for p in good if p not in ldtt and p is not held]
     if rest:
         p = rest[0]
@@ -431,7 +427,7 @@ async def _review_2025(
             tx, ctx, p["person_id"], p["unit_code"], "lao-dong-tien-tien", docs=["to-trinh"]
         )
         await _do(tx, lambda t: proposals.submit(Work.on(tx), ctx, officer, nid, None))
-        await _do(tx, lambda t: proposals.check_completeness(tx, ctx, officer, nid))
+        await _do(tx, lambda t: proposals.check_completeness(Work.on(tx), ctx, officer, nid))
         counts["returned"] = 1
     if len(rest) > 1:
         p = rest[1]

@@ -1,10 +1,9 @@
 """What the write use cases of nominations need from storage, in domain terms (cosmicpython's
 repositories). So far: the councils (councils, sessions, tallies and the files they vote on),
 the movements (movements, registrations), the evidence from the other services, the emulation
-clusters, the register's people and ratings, and the files' proposal, submission,
-rejection and forwarding with the province's calendar; the rest of the file workflow (completeness,
-assessment, approval, decisions) and the register's imports still call the adapter functions on
-the transaction's connection.
+clusters, the register's people and ratings, and the file workflow (the files, the province's
+calendar, the register's records the engine assesses and the decisions conferring awards); the
+register's imports still call the adapter functions on the transaction's connection.
 
 The PostgreSQL adapters (``egov_nominations.adapters.repositories``) implement these; the
 use-case tests use in-memory fakes of them (``tests/conftest.py``), and one test body per
@@ -12,17 +11,26 @@ repository runs against both (``tests/test_nominations_repositories.py``)."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from egov_units import Hierarchy
 from egov_workdays import WorkCalendar
 
 from egov_nominations.domain.clusters import RecordedCluster
 from egov_nominations.domain.councils import Council, Nomination, Session, Tally
+from egov_nominations.domain.decisions import ConferredAward, RecordedDecision
 from egov_nominations.domain.evidence import OnTimeEvidence, TargetEvidence
 from egov_nominations.domain.movements import Movement, Registration
 from egov_nominations.domain.people import RatedYear
-from egov_nominations.domain.register import AwardKind, EmulationCluster, NomineeKind, Person
+from egov_nominations.domain.register import (
+    AwardKind,
+    EmulationCluster,
+    IndividualRecord,
+    NomineeKind,
+    Person,
+    UnitRecord,
+)
 
 
 class Councils(Protocol):
@@ -45,6 +53,10 @@ class Councils(Protocol):
 
     async def add_tally(self, tally: Tally) -> None: ...
 
+    async def latest_tally(self, nomination_id: str) -> Tally | None:
+        """The file's latest tally, of whichever session."""
+        ...
+
 
 class Nominations(Protocol):
     async def get(self, nomination_id: str, *, lock: bool = False) -> Nomination | None:
@@ -65,6 +77,45 @@ class Nominations(Protocol):
         """Keep the file's new state, version and documents (and the session that voted on
         it, once set)."""
         ...
+
+    async def approved_awaiting(
+        self, kind: NomineeKind, refs: Sequence[str], year: int, deciding_unit_code: str
+    ) -> list[Nomination]:
+        """Files of these nominees approved for ``year`` by the deciding unit and not yet
+        decided (titles one year-end decision may confer together), by id."""
+        ...
+
+
+class Records(Protocol):
+    """The register's evidence the engine assesses a file on, and the awards decisions
+    confer into it."""
+
+    async def individual(self, person_id: str) -> IndividualRecord | None:
+        """A person's full record (ratings, years worked, discipline, pending matters,
+        initiatives, awards)."""
+        ...
+
+    async def collective(
+        self, unit_code: str, name: str, year: int
+    ) -> tuple[UnitRecord, dict[str, Any]]:
+        """A collective's record for ``year`` (its members', its rating, its evidence from the
+        other services) and the evidence details shown beside it, by year."""
+        ...
+
+    async def confer(self, award: ConferredAward) -> None:
+        """Keep an award in the nominee's history (the same award of the same decision once)."""
+        ...
+
+
+class Decisions(Protocol):
+    async def lock(self, deciding_unit_code: str, number: str) -> None:
+        """Serialise the recording of one decision number of a unit until the transaction
+        ends."""
+        ...
+
+    async def get(self, deciding_unit_code: str, number: str) -> RecordedDecision | None: ...
+
+    async def add(self, decision: RecordedDecision) -> None: ...
 
 
 class Calendar(Protocol):

@@ -8,20 +8,16 @@ from typing import Any
 
 from egov_contracts import nominations as c
 from egov_runtime.auth import Principal
-from egov_runtime.consumer import Tx
 
-from egov_nominations.adapters import files
-from egov_nominations.adapters import register as store
+from egov_nominations.domain.councils import Nomination
 from egov_nominations.domain.engine import AWARD_NAMES_VI, Assessment, Outcome, assess
-from egov_nominations.domain.register import AwardKind, AwardRecord, NomineeKind
+from egov_nominations.domain.register import AwardRecord, NomineeKind
 from egov_nominations.domain.voting import VoteResult, tally_result
-from egov_nominations.usecases.common import (
-    Context,
-)
-from egov_nominations.usecases.steps import event_base, load_file
+from egov_nominations.usecases.common import Context, Work
+from egov_nominations.usecases.steps import base_of, load
 
 
-def assessed_event(row: Any, a: Assessment, at: datetime) -> c.NominationAssessed:
+def assessed_event(n: Nomination, a: Assessment, at: datetime) -> c.NominationAssessed:
     criteria = []
     for cr in a.criteria:
         facts = "; ".join(
@@ -40,7 +36,7 @@ def assessed_event(row: Any, a: Assessment, at: datetime) -> c.NominationAssesse
             )
         )
     return c.NominationAssessed(
-        **event_base(row, at),
+        **base_of(n, at),
         rule_set=a.rule_set_id,
         eligible=a.eligible is True,
         on_hold=a.on_hold,
@@ -48,68 +44,64 @@ def assessed_event(row: Any, a: Assessment, at: datetime) -> c.NominationAssesse
     )
 
 
-async def _vote_of(tx: Tx, nomination_id: str) -> VoteResult | None:
-    t = await files.latest_tally(tx.conn, nomination_id)
+async def _vote_of(w: Work, nomination_id: str) -> VoteResult | None:
+    t = await w.councils.latest_tally(nomination_id)
     if t is None:
         return None
-    return tally_result(t["members_total"], t["present"], t["votes_for"], t["threshold_pct"])
+    return tally_result(t.members_total, t.present, t.votes_for, t.threshold_pct)
 
 
-def _with_awaiting(record: Any, rows: list[Any], own: str) -> Any:
+def _with_awaiting(record: Any, files: list[Nomination], own: str) -> Any:
     """The record with the titles approved for the same decision (not the file's own)."""
     extra = tuple(
-        AwardRecord(award=AwardKind(r["award"]), year=r["achievement_year"], awaiting_decision=nid)
-        for r in rows
-        if r["nominee_ref"] == record.ref and (nid := r["nomination_id"]) != own
+        AwardRecord(award=f.award, year=f.file.achievement_year, awaiting_decision=nid)
+        for f in files
+        if f.file.nominee_ref == record.ref and (nid := f.nomination_id) != own
     )
     return record.model_copy(update={"awards": record.awards + extra}) if extra else record
 
 
 async def assess_file(
-    tx: Tx, ctx: Context, row: Any, *, awaiting: bool = True
+    w: Work, ctx: Context, n: Nomination, *, awaiting: bool = True
 ) -> tuple[Assessment, dict[str, Any]]:
     """The engine's answer for a file, with the unit evidence details for collectives.
 
     With `awaiting`, titles of the same nominee (or of a collective's members) approved for
     the same year by the same deciding unit count as held: one year-end decision confers
     LĐTT and CSTĐ cơ sở together, and the decision checks they really are in it."""
-    kind = NomineeKind(row["nominee_kind"])
-    year = row["achievement_year"]
+    kind, ref = n.nominee_kind, n.file.nominee_ref
+    year = n.file.achievement_year
     ruleset = ctx.rule_book.ruleset_for(year)
     details: dict[str, Any] = {}
     record: Any
-    own, deciding_unit = row["nomination_id"], row["deciding_unit_code"]
+    own, deciding_unit = n.nomination_id, n.deciding_unit_code
     if kind == NomineeKind.INDIVIDUAL:
-        found = await store.individual_records(tx.conn, [row["nominee_ref"]])
-        record = found[row["nominee_ref"]]
+        record = await w.records.individual(ref)
+        if record is None:
+            raise KeyError(ref)  # a file names a person of the register (kept by its proposal)
         if awaiting:
-            rows = await files.approved_awaiting_decision(
-                tx.conn, kind.value, [record.ref], year, deciding_unit
-            )
-            record = _with_awaiting(record, rows, own)
+            found = await w.nominations.approved_awaiting(kind, [ref], year, deciding_unit)
+            record = _with_awaiting(record, found, own)
     else:
-        record, details = await store.unit_record(
-            tx.conn, row["nominee_ref"], row["nominee_name"], year
-        )
+        record, details = await w.records.collective(ref, n.nominee_name, year)
         if awaiting:
             refs = [m.ref for m in record.members]
-            rows = await files.approved_awaiting_decision(
-                tx.conn, NomineeKind.INDIVIDUAL.value, refs, year, deciding_unit
+            found = await w.nominations.approved_awaiting(
+                NomineeKind.INDIVIDUAL, refs, year, deciding_unit
             )
-            ours = await files.approved_awaiting_decision(
-                tx.conn, kind.value, [record.ref], year, deciding_unit
-            )
-            members = tuple(_with_awaiting(m, rows, own) for m in record.members)
+            ours = await w.nominations.approved_awaiting(kind, [ref], year, deciding_unit)
+            members = tuple(_with_awaiting(m, found, own) for m in record.members)
             record = _with_awaiting(record, ours, own).model_copy(update={"members": members})
-    vote = await _vote_of(tx, row["nomination_id"])
-    return assess(record, AwardKind(row["award"]), year, ruleset, vote), details
+    vote = await _vote_of(w, n.nomination_id)
+    return assess(record, n.award, year, ruleset, vote), details
 
 
 async def eligibility(
-    tx: Tx, ctx: Context, principal: Principal, nomination_id: str
+    w: Work, ctx: Context, principal: Principal, nomination_id: str
 ) -> dict[str, Any]:
-    row = await load_file(tx, principal, nomination_id, lock=False)
-    a, details = await assess_file(tx, ctx, row)
+    """The engine's answer for a file the caller may see, as the API shows it."""
+    n = await load(w, ctx, principal, nomination_id, lock=False)
+    a, details = await assess_file(w, ctx, n)
     out = a.model_dump(mode="json")
     out["nomination_id"] = nomination_id
     out["award_name_vi"] = AWARD_NAMES_VI[a.award]

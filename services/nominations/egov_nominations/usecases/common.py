@@ -1,40 +1,40 @@
-"""What every use case shares: its context, clear errors, unit scope, the working-day deadline
-function and event emission."""
+"""What every use case shares: its context (the rule book, the deciding roles, the clock), the
+Work of repositories it runs in, unit scope, the deciding level of a unit and the working-day
+deadline function on the province's calendar."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
 
-from egov_contracts.envelope import CloudEvent, EventData
 from egov_runtime import scope
 from egov_runtime.auth import Principal
-from egov_runtime.calendar_exceptions import province_calendar
 from egov_runtime.consumer import Tx
-from egov_runtime.refusals import invalid
-from egov_runtime.units import get_unit
 from egov_workdays import VN_TZ, WorkCalendar
 
 from egov_nominations.adapters.repositories import (
     PgCalendar,
     PgClusters,
     PgCouncils,
+    PgDecisions,
     PgEvidence,
     PgMovements,
     PgNominations,
     PgPeople,
+    PgRecords,
     PgUnitTree,
 )
 from egov_nominations.domain.repositories import (
     Calendar,
     Clusters,
     Councils,
+    Decisions,
     Evidence,
     Movements,
     Nominations,
     People,
+    Records,
     UnitTree,
 )
 from egov_nominations.domain.rules import DecidingLevel, RuleBook, bundled_rule_book
@@ -55,12 +55,6 @@ class Context:
         """Now, in Vietnam time."""
         return self.clock().astimezone(VN_TZ)
 
-    async def working_days(self, tx: Tx) -> AddWorkingDays:
-        """The N-th working day after a day (a non-working day counts from the next working
-        day), on the province's calendar: the national one with the days off and make-up
-        working days the province declared (mirrored from ``egov.reference.calendar``)."""
-        return working_days_on(await province_calendar(tx.conn))
-
 
 def working_days_on(calendar: WorkCalendar) -> AddWorkingDays:
     """The N-th working day after a day on this calendar (a non-working day counts from the
@@ -76,10 +70,9 @@ def working_days_on(calendar: WorkCalendar) -> AddWorkingDays:
 @dataclass
 class Work:
     """What a write use case runs in: the transaction (``publish``) and the repositories on it.
-    :meth:`on` builds it on PostgreSQL; tests build it of fakes. So far the councils', the
-    movements', the evidence's, the clusters', the people's and the files' proposal,
-    submission, rejection and forwarding run in it; the others take the transaction and call
-    the adapters."""
+    :meth:`on` builds it on PostgreSQL; tests build it of fakes. The councils', the movements',
+    the evidence's, the clusters', the people's and the file workflow's use cases run in it;
+    the register's imports take the transaction and call the adapters."""
 
     tx: Tx
     councils: Councils
@@ -90,6 +83,8 @@ class Work:
     evidence: Evidence
     clusters: Clusters
     calendar: Calendar
+    records: Records
+    decisions: Decisions
 
     @classmethod
     def on(cls, tx: Tx) -> Work:
@@ -103,6 +98,8 @@ class Work:
             PgEvidence(tx.conn),
             PgClusters(tx.conn),
             PgCalendar(tx.conn),
+            PgRecords(tx.conn),
+            PgDecisions(tx.conn),
         )
 
 
@@ -126,20 +123,6 @@ async def in_scope(tx: Tx, principal: Principal, unit_code: str) -> bool:
     return await scope.in_scope(tx.conn, principal, unit_code)
 
 
-async def known_unit(tx: Tx, unit_code: str) -> dict[str, Any]:
-    unit = await get_unit(tx.conn, unit_code)
-    if unit is None:
-        raise invalid(
-            f"Unknown unit {unit_code}.", [{"field": "unit_code", "message": "unknown unit"}]
-        )
-    return unit
-
-
-def level_of(unit: dict[str, Any]) -> DecidingLevel:
-    """The deciding level a unit stands for: a commune, the province, or a department."""
-    return level_named(unit.get("level"))
-
-
 def level_named(level: str | None) -> DecidingLevel:
     """The deciding level of a unit of this level (``commune``, ``district``, ``province``;
     any other: a department)."""
@@ -152,9 +135,3 @@ def level_named(level: str | None) -> DecidingLevel:
             return DecidingLevel.DISTRICT
         case _:
             return DecidingLevel.DEPARTMENT
-
-
-async def emit(
-    tx: Tx, ctx: Context, data: EventData, subject: str, sequence: int | None = None
-) -> CloudEvent:
-    return await tx.publish(data, subject=subject, sequence=sequence)

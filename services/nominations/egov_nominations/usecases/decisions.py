@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from egov_contracts import nominations as c
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
-from egov_runtime.refusals import Conflict, conflict, not_found
-from egov_runtime.units import get_unit
+from egov_runtime.refusals import Conflict, conflict, invalid, not_found
 
 from egov_nominations.adapters import files
-from egov_nominations.adapters import register as store
 from egov_nominations.domain.councils import Nomination
+from egov_nominations.domain.decisions import ConferredAward, RecordedDecision
 from egov_nominations.domain.engine import AWARD_NAMES_VI, Outcome
-from egov_nominations.domain.register import AwardKind, NomineeKind
+from egov_nominations.domain.register import AwardKind
 from egov_nominations.domain.rules import (
     DecidingLevel,
 )
@@ -30,34 +30,29 @@ from egov_nominations.usecases.assessment import assess_file
 from egov_nominations.usecases.common import (
     Context,
     Work,
-    check_scope,
-    emit,
-    known_unit,
-    level_of,
+    check_scope_in,
+    level_named,
 )
 from egov_nominations.usecases.steps import (
-    advance,
     advance_in,
     base_of,
-    contract_nominee,
-    deciding_officer,
     deciding_officer_in,
-    event_base,
     is_decider,
     load,
-    load_file,
+    nominee,
     rule_in_force,
     step,
 )
 
 
 async def approve(
-    tx: Tx, ctx: Context, principal: Principal, nomination_id: str, reason: str | None
-) -> dict[str, Any]:
+    w: Work, ctx: Context, principal: Principal, nomination_id: str, reason: str | None
+) -> Nomination:
+    """The deciding head approves an eligible file (``nomination.approved.v1``)."""
     is_decider(ctx, principal)
-    row = await load_file(tx, principal, nomination_id)
-    await deciding_officer(tx, principal, row)
-    a, _ = await assess_file(tx, ctx, row)
+    n = await load(w, ctx, principal, nomination_id)
+    await deciding_officer_in(w, ctx, principal, n)
+    a, _ = await assess_file(w, ctx, n)
     if a.eligible is not True:
         failing = [cr for cr in a.criteria if cr.outcome != Outcome.PASSED]
         raise Conflict(
@@ -66,15 +61,15 @@ async def approve(
             errors=[{"field": cr.id, "message": cr.message_en} for cr in failing],
         )
     at = ctx.now()
-    file = step(lambda: files.file_of(row).approve(principal.subject, at, reason))
-    deciding = await get_unit(tx.conn, row["deciding_unit_code"]) or {}
-    return await advance(
-        tx,
-        ctx,
-        row,
-        file,
-        c.NominationApproved(**event_base(row, at), deciding_level=level_of(deciding).published()),
-    )
+    file = step(lambda: n.file.approve(principal.subject, at, reason))
+    level = await _level_of(w, n.deciding_unit_code)
+    event = c.NominationApproved(**base_of(n, at), deciding_level=level.published())
+    return await advance_in(w, n, file, event)
+
+
+async def _level_of(w: Work, unit_code: str) -> DecidingLevel:
+    unit = (await w.units.hierarchy()).get(unit_code)
+    return level_named(unit.level if unit else None)
 
 
 async def reject(
@@ -120,131 +115,133 @@ async def forward(
     )
 
 
+@dataclass(frozen=True)
+class Decide:
+    """A decision of a deciding unit conferring the awards of approved (or forwarded) files."""
+
+    number: str
+    decided_on: date
+    signer: str
+    deciding_unit_code: str
+    nomination_ids: tuple[str, ...]
+
+
 async def decide(
-    tx: Tx, ctx: Context, principal: Principal, body: dict[str, Any]
-) -> tuple[int, dict[str, Any]]:
+    w: Work, ctx: Context, principal: Principal, command: Decide
+) -> tuple[bool, RecordedDecision]:
     """Record a decision conferring awards on approved (or forwarded) files; one
     `award.conferred.v1` per award of the decision, once: the same decision again answers
-    with what was recorded and publishes nothing."""
+    with what was recorded (False: not new) and publishes nothing."""
     is_decider(ctx, principal)
-    deciding_unit = body["deciding_unit_code"]
-    await known_unit(tx, deciding_unit)
+    deciding_unit = command.deciding_unit_code
+    units = await w.units.hierarchy()
+    if units.get(deciding_unit) is None:
+        raise invalid(
+            f"Unknown unit {deciding_unit}.", [{"field": "unit_code", "message": "unknown unit"}]
+        )
     # a head decides in the name of its own unit (or one below it), never of another
-    await check_scope(tx, principal, deciding_unit)
-    ids = list(dict.fromkeys(body["nomination_ids"]))
-    await files.lock_decision_number(tx.conn, deciding_unit, body["number"])
-    existing = await files.get_decision(tx.conn, deciding_unit, body["number"])
+    await check_scope_in(w, ctx, principal, deciding_unit)
+    ids = tuple(dict.fromkeys(command.nomination_ids))
+    await w.decisions.lock(deciding_unit, command.number)
+    existing = await w.decisions.get(deciding_unit, command.number)
     if existing is not None:
         same = (
-            sorted(existing["nomination_ids"]) == sorted(ids)
-            and existing["decided_on"] == body["decided_on"]
-            and existing["signer"] == body["signer"]
+            sorted(existing.nomination_ids) == sorted(ids)
+            and existing.decided_on == command.decided_on
+            and existing.signer == command.signer
         )
         if not same:
             raise conflict(
                 "Decision number used",
-                f"Decision {body['number']} of {deciding_unit} is already recorded with other"
+                f"Decision {command.number} of {deciding_unit} is already recorded with other"
                 " content.",
             )
-        return 200, await decision_view(tx, existing["decision_id"])
-    rows = []
+        return False, existing
+    kept = []
     for nid in ids:
-        row = await load_file(tx, principal, nid)
-        await deciding_officer(tx, principal, row)
-        rows.append(row)
+        n = await load(w, ctx, principal, nid)
+        await deciding_officer_in(w, ctx, principal, n)
+        kept.append(n)
     at = ctx.now()
     decision = Decision(
-        number=body["number"],
-        decided_on=body["decided_on"],
-        signer=body["signer"],
+        number=command.number,
+        decided_on=command.decided_on,
+        signer=command.signer,
         deciding_unit=deciding_unit,
     )
-    decision_id = f"QD-{uuid.uuid4().hex[:12]}"
-    deciding_level = level_of(await get_unit(tx.conn, deciding_unit) or {})
-    groups: dict[tuple[str, str, int], list[Any]] = defaultdict(list)
-    for row in rows:
-        if row["status"] == Status.APPROVED.value:
-            rule = rule_in_force(
-                ctx,
-                AwardKind(row["award"]),
-                NomineeKind(row["nominee_kind"]),
-                row["achievement_year"],
-            )
-            own = level_of(await get_unit(tx.conn, row["deciding_unit_code"]) or {})
+    deciding_level = await _level_of(w, deciding_unit)
+    groups: dict[tuple[str, str, int], list[Nomination]] = defaultdict(list)
+    for n in kept:
+        year = n.file.achievement_year
+        if n.status == Status.APPROVED:
+            rule = rule_in_force(ctx, n.award, n.nominee_kind, year)
+            own = await _level_of(w, n.deciding_unit_code)
             if own not in rule.deciding_levels:
                 raise conflict(
                     "Must be forwarded",
-                    f"{AWARD_NAMES_VI[AwardKind(row['award'])]} is granted at"
+                    f"{AWARD_NAMES_VI[n.award]} is granted at"
                     f" {', '.join(lv.value for lv in rule.deciding_levels)} level; forward file"
-                    f" {row['nomination_id']} there first.",
+                    f" {n.nomination_id} there first.",
                 )
-        before = files.file_of(row)
         # a forwarded file was granted at the level it went to (the province, a ministry)
-        granted_at = before.forwarded_to if row["status"] == Status.FORWARDED.value else None
-        file = step(lambda before=before: before.decide(principal.subject, at, decision))
-        version = row["version"] + 1
-        await files.save_file(tx.conn, row["nomination_id"], file, version)
-        await store.add_award(
-            tx.conn,
-            {
-                "nominee_kind": row["nominee_kind"],
-                "nominee_ref": row["nominee_ref"],
-                "unit_code": row["unit_code"],
-                "award": row["award"],
-                "year": row["achievement_year"],
-                "decision_number": body["number"],
-                "level": granted_at or deciding_level.value,
-                "decided_on": body["decided_on"],
-                "nomination_id": row["nomination_id"],
-                "source": "decision",
-            },
+        granted_at = n.file.forwarded_to if n.status == Status.FORWARDED else None
+        file = step(lambda n=n: n.file.decide(principal.subject, at, decision))
+        await w.nominations.save(replace(n, file=file, version=n.version + 1))
+        await w.records.confer(
+            ConferredAward(
+                n.nominee_kind,
+                n.file.nominee_ref,
+                n.unit_code,
+                n.award,
+                year,
+                command.number,
+                granted_at or deciding_level.value,
+                command.decided_on,
+                n.nomination_id,
+            )
         )
-        groups[(row["award"], row["occasion"], row["achievement_year"])].append(row)
+        groups[(n.award.value, n.occasion, year)].append(n)
     # titles approved for the same decision (LĐTT under a CSTĐ, members' LĐTT under a
     # collective title) must be in it: once this decision's awards are recorded, every
     # approved file must stand on conferred awards alone
-    for row in rows:
-        if row["status"] != Status.APPROVED.value:
+    for n in kept:
+        if n.status != Status.APPROVED:
             continue
-        a, _ = await assess_file(tx, ctx, row, awaiting=False)
+        a, _ = await assess_file(w, ctx, n, awaiting=False)
         if a.eligible is not True:
             failing = [cr for cr in a.criteria if cr.outcome != Outcome.PASSED]
             raise conflict(
                 "Prerequisite not in this decision",
-                f"File {row['nomination_id']} ({AWARD_NAMES_VI[AwardKind(row['award'])]}) rests"
+                f"File {n.nomination_id} ({AWARD_NAMES_VI[n.award]}) rests"
                 " on titles approved for the same year that this decision does not confer; add"
                 " their files to the decision or decide them first: "
                 + "; ".join(cr.message_vi for cr in failing),
             )
-    await files.insert_decision(
-        tx.conn,
-        {
-            "decision_id": decision_id,
-            "deciding_unit_code": deciding_unit,
-            "number": body["number"],
-            "decided_on": body["decided_on"],
-            "signer": body["signer"],
-            "nomination_ids": ids,
-            "recorded_by": principal.subject,
-        },
+    recorded = RecordedDecision(
+        f"QD-{uuid.uuid4().hex[:12]}",
+        deciding_unit,
+        command.number,
+        command.decided_on,
+        command.signer,
+        ids,
+        principal.subject,
     )
+    await w.decisions.add(recorded)
     for (award, occasion, year), group in sorted(groups.items()):
-        await emit(
-            tx,
-            ctx,
+        await w.tx.publish(
             c.AwardConferred(
-                decision_number=body["number"],
-                decision_date=body["decided_on"],
+                decision_number=command.number,
+                decision_date=command.decided_on,
                 deciding_unit_code=deciding_unit,
                 award=c.AwardKind(award),
                 occasion=c.AwardOccasion(occasion),
                 achievement_year=year,
-                recipients=[contract_nominee(r) for r in group],
-                nomination_ids=[r["nomination_id"] for r in group],
+                recipients=[nominee(n) for n in group],
+                nomination_ids=[n.nomination_id for n in group],
             ),
-            body["number"],
+            subject=command.number,
         )
-    return 201, await decision_view(tx, decision_id)
+    return True, recorded
 
 
 async def decision_view(tx: Tx, decision_id: str) -> dict[str, Any]:

@@ -6,15 +6,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 from egov_contracts import nominations as c
 from egov_runtime.auth import Principal
-from egov_runtime.consumer import Tx
 from egov_runtime.refusals import Conflict, conflict, invalid
 from egov_units import Hierarchy
 
-from egov_nominations.adapters import files
 from egov_nominations.domain.completeness import missing_documents
 from egov_nominations.domain.councils import Nomination
 from egov_nominations.domain.register import AwardKind, NomineeKind
@@ -26,23 +23,18 @@ from egov_nominations.usecases.common import (
     Context,
     Work,
     check_scope_in,
-    emit,
     level_named,
     working_days_on,
 )
 from egov_nominations.usecases.steps import (
-    advance,
     advance_in,
     base_of,
-    deciding_officer,
-    event_base,
+    deciding_officer_in,
     load,
-    load_file,
     nominee_of,
     rule_in_force,
     step,
 )
-from egov_nominations.usecases.views import nomination_view
 
 
 def default_deciding_unit(units: Hierarchy, unit_code: str, day: date) -> str:
@@ -161,41 +153,40 @@ async def submit(
 
 
 async def return_for_completion(
-    tx: Tx, ctx: Context, principal: Principal, nomination_id: str, reasons: list[str]
-) -> dict[str, Any]:
-    row = await load_file(tx, principal, nomination_id)
-    await deciding_officer(tx, principal, row)
+    w: Work, ctx: Context, principal: Principal, nomination_id: str, reasons: list[str]
+) -> Nomination:
+    """The deciding level returns an incomplete file with what is missing
+    (``nomination.returned.v1``)."""
+    n = await load(w, ctx, principal, nomination_id)
+    await deciding_officer_in(w, ctx, principal, n)
     at = ctx.now()
-    file = step(lambda: files.file_of(row).return_for_completion(principal.subject, at, reasons))
-    return await advance(
-        tx,
-        ctx,
-        row,
-        file,
-        c.NominationReturned(**event_base(row, at), reason="; ".join(file.return_reasons)[:2000]),
-    )
+    file = step(lambda: n.file.return_for_completion(principal.subject, at, reasons))
+    event = c.NominationReturned(**base_of(n, at), reason="; ".join(file.return_reasons)[:2000])
+    return await advance_in(w, n, file, event)
+
+
+def _missing(n: Nomination) -> list[str]:
+    return missing_documents(n.award, n.nominee_kind, list(n.documents))
 
 
 async def check_completeness(
-    tx: Tx, ctx: Context, principal: Principal, nomination_id: str
-) -> dict[str, Any]:
+    w: Work, ctx: Context, principal: Principal, nomination_id: str
+) -> Nomination:
     """The deciding level checks the file: returned with the missing documents, or accepted
     for review (and assessed against the rule set in force)."""
-    row = await load_file(tx, principal, nomination_id)
-    missing = missing_documents(
-        AwardKind(row["award"]), NomineeKind(row["nominee_kind"]), row["documents"]
-    )
+    n = await load(w, ctx, principal, nomination_id)
+    missing = _missing(n)
     if missing:
-        return await return_for_completion(tx, ctx, principal, nomination_id, missing)
-    return await accept(tx, ctx, principal, nomination_id)
+        return await return_for_completion(w, ctx, principal, nomination_id, missing)
+    return await accept(w, ctx, principal, nomination_id)
 
 
-async def accept(tx: Tx, ctx: Context, principal: Principal, nomination_id: str) -> dict[str, Any]:
-    row = await load_file(tx, principal, nomination_id)
-    await deciding_officer(tx, principal, row)
-    missing = missing_documents(
-        AwardKind(row["award"]), NomineeKind(row["nominee_kind"]), row["documents"]
-    )
+async def accept(w: Work, ctx: Context, principal: Principal, nomination_id: str) -> Nomination:
+    """The file is complete: review starts (20 working days to decide) and the engine's
+    assessment is announced (``nomination.assessed.v1``)."""
+    n = await load(w, ctx, principal, nomination_id)
+    await deciding_officer_in(w, ctx, principal, n)
+    missing = _missing(n)
     if missing:
         raise Conflict(
             "File incomplete",
@@ -203,10 +194,12 @@ async def accept(tx: Tx, ctx: Context, principal: Principal, nomination_id: str)
             errors=[{"field": "documents", "message": m} for m in missing],
         )
     at = ctx.now()
-    add_working_days = await ctx.working_days(tx)
-    file = step(lambda: files.file_of(row).accept_complete(principal.subject, at, add_working_days))
-    version = row["version"] + 1
-    await files.save_file(tx.conn, nomination_id, file, version)
-    assessment, _ = await assess_file(tx, ctx, row)
-    await emit(tx, ctx, assessed_event(row, assessment, at), nomination_id, version)
-    return await nomination_view(tx, ctx, nomination_id)
+    add_working_days = working_days_on(await w.calendar.province())
+    file = step(lambda: n.file.accept_complete(principal.subject, at, add_working_days))
+    accepted = replace(n, file=file, version=n.version + 1)
+    await w.nominations.save(accepted)
+    assessment, _ = await assess_file(w, ctx, accepted)
+    await w.tx.publish(
+        assessed_event(accepted, assessment, at), subject=nomination_id, sequence=accepted.version
+    )
+    return accepted

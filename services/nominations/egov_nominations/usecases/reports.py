@@ -13,12 +13,13 @@ from egov_runtime.units import descendants
 
 from egov_nominations.adapters import files
 from egov_nominations.adapters import reports as report_store
+from egov_nominations.adapters.repositories import nomination_of
 from egov_nominations.domain.engine import AWARD_NAMES_VI
 from egov_nominations.domain.register import AwardKind, NomineeKind
 from egov_nominations.domain.summary import CountRow, sentences
 from egov_nominations.domain.workflow import Status
 from egov_nominations.usecases.assessment import assess_file
-from egov_nominations.usecases.common import Context, check_scope
+from egov_nominations.usecases.common import Context, Work, check_scope
 from egov_nominations.usecases.decisions import decision_view
 
 
@@ -108,8 +109,9 @@ async def proposals(tx: Tx, ctx: Context, principal: Principal, session_id: str)
     )
     tallies = {t["nomination_id"]: t for t in await files.session_tallies(tx.conn, session_id)}
     out = []
+    work = Work.on(tx)
     for i, r in enumerate(rows, start=1):
-        a, _ = await assess_file(tx, ctx, r)
+        a, _ = await assess_file(work, ctx, nomination_of(r))
         t = tallies.get(r["nomination_id"])
         out.append(
             [

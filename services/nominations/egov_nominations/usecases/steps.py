@@ -11,10 +11,8 @@ from typing import Any
 from egov_contracts import nominations as c
 from egov_runtime import scope
 from egov_runtime.auth import Principal
-from egov_runtime.consumer import Tx
 from egov_runtime.refusals import Conflict, Forbidden, invalid, not_found
 
-from egov_nominations.adapters import files
 from egov_nominations.domain.councils import Nomination
 from egov_nominations.domain.engine import AWARD_NAMES_VI
 from egov_nominations.domain.register import AwardKind, NomineeKind
@@ -30,12 +28,8 @@ from egov_nominations.domain.workflow import (
 from egov_nominations.usecases.common import (
     Context,
     Work,
-    check_scope,
     check_scope_in,
-    emit,
-    in_scope,
 )
-from egov_nominations.usecases.views import nomination_view
 
 
 async def nominee_of(w: Work, kind: NomineeKind, ref: str) -> tuple[str, str]:
@@ -74,18 +68,6 @@ def rule_in_force(ctx: Context, award: AwardKind, kind: NomineeKind, year: int) 
         raise invalid(
             f"{vi}: {exc}", [{"field": "nominee.kind", "message": f"{vi}: {exc}"}]
         ) from exc
-
-
-async def load_file(tx: Tx, principal: Principal, nomination_id: str, *, lock: bool = True) -> Any:
-    row = await files.get_nomination(tx.conn, nomination_id, lock=lock)
-    if row is None:
-        raise not_found("Nomination", nomination_id)
-    if not (
-        await in_scope(tx, principal, row["unit_code"])
-        or await in_scope(tx, principal, row["deciding_unit_code"])
-    ):
-        raise not_found("Nomination", nomination_id)  # as if missing: existence does not leak
-    return row
 
 
 async def load(
@@ -137,22 +119,6 @@ async def advance_in(w: Work, n: Nomination, file: NominationFile, event: Any) -
     return moved
 
 
-def contract_nominee(row: Any) -> c.Nominee:
-    return c.Nominee(
-        kind=c.NomineeKind(row["nominee_kind"]), ref=row["nominee_ref"], unit_code=row["unit_code"]
-    )
-
-
-def event_base(row: Any, at: datetime) -> dict[str, Any]:
-    return {
-        "nomination_id": row["nomination_id"],
-        "nominee": contract_nominee(row),
-        "award": c.AwardKind(row["award"]),
-        "achievement_year": row["achievement_year"],
-        "occurred_at": at,
-    }
-
-
 def step(action: Any) -> Any:
     try:
         return action()
@@ -164,19 +130,6 @@ def step(action: Any) -> Any:
         ) from exc
 
 
-async def advance(tx: Tx, ctx: Context, row: Any, file: Any, event: Any) -> dict[str, Any]:
-    """Store the file's next version and announce the step (same version as the sequence)."""
-    nomination_id = row["nomination_id"]
-    version = row["version"] + 1
-    await files.save_file(tx.conn, nomination_id, file, version)
-    await emit(tx, ctx, event, nomination_id, version)
-    return await nomination_view(tx, ctx, nomination_id)
-
-
-async def deciding_officer(tx: Tx, principal: Principal, row: Any) -> None:
-    await check_scope(tx, principal, row["deciding_unit_code"])
-
-
 def is_decider(ctx: Context, principal: Principal) -> None:
     if not principal.has_any(ctx.decider_roles):
         raise Forbidden(
@@ -185,6 +138,6 @@ def is_decider(ctx: Context, principal: Principal) -> None:
         )
 
 
-async def view(tx: Tx, ctx: Context, principal: Principal, nomination_id: str) -> dict[str, Any]:
-    await load_file(tx, principal, nomination_id, lock=False)
-    return await nomination_view(tx, ctx, nomination_id)
+async def view(w: Work, ctx: Context, principal: Principal, nomination_id: str) -> Nomination:
+    """A file the caller may see (the route renders it)."""
+    return await load(w, ctx, principal, nomination_id, lock=False)

@@ -31,7 +31,7 @@ from egov_nominations.entrypoints.http.common import (
 from egov_nominations.usecases import (
     decisions,
 )
-from egov_nominations.usecases.common import check_scope
+from egov_nominations.usecases.common import Work, check_scope
 
 router = APIRouter(prefix="/v1")
 
@@ -56,8 +56,17 @@ async def post_decision(
     """The decision conferring the awards (number, date, signer) on approved files; the
     award history is updated and ``award.conferred.v1`` published once per award."""
 
+    command = decisions.Decide(
+        body.number,
+        body.decided_on,
+        body.signer,
+        body.deciding_unit_code,
+        tuple(body.nomination_ids),
+    )
+
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        return await decisions.decide(tx, ctx_of(request), principal, body.model_dump())
+        created, d = await decisions.decide(Work.on(tx), ctx_of(request), principal, command)
+        return (201 if created else 200), await decisions.decision_view(tx, d.decision_id)
 
     return await write_once(request, principal, key, act)
 

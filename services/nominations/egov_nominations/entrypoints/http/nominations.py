@@ -125,9 +125,13 @@ async def get_nominations(
 async def get_nomination(nomination_id: str, request: Request, principal: Reader) -> dict[str, Any]:
     """The file: status, allowed actions, deadlines in working days, who/when/why of every
     step; for a collective, its on-time rate and target achievement."""
-    return await read_tx(
-        request, lambda tx: steps.view(tx, ctx_of(request), principal, nomination_id)
-    )
+
+    async def act(tx: Tx) -> dict[str, Any]:
+        ctx = ctx_of(request)
+        n = await steps.view(Work.on(tx), ctx, principal, nomination_id)
+        return await views.nomination_view(tx, ctx, n.nomination_id)
+
+    return await read_tx(request, act)
 
 
 @router.get("/nominations/{nomination_id}/eligibility", tags=["nominations"])
@@ -137,7 +141,8 @@ async def get_eligibility(
     """Eligible or not, with every criterion of the rule set in force, pass/fail, and the
     evidence (years, decisions, figures)."""
     return await read_tx(
-        request, lambda tx: assessment.eligibility(tx, ctx_of(request), principal, nomination_id)
+        request,
+        lambda tx: assessment.eligibility(Work.on(tx), ctx_of(request), principal, nomination_id),
     )
 
 
@@ -205,6 +210,26 @@ def _action(
     )
 
 
+async def _check(tx: Tx, ctx: Context, p: Principal, nid: str, b: Any) -> dict[str, Any]:
+    n = await proposals.check_completeness(Work.on(tx), ctx, p, nid)
+    return await views.nomination_view(tx, ctx, n.nomination_id)
+
+
+async def _return(tx: Tx, ctx: Context, p: Principal, nid: str, b: Any) -> dict[str, Any]:
+    n = await proposals.return_for_completion(Work.on(tx), ctx, p, nid, b.reasons)
+    return await views.nomination_view(tx, ctx, n.nomination_id)
+
+
+async def _accept(tx: Tx, ctx: Context, p: Principal, nid: str, b: Any) -> dict[str, Any]:
+    n = await proposals.accept(Work.on(tx), ctx, p, nid)
+    return await views.nomination_view(tx, ctx, n.nomination_id)
+
+
+async def _approve(tx: Tx, ctx: Context, p: Principal, nid: str, b: Any) -> dict[str, Any]:
+    n = await decisions.approve(Work.on(tx), ctx, p, nid, b.reason if b else None)
+    return await views.nomination_view(tx, ctx, n.nomination_id)
+
+
 async def _submit(tx: Tx, ctx: Context, p: Principal, nid: str, b: Any) -> dict[str, Any]:
     documents = tuple(d.value for d in b.documents) if b and b.documents is not None else None
     n = await proposals.submit(Work.on(tx), ctx, p, nid, documents)
@@ -220,25 +245,25 @@ _action(
 _action(
     "completeness-check",
     None,
-    lambda tx, ctx, p, nid, b: proposals.check_completeness(tx, ctx, p, nid),
+    _check,
     "The deciding level checks the documents: returned with the missing ones, or accepted.",
 )
 _action(
     "return",
     ReasonsIn,
-    lambda tx, ctx, p, nid, b: proposals.return_for_completion(tx, ctx, p, nid, b.reasons),
+    _return,
     "Return an incomplete file for completion with the reasons.",
 )
 _action(
     "accept",
     None,
-    lambda tx, ctx, p, nid, b: proposals.accept(tx, ctx, p, nid),
+    _accept,
     "The file is complete: review starts (20 working days to decide) and it is assessed.",
 )
 _action(
     "approve",
     ReasonIn,
-    lambda tx, ctx, p, nid, b: decisions.approve(tx, ctx, p, nid, b.reason if b else None),
+    _approve,
     "The head approves an eligible file (after the council's valid tally where required).",
     roles=DECIDER_ROUTE_ROLES,
 )
