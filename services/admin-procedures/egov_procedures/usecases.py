@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,7 @@ from egov_contracts.personal_data import applicant_ref
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
 from egov_runtime.db import Connection
-from egov_runtime.refusals import not_found
+from egov_runtime.refusals import Invalid, not_found
 from egov_runtime.service import Runtime, utc_now
 from egov_runtime.units import descendants
 from egov_workdays import VN_TZ, CalendarException, WorkCalendar
@@ -42,6 +42,7 @@ from egov_procedures.domain.dossier import (
 from egov_procedures.domain.model import (
     Apology,
     Channel,
+    DeadlineMode,
     Dossier,
     DossierState,
     Fact,
@@ -49,6 +50,8 @@ from egov_procedures.domain.model import (
     Result,
     Status,
     StatusReport,
+    SupplementRule,
+    TimeUnit,
 )
 from egov_procedures.domain.report import (
     PeriodScheme,
@@ -114,6 +117,47 @@ class IssueApology:
     new_due_at: datetime
     reason: str
     issued_by: str
+
+
+@dataclass(frozen=True)
+class PutProcedure:
+    """A procedure of the catalogue as the province enters it (create or change)."""
+
+    code: str
+    name: str
+    processing_value: int
+    processing_unit: TimeUnit = TimeUnit.WORKING_DAYS
+    field: str = ""
+    level: str = "province"
+    supplement_rule: str = "pause"
+    deadline_mode: str = "working-time"
+    warn_used_fraction: float = 0.75
+    warn_days_left: int = 1
+    intake_cutoff: str | None = None  # HH:MM
+
+
+async def put_catalogue_procedure(w: Work, cmd: PutProcedure) -> Procedure:
+    """Create or change a procedure of the catalogue (refused, 422 "Invalid procedure", when
+    its values do not make a procedure); dossiers already received keep their deadlines until
+    their next report."""
+    try:
+        procedure = Procedure(
+            code=cmd.code,
+            name=cmd.name,
+            processing_value=cmd.processing_value,
+            processing_unit=TimeUnit(cmd.processing_unit),
+            supplement_rule=SupplementRule(cmd.supplement_rule),
+            deadline_mode=DeadlineMode(cmd.deadline_mode),
+            intake_cutoff=time.fromisoformat(cmd.intake_cutoff) if cmd.intake_cutoff else None,
+            warn_used_fraction=cmd.warn_used_fraction,
+            warn_days_left=cmd.warn_days_left,
+            field=cmd.field,
+            level=cmd.level,
+        )
+    except ValueError as exc:
+        raise Invalid("Invalid procedure", str(exc)) from exc
+    await w.catalogue.put(procedure)
+    return procedure
 
 
 async def load_calendar(w: Work) -> WorkCalendar:

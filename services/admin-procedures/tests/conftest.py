@@ -112,6 +112,9 @@ class FakeCatalogue:
     async def procedure(self, code: str) -> Procedure | None:
         return self.procedures.get(code)
 
+    async def put(self, procedure: Procedure) -> None:
+        self.procedures[procedure.code] = procedure
+
 
 @dataclass
 class FakeCalendarExceptions:

@@ -4,7 +4,7 @@ fakes the use-case tests rely on behave as the adapters do."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from egov_contracts import procedures as c
@@ -15,6 +15,7 @@ from egov_procedures.domain.dossier import DeadlineWarning, fold
 from egov_procedures.domain.model import (
     Apology,
     Channel,
+    DeadlineMode,
     Dossier,
     Procedure,
     Status,
@@ -153,6 +154,24 @@ class CatalogueContract:
         assert await catalogue.procedure("NOPE") is None
         got = await catalogue.procedure("C3")
         assert got == Procedure("C3", "Ba ngày lịch", 3, TimeUnit.CALENDAR_DAYS, field="Tư pháp")
+
+    async def test_a_procedure_put_is_read_back_and_replaced(self, catalogue):
+        entered = Procedure(
+            "E2",
+            "Hai ngày, hết ngày",
+            2,
+            deadline_mode=DeadlineMode.END_OF_DAY,
+            intake_cutoff=time(15, 30),
+            warn_used_fraction=0.5,
+            warn_days_left=0,
+            field="Nội vụ",
+            level="commune",
+        )
+        await catalogue.put(entered)
+        assert await catalogue.procedure("E2") == entered
+        changed = Procedure("E2", "Hai ngày", 2, TimeUnit.CALENDAR_DAYS)
+        await catalogue.put(changed)
+        assert await catalogue.procedure("E2") == changed
 
 
 C3 = {

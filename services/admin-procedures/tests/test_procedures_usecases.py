@@ -1,7 +1,8 @@
 """admin-procedures' write use cases against in-memory fakes of their repositories and of the
 transaction (no broker, no database): a status report batch (receipt, resend, refusals by unit
 and by credential scope, an unknown procedure, the applicant, the result and the daily
-aggregates), the deadline timers, the apology, and the province's calendar exceptions."""
+aggregates), the deadline timers, the apology, the province's calendar exceptions and its procedure
+catalogue."""
 
 from __future__ import annotations
 
@@ -14,21 +15,23 @@ from egov_contracts.envelope import CloudEvent, new_event
 from egov_contracts.personal_data import applicant_ref
 from egov_devkit.testing.fakes import RecordingTx
 from egov_procedures.domain.dossier import ApologyRefused, fold
-from egov_procedures.domain.model import Procedure, Status, StatusReport
+from egov_procedures.domain.model import DeadlineMode, Procedure, Status, StatusReport, TimeUnit
 from egov_procedures.usecases import (
     Context,
     IssueApology,
+    PutProcedure,
     UnknownProcedure,
     Work,
     fire_due_timers,
     issue_apology,
     publish_pending_calendar,
     put_calendar_exception,
+    put_catalogue_procedure,
     record_status_reports,
     withdraw_calendar_exception,
 )
 from egov_runtime.auth import Principal
-from egov_runtime.refusals import NotFound
+from egov_runtime.refusals import Invalid, NotFound
 from egov_workdays import VN_TZ, CalendarException, ExceptionKind, WorkCalendar
 
 KEY = b"personal-data-key-of-the-tests"
@@ -240,3 +243,31 @@ async def test_exceptions_recorded_before_publishing_are_published_once(work):
         "/vn/38/admin-procedures",
         MON,
     )
+
+
+async def test_a_procedure_is_put_in_the_catalogue_and_an_impossible_one_refused(work):
+    cmd = PutProcedure(
+        "C3",
+        "Ba ngày lịch",
+        3,
+        TimeUnit.CALENDAR_DAYS,
+        field="Tư pháp",
+        deadline_mode="end-of-day",
+        intake_cutoff="15:30",
+    )
+    got = await put_catalogue_procedure(work, cmd)
+    assert got.deadline_mode is DeadlineMode.END_OF_DAY
+    assert (got.intake_cutoff.hour, got.intake_cutoff.minute) == (15, 30)
+    assert await work.catalogue.procedure("C3") == got
+    changed = await put_catalogue_procedure(
+        work, PutProcedure("C3", "Ba ngày lịch", 2, field="Tư pháp")
+    )
+    assert await work.catalogue.procedure("C3") == changed
+    assert changed.processing_unit is TimeUnit.WORKING_DAYS
+    with pytest.raises(Invalid) as refused:
+        await put_catalogue_procedure(
+            work, PutProcedure("C4", "Bốn ngày", 4, warn_used_fraction=1.5)
+        )
+    assert (refused.value.status, refused.value.title) == (422, "Invalid procedure")
+    assert await work.catalogue.procedure("C4") is None
+    assert tx_of(work).events == []

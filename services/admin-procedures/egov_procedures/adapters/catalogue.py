@@ -118,6 +118,29 @@ def procedure_from_row(row: dict[str, Any]) -> Procedure:
     )
 
 
+def procedure_row(procedure: Procedure) -> dict[str, Any]:
+    """The catalogue's row of a procedure (its warning thresholds and intake cutoff in
+    ``settings``); :func:`procedure_from_row` reads it back."""
+    p = procedure
+    settings: dict[str, Any] = {
+        "warn_used_fraction": p.warn_used_fraction,
+        "warn_days_left": p.warn_days_left,
+    }
+    if p.intake_cutoff is not None:
+        settings["intake_cutoff"] = p.intake_cutoff.strftime("%H:%M")
+    return {
+        "code": p.code,
+        "name": p.name,
+        "field": p.field,
+        "level": p.level,
+        "processing_value": p.processing_value,
+        "processing_unit": p.processing_unit.value,
+        "supplement_rule": p.supplement_rule.value,
+        "deadline_mode": p.deadline_mode.value,
+        "settings": settings,
+    }
+
+
 def _exception(row: dict[str, Any]) -> CalendarException:
     return CalendarException(
         row["day"], ExceptionKind(row["kind"]), row["note"] or "", row["entered_by"] or ""
@@ -133,6 +156,9 @@ class PgCatalogue:
     async def procedure(self, code: str) -> Procedure | None:
         row = await get_procedure(self.conn, code)
         return procedure_from_row(row) if row is not None else None
+
+    async def put(self, procedure: Procedure) -> None:
+        await upsert_procedures(self.conn, [procedure_row(procedure)])
 
 
 class PgCalendarExceptions:

@@ -70,6 +70,10 @@ class DossierRepository(Protocol):
 class Catalogue(Protocol):
     async def procedure(self, code: str) -> Procedure | None: ...
 
+    async def put(self, procedure: Procedure) -> None:
+        """Create the procedure or replace the one of its code."""
+        ...
+
 
 class CalendarExceptions(Protocol):
     async def all(self) -> list[CalendarException]: ...

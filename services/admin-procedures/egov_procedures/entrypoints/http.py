@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from egov_procedures.adapters import catalogue, dossiers
-from egov_procedures.adapters.catalogue import procedure_from_row
+from egov_procedures.adapters.catalogue import procedure_from_row, procedure_row
 from egov_procedures.domain.dossier import ApologyRefused, colour, warning_schedule
 from egov_procedures.domain.model import DossierState, Phase, TimeUnit
 from egov_procedures.domain.report import (
@@ -44,10 +44,12 @@ from egov_procedures.entrypoints.sealing import sealed
 from egov_procedures.usecases import (
     Context,
     IssueApology,
+    PutProcedure,
     Work,
     build_on_time_report,
     issue_apology,
     put_calendar_exception,
+    put_catalogue_procedure,
     withdraw_calendar_exception,
 )
 
@@ -624,25 +626,7 @@ async def put_procedure(
     rt = runtime_of(request)
     async with rt.pool.acquire() as conn:
         await check_root(conn, principal, rt.settings.province_code, "The procedure catalogue")
-    settings = {
-        k: v
-        for k, v in {
-            "warn_used_fraction": body.warn_used_fraction,
-            "warn_days_left": body.warn_days_left,
-            "intake_cutoff": body.intake_cutoff,
-        }.items()
-        if v is not None
-    }
-    row = {
-        "code": code,
-        **body.model_dump(exclude={"warn_used_fraction", "warn_days_left", "intake_cutoff"}),
-        "settings": settings,
-    }
-    row["processing_unit"] = body.processing_unit.value
-    try:
-        procedure_from_row(row)
-    except ValueError as exc:
-        raise Problem(422, "Invalid procedure", str(exc)) from exc
+    cmd = PutProcedure(code=code, **body.model_dump())
     async with rt.transaction() as tx:
-        await catalogue.upsert_procedures(tx.conn, [row])
-    return _procedure_json(row)
+        procedure = await put_catalogue_procedure(Work.on(tx), cmd)
+    return _procedure_json(procedure_row(procedure))
