@@ -21,11 +21,15 @@ from egov_nominations.domain.people import RatedYear
 from egov_nominations.domain.register import (
     AwardKind,
     AwardRecord,
+    DisciplineRecord,
     EmulationCluster,
     IndividualRecord,
+    Initiative,
     NomineeKind,
+    PendingMatter,
     Person,
     UnitRecord,
+    YearRating,
 )
 from egov_nominations.domain.workflow import Status
 from egov_nominations.usecases.common import Work
@@ -146,14 +150,63 @@ class FakeRecords:
         default_factory=dict
     )
     conferred: list[ConferredAward] = field(default_factory=list)
+    # what the register's routes keep: disciplines by person and decision number, initiatives
+    # and pending matters by id (joined to the records they belong to when read)
+    disciplines: dict[tuple[str, str], DisciplineRecord] = field(default_factory=dict)
+    initiatives: dict[str, tuple[str, Initiative]] = field(default_factory=dict)
+    pending: dict[str, tuple[NomineeKind, str, PendingMatter]] = field(default_factory=dict)
+    unit_ratings: dict[tuple[str, int], YearRating] = field(default_factory=dict)
+
+    def _pending_of(self, kind: NomineeKind, ref: str) -> tuple[PendingMatter, ...]:
+        return tuple(m for k, r, m in self.pending.values() if (k, r) == (kind, ref))
 
     async def individual(self, person_id: str) -> IndividualRecord | None:
-        return self.individuals.get(person_id)
+        record = self.individuals.get(person_id)
+        if record is None:
+            return None
+        return record.model_copy(
+            update={
+                "disciplines": record.disciplines
+                + tuple(d for (p, _), d in self.disciplines.items() if p == person_id),
+                "initiatives": record.initiatives
+                + tuple(i for p, i in self.initiatives.values() if p == person_id),
+                "pending": record.pending + self._pending_of(NomineeKind.INDIVIDUAL, person_id),
+            }
+        )
 
     async def collective(
         self, unit_code: str, name: str, year: int
     ) -> tuple[UnitRecord, dict[str, Any]]:
-        return self.collectives.get((unit_code, year)) or (UnitRecord(id=unit_code, name=name), {})
+        record, details = self.collectives.get((unit_code, year)) or (
+            UnitRecord(id=unit_code, name=name),
+            {},
+        )
+        pending = record.pending + self._pending_of(NomineeKind.COLLECTIVE, unit_code)
+        rated = {r.year for (u, _), r in self.unit_ratings.items() if u == unit_code}
+        ratings = tuple(r for r in record.ratings if r.year not in rated) + tuple(
+            r for (u, _), r in sorted(self.unit_ratings.items()) if u == unit_code
+        )
+        return record.model_copy(update={"pending": pending, "ratings": ratings}), details
+
+    async def keep_discipline(self, person_id: str, discipline: DisciplineRecord) -> None:
+        self.disciplines[(person_id, discipline.decision_number)] = discipline
+
+    async def keep_initiative(self, person_id: str, initiative: Initiative) -> None:
+        self.initiatives[initiative.id] = (person_id, initiative)
+
+    async def keep_pending(
+        self, matter_id: str, kind: NomineeKind, ref: str, matter: PendingMatter
+    ) -> None:
+        kept = self.pending.get(matter_id)
+        if kept is not None:  # a kept matter takes only the new reference and resolution
+            k, r, m = kept
+            changed = {"reference": matter.reference, "resolved": matter.resolved}
+            self.pending[matter_id] = (k, r, m.model_copy(update=changed))
+            return
+        self.pending[matter_id] = (kind, ref, matter)
+
+    async def rate_unit(self, unit_code: str, rating: YearRating) -> None:
+        self.unit_ratings[(unit_code, rating.year)] = rating
 
     async def confer(self, award: ConferredAward) -> None:
         a = award

@@ -32,12 +32,18 @@ from egov_nominations.domain.people import RatedYear
 from egov_nominations.domain.register import (
     AwardKind,
     AwardRecord,
+    DisciplineLevel,
+    DisciplineRecord,
     EmulationCluster,
     IndividualRecord,
+    Initiative,
     Leave,
     LeaveKind,
     NomineeKind,
+    PendingKind,
+    PendingMatter,
     Person,
+    Scope,
     TaskRating,
     WorkYear,
     YearRating,
@@ -564,6 +570,49 @@ class RecordsContract:
             ),
         )
         assert got.ratings == RECORDED.ratings
+
+    async def test_disciplines_initiatives_and_pending_matters_join_the_persons_record(
+        self, records
+    ):
+        first = DisciplineRecord(year=2024, level=DisciplineLevel.KHIEN_TRACH, decision_number="7")
+        await records.keep_discipline("cb-001", first)
+        again = first.model_copy(update={"year": 2025, "level": DisciplineLevel.CANH_CAO})
+        await records.keep_discipline("cb-001", again)  # one per decision number
+        initiative = Initiative(
+            id="SK-1", title="Một cửa số", year=2025, recognised_by="Sở KH&CN", scope=Scope.PROVINCE
+        )
+        await records.keep_initiative("cb-001", initiative)
+        await records.keep_initiative("cb-001", initiative.model_copy(update={"title": "Mới"}))
+        opened = PendingMatter(
+            kind=PendingKind.INSPECTION, opened_on=date(2026, 1, 5), reference="TB-1"
+        )
+        await records.keep_pending("VV-1", NomineeKind.INDIVIDUAL, "cb-001", opened)
+        # a kept matter takes only the new reference and resolution
+        later = PendingMatter(
+            kind=PendingKind.DISCIPLINE, opened_on=date(2026, 2, 1), reference="KL-1", resolved=True
+        )
+        await records.keep_pending("VV-1", NomineeKind.INDIVIDUAL, "cb-001", later)
+        got = await records.individual("cb-001")
+        assert got is not None
+        assert got.disciplines == (again,)
+        assert got.initiatives == (initiative.model_copy(update={"title": "Mới"}),)
+        assert got.pending == (opened.model_copy(update={"reference": "KL-1", "resolved": True}),)
+        assert got.ratings == RECORDED.ratings
+
+    async def test_a_collectives_rating_and_pending_matter_join_its_record(self, records):
+        await records.rate_unit("38.01.01", YearRating(year=2024, rating=TaskRating.HOAN_THANH))
+        await records.rate_unit(
+            "38.01.01", YearRating(year=2024, rating=TaskRating.HOAN_THANH_TOT)
+        )  # replaced
+        await records.rate_unit("38.01", YearRating(year=2024, rating=TaskRating.HOAN_THANH))
+        matter = PendingMatter(
+            kind=PendingKind.COMPLAINT, opened_on=date(2026, 1, 5), reference="ĐT-1"
+        )
+        await records.keep_pending("VV-2", NomineeKind.COLLECTIVE, "38.01.01", matter)
+        record, _ = await records.collective("38.01.01", "Xã Một", 2025)
+        assert record.ratings == (YearRating(year=2024, rating=TaskRating.HOAN_THANH_TOT),)
+        assert record.pending == (matter,)
+        assert (await records.individual("cb-001")).pending == ()
 
 
 class TestFakeRecords(RecordsContract):

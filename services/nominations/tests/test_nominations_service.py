@@ -474,6 +474,69 @@ async def test_bad_input_is_refused_and_changes_nothing(service: RunningService)
     assert [r["year"] for r in profile["ratings"]] == [2025]
 
 
+async def test_a_persons_discipline_initiative_and_pending_matter_join_the_profile(
+    service: RunningService,
+) -> None:
+    svc = service
+    unit = await new_unit(svc)
+    officer = svc.token("officer", unit=unit)
+    pid = await add_person(svc, unit, {2025: "hoan-thanh-tot"})
+    discipline = {"year": 2024, "level": "khien-trach", "decision_number": f"7/QĐ-{unit}"}
+    assert ok(
+        await svc.client.post(
+            f"/v1/register/people/{pid}/disciplines", json=discipline, headers=officer
+        ),
+        201,
+    ) == {"person_id": pid, **discipline}
+    initiative = {
+        "initiative_id": f"SK-{pid}",
+        "title": "Một cửa số",
+        "year": 2025,
+        "recognised_by": "Hội đồng sáng kiến",
+        "scope": "unit",
+    }
+    out = ok(
+        await svc.client.post(
+            f"/v1/register/people/{pid}/initiatives", json=initiative, headers=officer
+        ),
+        201,
+    )
+    assert (out["person_id"], out["initiative_id"], out["decision_number"]) == (
+        pid,
+        f"SK-{pid}",
+        None,
+    )
+    matter = {
+        "matter_id": f"VV-{pid}",
+        "nominee_ref": pid,
+        "kind": "inspection",
+        "opened_on": "2026-01-05",
+        "reference": "Thông báo 1",
+    }
+    ok(await svc.client.post("/v1/register/pending-matters", json=matter, headers=officer), 201)
+    # another unit's person is as if missing; another unit's collective is out of bounds
+    stranger = svc.token("officer", unit=await new_unit(svc))
+    r = await svc.client.post(
+        f"/v1/register/people/{pid}/disciplines", json=discipline, headers=stranger
+    )
+    assert r.status_code == 404, r.text
+    r = await svc.client.post(
+        "/v1/register/pending-matters",
+        json={
+            **matter,
+            "matter_id": f"VV2-{pid}",
+            "nominee_kind": "collective",
+            "nominee_ref": unit,
+        },
+        headers=stranger,
+    )
+    assert r.status_code == 403, r.text
+    profile = ok(await svc.client.get(f"/v1/register/people/{pid}", headers=officer))
+    assert [(d["year"], d["level"]) for d in profile["disciplines"]] == [(2024, "khien-trach")]
+    assert [i["id"] for i in profile["initiatives"]] == [f"SK-{pid}"]
+    assert [(m["kind"], m["resolved"]) for m in profile["pending"]] == [("inspection", False)]
+
+
 async def test_reports_and_the_people_list_read_the_unit_subtree(service: RunningService) -> None:
     svc = service
     unit = await new_unit(svc)

@@ -4,10 +4,11 @@ session with or without quorum, a secret-ballot tally that moves the file's vers
 publishes ``nomination.voted.v1`` once; a movement launched once, and a registration for a title
 once per nominee, award and year; the evidence from the other services kept, the latest word
 winning; an emulation cluster's members and the leaders its meeting proposed; a person of the
-register and a year's rating; a file proposed once per nominee, award and year, submitted with the
-deadline on the province's calendar, returned or accepted and assessed on the register's record,
-approved when eligible, rejected or forwarded by its deciding head, each step a new version
-published once; a decision conferring its awards recorded once."""
+register, a year's rating, a discipline, an initiative, a pending matter and a unit's rating; a
+file proposed once per nominee, award and year, submitted with the deadline on the province's
+calendar, returned or accepted and assessed on the register's record, approved when eligible,
+rejected or forwarded by its deciding head, each step a new version published once; a decision
+conferring its awards recorded once."""
 
 from __future__ import annotations
 
@@ -24,11 +25,17 @@ from egov_devkit.testing.fakes import RecordingTx
 from egov_nominations.domain.councils import Member, Nomination
 from egov_nominations.domain.register import (
     AwardKind,
+    DisciplineLevel,
+    DisciplineRecord,
     IndividualRecord,
+    Initiative,
     Leave,
     LeaveKind,
     NomineeKind,
+    PendingKind,
+    PendingMatter,
     Person,
+    Scope,
     TaskRating,
     WorkYear,
     YearRating,
@@ -68,10 +75,25 @@ from egov_nominations.usecases.proposals import (
     return_for_completion,
     submit,
 )
-from egov_nominations.usecases.register import PutPerson, RateYear, put_person, put_rating
+from egov_nominations.usecases.register import (
+    PutPerson,
+    RateUnit,
+    RateYear,
+    RecordDiscipline,
+    RecordInitiative,
+    RecordPending,
+    put_person,
+    put_rating,
+    rate_unit,
+    record_discipline,
+    record_initiative,
+    record_pending,
+)
 from egov_runtime.auth import Principal
 from egov_runtime.refusals import Conflict, Forbidden, Invalid, NotFound
 from egov_workdays import VN_TZ, CalendarException, ExceptionKind
+
+from .conftest import FakeRecords
 
 NOW = datetime(2026, 1, 20, 9, 0, tzinfo=VN_TZ)
 DEPT = "38.SNV"
@@ -545,6 +567,60 @@ async def test_a_rating_needs_a_person_the_caller_may_see(fake_work):
     with pytest.raises(Forbidden):  # rated in a unit outside the caller's
         await put_rating(fake_work, ctx(), COMMUNE_OFFICER, replace(command, unit_code="38.SNV"))
     assert await fake_work.people.rating("cb-001", 2025) is None
+
+
+async def test_a_persons_discipline_initiative_and_pending_matter_are_kept(fake_work):
+    discipline = DisciplineRecord(year=2025, level=DisciplineLevel.KHIEN_TRACH, decision_number="7")
+    await record_discipline(
+        fake_work, ctx(), COMMUNE_OFFICER, RecordDiscipline("cb-001", discipline)
+    )
+    initiative = Initiative(
+        id="SK-1", title="Một cửa số", year=2025, recognised_by="Sở KH&CN", scope=Scope.PROVINCE
+    )
+    await record_initiative(
+        fake_work, ctx(), COMMUNE_OFFICER, RecordInitiative("cb-001", initiative)
+    )
+    matter = PendingMatter(kind=PendingKind.INSPECTION, opened_on=date(2026, 1, 5), reference="1")
+    command = RecordPending("VV-1", NomineeKind.INDIVIDUAL, "cb-001", matter)
+    await record_pending(fake_work, ctx(), COMMUNE_OFFICER, command)
+    records = fake_work.records
+    assert isinstance(records, FakeRecords)
+    assert records.disciplines == {("cb-001", "7"): discipline}
+    assert records.initiatives == {"SK-1": ("cb-001", initiative)}
+    assert records.pending == {"VV-1": (NomineeKind.INDIVIDUAL, "cb-001", matter)}
+
+
+async def test_a_persons_record_needs_a_person_the_caller_may_see(fake_work):
+    discipline = DisciplineRecord(year=2025, level=DisciplineLevel.KHIEN_TRACH, decision_number="7")
+    initiative = Initiative(
+        id="SK-1", title="Một cửa số", year=2025, recognised_by="Sở KH&CN", scope=Scope.UNIT
+    )
+    matter = PendingMatter(kind=PendingKind.INSPECTION, opened_on=date(2026, 1, 5), reference="1")
+    for caller, person in ((COMMUNE_OFFICER, "ai-do"), (OFFICER, "cb-001")):  # another unit's
+        with pytest.raises(NotFound):  # person is as if missing
+            await record_discipline(fake_work, ctx(), caller, RecordDiscipline(person, discipline))
+        with pytest.raises(NotFound):
+            await record_initiative(fake_work, ctx(), caller, RecordInitiative(person, initiative))
+        pending = RecordPending("VV-1", NomineeKind.INDIVIDUAL, person, matter)
+        with pytest.raises(NotFound):
+            await record_pending(fake_work, ctx(), caller, pending)
+    records = fake_work.records
+    assert isinstance(records, FakeRecords)
+    assert (records.disciplines, records.initiatives, records.pending) == ({}, {}, {})
+
+
+async def test_a_collectives_rating_and_pending_matter_need_its_unit_in_scope(fake_work):
+    matter = PendingMatter(kind=PendingKind.COMPLAINT, opened_on=date(2026, 1, 5), reference="1")
+    pending = RecordPending("VV-2", NomineeKind.COLLECTIVE, "38.01.01", matter)
+    rating = RateUnit("38.01.01", YearRating(year=2025, rating=TaskRating.HOAN_THANH_TOT))
+    with pytest.raises(Forbidden):
+        await record_pending(fake_work, ctx(), OFFICER, pending)
+    with pytest.raises(Forbidden):
+        await rate_unit(fake_work, ctx(), OFFICER, rating)
+    await record_pending(fake_work, ctx(), COMMUNE_OFFICER, pending)
+    await rate_unit(fake_work, ctx(), COMMUNE_OFFICER, rating)
+    record, _ = await fake_work.records.collective("38.01.01", "Xã Một", 2025)
+    assert (record.pending, record.ratings) == ((matter,), (rating.rating,))
 
 
 # -- the file workflow: reject, forward -------------------------------------------------------

@@ -24,14 +24,18 @@ from egov_nominations.domain.movements import Movement, Registration
 from egov_nominations.domain.people import RatedYear
 from egov_nominations.domain.register import (
     AwardKind,
+    DisciplineRecord,
     EmulationCluster,
     IndividualRecord,
+    Initiative,
     Leave,
     NomineeKind,
+    PendingMatter,
     Person,
     TaskRating,
     UnitRecord,
     WorkYear,
+    YearRating,
 )
 
 
@@ -252,6 +256,47 @@ class PgRecords:
                 "source": "decision",
             },
         )
+
+    async def keep_discipline(self, person_id: str, discipline: DisciplineRecord) -> None:
+        d = discipline
+        await people.add_discipline(self.conn, person_id, d.year, d.level.value, d.decision_number)
+
+    async def keep_initiative(self, person_id: str, initiative: Initiative) -> None:
+        i = initiative
+        await people.upsert_initiative(
+            self.conn,
+            {
+                "initiative_id": i.id,
+                "person_id": person_id,
+                "title": i.title,
+                "year": i.year,
+                "kind": i.kind.value,
+                "recognised_by": i.recognised_by,
+                "scope": i.scope.value,
+                "accepted_and_applied": i.accepted_and_applied,
+                "decision_number": i.decision_number,
+            },
+        )
+
+    async def keep_pending(
+        self, matter_id: str, kind: NomineeKind, ref: str, matter: PendingMatter
+    ) -> None:
+        m = matter
+        await people.upsert_pending(
+            self.conn,
+            {
+                "matter_id": matter_id,
+                "nominee_kind": kind.value,
+                "nominee_ref": ref,
+                "kind": m.kind.value,
+                "opened_on": m.opened_on,
+                "reference": m.reference,
+                "resolved": m.resolved,
+            },
+        )
+
+    async def rate_unit(self, unit_code: str, rating: YearRating) -> None:
+        await people.upsert_unit_rating(self.conn, unit_code, rating.year, rating.rating.value)
 
 
 def decision_of(r: Any) -> RecordedDecision:

@@ -2,8 +2,9 @@
 repositories). So far: the councils (councils, sessions, tallies and the files they vote on),
 the movements (movements, registrations), the evidence from the other services, the emulation
 clusters, the register's people and ratings, and the file workflow (the files, the province's
-calendar, the register's records the engine assesses and the decisions conferring awards); the
-register's imports still call the adapter functions on the transaction's connection.
+calendar, the register's records the engine assesses, with the disciplines, initiatives,
+pending matters and units' ratings entered into them, and the decisions conferring awards);
+the register's imports still call the adapter functions on the transaction's connection.
 
 The PostgreSQL adapters (``egov_nominations.adapters.repositories``) implement these; the
 use-case tests use in-memory fakes of them (``tests/conftest.py``), and one test body per
@@ -25,11 +26,15 @@ from egov_nominations.domain.movements import Movement, Registration
 from egov_nominations.domain.people import RatedYear
 from egov_nominations.domain.register import (
     AwardKind,
+    DisciplineRecord,
     EmulationCluster,
     IndividualRecord,
+    Initiative,
     NomineeKind,
+    PendingMatter,
     Person,
     UnitRecord,
+    YearRating,
 )
 
 
@@ -104,6 +109,27 @@ class Records(Protocol):
 
     async def confer(self, award: ConferredAward) -> None:
         """Keep an award in the nominee's history (the same award of the same decision once)."""
+        ...
+
+    async def keep_discipline(self, person_id: str, discipline: DisciplineRecord) -> None:
+        """Keep a discipline in the person's record (one per decision number: a kept one takes
+        the new year and level)."""
+        ...
+
+    async def keep_initiative(self, person_id: str, initiative: Initiative) -> None:
+        """Keep an initiative in the person's record (by its id: a kept one is replaced, and
+        moves to this person)."""
+        ...
+
+    async def keep_pending(
+        self, matter_id: str, kind: NomineeKind, ref: str, matter: PendingMatter
+    ) -> None:
+        """Keep a pending matter of the nominee (by its id: a kept one takes only the new
+        reference and whether it is resolved)."""
+        ...
+
+    async def rate_unit(self, unit_code: str, rating: YearRating) -> None:
+        """Keep (or replace) a collective's task rating for the year."""
         ...
 
 

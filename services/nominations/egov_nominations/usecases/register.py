@@ -19,12 +19,16 @@ from egov_nominations.adapters import register as store
 from egov_nominations.domain.people import RatedYear
 from egov_nominations.domain.register import (
     AwardKind,
+    DisciplineRecord,
+    Initiative,
     Leave,
     LeaveKind,
     NomineeKind,
+    PendingMatter,
     Person,
     TaskRating,
     WorkYear,
+    YearRating,
 )
 from egov_nominations.usecases.common import (
     Context,
@@ -97,6 +101,73 @@ async def put_rating(
     work = WorkYear(year=command.year, months_on_duty=command.months_on_duty, leave=command.leave)
     created = await w.people.rate(RatedYear(command.person_id, unit, command.rating, work, "api"))
     return {"person_id": command.person_id, "year": command.year, "created": created}
+
+
+@dataclass(frozen=True)
+class RecordDiscipline:
+    """A disciplinary measure taken against a person (one per decision number)."""
+
+    person_id: str
+    discipline: DisciplineRecord
+
+
+@dataclass(frozen=True)
+class RecordInitiative:
+    """A recognised initiative or piece of research of a person (by its id)."""
+
+    person_id: str
+    initiative: Initiative
+
+
+@dataclass(frozen=True)
+class RecordPending:
+    """An open discipline, inspection or investigation of a nominee (puts files on hold)."""
+
+    matter_id: str
+    nominee_kind: NomineeKind
+    nominee_ref: str
+    matter: PendingMatter
+
+
+@dataclass(frozen=True)
+class RateUnit:
+    """A collective's task rating for a year."""
+
+    unit_code: str
+    rating: YearRating
+
+
+async def record_discipline(
+    w: Work, ctx: Context, principal: Principal, command: RecordDiscipline
+) -> None:
+    await person_in_scope(w, ctx, principal, command.person_id)
+    await w.records.keep_discipline(command.person_id, command.discipline)
+
+
+async def record_initiative(
+    w: Work, ctx: Context, principal: Principal, command: RecordInitiative
+) -> None:
+    await person_in_scope(w, ctx, principal, command.person_id)
+    await w.records.keep_initiative(command.person_id, command.initiative)
+
+
+async def record_pending(
+    w: Work, ctx: Context, principal: Principal, command: RecordPending
+) -> None:
+    """A person's matter: the person in the caller's scope (404 otherwise); a collective's:
+    the unit in it (403 otherwise)."""
+    if command.nominee_kind == NomineeKind.INDIVIDUAL:
+        await person_in_scope(w, ctx, principal, command.nominee_ref)
+    else:
+        await check_scope_in(w, ctx, principal, command.nominee_ref)
+    await w.records.keep_pending(
+        command.matter_id, command.nominee_kind, command.nominee_ref, command.matter
+    )
+
+
+async def rate_unit(w: Work, ctx: Context, principal: Principal, command: RateUnit) -> None:
+    await check_scope_in(w, ctx, principal, command.unit_code)
+    await w.records.rate_unit(command.unit_code, command.rating)
 
 
 async def record_profile(

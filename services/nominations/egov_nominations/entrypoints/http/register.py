@@ -21,13 +21,17 @@ from egov_nominations.adapters import register as store
 from egov_nominations.adapters.spreadsheets import UnreadableFile, read_rows
 from egov_nominations.domain.register import (
     DisciplineLevel,
+    DisciplineRecord,
+    Initiative,
     InitiativeKind,
     Leave,
     LeaveKind,
     NomineeKind,
     PendingKind,
+    PendingMatter,
     Scope,
     TaskRating,
+    YearRating,
 )
 from egov_nominations.entrypoints.http.common import (
     BodyIn,
@@ -41,7 +45,7 @@ from egov_nominations.entrypoints.http.common import (
 )
 from egov_nominations.usecases import clusters
 from egov_nominations.usecases import register as reg
-from egov_nominations.usecases.common import Work, check_scope
+from egov_nominations.usecases.common import Work
 
 router = APIRouter(prefix="/v1")
 
@@ -164,10 +168,11 @@ async def post_discipline(
     person_id: str, body: DisciplineIn, request: Request, principal: Writer, key: IdemKey = None
 ) -> JSONResponse:
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        await reg.person_in_scope(Work.on(tx), ctx_of(request), principal, person_id)
-        await store.add_discipline(
-            tx.conn, person_id, body.year, body.level.value, body.decision_number
+        discipline = DisciplineRecord(
+            year=body.year, level=body.level, decision_number=body.decision_number
         )
+        command = reg.RecordDiscipline(person_id, discipline)
+        await reg.record_discipline(Work.on(tx), ctx_of(request), principal, command)
         return 201, {"person_id": person_id, **body.model_dump(mode="json")}
 
     return await write_once(request, principal, key, act)
@@ -178,10 +183,19 @@ async def post_initiative(
     person_id: str, body: InitiativeIn, request: Request, principal: Writer, key: IdemKey = None
 ) -> JSONResponse:
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        await reg.person_in_scope(Work.on(tx), ctx_of(request), principal, person_id)
-        data = {**body.model_dump(mode="json"), "person_id": person_id}
-        await store.upsert_initiative(tx.conn, data)
-        return 201, data
+        initiative = Initiative(
+            id=body.initiative_id,
+            title=body.title,
+            year=body.year,
+            kind=body.kind,
+            recognised_by=body.recognised_by,
+            scope=body.scope,
+            accepted_and_applied=body.accepted_and_applied,
+            decision_number=body.decision_number,
+        )
+        command = reg.RecordInitiative(person_id, initiative)
+        await reg.record_initiative(Work.on(tx), ctx_of(request), principal, command)
+        return 201, {**body.model_dump(mode="json"), "person_id": person_id}
 
     return await write_once(request, principal, key, act)
 
@@ -193,12 +207,14 @@ async def post_pending(
     """An open discipline, inspection or investigation (puts nominations on hold)."""
 
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        if body.nominee_kind == NomineeKind.INDIVIDUAL:
-            await reg.person_in_scope(Work.on(tx), ctx_of(request), principal, body.nominee_ref)
-        else:
-            await check_scope(tx, principal, body.nominee_ref)
-        data = body.model_dump()
-        await store.upsert_pending(tx.conn, data)
+        matter = PendingMatter(
+            kind=body.kind,
+            opened_on=body.opened_on,
+            reference=body.reference,
+            resolved=body.resolved,
+        )
+        command = reg.RecordPending(body.matter_id, body.nominee_kind, body.nominee_ref, matter)
+        await reg.record_pending(Work.on(tx), ctx_of(request), principal, command)
         return 201, body.model_dump(mode="json")
 
     return await write_once(request, principal, key, act)
@@ -214,8 +230,8 @@ async def put_unit_rating(
     key: IdemKey = None,
 ) -> JSONResponse:
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        await check_scope(tx, principal, unit_code)
-        await store.upsert_unit_rating(tx.conn, unit_code, year, body.rating.value)
+        command = reg.RateUnit(unit_code, YearRating(year=year, rating=body.rating))
+        await reg.rate_unit(Work.on(tx), ctx_of(request), principal, command)
         return 200, {"unit_code": unit_code, "year": year, "rating": body.rating.value}
 
     return await write_once(request, principal, key, act)
