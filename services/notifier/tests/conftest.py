@@ -231,11 +231,23 @@ class FakeDirectory:
     async def rules(self) -> list[Rule]:
         return sorted(self.rule_list, key=lambda r: r.id)
 
+    async def save_rule(self, rule: Rule) -> None:
+        self.rule_list = [r for r in self.rule_list if r.id != rule.id] + [rule]
+
     async def template(self, tid: str) -> Template | None:
         return self.templates.get(tid)
 
+    async def save_template(self, t: Template) -> None:
+        self.templates[t.id] = t
+
     async def people(self, units: Sequence[str]) -> list[Person]:
         return [p for p in self.persons if p.unit_code in units]
+
+    async def person(self, pid: str) -> Person | None:
+        return next((p for p in self.persons if p.id == pid), None)
+
+    async def save_person(self, p: Person) -> None:
+        self.persons = [q for q in self.persons if q.id != p.id] + [p]
 
     async def unit_names(self, codes: Sequence[str]) -> dict[str, str]:
         return {u.code: u.name for u in self.units if u.code in codes}

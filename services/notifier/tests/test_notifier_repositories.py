@@ -13,13 +13,15 @@ from typing import Any
 import pytest
 from egov_devkit.testing.fixtures import service_database_of
 from egov_notifier.adapters.inbox import PgInbox
-from egov_notifier.adapters.store import PgDeliveries
+from egov_notifier.adapters.store import PgDeliveries, PgDirectory
 from egov_notifier.adapters.subscriptions import PgEndpoints, PgSubscriptions
 from egov_notifier.adapters.subscriptions import insert as insert_subscription
 from egov_notifier.domain.delivery import Outcome, Result, RetryPolicy, Status
 from egov_notifier.domain.notification import DIGEST, DIGESTED, Notification
 from egov_notifier.domain.retry import EndpointHealth
+from egov_notifier.domain.rules import Audience, Channel, Person, Priority, Rule
 from egov_notifier.domain.subscriptions import Endpoint, Subscription
+from egov_notifier.domain.templates import Template
 from egov_notifier.main import SPEC
 from egov_workdays import VN_TZ
 
@@ -259,6 +261,65 @@ class TestPgEndpoints(EndpointsContract):
             await insert_subscription(conn, sub, f"whsec_{sid}")
 
         return register
+
+
+class DirectoryContract:
+    """The configuration's side of the directory: templates, rules, people to notify."""
+
+    async def test_a_template_and_a_rule_using_it_are_kept_then_changed(self, directory):
+        template = Template("t-kho", "Tiêu đề", "Nội dung", None)
+        await directory.save_template(template)
+        assert await directory.template("t-kho") == template
+        changed = replace(template, subject="Tiêu đề mới", html="<p>Nội dung</p>")
+        await directory.save_template(changed)
+        assert await directory.template("t-kho") == changed
+
+        rule = Rule(
+            "r-kho",
+            "vn.egov.procedures.dossier.overdue.v1",
+            (Channel.EMAIL, Channel.IN_APP),
+            ("head",),
+            ("operator",),
+            "t-kho",
+            Priority.LOW,
+            True,
+            Audience.UNIT,
+            "unit_code",
+            "applicant_ref",
+            True,
+            ("data.dossier_code",),
+        )
+        await directory.save_rule(rule)
+        assert [r for r in await directory.rules() if r.id == "r-kho"] == [rule]
+        off = replace(rule, enabled=False, channels=(Channel.SMS,), requires=())
+        await directory.save_rule(off)
+        assert [r for r in await directory.rules() if r.id == "r-kho"] == [off]
+        ids = [r.id for r in await directory.rules()]
+        assert ids == sorted(ids)
+
+    async def test_a_person_to_notify_is_kept_and_moved_to_another_unit(self, directory):
+        assert await directory.person("nv-kho") is None
+        person = Person("nv-kho", "38.SNV", "officer", "Nguyễn Văn A", "a@snv.vn", None)
+        await directory.save_person(person)
+        assert await directory.person("nv-kho") == person
+        moved = replace(person, unit_code="38.SNV.NCC", phone="0912000111")
+        await directory.save_person(moved)
+        assert await directory.person("nv-kho") == moved
+        assert moved in await directory.people(["38.SNV.NCC"])
+        assert "nv-kho" not in [p.id for p in await directory.people(["38.SNV"])]
+
+
+class TestFakeDirectory(DirectoryContract):
+    @pytest.fixture
+    def directory(self, fake_work):
+        return fake_work.directory
+
+
+@pytest.mark.integration
+class TestPgDirectory(DirectoryContract):
+    @pytest.fixture
+    def directory(self, conn):
+        return PgDirectory(conn)
 
 
 class InboxContract:

@@ -99,10 +99,11 @@ async def people(conn: asyncpg.Connection, units: list[str]) -> list[Person]:
     ]
 
 
-async def person_unit(conn: asyncpg.Connection, pid: str) -> str | None:
-    """The unit of a recipient, None when there is none with that id."""
-    unit: str | None = await conn.fetchval("SELECT unit_code FROM recipients WHERE id = $1", pid)
-    return unit
+async def person(conn: asyncpg.Connection, pid: str) -> Person | None:
+    r = await conn.fetchrow("SELECT * FROM recipients WHERE id = $1", pid)
+    if r is None:
+        return None
+    return Person(r["id"], r["unit_code"], r["role"], r["name"], r["email"], r["phone"])
 
 
 async def delivery_unit(conn: asyncpg.Connection, nid: Any) -> tuple[bool, str | None]:
@@ -498,11 +499,23 @@ class PgDirectory:
     async def rules(self) -> list[Rule]:
         return await rules(self.conn)
 
+    async def save_rule(self, rule: Rule) -> None:
+        await upsert_rule(self.conn, rule)
+
     async def template(self, tid: str) -> Template | None:
         return await template(self.conn, tid)
 
+    async def save_template(self, t: Template) -> None:
+        await upsert_template(self.conn, t)
+
     async def people(self, units: Sequence[str]) -> list[Person]:
         return await people(self.conn, list(units))
+
+    async def person(self, pid: str) -> Person | None:
+        return await person(self.conn, pid)
+
+    async def save_person(self, p: Person) -> None:
+        await upsert_people(self.conn, [p])
 
     async def unit_names(self, codes: Sequence[str]) -> dict[str, str]:
         return await unit_names(self.conn, codes)

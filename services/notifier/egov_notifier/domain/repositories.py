@@ -83,13 +83,30 @@ class Deliveries(Protocol):
 
 
 class Directory(Protocol):
-    """Who and what the rules name: rules, templates, people, units (read only here)."""
+    """Who and what the rules name: rules, templates, people to notify, units (the units are
+    the published hierarchy's, read only here)."""
 
-    async def rules(self) -> list[Rule]: ...
+    async def rules(self) -> list[Rule]:
+        """Every rule, by id."""
+        ...
+
+    async def save_rule(self, rule: Rule) -> None:
+        """Keep a new rule, or the rule of that id as changed."""
+        ...
 
     async def template(self, tid: str) -> Template | None: ...
 
+    async def save_template(self, t: Template) -> None:
+        """Keep a new template, or the template of that id as changed."""
+        ...
+
     async def people(self, units: Sequence[str]) -> list[Person]: ...
+
+    async def person(self, pid: str) -> Person | None: ...
+
+    async def save_person(self, p: Person) -> None:
+        """Keep a new person to notify, or the person of that id as changed (a unit too)."""
+        ...
 
     async def unit_names(self, codes: Sequence[str]) -> dict[str, str]: ...
 

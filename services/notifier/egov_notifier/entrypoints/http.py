@@ -21,35 +21,14 @@ from pydantic import BaseModel, Field
 from egov_notifier.adapters import inbox as inbox_items
 from egov_notifier.adapters import store
 from egov_notifier.domain.delivery import Status
-from egov_notifier.domain.rules import (
-    Audience,
-    Channel,
-    Person,
-    Priority,
-    Rule,
-    RuleInvalid,
-    validate_rule,
-)
-from egov_notifier.domain.templates import (
-    Template,
-    TemplateInvalid,
-    check_template,
-    context_for,
-    render_context,
-)
+from egov_notifier.domain.rules import Audience, Channel, Priority
 from egov_notifier.usecases import Work, replay
+from egov_notifier.usecases import configuration as config
 
 router = APIRouter(prefix="/v1")
 Operator = Annotated[Principal, Depends(require("admin", "operator"))]
 # every signed-in person has an in-app feed (the head of a unit included)
 Reader = Annotated[Principal, Depends(require(*ROLES))]
-
-
-def _sample(event_type: str) -> dict[str, Any]:
-    """A sample event of a type, for template checks and previews."""
-    from egov_notifier.demo.samples import sample_event
-
-    return context_for(sample_event(event_type))
 
 
 class TemplateIn(BaseModel):
@@ -61,27 +40,17 @@ class TemplateIn(BaseModel):
     )
 
 
-def _invalid(title: str, exc: TemplateInvalid) -> Problem:
-    return Problem(422, title, str(exc), errors=exc.errors)
-
-
 @router.put("/templates/{tid}", tags=["templates"])
 async def put_template(
     tid: str, body: TemplateIn, request: Request, principal: Operator
 ) -> dict[str, Any]:
     """Save a template after checking it renders every listed event type, and the types of
     the rules that use it (422 with the line of each error otherwise)."""
-    template = Template(tid, body.subject, body.body, body.html)
+    cmd = config.SaveTemplate(tid, body.subject, body.body, body.html, tuple(body.sample_types))
     rt = runtime_of(request)
     async with rt.transaction() as tx:
-        await check_root(tx.conn, principal, rt.settings.province_code, "Templates")
-        used_by = [r.event_type for r in await store.rules(tx.conn) if r.template_id == tid]
-        types = [t for t in dict.fromkeys([*body.sample_types, *used_by]) if not t.endswith("*")]
-        try:
-            check_template(template, [_sample(t) for t in types] or [{}])
-        except TemplateInvalid as exc:
-            raise _invalid("Invalid template", exc) from exc
-        await store.upsert_template(tx.conn, template)
+        province = rt.settings.province_code
+        _, types = await config.save_template(Work.on(tx), principal, province, cmd)
     return {"id": tid, **body.model_dump(exclude={"sample_types"}), "checked_with": types}
 
 
@@ -96,14 +65,8 @@ async def preview_template(
     tid: str, request: Request, principal: Operator, event_type: str = Query(...)
 ) -> dict[str, Any]:
     """The template filled in with the contract's example event of a type."""
-    async with runtime_of(request).pool.acquire() as conn:
-        tpl = await store.template(conn, tid)
-    if tpl is None:
-        raise Problem(404, "No such template")
-    try:
-        out = render_context(tpl, _sample(event_type))
-    except TemplateInvalid as exc:
-        raise _invalid("Template does not render this event", exc) from exc
+    async with runtime_of(request).transaction() as tx:
+        out = await config.preview_template(Work.on(tx), tid, event_type)
     return asdict(out)
 
 
@@ -126,41 +89,24 @@ class RuleIn(BaseModel):
 async def put_rule(rid: str, body: RuleIn, request: Request, principal: Operator) -> dict[str, Any]:
     """Save a rule; 422 when it cannot work (a channel its audience cannot be reached by, no
     roles, an unknown template, a template that does not render the event type)."""
-    try:
-        rule = Rule(
-            rid,
-            body.event_type,
-            tuple(body.channels),
-            tuple(body.roles),
-            tuple(body.ancestor_roles),
-            body.template_id,
-            body.priority,
-            body.enabled,
-            body.audience,
-            body.unit_path,
-            body.contact_path,
-            body.nearest_only,
-            tuple(body.requires),
-        )
-        validate_rule(rule)
-    except RuleInvalid as exc:
-        raise Problem(422, "Invalid rule", str(exc)) from exc
+    cmd = config.SaveRule(
+        rid,
+        body.event_type,
+        tuple(body.channels),
+        body.template_id,
+        body.audience,
+        tuple(body.roles),
+        tuple(body.ancestor_roles),
+        body.nearest_only,
+        body.unit_path,
+        body.contact_path,
+        tuple(body.requires),
+        body.priority,
+        body.enabled,
+    )
     rt = runtime_of(request)
     async with rt.transaction() as tx:
-        await check_root(tx.conn, principal, rt.settings.province_code, "Notification rules")
-        tpl = await store.template(tx.conn, body.template_id)
-        if tpl is None:
-            raise Problem(
-                422,
-                "Unknown template",
-                errors=[{"field": "template_id", "message": f"no template {body.template_id}"}],
-            )
-        if not body.event_type.endswith("*"):
-            try:
-                check_template(tpl, [_sample(body.event_type)])
-            except TemplateInvalid as exc:
-                raise _invalid("The template does not render this event type", exc) from exc
-        await store.upsert_rule(tx.conn, rule)
+        await config.save_rule(Work.on(tx), principal, rt.settings.province_code, cmd)
     return {"id": rid, **body.model_dump(mode="json")}
 
 
@@ -184,12 +130,10 @@ async def put_recipient(
 ) -> dict[str, Any]:
     """Add or change a person to notify, of the caller's unit or a unit below it (a recipient
     of another unit cannot be taken over)."""
-    async with runtime_of(request).transaction() as tx:
-        await check_scope(tx.conn, principal, body.unit_code)
-        current = await store.person_unit(tx.conn, pid)
-        if current is not None:
-            await check_scope(tx.conn, principal, current)
-        await store.upsert_people(tx.conn, [Person(pid, **body.model_dump())])
+    cmd = config.SavePerson(pid, **body.model_dump())
+    rt = runtime_of(request)
+    async with rt.transaction() as tx:
+        await config.save_person(Work.on(tx), principal, cmd, rt.now())
     return {"id": pid, **body.model_dump()}
 
 

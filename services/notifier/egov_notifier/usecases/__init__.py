@@ -1,5 +1,6 @@
-"""Use cases of the notifier: deciding and sending notifications (``notifications``), and the
-webhook subscriptions' self-service (``subscriptions``); both run in a
+"""Use cases of the notifier: deciding and sending notifications (``notifications``), the
+webhook subscriptions' self-service (``subscriptions``) and the configuration: templates, rules
+and the people to notify (``configuration``); all run in a
 :class:`~egov_notifier.usecases.common.Work`."""
 
 from egov_notifier.usecases.common import Begin, Context, Work, begin_on
