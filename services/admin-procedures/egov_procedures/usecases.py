@@ -55,15 +55,18 @@ from egov_procedures.domain.model import (
 )
 from egov_procedures.domain.report import (
     PeriodScheme,
+    Published,
     ReportForm,
     ReturnedWithdrawn,
     period_bounds,
     period_instants,
+    revise,
 )
 from egov_procedures.domain.repositories import (
     CalendarExceptions,
     Catalogue,
     DossierRepository,
+    PublishedValues,
     UnitTree,
 )
 from egov_procedures.domain.service_index import rule_set_for, service_index
@@ -97,6 +100,7 @@ class Work:
     catalogue: Catalogue
     calendar: CalendarExceptions
     units: UnitTree
+    published: PublishedValues
 
     @classmethod
     def on(cls, tx: Tx) -> Work:
@@ -106,6 +110,7 @@ class Work:
             catalogue.PgCatalogue(tx.conn),
             catalogue.PgCalendarExceptions(tx.conn),
             PgUnitTree(tx.conn),
+            rates.PgPublished(tx.conn),
         )
 
 
@@ -585,21 +590,15 @@ def form_json(form: ReportForm) -> dict[str, Any]:
 
 
 async def publish_rate_if_changed(
-    tx: Tx,
-    ctx: Context,
-    unit_code: str,
-    label: str,
-    start: date,
-    end: date,
-    form: ReportForm,
+    w: Work, unit_code: str, label: str, start: date, end: date, form: ReportForm
 ) -> bool:
-    """``on-time-rate.computed.v1`` for a closed period, again whenever late events change it."""
-    payload = form_json(form)
-    published = await rates.lock_published(tx.conn, unit_code, label)
-    if published is not None and {k: v for k, v in published.items() if k != "revision"} == payload:
+    """``on-time-rate.computed.v1`` for a closed period, again whenever late events change it
+    (:func:`revise`: the same figures are not published twice)."""
+    last = await w.published.last(unit_code, label, Published.RATE)
+    published = revise(last, unit_code, label, Published.RATE, form_json(form))
+    if published is None:
         return False
-    revision = (published.get("revision", 0) if published else 0) + 1
-    await rates.save_published(tx.conn, unit_code, label, {**payload, "revision": revision})
+    await w.published.save(published)
     rate = form.on_time_rate
     data = c.OnTimeRateComputed(
         unit_code=unit_code,
@@ -609,9 +608,9 @@ async def publish_rate_if_changed(
         **form.counts(),
         on_time_rate=Decimal(rate) if rate is not None else None,
         returned_withdrawn=c.ReturnedWithdrawnPolicy(form.returned_withdrawn.value),
-        revision=revision,
+        revision=published.revision,
     )
-    await tx.publish(data, subject=f"{unit_code}/{label}", sequence=revision)
+    await w.tx.publish(data, subject=f"{unit_code}/{label}", sequence=published.revision)
     return True
 
 
@@ -635,23 +634,26 @@ async def publish_rates(rt: Runtime, ctx: Context, periods: list[tuple[str, date
                 )
                 if report.groups:
                     published += await publish_rate_if_changed(
-                        tx, ctx, unit, label, start, end, report.total
+                        Work.on(tx), unit, label, start, end, report.total
                     )
     return published
 
 
-INDEX_SCOPE = "service-index"  # beside the form's rates (scope "all") of published_rates
-
-
-async def publish_service_index(
-    tx: Tx, ctx: Context, unit_code: str, units: list[str], label: str, first: date, last: date
-) -> bool:
-    """``service-index.computed.v1`` of a unit (over ``units``, its subtree) for a closed month,
-    again with a higher revision whenever late events change it (kept beside the rates)."""
+async def service_index_of(
+    conn: Connection,
+    ctx: Context,
+    unit_code: str,
+    units: list[str],
+    label: str,
+    first: date,
+    last: date,
+) -> c.ServiceIndexComputed | None:
+    """The service index of a unit (over ``units``, its subtree) for a month, as published
+    (without its revision); None when no dossier is on record for it (the read side)."""
     start, end = period_instants(first, last)
-    found = await dossiers.index_dossiers(tx.conn, units=units, start=start, end=end)
+    found = await dossiers.index_dossiers(conn, units=units, start=start, end=end)
     if not found:
-        return False
+        return None
     index = service_index(found, start, end, rule_set_for(last), ctx.returned_withdrawn)
     p, rules = index.progress, index.rule_set
     lacking = {i.code for i in index.lacking_data}
@@ -675,7 +677,7 @@ async def publish_service_index(
                 needs_legal_check=i.needs_legal_check,
             )
         )
-    data = c.ServiceIndexComputed(
+    return c.ServiceIndexComputed(
         unit_code=unit_code,
         period=label,
         period_from=first,
@@ -690,20 +692,30 @@ async def publish_service_index(
         indicators=scores,
         needs_legal_check=rules.needs_legal_check,
     )
-    payload = data.model_dump(mode="json", exclude={"revision"})
-    last_published = await rates.lock_published(tx.conn, unit_code, label, INDEX_SCOPE)
-    if (
-        last_published is not None
-        and {k: v for k, v in last_published.items() if k != "revision"} == payload
-    ):
+
+
+async def publish_index_if_changed(w: Work, data: c.ServiceIndexComputed) -> bool:
+    """``service-index.computed.v1`` of a unit's closed month, again with a higher revision
+    whenever late events change it (kept beside the rates; :func:`revise`)."""
+    figures = data.model_dump(mode="json", exclude={"revision"})
+    kind = Published.SERVICE_INDEX
+    last = await w.published.last(data.unit_code, data.period, kind)
+    published = revise(last, data.unit_code, data.period, kind, figures)
+    if published is None:
         return False
-    revision = (last_published or {}).get("revision", 0) + 1
-    await rates.save_published(
-        tx.conn, unit_code, label, {**payload, "revision": revision}, INDEX_SCOPE
-    )
-    data = data.model_copy(update={"revision": revision})
-    await tx.publish(data, subject=f"{unit_code}/{label}", sequence=revision)
+    await w.published.save(published)
+    data = data.model_copy(update={"revision": published.revision})
+    await w.tx.publish(data, subject=f"{data.unit_code}/{data.period}", sequence=published.revision)
     return True
+
+
+async def publish_service_index(
+    w: Work, ctx: Context, unit_code: str, units: list[str], label: str, first: date, last: date
+) -> bool:
+    """The service index of a unit (over ``units``, its subtree) for a closed month, published
+    when new or changed (:func:`publish_index_if_changed`)."""
+    data = await service_index_of(w.tx.conn, ctx, unit_code, units, label, first, last)
+    return data is not None and await publish_index_if_changed(w, data)
 
 
 async def publish_service_indexes(
@@ -719,7 +731,9 @@ async def publish_service_indexes(
         for unit in units:
             async with rt.transaction() as tx:
                 scope = await descendants(tx.conn, unit)
-                published += await publish_service_index(tx, ctx, unit, scope, label, first, last)
+                published += await publish_service_index(
+                    Work.on(tx), ctx, unit, scope, label, first, last
+                )
     return published
 
 

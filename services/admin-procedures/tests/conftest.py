@@ -15,6 +15,7 @@ from egov_contracts import procedures as c
 from egov_devkit.testing.fakes import FakeUnitTree, RecordingTx
 from egov_procedures.domain.dossier import DeadlineWarning
 from egov_procedures.domain.model import Dossier, DossierState, Procedure, StatusReport
+from egov_procedures.domain.report import Published, PublishedFigures
 from egov_procedures.usecases import Work
 from egov_units import AdminUnit, Hierarchy
 from egov_workdays import CalendarException
@@ -144,6 +145,18 @@ class FakeCalendarExceptions:
                 self.days[day] = (e, at, True)
 
 
+@dataclass
+class FakePublished:
+    kept: dict[tuple[str, str, Published], PublishedFigures] = field(default_factory=dict)
+
+    async def last(self, unit_code: str, period: str, kind: Published) -> PublishedFigures | None:
+        return self.kept.get((unit_code, period, kind))
+
+    async def save(self, published: PublishedFigures) -> None:
+        p = published
+        self.kept[(p.unit_code, p.period, p.kind)] = p
+
+
 # the province, two departments, a district and a commune of it
 UNITS = Hierarchy(
     [
@@ -164,4 +177,5 @@ def fake_work() -> Work:
         FakeCatalogue(),
         FakeCalendarExceptions(datetime.fromisoformat("2026-03-02T09:00:00+07:00")),
         FakeUnitTree(UNITS),
+        FakePublished(),
     )

@@ -422,7 +422,7 @@ async def test_service_index_published_and_corrected_by_a_late_event(
 ):
     """``service-index.computed.v1`` for the unit's closed month; the same figures are not
     published again; a late report that changes them is, with the next revision."""
-    from egov_procedures.usecases import publish_service_index
+    from egov_procedures.usecases import Work, publish_service_index
     from egov_runtime.units import descendants
 
     ctx = service.app.state.wiring.state["context"]
@@ -431,7 +431,7 @@ async def test_service_index_published_and_corrected_by_a_late_event(
     async def publish() -> bool:
         async with service.runtime.transaction() as tx:
             scope = await descendants(tx.conn, VL)
-            return await publish_service_index(tx, ctx, VL, scope, "2026-03", first, last)
+            return await publish_service_index(Work.on(tx), ctx, VL, scope, "2026-03", first, last)
 
     assert await publish()
     assert not await publish()  # unchanged: nothing new on the topic

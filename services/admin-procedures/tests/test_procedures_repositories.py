@@ -11,6 +11,7 @@ from egov_contracts import procedures as c
 from egov_devkit.testing.fixtures import service_database_of
 from egov_procedures.adapters.catalogue import PgCalendarExceptions, PgCatalogue, upsert_procedures
 from egov_procedures.adapters.dossiers import PgDossiers
+from egov_procedures.adapters.rates import PgPublished
 from egov_procedures.domain.dossier import DeadlineWarning, fold
 from egov_procedures.domain.model import (
     Apology,
@@ -22,6 +23,7 @@ from egov_procedures.domain.model import (
     StatusReport,
     TimeUnit,
 )
+from egov_procedures.domain.report import Published, PublishedFigures
 from egov_procedures.main import SPEC
 from egov_workdays import VN_TZ, CalendarException, ExceptionKind, WorkCalendar
 
@@ -244,3 +246,38 @@ class TestPgCalendar(CalendarContract):
             MON,
         )
         return PgCalendarExceptions(conn)
+
+
+class PublishedContract:
+    async def test_the_last_figures_of_a_unit_s_period_are_kept_by_kind(self, published):
+        assert await published.last("38.SNV", "2026-03", Published.RATE) is None
+        rate = PublishedFigures(
+            "38.SNV", "2026-03", Published.RATE, {"received": 4, "on_time_rate": "75.00"}
+        )
+        index = PublishedFigures(
+            "38.SNV", "2026-03", Published.SERVICE_INDEX, {"progress_in_time": 6}, 3
+        )
+        await published.save(rate)
+        await published.save(index)
+        assert await published.last("38.SNV", "2026-03", Published.RATE) == rate
+        assert await published.last("38.SNV", "2026-03", Published.SERVICE_INDEX) == index
+        corrected = PublishedFigures(
+            "38.SNV", "2026-03", Published.RATE, {"received": 4, "on_time_rate": "50.00"}, 2
+        )
+        await published.save(corrected)
+        assert await published.last("38.SNV", "2026-03", Published.RATE) == corrected
+        assert await published.last("38.SNV", "2026-04", Published.RATE) is None
+        assert await published.last("38.STP", "2026-03", Published.RATE) is None
+
+
+class TestFakePublished(PublishedContract):
+    @pytest.fixture
+    def published(self, fake_work):
+        return fake_work.published
+
+
+@pytest.mark.integration
+class TestPgPublished(PublishedContract):
+    @pytest.fixture
+    def published(self, conn):
+        return PgPublished(conn)

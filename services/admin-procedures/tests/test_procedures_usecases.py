@@ -1,8 +1,8 @@
 """admin-procedures' write use cases against in-memory fakes of their repositories and of the
 transaction (no broker, no database): a status report batch (receipt, resend, refusals by unit
 and by credential scope, an unknown procedure, the applicant, the result and the daily
-aggregates), the deadline timers, the apology, the province's calendar exceptions and its procedure
-catalogue."""
+aggregates), the deadline timers, the apology, the province's calendar exceptions, its procedure
+catalogue, and the published on-time rates and service indexes."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from egov_contracts.personal_data import applicant_ref
 from egov_devkit.testing.fakes import RecordingTx
 from egov_procedures.domain.dossier import ApologyRefused, fold
 from egov_procedures.domain.model import DeadlineMode, Procedure, Status, StatusReport, TimeUnit
+from egov_procedures.domain.report import Published, ReportForm
 from egov_procedures.usecases import (
     Context,
     IssueApology,
@@ -24,7 +25,9 @@ from egov_procedures.usecases import (
     Work,
     fire_due_timers,
     issue_apology,
+    publish_index_if_changed,
     publish_pending_calendar,
+    publish_rate_if_changed,
     put_calendar_exception,
     put_catalogue_procedure,
     record_status_reports,
@@ -271,3 +274,49 @@ async def test_a_procedure_is_put_in_the_catalogue_and_an_impossible_one_refused
     assert (refused.value.status, refused.value.title) == (422, "Invalid procedure")
     assert await work.catalogue.procedure("C4") is None
     assert tx_of(work).events == []
+
+
+async def test_a_rate_is_published_once_and_again_with_the_next_revision_when_corrected(work):
+    march = ("38.SNV", "2026-03", date(2026, 2, 15), date(2026, 3, 14))
+    form = ReportForm(received_online=4, resolved_on_time=3, resolved_late=1)
+    assert await publish_rate_if_changed(work, *march, form)
+    assert not await publish_rate_if_changed(work, *march, form)  # the same figures
+    corrected = ReportForm(received_online=4, resolved_on_time=2, resolved_late=2)
+    assert await publish_rate_if_changed(work, *march, corrected)
+    sent = [e.data for e in tx_of(work).events]
+    assert [(d["on_time_rate"], d["revision"]) for d in sent] == [("75.00", 1), ("50.00", 2)]
+    assert sequences(work) == [1, 2]
+    assert {e.subject for e in tx_of(work).events} == {"38.SNV/2026-03"}
+    kept = await work.published.last("38.SNV", "2026-03", Published.RATE)
+    assert kept is not None and (kept.revision, kept.figures["on_time_rate"]) == (2, "50.00")
+    assert await work.published.last("38.SNV", "2026-03", Published.SERVICE_INDEX) is None
+
+
+def index(progress_in_time: int) -> c.ServiceIndexComputed:
+    return c.ServiceIndexComputed(
+        unit_code="38.SNV",
+        period="2026-03",
+        period_from=date(2026, 2, 15),
+        period_to=date(2026, 3, 14),
+        rule_set="766-2022",
+        progress_denominator=8,
+        progress_in_time=progress_in_time,
+        needs_legal_check=False,
+    )
+
+
+async def test_a_service_index_is_published_beside_the_rate_and_again_when_corrected(work):
+    form = ReportForm(received_online=1, resolved_on_time=1)
+    assert await publish_rate_if_changed(
+        work, "38.SNV", "2026-03", date(2026, 2, 15), date(2026, 3, 14), form
+    )
+    assert await publish_index_if_changed(work, index(6))
+    assert not await publish_index_if_changed(work, index(6))
+    assert await publish_index_if_changed(work, index(5))
+    published = [e for e in tx_of(work).events if e.type.endswith("service-index.computed.v1")]
+    assert [(e.data["progress_in_time"], e.data["revision"]) for e in published] == [
+        (6, 1),
+        (5, 2),
+    ]
+    rate = await work.published.last("38.SNV", "2026-03", Published.RATE)
+    assert rate is not None and rate.revision == 1  # the index has its own revisions

@@ -6,6 +6,8 @@ from typing import Any
 
 import asyncpg
 
+from egov_procedures.domain.report import Published, PublishedFigures
+
 
 async def lock_published(
     conn: asyncpg.Connection, unit_code: str, label: str, scope: str = "all"
@@ -56,3 +58,23 @@ async def reporting_units(conn: asyncpg.Connection) -> list[str]:
         " SELECT unit_code FROM units WHERE parent_code IS NULL"
     )
     return [r["unit_code"] for r in rows]
+
+
+class PgPublished:
+    """:class:`~egov_procedures.domain.repositories.PublishedValues` on a connection (the
+    payload of ``published_rates`` is the figures with their ``revision``)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def last(self, unit_code: str, period: str, kind: Published) -> PublishedFigures | None:
+        payload = await lock_published(self.conn, unit_code, period, kind.value)
+        if payload is None:
+            return None
+        revision = payload.pop("revision", 0)
+        return PublishedFigures(unit_code, period, kind, payload, revision)
+
+    async def save(self, published: PublishedFigures) -> None:
+        p = published
+        payload = {**p.figures, "revision": p.revision}
+        await save_published(self.conn, p.unit_code, p.period, payload, p.kind.value)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 # How returned and withdrawn dossiers count (a provincial choice, shown on the report): the
 # published policy enum.
@@ -287,3 +288,37 @@ def period_bounds(label: str, scheme: PeriodScheme = PeriodScheme.CUTOFF) -> tup
         return start, after - timedelta(days=1)
     prev_year, prev_month = (year - 1, 12) if first == 1 else (year, first - 1)
     return date(prev_year, prev_month, 15), date(year, last, 14)
+
+
+class Published(StrEnum):
+    """What a unit's period has published: the form's on-time rate or the service index."""
+
+    RATE = "all"
+    SERVICE_INDEX = "service-index"
+
+
+@dataclass(frozen=True)
+class PublishedFigures:
+    """The figures last published for a unit's period and their revision (a correction goes
+    out again with the next one)."""
+
+    unit_code: str
+    period: str
+    kind: Published
+    figures: Mapping[str, Any]  # as published (JSON values), without the revision
+    revision: int = 1
+
+
+def revise(
+    last: PublishedFigures | None,
+    unit_code: str,
+    period: str,
+    kind: Published,
+    figures: Mapping[str, Any],
+) -> PublishedFigures | None:
+    """The figures to publish: None when they are those last published, else with the next
+    revision (the first is 1)."""
+    if last is not None and dict(last.figures) == dict(figures):
+        return None
+    revision = (last.revision if last is not None else 0) + 1
+    return PublishedFigures(unit_code, period, kind, dict(figures), revision)

@@ -17,6 +17,7 @@ from egov_workdays import CalendarException
 
 from egov_procedures.domain.dossier import DeadlineWarning
 from egov_procedures.domain.model import Dossier, DossierState, Procedure, StatusReport
+from egov_procedures.domain.report import Published, PublishedFigures
 
 # (local day, channel, column of the daily aggregates) → how many
 DailyDelta = Mapping[tuple[date, str, str], int]
@@ -92,6 +93,17 @@ class CalendarExceptions(Protocol):
         ...
 
     async def mark_published(self, days: Sequence[date]) -> None: ...
+
+
+class PublishedValues(Protocol):
+    async def last(self, unit_code: str, period: str, kind: Published) -> PublishedFigures | None:
+        """What was last published for the unit's period (locked for this transaction's
+        change); None before the first."""
+        ...
+
+    async def save(self, published: PublishedFigures) -> None:
+        """Keep the figures as the unit's period last published (replacing the previous)."""
+        ...
 
 
 class UnitTree(Protocol):
