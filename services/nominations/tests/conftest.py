@@ -156,6 +156,13 @@ class FakeRecords:
     initiatives: dict[str, tuple[str, Initiative]] = field(default_factory=dict)
     pending: dict[str, tuple[NomineeKind, str, PendingMatter]] = field(default_factory=dict)
     unit_ratings: dict[tuple[str, int], YearRating] = field(default_factory=dict)
+    # imported earlier awards by nominee, award, year and decision number, with their unit
+    history: dict[tuple[NomineeKind, str, AwardKind, int, str | None], tuple[str, AwardRecord]] = (
+        field(default_factory=dict)
+    )
+
+    def _history_of(self, kind: NomineeKind, ref: str) -> tuple[AwardRecord, ...]:
+        return tuple(a for (k, r, *_), (_, a) in self.history.items() if (k, r) == (kind, ref))
 
     def _pending_of(self, kind: NomineeKind, ref: str) -> tuple[PendingMatter, ...]:
         return tuple(m for k, r, m in self.pending.values() if (k, r) == (kind, ref))
@@ -171,6 +178,12 @@ class FakeRecords:
                 "initiatives": record.initiatives
                 + tuple(i for p, i in self.initiatives.values() if p == person_id),
                 "pending": record.pending + self._pending_of(NomineeKind.INDIVIDUAL, person_id),
+                "awards": tuple(
+                    sorted(
+                        record.awards + self._history_of(NomineeKind.INDIVIDUAL, person_id),
+                        key=lambda r: r.year,
+                    )
+                ),
             }
         )
 
@@ -186,7 +199,9 @@ class FakeRecords:
         ratings = tuple(r for r in record.ratings if r.year not in rated) + tuple(
             r for (u, _), r in sorted(self.unit_ratings.items()) if u == unit_code
         )
-        return record.model_copy(update={"pending": pending, "ratings": ratings}), details
+        awards = record.awards + self._history_of(NomineeKind.COLLECTIVE, unit_code)
+        update = {"pending": pending, "ratings": ratings, "awards": awards}
+        return record.model_copy(update=update), details
 
     async def keep_discipline(self, person_id: str, discipline: DisciplineRecord) -> None:
         self.disciplines[(person_id, discipline.decision_number)] = discipline
@@ -207,6 +222,14 @@ class FakeRecords:
 
     async def rate_unit(self, unit_code: str, rating: YearRating) -> None:
         self.unit_ratings[(unit_code, rating.year)] = rating
+
+    async def record_award(
+        self, kind: NomineeKind, ref: str, unit_code: str, award: AwardRecord
+    ) -> bool:
+        key = (kind, ref, award.award, award.year, award.decision_number)
+        new = key not in self.history
+        self.history[key] = (unit_code, award)
+        return new
 
     async def confer(self, award: ConferredAward) -> None:
         a = award

@@ -614,6 +614,22 @@ class RecordsContract:
         assert record.pending == (matter,)
         assert (await records.individual("cb-001")).pending == ()
 
+    async def test_an_imported_award_joins_the_nominees_record_once(self, records):
+        earlier = AwardRecord(
+            award=AwardKind.LAO_DONG_TIEN_TIEN, year=2023, decision_number="9/QĐ-UBND"
+        )
+        assert await records.record_award(NomineeKind.INDIVIDUAL, "cb-001", "38.01.01", earlier)
+        dated = earlier.model_copy(update={"level": "commune", "decided_on": date(2023, 12, 20)})
+        assert not await records.record_award(
+            NomineeKind.INDIVIDUAL, "cb-001", "38.01.01", dated
+        )  # the same award of the same decision: its level and date replaced
+        flag = AwardRecord(award=AwardKind.GIAY_KHEN, year=2024, decision_number="3/QĐ")
+        assert await records.record_award(NomineeKind.COLLECTIVE, "38.01.01", "38.01.01", flag)
+        got = await records.individual("cb-001")
+        assert got is not None and got.awards == (dated,)
+        record, _ = await records.collective("38.01.01", "Xã Một", 2025)
+        assert record.awards == (flag,)
+
 
 class TestFakeRecords(RecordsContract):
     @pytest.fixture

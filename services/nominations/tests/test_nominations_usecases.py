@@ -4,11 +4,12 @@ session with or without quorum, a secret-ballot tally that moves the file's vers
 publishes ``nomination.voted.v1`` once; a movement launched once, and a registration for a title
 once per nominee, award and year; the evidence from the other services kept, the latest word
 winning; an emulation cluster's members and the leaders its meeting proposed; a person of the
-register, a year's rating, a discipline, an initiative, a pending matter and a unit's rating; a
-file proposed once per nominee, award and year, submitted with the deadline on the province's
-calendar, returned or accepted and assessed on the register's record, approved when eligible,
-rejected or forwarded by its deciding head, each step a new version published once; a decision
-conferring its awards recorded once."""
+register, a year's rating, a discipline, an initiative, a pending matter and a unit's rating;
+spreadsheets of ratings and earlier awards imported whole or in part; a file proposed once per
+nominee, award and year, submitted with the deadline on the province's calendar, returned or
+accepted and assessed on the register's record, approved when eligible, rejected or forwarded by
+its deciding head, each step a new version published once; a decision conferring its awards
+recorded once."""
 
 from __future__ import annotations
 
@@ -76,12 +77,14 @@ from egov_nominations.usecases.proposals import (
     submit,
 )
 from egov_nominations.usecases.register import (
+    ImportRows,
     PutPerson,
     RateUnit,
     RateYear,
     RecordDiscipline,
     RecordInitiative,
     RecordPending,
+    import_rows,
     put_person,
     put_rating,
     rate_unit,
@@ -621,6 +624,123 @@ async def test_a_collectives_rating_and_pending_matter_need_its_unit_in_scope(fa
     await rate_unit(fake_work, ctx(), COMMUNE_OFFICER, rating)
     record, _ = await fake_work.records.collective("38.01.01", "Xã Một", 2025)
     assert (record.pending, record.ratings) == ((matter,), (rating.rating,))
+
+
+def rating_rows(*rows: dict[str, str]) -> tuple[tuple[int, dict[str, str]], ...]:
+    return tuple((line, row) for line, row in enumerate(rows, start=2))
+
+
+async def test_a_ratings_file_adds_people_and_rates_them_then_updates_them(fake_work):
+    rows = rating_rows(
+        {"person_id": "cb-001", "year": "2025", "rating": "HTXSNV"},
+        {
+            "person_id": "cb-002",
+            "name": "Trần Thị B",
+            "unit_code": "38.01.01",
+            "year": "2025",
+            "rating": "Hoàn thành tốt nhiệm vụ",
+            "months_on_duty": "8",
+            "leave_kind": LeaveKind.MATERNITY.value,
+            "leave_months": "4",
+            "female": "nữ",
+        },
+    )
+    summary = await import_rows(fake_work, ctx(), COMMUNE_OFFICER, ImportRows("ratings", rows))
+    assert (summary.imported, summary.updated, summary.rejected, summary.stored) == (
+        2,
+        0,
+        [],
+        True,
+    )
+    assert await fake_work.people.get("cb-002") == Person(
+        id="cb-002", name="Trần Thị B", unit_id="38.01.01", female=True
+    )
+    kept = await fake_work.people.rating("cb-002", 2025)
+    assert kept is not None
+    assert (kept.rating, kept.work.months_counted, kept.source) == (
+        TaskRating.HOAN_THANH_TOT,
+        Decimal(12),
+        "import",
+    )
+    rated = await fake_work.people.rating("cb-001", 2025)
+    assert rated is not None and rated.rating == TaskRating.HOAN_THANH_XUAT_SAC
+    again = await import_rows(fake_work, ctx(), COMMUNE_OFFICER, ImportRows("ratings", rows))
+    assert (again.imported, again.updated) == (0, 2)
+
+
+async def test_a_file_with_a_rejected_row_is_refused_whole_unless_partial(fake_work):
+    rows = rating_rows(
+        {"person_id": "cb-001", "year": "2025", "rating": "htnv"},
+        {"person_id": "cb-001", "year": "2025", "rating": "htnv"},  # twice
+        {"person_id": "cb-003", "year": "2025", "rating": "htnv"},  # unknown, no name
+        {
+            "person_id": "cb-004",
+            "name": "C",
+            "unit_code": "38.SNV",
+            "year": "2025",
+            "rating": "htnv",
+        },
+        {"person_id": "cb-001", "year": "1900", "rating": "htnv"},
+        {"person_id": "cb-001", "year": "2024", "rating": "gioi"},
+    )
+    with pytest.raises(Invalid) as refused:
+        await import_rows(fake_work, ctx(), COMMUNE_OFFICER, ImportRows("ratings", rows))
+    assert refused.value.title == "Rows rejected"
+    assert [e["field"] for e in refused.value.errors] == [f"line {n}" for n in (3, 4, 5, 6, 7)]
+    assert "outside your unit" in refused.value.errors[2]["message"]
+    assert await fake_work.people.rating("cb-001", 2025) is None
+    checked = await import_rows(
+        fake_work, ctx(), COMMUNE_OFFICER, ImportRows("ratings", rows, partial=True, dry_run=True)
+    )
+    assert (checked.imported, len(checked.rejected), checked.stored) == (0, 5, False)
+    assert await fake_work.people.rating("cb-001", 2025) is None
+    stored = await import_rows(
+        fake_work, ctx(), COMMUNE_OFFICER, ImportRows("ratings", rows, partial=True)
+    )
+    assert (stored.imported, len(stored.rejected), stored.stored) == (1, 5, True)
+    assert await fake_work.people.get("cb-004") is None
+
+
+async def test_an_awards_file_keeps_earlier_awards_of_people_and_units_in_scope(fake_work):
+    rows = rating_rows(
+        {
+            "person_id": "cb-001",
+            "award": "lao-dong-tien-tien",
+            "year": "2023",
+            "decision_number": "9/QĐ-UBND",
+            "level": "commune",
+            "decided_on": "2023-12-20",
+        },
+        {
+            "nominee_kind": "collective",
+            "nominee_ref": "38.01.01",
+            "award": "giay-khen",
+            "year": "2024",
+            "decision_number": "3/QĐ",
+        },
+        {"nominee_ref": "ai-do", "award": "giay-khen", "year": "2024", "decision_number": "4"},
+        {
+            "nominee_kind": "collective",
+            "nominee_ref": "38.SNV",
+            "award": "giay-khen",
+            "year": "2024",
+            "decision_number": "5",
+        },
+    )
+    command = ImportRows("awards", rows, partial=True)
+    summary = await import_rows(fake_work, ctx(), COMMUNE_OFFICER, command)
+    assert (summary.imported, [r["line"] for r in summary.rejected]) == (2, [4, 5])
+    records = fake_work.records
+    assert isinstance(records, FakeRecords)
+    assert sorted((k, r, u, a.award.value) for (k, r, *_), (u, a) in records.history.items()) == [
+        (NomineeKind.COLLECTIVE, "38.01.01", "38.01.01", "giay-khen"),
+        (NomineeKind.INDIVIDUAL, "cb-001", "38.01.01", "lao-dong-tien-tien"),
+    ]
+    with pytest.raises(Invalid) as refused:  # a file without the columns of its kind
+        await import_rows(
+            fake_work, ctx(), COMMUNE_OFFICER, ImportRows("awards", rating_rows({"year": "2024"}))
+        )
+    assert [e["field"] for e in refused.value.errors] == ["award", "decision_number", "nominee_ref"]
 
 
 # -- the file workflow: reject, forward -------------------------------------------------------

@@ -24,6 +24,7 @@ from egov_nominations.domain.movements import Movement, Registration
 from egov_nominations.domain.people import RatedYear
 from egov_nominations.domain.register import (
     AwardKind,
+    AwardRecord,
     DisciplineRecord,
     EmulationCluster,
     IndividualRecord,
@@ -297,6 +298,25 @@ class PgRecords:
 
     async def rate_unit(self, unit_code: str, rating: YearRating) -> None:
         await people.upsert_unit_rating(self.conn, unit_code, rating.year, rating.rating.value)
+
+    async def record_award(
+        self, kind: NomineeKind, ref: str, unit_code: str, award: AwardRecord
+    ) -> bool:
+        a = award
+        return await people.add_award(
+            self.conn,
+            {
+                "nominee_kind": kind.value,
+                "nominee_ref": ref,
+                "unit_code": unit_code,
+                "award": a.award.value,
+                "year": a.year,
+                "decision_number": a.decision_number,
+                "level": a.level,
+                "decided_on": a.decided_on,
+                "source": "import",
+            },
+        )
 
 
 def decision_of(r: Any) -> RecordedDecision:

@@ -3,8 +3,8 @@ repositories). So far: the councils (councils, sessions, tallies and the files t
 the movements (movements, registrations), the evidence from the other services, the emulation
 clusters, the register's people and ratings, and the file workflow (the files, the province's
 calendar, the register's records the engine assesses, with the disciplines, initiatives,
-pending matters and units' ratings entered into them, and the decisions conferring awards);
-the register's imports still call the adapter functions on the transaction's connection.
+pending matters, units' ratings and earlier awards entered or imported into them, and the
+decisions conferring awards).
 
 The PostgreSQL adapters (``egov_nominations.adapters.repositories``) implement these; the
 use-case tests use in-memory fakes of them (``tests/conftest.py``), and one test body per
@@ -26,6 +26,7 @@ from egov_nominations.domain.movements import Movement, Registration
 from egov_nominations.domain.people import RatedYear
 from egov_nominations.domain.register import (
     AwardKind,
+    AwardRecord,
     DisciplineRecord,
     EmulationCluster,
     IndividualRecord,
@@ -130,6 +131,13 @@ class Records(Protocol):
 
     async def rate_unit(self, unit_code: str, rating: YearRating) -> None:
         """Keep (or replace) a collective's task rating for the year."""
+        ...
+
+    async def record_award(
+        self, kind: NomineeKind, ref: str, unit_code: str, award: AwardRecord
+    ) -> bool:
+        """Keep an award of the nominee's earlier history (imported): True when new; a kept
+        one (the same award, year and decision number) takes the new unit, level and date."""
         ...
 
 

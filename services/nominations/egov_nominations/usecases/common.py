@@ -71,8 +71,8 @@ def working_days_on(calendar: WorkCalendar) -> AddWorkingDays:
 class Work:
     """What a write use case runs in: the transaction (``publish``) and the repositories on it.
     :meth:`on` builds it on PostgreSQL; tests build it of fakes. The councils', the movements',
-    the evidence's, the clusters', the people's and the file workflow's use cases run in it;
-    the register's imports take the transaction and call the adapters."""
+    the evidence's, the clusters', the register's (people, records and imports) and the file
+    workflow's use cases run in it."""
 
     tx: Tx
     councils: Councils

@@ -8,17 +8,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
+from egov_runtime import scope
 from egov_runtime.auth import Principal
 from egov_runtime.consumer import Tx
-from egov_runtime.refusals import invalid, not_found
-from egov_runtime.units import get_unit
+from egov_runtime.refusals import Invalid, invalid, not_found
+from egov_units import Hierarchy
 
 from egov_nominations.adapters import register as store
 from egov_nominations.domain.people import RatedYear
 from egov_nominations.domain.register import (
     AwardKind,
+    AwardRecord,
     DisciplineRecord,
     Initiative,
     Leave,
@@ -34,7 +36,6 @@ from egov_nominations.usecases.common import (
     Context,
     Work,
     check_scope_in,
-    in_scope,
 )
 
 # -- one by one ------------------------------------------------------------------------------
@@ -284,16 +285,44 @@ class ImportSummary:
 RowAction = Callable[[], Awaitable[bool]]
 
 
-async def _prepare_rating_row(
-    tx: Tx, principal: Principal, row: dict[str, str], scope_cache: dict[str, bool]
-) -> RowAction:
+@dataclass(frozen=True)
+class ImportRows:
+    """Rows of a spreadsheet of yearly ratings or of earlier years' awards, by line: stored all
+    or none (default), only the valid ones (``partial``), or checked only (``dry_run``)."""
+
+    kind: Literal["ratings", "awards"]
+    rows: tuple[tuple[int, dict[str, str]], ...]
+    partial: bool = False
+    dry_run: bool = False
+
+
+class _Scope:
+    """Whether units lie in the caller's subtree today, on the Work's hierarchy (each unit
+    asked once per file)."""
+
+    def __init__(self, hierarchy: Hierarchy, principal: Principal, today: date) -> None:
+        self.hierarchy, self.principal, self.today = hierarchy, principal, today
+        self._seen: dict[str, bool] = {}
+
+    def known(self, unit_code: str) -> bool:
+        return unit_code in self.hierarchy
+
+    def check(self, unit_code: str) -> None:
+        if unit_code not in self._seen:
+            ancestry = self.hierarchy.ancestry(unit_code, self.today)
+            self._seen[unit_code] = scope.within(self.principal, unit_code, ancestry)
+        if not self._seen[unit_code]:
+            raise ValueError(f"unit {unit_code} is outside your unit {self.principal.unit_code}")
+
+
+async def _prepare_rating_row(w: Work, units: _Scope, row: dict[str, str]) -> RowAction:
     person_id = row.get("person_id", "").strip()
     if not person_id or len(person_id) > 64:
         raise ValueError("person_id is required (at most 64 characters)")
     year = _year(row.get("year", ""))
     rating = parse_rating(row.get("rating", ""))
     months = _months(row.get("months_on_duty") or "12", "months_on_duty")
-    leave: list[dict[str, Any]] = []
+    leave: list[Leave] = []
     if row.get("leave_kind"):
         try:
             kind = LeaveKind(row["leave_kind"].strip())
@@ -302,40 +331,32 @@ async def _prepare_rating_row(
                 f"unknown leave_kind {row['leave_kind']!r}:"
                 f" use one of {', '.join(k.value for k in LeaveKind)}"
             ) from exc
-        leave.append(
-            {
-                "kind": kind.value,
-                "months": str(_months(row.get("leave_months", ""), "leave_months")),
-            }
-        )
+        leave.append(Leave(kind=kind, months=_months(row.get("leave_months", ""), "leave_months")))
     female = _bool(row.get("female", ""))
-    person = await store.get_person(tx.conn, person_id)
+    person = await w.people.get(person_id)
     name = row.get("name", "").strip()
-    unit_code = row.get("unit_code", "").strip() or (person["unit_code"] if person else "")
+    unit_code = row.get("unit_code", "").strip() or (person.unit_id if person else "")
     if person is None and (not name or not unit_code):
         raise ValueError(f"unknown person {person_id}: give name and unit_code to add them")
     if len(name) > 200:
         raise ValueError("name is longer than 200 characters")
-    if await get_unit(tx.conn, unit_code) is None:
+    if not units.known(unit_code):
         raise ValueError(f"unknown unit {unit_code}")
-    if unit_code not in scope_cache:
-        scope_cache[unit_code] = await in_scope(tx, principal, unit_code)
-    if not scope_cache[unit_code]:
-        raise ValueError(f"unit {unit_code} is outside your unit {principal.unit_code}")
+    units.check(unit_code)
+    work = WorkYear(year=year, months_on_duty=months, leave=tuple(leave))
 
     async def apply() -> bool:
         if person is None or name:
-            await store.upsert_person(tx.conn, person_id, name or person["name"], unit_code, female)
-        return await store.upsert_rating(
-            tx.conn, person_id, year, unit_code, rating.value, months, leave, "import"
-        )
+            kept_name = name or (person.name if person else "")
+            await w.people.put(
+                Person(id=person_id, name=kept_name, unit_id=unit_code, female=female)
+            )
+        return await w.people.rate(RatedYear(person_id, unit_code, rating, work, "import"))
 
     return apply
 
 
-async def _prepare_award_row(
-    tx: Tx, principal: Principal, row: dict[str, str], scope_cache: dict[str, bool]
-) -> RowAction:
+async def _prepare_award_row(w: Work, units: _Scope, row: dict[str, str]) -> RowAction:
     kind_text = (row.get("nominee_kind") or "individual").strip()
     try:
         kind = NomineeKind(kind_text)
@@ -360,35 +381,24 @@ async def _prepare_award_row(
         except ValueError as exc:
             raise ValueError(f"decided_on {row['decided_on']!r} is not YYYY-MM-DD") from exc
     if kind == NomineeKind.INDIVIDUAL:
-        person = await store.get_person(tx.conn, ref)
+        person = await w.people.get(ref)
         if person is None:
             raise ValueError(f"unknown person {ref}: import their ratings first")
-        unit_code = person["unit_code"]
+        unit_code = person.unit_id
     else:
-        if await get_unit(tx.conn, ref) is None:
+        if not units.known(ref):
             raise ValueError(f"unknown unit {ref}")
         unit_code = ref
-    if unit_code not in scope_cache:
-        scope_cache[unit_code] = await in_scope(tx, principal, unit_code)
-    if not scope_cache[unit_code]:
-        raise ValueError(f"unit {unit_code} is outside your unit {principal.unit_code}")
+    units.check(unit_code)
     level = (row.get("level") or "").strip() or None
+    if level is not None and len(level) > 100:
+        raise ValueError("level is longer than 100 characters")
+    kept = AwardRecord(
+        award=award, year=year, decision_number=number, level=level, decided_on=decided_on
+    )
 
     async def apply() -> bool:
-        return await store.add_award(
-            tx.conn,
-            {
-                "nominee_kind": kind.value,
-                "nominee_ref": ref,
-                "unit_code": unit_code,
-                "award": award.value,
-                "year": year,
-                "decision_number": number,
-                "level": level,
-                "decided_on": decided_on,
-                "source": "import",
-            },
-        )
+        return await w.records.record_award(kind, ref, unit_code, kept)
 
     return apply
 
@@ -400,16 +410,12 @@ REQUIRED_COLUMNS = {
 
 
 async def import_rows(
-    tx: Tx,
-    principal: Principal,
-    kind: str,
-    rows: list[tuple[int, dict[str, str]]],
-    *,
-    partial: bool,
-    dry_run: bool,
+    w: Work, ctx: Context, principal: Principal, command: ImportRows
 ) -> ImportSummary:
-    """Check every row, then store: all rows or none (default), or only the valid ones
-    (`partial`). Rejected rows carry their line and reason."""
+    """Check every row, then store: all rows or none (default; a file with a rejected row is
+    refused, 422 with every rejected line), or only the valid ones (``partial``). Rejected
+    rows carry their line and reason."""
+    kind, rows = command.kind, command.rows
     summary = ImportSummary(kind=kind, rows=len(rows))
     columns = set().union(*(r.keys() for _, r in rows)) if rows else set()
     missing = REQUIRED_COLUMNS[kind] - columns
@@ -421,12 +427,12 @@ async def import_rows(
             [{"field": c, "message": "missing column"} for c in sorted(missing)],
         )
     prepare = _prepare_rating_row if kind == "ratings" else _prepare_award_row
+    units = _Scope(await w.units.hierarchy(), principal, ctx.now().date())
     actions: list[RowAction] = []
-    cache: dict[str, bool] = {}
     seen: set[tuple[str, ...]] = set()
     for line, row in rows:
         try:
-            action = await prepare(tx, principal, row, cache)
+            action = await prepare(w, units, row)
             key = (
                 (row.get("person_id", "").strip(), str(_year(row["year"])))
                 if kind == "ratings"
@@ -441,7 +447,15 @@ async def import_rows(
             actions.append(action)
         except ValueError as exc:
             summary.reject(line, str(exc), row)
-    if dry_run or (summary.rejected and not partial):
+    if summary.rejected and not command.partial:
+        raise Invalid(
+            "Rows rejected",
+            f"{len(summary.rejected)} of {summary.rows} rows are rejected; nothing was stored.",
+            errors=[
+                {"field": f"line {r['line']}", "message": r["reason"]} for r in summary.rejected
+            ],
+        )
+    if command.dry_run:
         return summary
     for action in actions:
         if await action():

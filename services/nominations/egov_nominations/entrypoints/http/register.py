@@ -11,7 +11,6 @@ from egov_contracts.types import Code, UnitCode
 from egov_runtime.consumer import Tx
 from egov_runtime.edge import OptionalYear
 from egov_runtime.pagination import Page, PageQuery
-from egov_runtime.problems import Problem
 from egov_runtime.refusals import invalid
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
@@ -334,17 +333,10 @@ async def post_import(
     except UnreadableFile as exc:
         raise invalid(str(exc), [{"field": "file", "message": str(exc)}]) from exc
 
+    command = reg.ImportRows(kind, tuple(rows), partial=partial, dry_run=dry_run)
+
     async def act(tx: Tx) -> tuple[int, dict[str, Any]]:
-        summary = await reg.import_rows(tx, principal, kind, rows, partial=partial, dry_run=dry_run)
-        if summary.rejected and not partial:
-            raise Problem(
-                422,
-                "Rows rejected",
-                f"{len(summary.rejected)} of {summary.rows} rows are rejected; nothing was stored.",
-                errors=[
-                    {"field": f"line {r['line']}", "message": r["reason"]} for r in summary.rejected
-                ],
-            )
+        summary = await reg.import_rows(Work.on(tx), ctx_of(request), principal, command)
         return 200, summary.as_json()
 
     return await write_once(request, principal, key, act)
