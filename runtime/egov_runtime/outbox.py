@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 import orjson
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 from egov_contracts.envelope import CloudEvent, encode
 
 from egov_runtime import faults, metrics, tracing
@@ -161,17 +164,10 @@ class OutboxRelay:
         )
         if not rows:
             return 0
-        futures = []
-        for r in rows:
-            headers = [(k, v.encode()) for k, v in orjson.loads(r["headers"])]
-            # tracing on: sent inside the event's trace (the send span and the record's
-            # traceparent header are its children); off, this does nothing
-            with tracing.continued(r["traceparent"], r["tracestate"]):
-                futures.append(
-                    await self.producer.send(
-                        r["topic"], value=r["value"], key=r["key"].encode(), headers=headers
-                    )
-                )
+        if tracing.any_active():
+            futures = await self._send_each(rows)
+        else:
+            futures = await self._send_batched(rows)
         await asyncio.gather(*futures)  # the broker acknowledged every record (acks=all)
         faults.point("relay.after-publish")
         await conn.execute(
@@ -182,6 +178,50 @@ class OutboxRelay:
         for topic, count in Counter(r["topic"] for r in rows).items():
             metrics.EVENTS_PRODUCED.labels(self.service, topic).inc(count)
         return len(rows)
+
+    async def _send_batched(self, rows: Sequence[asyncpg.Record]) -> list[asyncio.Future[Any]]:
+        """The rows as one record batch per partition (aiokafka's ``create_batch`` and
+        ``send_batch``): the records are appended by aiokafka's compiled batch builder, where
+        ``send`` costs a future, a partitioner call and an accumulator lookup per record (the
+        relay's largest cost in the profile). Partitions are chosen as ``send`` chooses them
+        (the default partitioner, murmur2 of the key), so a key keeps its partition and its
+        records keep ``seq`` order; a full batch is sent and a new one started."""
+        futures: list[asyncio.Future[Any]] = []
+        builders: dict[tuple[str, int], Any] = {}
+        partitions: dict[str, tuple[int, ...]] = {}
+        for r in rows:
+            topic = r["topic"]
+            if topic not in partitions:
+                partitions[topic] = tuple(sorted(await self.producer.partitions_for(topic)))
+            key = r["key"].encode()
+            tp = (topic, partition_of(key, partitions[topic]))
+            headers = [(k, v.encode()) for k, v in orjson.loads(r["headers"])]
+            builder = builders.get(tp)
+            if builder is None:
+                builder = builders[tp] = self.producer.create_batch()
+            if builder.append(key=key, value=r["value"], timestamp=None, headers=headers) is None:
+                futures.append(await self.producer.send_batch(builder, topic, partition=tp[1]))
+                builder = builders[tp] = self.producer.create_batch()
+                # an empty batch takes any record (one beyond the request size is refused by
+                # the broker, as it would be from send)
+                builder.append(key=key, value=r["value"], timestamp=None, headers=headers)
+        for (topic, partition), builder in builders.items():
+            futures.append(await self.producer.send_batch(builder, topic, partition=partition))
+        return futures
+
+    async def _send_each(self, rows: Sequence[asyncpg.Record]) -> list[asyncio.Future[Any]]:
+        """The rows one ``send`` each, inside each event's trace (tracing on: the send span and
+        the record's ``traceparent`` header are the event's children)."""
+        futures = []
+        for r in rows:
+            headers = [(k, v.encode()) for k, v in orjson.loads(r["headers"])]
+            with tracing.continued(r["traceparent"], r["tracestate"]):
+                futures.append(
+                    await self.producer.send(
+                        r["topic"], value=r["value"], key=r["key"].encode(), headers=headers
+                    )
+                )
+        return futures
 
     async def _housekeeping(self, conn: asyncpg.Connection) -> None:
         """The backlog gauges and the pruning of old rows, at most once a second: not a query
@@ -201,6 +241,17 @@ class OutboxRelay:
             await conn.execute(
                 "DELETE FROM outbox WHERE published_at < now() - $1::interval", self.retention
             )
+
+
+@functools.lru_cache(maxsize=65_536)
+def partition_of(key: bytes, partitions: tuple[int, ...]) -> int:
+    """The partition aiokafka's ``send`` (and the Java client) gives ``key``: murmur2 of the
+    key over the sorted partitions. Remembered per key: aiokafka's murmur2 is pure Python and
+    an aggregate's events share their key."""
+    return int(_PARTITIONER(key, partitions, partitions))
+
+
+_PARTITIONER = DefaultPartitioner()
 
 
 async def backlog(conn: asyncpg.Connection) -> int:

@@ -197,6 +197,11 @@ def active(service: str) -> bool:
     return service in _active
 
 
+def any_active() -> bool:
+    """Whether any service of this process traces (the libraries are instrumented then)."""
+    return bool(_active)
+
+
 # -- the trace context of events ------------------------------------------------------------
 
 

@@ -97,6 +97,44 @@ async def test_relay_publishes_committed_rows_only_in_order_per_key(
         assert await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
 
 
+async def test_relay_batches_keep_each_keys_partition_order_and_headers(
+    db, kafka_bootstrap, database_dsn, make_topic, sample_data
+):
+    """The relay sends a record batch per partition: a key lands where ``send`` puts it (the
+    default partitioner), in ``seq`` order, with its headers, also when the rows fill several
+    batches of a partition (a producer of small batches)."""
+    topic, by_send = await make_topic("batched", partitions=3), await make_topic("sent", 3)
+    events = [
+        new_event(sample_data(i), source="/vn/00/sample", subject=f"K{i % 24}", sequence=i)
+        for i in range(300)
+    ]
+    async with db.acquire() as conn, conn.transaction():
+        await append(conn, SERVICE, topic, events, [("x-credential", b"c-1")])
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", max_batch_size=4096)
+    await producer.start()
+    try:
+        for key in {e.subject for e in events}:  # where send puts each key
+            await producer.send_and_wait(by_send, value=b"{}", key=key.encode())
+        stop = asyncio.Event()
+        relay = OutboxRelay(service=SERVICE, dsn=database_dsn, producer=producer)
+        task = asyncio.create_task(relay.run(stop))
+        records = await read_all(kafka_bootstrap, topic, 300)
+        stop.set()
+        await task
+    finally:
+        await producer.stop()
+    sent_to = {r.key: r.partition for r in await read_all(kafka_bootstrap, by_send, 24)}
+    assert {r.key: r.partition for r in records} == sent_to
+    assert len(set(sent_to.values())) > 1
+    for key in sent_to:
+        got = [decode(r.value, r.headers).sequence for r in records if r.key == key]
+        assert got == [e.sequence for e in events if e.subject == key.decode()]
+    for r in records:
+        headers = dict(r.headers)
+        assert headers["x-credential"] == b"c-1"
+        assert headers["ce_id"].decode() == decode(r.value, r.headers).id
+
+
 async def test_only_one_relay_leads_and_a_standby_takes_over(
     db, producer, database_dsn, kafka_bootstrap, make_topic, sample_data
 ):
