@@ -40,6 +40,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from egov_contracts.envelope import CloudEvent, decode, encode, new_event
 from egov_devkit import drill
+from egov_devkit.devstack.broker import LOCAL_BROKER_FETCH_WAIT_MS
 from egov_devkit.sample import effect_counts, prepare_database, run_worker, sample_data
 from egov_workdays import VN_TZ
 from localenv import local_env
@@ -163,6 +164,7 @@ async def pipeline(
     out_topic: str,
     records: list,
     profile: str | None = None,
+    fetch_wait_ms: int = 100,
 ) -> tuple[float, float]:
     """The inputs are on ``in_topic`` already (as the raw stages had theirs); the worker has
     joined its group; the clock runs until every outbound event is published. Returns the
@@ -181,6 +183,7 @@ async def pipeline(
             ready=ready,
             batch_size=1000,
             downstream=False,
+            fetch_max_wait_ms=fetch_wait_ms,
         )
     )
     await ready.wait()
@@ -296,7 +299,13 @@ async def plain_loop(
 
 
 async def pipeline_processes(
-    bootstrap: str, dsn: str, in_topic: str, out_topic: str, records: list, workers: int
+    bootstrap: str,
+    dsn: str,
+    in_topic: str,
+    out_topic: str,
+    records: list,
+    workers: int,
+    fetch_wait_ms: int = 100,
 ) -> float:
     """The same pipeline in ``workers`` processes of one consumer group (as a service scaled
     out to several replicas; one of them wins the relay's leadership). Timed on the database's
@@ -307,7 +316,7 @@ async def pipeline_processes(
     command = [
         *("-m", "egov_devkit.sample", "worker", "--dsn", dsn, "--bootstrap", bootstrap),
         *("--in-topic", in_topic, "--out-topic", out_topic),
-        *("--batch-size", "1000", "--no-downstream"),
+        *("--batch-size", "1000", "--no-downstream", "--fetch-wait-ms", str(fetch_wait_ms)),
     ]
     procs = [await asyncio.create_subprocess_exec(sys.executable, *command) for _ in range(workers)]
     conn = await asyncpg.connect(dsn)
@@ -332,7 +341,9 @@ async def pipeline_processes(
     return float(elapsed)
 
 
-async def latency(bootstrap: str, dsn: str, rate: int, seconds: float) -> list[float]:
+async def latency(
+    bootstrap: str, dsn: str, rate: int, seconds: float, fetch_wait_ms: int = 100
+) -> list[float]:
     in_topic, out_topic = (
         f"bench.lat.{uuid.uuid4().hex[:8]}.in",
         f"bench.lat.{uuid.uuid4().hex[:8]}.out",
@@ -340,7 +351,16 @@ async def latency(bootstrap: str, dsn: str, rate: int, seconds: float) -> list[f
     await create_topics(bootstrap, in_topic, out_topic)
     stop, ready = asyncio.Event(), asyncio.Event()
     worker = asyncio.create_task(
-        run_worker(dsn, bootstrap, in_topic, out_topic, stop=stop, ready=ready, downstream=False)
+        run_worker(
+            dsn,
+            bootstrap,
+            in_topic,
+            out_topic,
+            stop=stop,
+            ready=ready,
+            downstream=False,
+            fetch_max_wait_ms=fetch_wait_ms,
+        )
     )
     await ready.wait()
     reader = AIOKafkaConsumer(
@@ -349,10 +369,10 @@ async def latency(bootstrap: str, dsn: str, rate: int, seconds: float) -> list[f
         auto_offset_reset="earliest",
         group_id=f"bench-lat-{uuid.uuid4()}",
         enable_auto_commit=False,
-        # The measuring reader must add no wait of its own: the local broker may hold a fetch
-        # for its whole max wait although records arrived (aiokafka's default is 500 ms, which
-        # put ~130 ms into the median here); Apache Kafka answers at the first record anyway.
-        fetch_max_wait_ms=10,
+        # The measuring reader must add no wait of its own: the local broker holds a fetch for
+        # its whole max wait although records arrived (aiokafka's default is 500 ms, which put
+        # ~130 ms into the median here); Apache Kafka answers at the first record anyway.
+        fetch_max_wait_ms=LOCAL_BROKER_FETCH_WAIT_MS,
     )
     await reader.start()
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=1)
@@ -392,6 +412,15 @@ async def latency(bootstrap: str, dsn: str, rate: int, seconds: float) -> list[f
     return latencies
 
 
+def cpu_model() -> str:
+    """The processor's name as Linux gives it (the figures depend on it)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "processor unknown"
+
+
 def pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=1000)[int(p * 10) - 1] if len(values) > 1 else 0.0
 
@@ -412,6 +441,13 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="offered for each rate")
     parser.add_argument("--workers", type=int, default=2, help="processes of the scaled-out run")
     parser.add_argument(
+        "--fetch-wait-ms",
+        type=int,
+        help="the workers' consumer fetch wait (consumer_fetch_max_wait_ms); default: as"
+        f" `make run` sets it, {LOCAL_BROKER_FETCH_WAIT_MS} on the local broker (it holds a"
+        " fetch for all of it), else the services' default, 100",
+    )
+    parser.add_argument(
         "--stages",
         default=",".join(STAGES),
         help=f"which stages to run, comma-separated, of {','.join(STAGES)} (the profile runs"
@@ -431,6 +467,8 @@ async def main() -> None:
     n = args.events
     async with local_env(progress) as env:
         bootstrap = env.kafka_bootstrap
+        local = env.broker is not None
+        fetch_wait = args.fetch_wait_ms or (LOCAL_BROKER_FETCH_WAIT_MS if local else 100)
         dsn = await env.fresh_database("bench")
         await prepare_database(dsn)
         events = make_events(n)
@@ -481,7 +519,7 @@ async def main() -> None:
                 progress(f"latency at {rate} ev/s offered")
                 lat_dsn = await env.fresh_database("bench_latency")
                 await prepare_database(lat_dsn)
-                lats[rate] = await latency(bootstrap, lat_dsn, rate, args.seconds)
+                lats[rate] = await latency(bootstrap, lat_dsn, rate, args.seconds, fetch_wait)
         # last: the other stages run before extra processes and their consumer group exist
         if "workers" in stages:
             progress(f"pipeline in {args.workers} worker processes")
@@ -490,12 +528,14 @@ async def main() -> None:
             in2, out2 = f"bench.{tag}.in2", f"bench.{tag}.out2"
             await create_topics(bootstrap, in2, out2)
             rate_pipe2 = n / await pipeline_processes(
-                bootstrap, dsn2, in2, out2, records, args.workers
+                bootstrap, dsn2, in2, out2, records, args.workers, fetch_wait
             )
         when = datetime.now(VN_TZ).isoformat(timespec="seconds")
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"egov-events runtime benchmark ({when}, {n} events, {size:.0f} B each)")
-        print(f"machine: {os.cpu_count()} cores, load average {load} (1, 5, 15 min)")
+        print(f"machine: {os.cpu_count()} cores ({cpu_model()}), load average {load} (1/5/15 min)")
+        broker = "the local broker (tansu)" if local else bootstrap
+        print(f"broker: {broker}; the workers' consumer fetch wait {fetch_wait} ms")
         if serial is not None:
             print(f"raw produce (aiokafka)          {n / t_produce:>10,.0f} ev/s")
             print(f"raw consume (aiokafka + json)   {n / t_consume:>10,.0f} ev/s")

@@ -17,8 +17,10 @@ from aiokafka import AIOKafkaProducer
 from egov_contracts.envelope import EventData, new_event, register
 from egov_runtime.consumer import BatchHandler, IdempotentConsumer, Incoming, Subscription, Tx
 from egov_runtime.db import Migration, all_migrations, create_pool, migrate
+from egov_runtime.kafka import make_producer
 from egov_runtime.logging import configure_logging
 from egov_runtime.outbox import OutboxRelay
+from egov_runtime.settings import ServiceSettings
 
 SERVICE = "sample"
 
@@ -104,9 +106,17 @@ async def effect_counts(conn: asyncpg.Connection) -> dict[str, int]:
     return dict(row)
 
 
+def service_producer(bootstrap: str) -> AIOKafkaProducer:
+    """The producer the services use (:func:`egov_runtime.kafka.make_producer`: acks=all,
+    1 MiB batches, the linger and idempotence of the settings), so the drills and the
+    benchmark measure what runs in production, not a producer of their own."""
+    settings = ServiceSettings(profile="local", kafka_bootstrap_servers=bootstrap)
+    return make_producer(settings, client_id=SERVICE)
+
+
 async def run_relay(dsn: str, bootstrap: str, stop: asyncio.Event) -> None:
     """Only the outbox relay (a process of its own: it elects a leader by advisory lock)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    producer = service_producer(bootstrap)
     await producer.start()
     try:
         relay = OutboxRelay(
@@ -128,11 +138,12 @@ async def run_worker(
     ready: asyncio.Event | None = None,
     downstream: bool = True,
     relay: bool = True,
+    fetch_max_wait_ms: int = 100,
 ) -> None:
     """The sample's consumers (and, with ``relay``, its outbox relay) in this process."""
     stop = stop or asyncio.Event()
     pool = await create_pool(dsn, min_size=2, max_size=6)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    producer = service_producer(bootstrap)
     await producer.start()
     consumers = [
         IdempotentConsumer(
@@ -142,6 +153,7 @@ async def run_worker(
             bootstrap_servers=bootstrap,
             subscription=Subscription("copy", (in_topic,), copy_handler(out_topic)),
             batch_size=batch_size,
+            fetch_max_wait_ms=fetch_max_wait_ms,
             backoff_initial_s=0.05,
             backoff_max_s=1.0,
         ),
@@ -152,6 +164,7 @@ async def run_worker(
             bootstrap_servers=bootstrap,
             subscription=Subscription("downstream", (out_topic,), downstream_handler),
             batch_size=batch_size,
+            fetch_max_wait_ms=fetch_max_wait_ms,
             backoff_initial_s=0.05,
             backoff_max_s=1.0,
         ),
@@ -181,6 +194,7 @@ def main() -> None:
     parser.add_argument("--in-topic")
     parser.add_argument("--out-topic")
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--fetch-wait-ms", type=int, default=100, help="the consumers' fetch wait")
     parser.add_argument(
         "--no-downstream", action="store_true", help="only the copy stage (for the benchmark)"
     )
@@ -205,6 +219,7 @@ def main() -> None:
             stop=stop,
             batch_size=args.batch_size,
             downstream=not args.no_downstream,
+            fetch_max_wait_ms=args.fetch_wait_ms,
         )
 
     asyncio.run(_main())

@@ -70,7 +70,10 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = 500
     consumer_poll_timeout_ms: int = 500
     consumer_fetch_max_wait_ms: int = Field(
-        100, description="How long the broker may hold a fetch to fill it (latency bound)."
+        100,
+        description="How long the broker may hold a fetch to fill it. Apache Kafka answers at"
+        " the first record; the local broker holds a fetch for all of it, so `make run` sets 10"
+        " there.",
     )
     consumer_max_attempts: int = Field(
         3, description="Attempts for a failing handler before its event is dead-lettered."

@@ -42,7 +42,12 @@ from typing import IO, Any
 import httpx
 from egov_runtime.stackfile import write_stack
 
-from egov_devkit.devstack.broker import ExternalBroker, LocalBroker, resolve_broker
+from egov_devkit.devstack.broker import (
+    LOCAL_BROKER_FETCH_WAIT_MS,
+    ExternalBroker,
+    LocalBroker,
+    resolve_broker,
+)
 from egov_devkit.devstack.postgres import (
     EmbeddedPostgres,
     NotOurDatabase,
@@ -347,6 +352,8 @@ class Stack:
                 f"{p}JWT_SECRET": jwt_secret,
                 f"{p}PROFILE": "local",
             }
+            if broker.local:  # unless set: the local broker holds fetches (see the constant)
+                env.setdefault(f"{p}CONSUMER_FETCH_MAX_WAIT_MS", str(LOCAL_BROKER_FETCH_WAIT_MS))
             self.running.append(Running(svc, env, self.logs / f"{svc.name}.log"))
         # every service learns where the others answer (the console reads their APIs)
         urls = json.dumps({r.svc.name: r.url for r in self.running})
