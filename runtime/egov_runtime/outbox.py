@@ -200,14 +200,20 @@ class OutboxRelay:
             if builder is None:
                 builder = builders[tp] = self.producer.create_batch()
             if builder.append(key=key, value=r["value"], timestamp=None, headers=headers) is None:
-                futures.append(await self.producer.send_batch(builder, topic, partition=tp[1]))
+                futures.append(await self._send(builder, tp))
                 builder = builders[tp] = self.producer.create_batch()
                 # an empty batch takes any record (one beyond the request size is refused by
                 # the broker, as it would be from send)
                 builder.append(key=key, value=r["value"], timestamp=None, headers=headers)
-        for (topic, partition), builder in builders.items():
-            futures.append(await self.producer.send_batch(builder, topic, partition=partition))
+        for tp, builder in builders.items():
+            futures.append(await self._send(builder, tp))
         return futures
+
+    async def _send(self, builder: Any, tp: tuple[str, int]) -> asyncio.Future[Any]:
+        # closed: complete as it is, so the producer sends it at once (an open batch waits the
+        # producer's linger for more records, which only ``send`` would add)
+        builder.close()
+        return await self.producer.send_batch(builder, tp[0], partition=tp[1])
 
     async def _send_each(self, rows: Sequence[asyncpg.Record]) -> list[asyncio.Future[Any]]:
         """The rows one ``send`` each, inside each event's trace (tracing on: the send span and
