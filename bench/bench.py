@@ -35,6 +35,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -157,6 +158,29 @@ async def profiled(output: str | None) -> AsyncIterator[None]:
         progress(f"profile of the pipeline written to {output}")
 
 
+async def started_worker(
+    dsn: str, bootstrap: str, in_topic: str, out_topic: str, fetch_wait_ms: int, **options: Any
+) -> tuple[asyncio.Event, asyncio.Task[None]]:
+    """The sample's copy stage (and its relay) running in this process, its consumers joined;
+    set the event to stop it, then await the task."""
+    stop, ready = asyncio.Event(), asyncio.Event()
+    worker = asyncio.create_task(
+        run_worker(
+            dsn,
+            bootstrap,
+            in_topic,
+            out_topic,
+            stop=stop,
+            ready=ready,
+            downstream=False,
+            fetch_max_wait_ms=fetch_wait_ms,
+            **options,
+        )
+    )
+    await ready.wait()
+    return stop, worker
+
+
 async def pipeline(
     bootstrap: str,
     dsn: str,
@@ -172,21 +196,9 @@ async def pipeline(
     With ``profile``, py-spy samples this process meanwhile (see :func:`profiled`)."""
     n = len(records)
     await produce_all(bootstrap, in_topic, records)
-    stop, ready = asyncio.Event(), asyncio.Event()
-    worker = asyncio.create_task(
-        run_worker(
-            dsn,
-            bootstrap,
-            in_topic,
-            out_topic,
-            stop=stop,
-            ready=ready,
-            batch_size=1000,
-            downstream=False,
-            fetch_max_wait_ms=fetch_wait_ms,
-        )
+    stop, worker = await started_worker(
+        dsn, bootstrap, in_topic, out_topic, fetch_wait_ms, batch_size=1000
     )
-    await ready.wait()
     conn = await asyncpg.connect(dsn)
     try:
         async with profiled(profile):
@@ -349,20 +361,7 @@ async def latency(
         f"bench.lat.{uuid.uuid4().hex[:8]}.out",
     )
     await create_topics(bootstrap, in_topic, out_topic)
-    stop, ready = asyncio.Event(), asyncio.Event()
-    worker = asyncio.create_task(
-        run_worker(
-            dsn,
-            bootstrap,
-            in_topic,
-            out_topic,
-            stop=stop,
-            ready=ready,
-            downstream=False,
-            fetch_max_wait_ms=fetch_wait_ms,
-        )
-    )
-    await ready.wait()
+    stop, worker = await started_worker(dsn, bootstrap, in_topic, out_topic, fetch_wait_ms)
     reader = AIOKafkaConsumer(
         out_topic,
         bootstrap_servers=bootstrap,
