@@ -180,6 +180,20 @@ async def test_rates_missing_list_and_notices_once_each(service, reader):
     assert table[1][:9] == [H2, f"Huyện thử {H2}", "4", "3", "1", "2", "1", "75.00", "25.00"]
     assert len(table) == 1 + 5
 
+    # overdue or not is the service's clock's day against the due date, not the machine's
+    wall = service.runtime.clock
+    service.runtime.clock = lambda: datetime(2025, 8, 20, 16, 30, tzinfo=VN_TZ)
+    try:
+        for path in ("/v1/reporting-rates", "/v1/reporting-rates/missing"):
+            r = await service.client.get(
+                path,
+                params={"data_set": DATA_SET, "unit": "38", "period": PERIOD},
+                headers=reader_token,
+            )
+            assert (r.json()["due_date"], r.json()["overdue"]) == ("2025-08-20", False), path
+    finally:
+        service.runtime.clock = wall
+
 
 async def test_a_period_of_another_kind_or_an_unknown_data_set_is_refused(service):
     token = service.token("council", unit="38")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from egov_contracts.envelope import VN_TZ
@@ -53,7 +53,6 @@ __all__ = [
     "load_hierarchy",
     "load_rulebook",
     "parse_disagg",
-    "today",
 ]
 
 
@@ -95,10 +94,6 @@ class Work:
             PgReporting(tx.conn),
             PgUnitTree(tx.conn),
         )
-
-
-def today() -> date:
-    return datetime.now(VN_TZ).date()
 
 
 def indicator_name(book: Any, code: str | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from egov_runtime.auth import Principal
@@ -18,10 +19,11 @@ from egov_indicators.entrypoints.http.common import (
     Reader,
     check_province,
     check_unit,
+    ctx_of,
     parse_period,
 )
 from egov_indicators.usecases import reporting
-from egov_indicators.usecases.common import Work, load_hierarchy, today
+from egov_indicators.usecases.common import Work, load_hierarchy
 
 router = APIRouter(prefix="/v1")
 
@@ -148,6 +150,7 @@ async def get_reporting_rates(
         p,
         unit,
         name=f"ty-le-bao-cao-{d.code}-{unit}-{p}",
+        today=ctx_of(request).clock().date(),
         title=f"Tỷ lệ báo cáo — {d.name_vi} ({d.code}) — {unit} — kỳ {p} — hạn {due:%d/%m/%Y}",
     )
 
@@ -163,8 +166,10 @@ def _reporting_answer(
     *,
     name: str,
     title: str,
+    today: date,
 ) -> Page | Response:
-    """A reporting-rate list as a CSV/XLSX download of ``columns``, or as a page."""
+    """A reporting-rate list as a CSV/XLSX download of ``columns``, or as a page (``overdue``
+    once ``today``, the service clock's day, is past the due date)."""
     due = d.due_date(p)
     if fmt != "json":
         table: list[list[Any]] = [columns] + [[r[k] for k in columns] for r in rows]
@@ -176,7 +181,7 @@ def _reporting_answer(
         unit_code=unit,
         period=str(p),
         due_date=due.isoformat(),
-        overdue=today() > due,
+        overdue=today > due,
     )
 
 
@@ -221,5 +226,6 @@ async def get_missing_reports(
         p,
         unit,
         name=f"chua-bao-cao-{d.code}-{unit}-{p}",
+        today=ctx_of(request).clock().date(),
         title=f"Đơn vị chưa báo cáo — {d.name_vi} ({d.code}) — {unit} — kỳ {p}",
     )

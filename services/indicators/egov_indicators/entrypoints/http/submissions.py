@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from egov_contracts import indicators as c
-from egov_contracts.envelope import VN_TZ, CloudEvent, new_event
+from egov_contracts.envelope import CloudEvent, new_event
 from egov_runtime.consumer import Tx
 from egov_runtime.idempotency import run_once
 from egov_runtime.problems import Problem
@@ -156,7 +155,7 @@ async def post_import(
             source=f"{rt.source}/http",
             type="vn.egov.indicators.csv-upload",
             subject=import_id,
-            time=datetime.now(VN_TZ),
+            time=ctx.clock(),
             data={},
         )
         summary = await import_file(

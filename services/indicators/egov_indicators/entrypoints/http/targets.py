@@ -24,7 +24,7 @@ from egov_indicators.entrypoints.http.common import (
     parse_period,
     units_in_scope,
 )
-from egov_indicators.usecases.common import Work, load_rulebook, today
+from egov_indicators.usecases.common import Work, load_rulebook
 from egov_indicators.usecases.plans import SetPlanTarget, plan_period_report, set_plan_target
 from egov_indicators.usecases.targets import SetTarget, assess, evaluation_json, set_target
 from egov_indicators.usecases.year_to_date import year_to_date_report
@@ -53,7 +53,7 @@ async def get_achievement(
     ctx = ctx_of(request)
     p = parse_period(period)
     unit, units = await units_in_scope(rt, principal, unit, subunits)
-    day = as_of or today()
+    day = as_of or ctx.clock().date()
     items = []
     async with rt.transaction() as tx:
         w = Work.on(tx)

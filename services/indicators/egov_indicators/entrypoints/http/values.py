@@ -22,7 +22,7 @@ from egov_indicators.entrypoints.http.common import (
     parse_period,
     units_in_scope,
 )
-from egov_indicators.usecases.common import Work, load_hierarchy, load_rulebook, today
+from egov_indicators.usecases.common import Work, load_hierarchy, load_rulebook
 from egov_indicators.usecases.rollup import restated_values
 from egov_indicators.usecases.targets import assess, evaluation_json
 
@@ -158,7 +158,7 @@ async def export_table(
         rows = await store.find_values(tx.conn, units, str(p), None)
         targets = {}
         evaluations: dict[tuple[str, str], Any] = {}
-        day = today()
+        day = ctx_of(request).clock().date()
         for t in await store.find_targets(tx.conn, units, str(p), None):
             targets[(t["indicator_code"], t["unit_code"])] = t["target"]
             target = Target(t["indicator_code"], t["unit_code"], p, t["target"])
