@@ -73,16 +73,26 @@ def rss_mib(pid: int) -> float:
 
 
 async def start_server(
-    command: list[str], env: dict[str, str], port: int, ready_path: str
+    name: str, command: list[str], env: dict[str, str], port: int, ready_path: str
 ) -> asyncio.subprocess.Process:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, *command, env={**os.environ, **env}, cwd=HERE
-    )
+    # the server's own lines (the consumers' group joins, uvicorn's) go to a log file, not
+    # among the figures; a start that fails names it
+    log = HERE.parent / ".run" / f"bench-intake-{name}.log"
+    log.parent.mkdir(exist_ok=True)
+    with log.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *command,
+            env={**os.environ, **env},
+            cwd=HERE,
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 60
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
         while True:
             if proc.returncode is not None:
-                raise RuntimeError(f"{command} exited with {proc.returncode}")
+                raise RuntimeError(f"{command} exited with {proc.returncode} (see {log})")
             try:
                 if (await client.get(ready_path)).status_code == 200:
                     return proc
@@ -90,7 +100,7 @@ async def start_server(
                 pass
             if time.monotonic() > deadline:
                 proc.terminate()
-                raise RuntimeError(f"{command} not ready on port {port} within 60 s")
+                raise RuntimeError(f"{command} not ready on port {port} within 60 s (see {log})")
             await asyncio.sleep(0.2)
 
 
@@ -213,6 +223,7 @@ async def main() -> None:
         raw_dsn = await env.fresh_database("intake_raw")
         raw_port = free_port()
         raw = await start_server(
+            "raw",
             [
                 *("-m", "uvicorn", "raw_intake_app:app", "--host", "127.0.0.1"),
                 *("--port", str(raw_port), "--log-level", "warning", "--no-access-log"),
@@ -238,6 +249,7 @@ async def main() -> None:
         port = free_port()
         secret = secrets.token_urlsafe(48)
         service = await start_server(
+            "admin-procedures",
             ["-m", "egov_runtime.cli", "admin-procedures", "serve"],
             {
                 "EGOV_PROCEDURES_PROFILE": "local",
