@@ -88,7 +88,8 @@ HEADERS = {
 DEAD_LETTER_HEADERS = {
     "type": "object",
     "title": "DeadLetterHeaders",
-    "description": "The original record's headers, copied, then these (all UTF-8 text).",
+    "description": "The original record's headers, copied (but a producer's credential, see"
+    " `dlq_credential_withheld`), then these (all UTF-8 text).",
     "required": [
         "dlq_reason",
         "dlq_error",
@@ -123,6 +124,12 @@ DEAD_LETTER_HEADERS = {
             "description": "Set (to the original size in bytes) when the record was too big to"
             " copy: the value and original headers are then only in the service's"
             " dead_letters table",
+        },
+        "dlq_credential_withheld": {
+            "type": "string",
+            "description": "Set (to `authorization`) when the original record carried its"
+            " producer's credential: the bearer token is not copied here; the service's"
+            " dead_letters table keeps it for a replay",
         },
         "dlq_replayed_from": {
             "type": "string",

@@ -54,6 +54,7 @@ from egov_contracts.envelope import (
 from egov_contracts.topics import dead_letter_topic
 
 from egov_runtime import faults, metrics, outbox, tracing
+from egov_runtime.auth import CREDENTIAL_HEADER
 from egov_runtime.errors import is_transient
 from egov_runtime.logging import get_logger
 
@@ -601,8 +602,13 @@ def _dead_letter_record(
     original = [
         (_text(k), v if v is not None else b"")
         for k, v in (r.headers or ())
-        if not str(k).startswith("dlq_")
+        if not str(k).startswith("dlq_") and str(k).lower() != CREDENTIAL_HEADER
     ]
+    if any(str(k).lower() == CREDENTIAL_HEADER for k, _v in r.headers or ()):
+        # A producer's bearer token is not copied to the topic, which other systems read: it
+        # would let them speak for that producer until it expires. The dead_letters table keeps
+        # it (the service's own store), so a replay is judged with the producer's credential.
+        dlq.append(("dlq_credential_withheld", CREDENTIAL_HEADER.encode()))
     if record_size(r) > max_bytes:
         dlq.append(("dlq_value_omitted", str(record_size(r)).encode()))
         return None, dlq

@@ -213,7 +213,8 @@ async def test_structured_binary_and_duplicate_give_one_effect_and_garbage_is_de
     await producer.send_and_wait(
         in_topic, value=json.dumps(data).encode(), key=b"D-2", headers=bin_headers
     )
-    await producer.send_and_wait(in_topic, value=b"{not json", key=b"D-2")
+    credential = ("Authorization", b"Bearer a.producers.token")
+    await producer.send_and_wait(in_topic, value=b"{not json", key=b"D-2", headers=[credential])
     after = new_event(sample_data(3), source="/vn/00/test", subject="D-2")
     v3, h3 = encode(after)
     await producer.send_and_wait(in_topic, value=v3, key=b"D-2", headers=h3)
@@ -238,6 +239,13 @@ async def test_structured_binary_and_duplicate_give_one_effect_and_garbage_is_de
     h = dict(mine[0].headers)
     assert h["dlq_reason"] == b"not-a-cloudevent"
     assert mine[0].value == b"{not json" and h["dlq_original_key"] == b"D-2"
+    # the producer's token is not on the topic others read; the table keeps it for a replay
+    assert "Authorization" not in h and h["dlq_credential_withheld"] == b"authorization"
+    async with db.acquire() as conn:
+        kept = await conn.fetchval(
+            "SELECT headers FROM dead_letters WHERE id = $1", letters[0]["id"]
+        )
+    assert ["Authorization", "Bearer a.producers.token"] in kept
 
 
 async def test_failing_handler_neither_loses_nor_skips(
