@@ -172,6 +172,15 @@ class DeadLetter:
 
 
 @dataclass
+class _Busy:
+    """A partition's batch in hand: its task (how many records it stored), since when."""
+
+    task: asyncio.Task[int]
+    records: Sequence[ConsumerRecord]
+    since: float
+
+
+@dataclass
 class ConsumerStats:
     batches: int = 0
     handled: int = 0
@@ -248,48 +257,125 @@ class IdempotentConsumer:
                 await self.consumer.stop()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll, process and commit until ``stop`` is set; the batch in hand is finished."""
+        """Poll, process and commit until ``stop`` is set; the batches in hand are finished.
+
+        Partitions are independent (order holds within each), so each runs on its own: a
+        partition's batch is handled while the others' are polled, decoded, stored and
+        committed, and the partition is polled again as soon as its batch is stored. While one
+        batch waits for the database, another is decoded and built; no partition waits for
+        the slowest of a round."""
         if self.consumer is None:
             await self.start()
         assert self.consumer is not None
-        # The offsets of a stored batch are committed while the next batch is processed (one
-        # commit in flight at a time, in order): the broker's round trip is off the path.
+        # The offsets of stored batches are committed while the next are processed (one commit
+        # in flight at a time, in order): the broker's round trip is off the path.
         committing: asyncio.Task[None] | None = None
+        busy: dict[TopicPartition, _Busy] = {}
+        poll: asyncio.Task[dict[TopicPartition, list[ConsumerRecord]]] | None = None
         try:
-            while not stop.is_set():
-                batches = await self.consumer.getmany(
-                    timeout_ms=self.poll_timeout_ms, max_records=self.batch_size
-                )
-                # Partitions are independent (order holds within each), so their batches run
-                # concurrently, each in its own transaction: database round trips overlap.
-                work = [(tp, records) for tp, records in batches.items() if records]
-                self.busy_since = self.clock() if work else None
-                self.busy_with = [
-                    f"{tp.topic}[{tp.partition}]@{recs[0].offset}" for tp, recs in work
-                ]
-                done = await asyncio.gather(
-                    *(self._process(records, stop) for _tp, records in work)
-                )
-                self.busy_since = None
-                offsets: dict[TopicPartition, int] = {}
-                for (tp, records), stored in zip(work, done, strict=True):
-                    if not stored:
-                        # Stopping while the store is away: rewind so nothing of this batch is
-                        # skipped by a later commit in this process; the next owner re-reads it.
-                        self.consumer.seek(tp, records[0].offset)
-                        continue
-                    offsets[tp] = records[-1].offset + 1
-                    self._lag(tp, offsets[tp])
+            while not stop.is_set() or busy:
+                if poll is None and not stop.is_set():
+                    poll = self._poll(busy)
+                waiting: list[asyncio.Future[Any]] = [b.task for b in busy.values()]
+                if poll is not None:
+                    waiting.append(poll)
+                stopping = None if stop.is_set() else asyncio.ensure_future(stop.wait())
+                if stopping is not None:
+                    waiting.append(stopping)
+                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                if stopping is not None:
+                    stopping.cancel()
+                if poll is not None and poll.done():
+                    self._start(poll.result(), busy, stop)
+                    poll = None
+                offsets = self._stored(busy)
+                if poll is not None and (offsets or stop.is_set()):
+                    # a partition is free again: poll it too (a poll waiting for the others'
+                    # records would hold it back until the broker answers); or stopping. A
+                    # poll cancelled while it waits has taken no record.
+                    poll.cancel()
+                    poll = None
+                self._note_busy(busy)
                 if offsets:
                     if committing is not None:
                         await committing
                     committing = asyncio.create_task(self._commit(offsets))
         except BaseException:
-            if committing is not None:  # the next owner re-reads; the inbox drops repeats
-                committing.cancel()
+            # the next owner re-reads what was not committed; the inbox drops repeats
+            for pending in [poll, committing, *(b.task for b in busy.values())]:
+                if pending is not None:
+                    pending.cancel()
             raise
+        finally:
+            self.busy_since = None
+        if poll is not None:
+            poll.cancel()
         if committing is not None:
             await committing
+
+    def _poll(
+        self, busy: Mapping[TopicPartition, _Busy]
+    ) -> asyncio.Task[dict[TopicPartition, list[ConsumerRecord]]] | None:
+        """Poll the partitions that have no batch in hand, up to a batch of each (aiokafka
+        drains its buffer one partition after another: a poll of ``batch_size`` records would
+        mostly hold one); None when none is free. With nothing assigned yet (joining the
+        group, a rebalance) only an idle consumer polls: aiokafka's poll of every partition
+        then waits for the assignment."""
+        assert self.consumer is not None
+        assigned = self.consumer.assignment()
+        free = [tp for tp in assigned if tp not in busy]
+        if not free and (assigned or busy):
+            return None
+        return asyncio.create_task(
+            self.consumer.getmany(
+                *free,
+                timeout_ms=self.poll_timeout_ms,
+                max_records=self.batch_size * max(1, len(free)),
+            )
+        )
+
+    def _start(
+        self,
+        batches: Mapping[TopicPartition, list[ConsumerRecord]],
+        busy: dict[TopicPartition, _Busy],
+        stop: asyncio.Event,
+    ) -> None:
+        """Start handling each polled partition's records."""
+        assert self.consumer is not None
+        for tp, records in batches.items():
+            if not records:
+                continue
+            if tp in busy:  # never polled while busy; should it happen, it is read again
+                self.consumer.seek(tp, records[0].offset)
+                continue
+            task = asyncio.create_task(self._process_partition(records, stop))
+            busy[tp] = _Busy(task, records, self.clock())
+
+    def _stored(self, busy: dict[TopicPartition, _Busy]) -> dict[TopicPartition, int]:
+        """The offsets to commit of the partitions whose batch is done (removed from
+        ``busy``); a batch that failed unexpectedly raises here (``run`` then crashes)."""
+        assert self.consumer is not None
+        offsets: dict[TopicPartition, int] = {}
+        for tp, b in list(busy.items()):
+            if not b.task.done():
+                continue
+            del busy[tp]
+            stored = b.task.result()
+            if stored < len(b.records):
+                # Stopping while the store is away: rewind so nothing of this batch is skipped
+                # by a later commit in this process; the next owner re-reads it.
+                self.consumer.seek(tp, b.records[stored].offset)
+            if stored:
+                offsets[tp] = b.records[stored - 1].offset + 1
+                self._lag(tp, offsets[tp])
+        return offsets
+
+    def _note_busy(self, busy: Mapping[TopicPartition, _Busy]) -> None:
+        """What :meth:`health` reads: since when the oldest batch in hand is, and where."""
+        self.busy_since = min((b.since for b in busy.values()), default=None)
+        self.busy_with = [
+            f"{tp.topic}[{tp.partition}]@{b.records[0].offset}" for tp, b in busy.items()
+        ]
 
     def crashed(self, error: str) -> None:
         """Note that ``run`` ended with an error (it is restarted by its supervisor)."""
@@ -332,6 +418,19 @@ class IdempotentConsumer:
             )
 
     # -- one partition batch -------------------------------------------------------------
+
+    async def _process_partition(
+        self, records: Sequence[ConsumerRecord], stop: asyncio.Event
+    ) -> int:
+        """Handle one partition's records in batches of ``batch_size``, in order; returns
+        how many were stored (all of them unless stopping while the store is away)."""
+        stored = 0
+        for start in range(0, len(records), self.batch_size):
+            batch = records[start : start + self.batch_size]
+            if not await self._process(batch, stop):
+                break
+            stored += len(batch)
+        return stored
 
     async def _process(self, records: Sequence[ConsumerRecord], stop: asyncio.Event) -> bool:
         """Handle a batch; False if stopping before it could be stored."""

@@ -102,7 +102,11 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 1000
     relay_poll_interval_s: float = 1.0
     relay_standby_interval_s: float = 2.0
-    outbox_retention_hours: int = 72
+    outbox_retention_hours: int = Field(
+        72,
+        description="How long outbox rows an earlier release marked published are kept (the"
+        " relay now deletes a row once the broker acknowledged it).",
+    )
 
     # Validation at the edge: the instants a caller may report (see egov_runtime.edge)
     earliest_event_time: datetime = Field(
