@@ -75,8 +75,11 @@ async def reevaluate(svc, today: date) -> list[str]:
 
 
 async def outbox_size(svc) -> int:
+    """Outbox rows ever written (the relay deletes the rows it published)."""
     async with svc.runtime.pool.acquire() as conn:
-        count: int = await conn.fetchval("SELECT count(*) FROM outbox")
+        count: int = await conn.fetchval(
+            "SELECT coalesce(pg_sequence_last_value('outbox_seq_seq'), 0)"
+        )
     return count
 
 
