@@ -44,6 +44,7 @@ def configure_schema_base_url(url: str) -> None:
     """Set the base URL ``dataschema`` points into (ends with ``/``)."""
     global _schema_base_url
     _schema_base_url = url if url.endswith("/") else f"{url}/"
+    _dataschemas.clear()
 
 
 def schema_url(event_type: str, role: Literal["reader", "writer"] = "reader") -> str:
@@ -52,8 +53,15 @@ def schema_url(event_type: str, role: Literal["reader", "writer"] = "reader") ->
 
 
 def dataschema_url(event_type: str) -> str:
-    """The ``dataschema`` of an event: its open reader schema, where a service serves it."""
-    return schema_url(event_type, "reader")
+    """The ``dataschema`` of an event: its open reader schema, where a service serves it
+    (remembered per type until the base URL changes: every published event names it)."""
+    url = _dataschemas.get(event_type)
+    if url is None:
+        url = _dataschemas[event_type] = schema_url(event_type, "reader")
+    return url
+
+
+_dataschemas: dict[str, str] = {}
 
 
 REQUIRED = ("specversion", "id", "source", "type")
@@ -332,9 +340,12 @@ def next_traceparent(parent: str | None = None) -> str:
     """A W3C ``traceparent`` for a new hop: the parent's trace id (a new trace without a valid
     parent) and a new span id. Hand-written: five lines of the W3C format do not justify the
     OpenTelemetry SDK in the pure contracts package."""
-    found = _TRACEPARENT.match(parent or "")
-    trace_id = found.group(1) if found and found.group(1) != "0" * 32 else _random_hex(16)
-    flags = found.group(3) if found else "01"
+    return _next_hop(_TRACEPARENT.match(parent or ""))
+
+
+def _next_hop(parent: re.Match[str] | None) -> str:
+    trace_id = parent.group(1) if parent and parent.group(1) != "0" * 32 else _random_hex(16)
+    flags = parent.group(3) if parent else "01"
     return f"00-{trace_id}-{_random_hex(8)}-{flags}"
 
 
@@ -372,20 +383,24 @@ def new_event(
     parent = traceparent or (cause.traceparent if cause is not None else None)
     state = tracestate or (cause.tracestate if cause is not None else None)
     current = _current_trace() if _current_trace is not None else None
-    if current is not None and (parent is None or _trace_id(parent) == _trace_id(current[0])):
+    found = _TRACEPARENT.match(parent) if parent else None  # matched once, used twice
+    if current is not None and (
+        parent is None or (found.group(1) if found else None) == _trace_id(current[0])
+    ):
         event_traceparent, state = current
     else:
-        event_traceparent = next_traceparent(parent)
-        state = state if _trace_id(parent) is not None else None  # a new trace: no vendor state
+        event_traceparent = _next_hop(found)
+        state = state if found is not None else None  # a new trace: no vendor state
     if correlationid is None:
         correlationid = (cause.correlationid or cause.id) if cause is not None else event_id
+    when = time or data.occurred()
     attributes = {
         "specversion": "1.0",
         "id": event_id,
         "source": source,
         "type": data.event_type,
         "subject": subject,
-        "time": (time or data.occurred() or datetime.now(VN_TZ)).astimezone(VN_TZ),
+        "time": when.astimezone(VN_TZ) if when is not None else datetime.now(VN_TZ),
         "datacontenttype": "application/json",
         "dataschema": dataschema_url(data.event_type),
         "correlationid": correlationid,
@@ -402,6 +417,7 @@ def new_event(
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _set_attribute = object.__setattr__
 _DEFAULTED = frozenset({"specversion", "datacontenttype"})
+_EXPLICIT = frozenset(CloudEvent.model_fields) - _DEFAULTED  # new_event gives every other one
 
 
 def _assembled(attributes: dict[str, Any], given: tuple[str | None, ...]) -> CloudEvent:
@@ -412,13 +428,15 @@ def _assembled(attributes: dict[str, Any], given: tuple[str | None, ...]) -> Clo
     which refuses it as before. This is what pydantic's ``model_construct`` does, without its
     general work per field, which cost as much as validating (the producers' profile). A test
     compares the result with the validated event over every contract example."""
-    if any(type(v) is not str for v in given if v is not None) or _CONTROL_CHARACTER.search(
-        "".join(v for v in given if v is not None)
-    ):
+    texts = [v for v in given if v is not None]
+    for v in texts:
+        if type(v) is not str:
+            return CloudEvent(**attributes)
+    if _CONTROL_CHARACTER.search("".join(texts)):
         return CloudEvent(**attributes)
     event = CloudEvent.__new__(CloudEvent)
     _set_attribute(event, "__dict__", attributes)
-    _set_attribute(event, "__pydantic_fields_set__", attributes.keys() - _DEFAULTED)
+    _set_attribute(event, "__pydantic_fields_set__", set(_EXPLICIT))
     _set_attribute(event, "__pydantic_extra__", {})
     _set_attribute(event, "__pydantic_private__", None)
     return event
@@ -440,11 +458,12 @@ def to_json(event: CloudEvent) -> bytes:
 
 def encode(event: CloudEvent) -> tuple[bytes, list[tuple[str, bytes]]]:
     """Structured-mode Kafka record value and headers."""
-    return to_json(event), [
-        ("content-type", STRUCTURED_CONTENT_TYPE.encode()),
-        ("ce_type", event.type.encode()),
-        ("ce_id", event.id.encode()),
-    ]
+    return to_json(event), [(k, v.encode()) for k, v in header_texts(event)]
+
+
+def header_texts(event: CloudEvent) -> list[list[str]]:
+    """The headers of :func:`encode` as text ``[name, value]`` pairs (the outbox keeps them so)."""
+    return [["content-type", STRUCTURED_CONTENT_TYPE], ["ce_type", event.type], ["ce_id", event.id]]
 
 
 # Bounds of what a reader parses (a record beyond them is an EnvelopeLimitExceeded): JSON

@@ -530,25 +530,31 @@ class IdempotentConsumer:
         return dead
 
     async def _transaction(self, items: list[Incoming]) -> list[DeadLetter]:
-        """Apply ``items`` in one transaction; returns the events the handler refused."""
+        """Apply ``items`` (one partition's) in one transaction; returns the events the handler
+        refused."""
         started = time.perf_counter()
         tx: Tx | None = None
         unique: dict[str, Incoming] = {}
         for it in items:
             unique.setdefault(it.event.id, it)
+        ids, types, offsets = [], [], []
+        for it in unique.values():
+            ids.append(it.event.id)
+            types.append(it.event.type)
+            offsets.append(it.record.offset)
         async with self.pool.acquire() as conn, conn.transaction():
             fresh_ids = {
                 r["event_id"]
                 for r in await conn.fetch(
                     'INSERT INTO inbox (consumer, event_id, event_type, topic, partition, "offset")'
-                    " SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::int[],"
-                    " $6::bigint[]) ON CONFLICT DO NOTHING RETURNING event_id",
+                    " SELECT $1, e, t, $4, $5, o FROM unnest($2::text[], $3::text[], $6::bigint[])"
+                    " AS u(e, t, o) ON CONFLICT DO NOTHING RETURNING event_id",
                     self.sub.name,
-                    [i.event.id for i in unique.values()],
-                    [i.event.type for i in unique.values()],
-                    [i.topic for i in unique.values()],
-                    [i.partition for i in unique.values()],
-                    [i.offset for i in unique.values()],
+                    ids,
+                    types,
+                    items[0].topic,  # a batch is one partition's
+                    items[0].partition,
+                    offsets,
                 )
             }
             fresh = [i for i in unique.values() if i.event.id in fresh_ids]
