@@ -12,9 +12,10 @@ In one run, on the local broker and PostgreSQL (or ``KAFKA_BOOTSTRAP_SERVERS`` /
 
 The load generator is an httpx async client with ``--concurrency`` connections sending a fixed
 ``--requests`` count. Printed: requests/s, latency p50/p95/p99, the error count (anything but
-202; it should be 0), what the accepted reports became (outbox rows, published, dossiers made
-by the service's consumer) and the service's resident memory idle, at its peak under the load
-and after it (Linux /proc).
+202; it should be 0), what the accepted reports became (outbox rows still unpublished, which
+should be 0: the relay deletes what the broker acknowledged; dossiers made by the service's
+consumer from the published reports) and the service's resident memory idle, at its peak
+under the load and after it (Linux /proc).
 Figures are printed, never asserted.
 
 Usage: ``python bench/intake_bench.py [--requests 5000] [--concurrency 32]``.
@@ -173,17 +174,17 @@ async def sample_peak(pid: int, peak: list[float]) -> None:
 
 
 async def intake_rows(dsn: str, accepted: int, wait_s: float = 60) -> dict[str, int]:
-    """What the accepted reports left in the service's database: outbox rows (one each), how
-    many the relay has published and how many dossiers the consumer made of them, waiting up
-    to ``wait_s`` for the pipeline behind the route to catch up."""
+    """What the accepted reports left in the service's database: their outbox rows not yet
+    published (the relay deletes a row once the broker acknowledged it) and how many dossiers
+    the consumer made of the published reports, waiting up to ``wait_s`` for the pipeline
+    behind the route to catch up."""
     conn = await connect(dsn)
     try:
         deadline = time.monotonic() + wait_s
         while True:
             row = await conn.fetchrow(
-                "SELECT (SELECT count(*) FROM outbox WHERE topic = $1) AS outbox,"
-                " (SELECT count(*) FROM outbox WHERE topic = $1 AND published_at IS NOT NULL)"
-                " AS published, (SELECT count(*) FROM dossiers) AS dossiers",
+                "SELECT (SELECT count(*) FROM outbox WHERE topic = $1) AS pending,"
+                " (SELECT count(*) FROM dossiers) AS dossiers",
                 c.StatusReported.topic,
             )
             if row["dossiers"] >= accepted or time.monotonic() > deadline:
@@ -288,8 +289,8 @@ async def main() -> None:
     print(line("raw ASGI route (one INSERT)", n, *raw_result))
     print(line("admin-procedures status reports", n, *service_result))
     print(
-        f"{'admin-procedures outbox':<34}{rows['outbox']} rows for {rows['accepted']} accepted"
-        f" reports, {rows['published']} published; {rows['dossiers']} dossiers"
+        f"{'admin-procedures pipeline':<34}{rows['accepted']} reports accepted,"
+        f" {rows['pending']} unpublished; {rows['dossiers']} dossiers made of them"
     )
     print(f"{'ratio service / raw':<34}{raw_result[0] / service_result[0]:>8.2f}")
     print(
