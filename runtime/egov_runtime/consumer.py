@@ -26,14 +26,12 @@ guarantees this loop exists for.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import dataclasses
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -54,7 +52,12 @@ from egov_contracts.envelope import (
 from egov_contracts.topics import dead_letter_topic
 
 from egov_runtime import faults, metrics, outbox, tracing
-from egov_runtime.auth import CREDENTIAL_HEADER
+from egov_runtime.deadletters import (
+    DeadLetter,
+    protected_value,
+    publish_dead_letters,
+    record_size,
+)
 from egov_runtime.errors import is_transient
 from egov_runtime.logging import get_logger
 
@@ -161,14 +164,6 @@ class Subscription:
     handler: BatchHandler
     types: frozenset[str] | None = None  # None: every known type
     protect: Callable[[bytes | None], bytes | None] | None = None
-
-
-@dataclass
-class DeadLetter:
-    record: ConsumerRecord
-    reason: str
-    error: str
-    event: CloudEvent | None = None
 
 
 @dataclass
@@ -604,7 +599,7 @@ class IdempotentConsumer:
             protect = self.sub.protect
             dead = [
                 dataclasses.replace(
-                    d, record=dataclasses.replace(d.record, value=_protected(protect, d))
+                    d, record=dataclasses.replace(d.record, value=protected_value(protect, d))
                 )
                 for d in dead
             ]
@@ -646,128 +641,6 @@ def _trace_contexts(
 ) -> Iterator[tuple[str | None, str | None, Sequence[tuple[str, bytes | None]]]]:
     """The events' trace contexts, read only when tracing is on (a generator)."""
     return ((i.event.traceparent, i.event.tracestate, i.record.headers or ()) for i in items)
-
-
-def _protected(protect: Callable[[bytes | None], bytes | None], d: DeadLetter) -> bytes | None:
-    """The value a dead letter may keep; none when protecting it fails on this record (a
-    poison record must not stop the partition, nor be kept unprotected)."""
-    try:
-        return protect(d.record.value)
-    except Exception as exc:
-        d.error = f"{d.error} (value dropped: it could not be protected: {type(exc).__name__})"
-        return None
-
-
-def record_size(rec: ConsumerRecord) -> int:
-    """Bytes of a record's key, value and headers (what the broker let through)."""
-    size = len(rec.key or b"") + len(rec.value or b"")
-    for k, v in rec.headers or ():
-        size += len(k or "") + len(v or b"")
-    return size
-
-
-def _text(value: str) -> str:
-    """Text PostgreSQL accepts (no NUL, no lone surrogates) from anything a record carried."""
-    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\\0")
-
-
-def _header_row(key: str, value: bytes | None) -> list[str]:
-    """A header for the ``dead_letters`` table: [key, text], or [key, base64, "base64"] when
-    the value is not UTF-8 (so replay gives back the same bytes)."""
-    if value is None:
-        return [_text(key), "", "null"]
-    try:
-        text = value.decode("utf-8")
-        if "\x00" not in text:
-            return [_text(key), text]
-    except UnicodeDecodeError:
-        pass
-    return [_text(key), base64.b64encode(value).decode(), "base64"]
-
-
-def _dead_letter_record(
-    d: DeadLetter, service: str, consumer: str, now: str, max_bytes: int
-) -> tuple[bytes | None, list[tuple[str, bytes]]]:
-    """Value and headers of the dead-letter copy: the original headers copied as bytes, then
-    the ``dlq_*`` ones; a record too big for the dead-letter topic loses its value and original
-    headers there (the ``dead_letters`` table keeps them whole, for replay)."""
-    r = d.record
-    dlq = [
-        ("dlq_reason", d.reason.encode()),
-        ("dlq_error", _text(d.error[:2000]).encode()),
-        ("dlq_service", service.encode()),
-        ("dlq_consumer", consumer.encode()),
-        ("dlq_original_topic", r.topic.encode()),
-        ("dlq_original_partition", str(r.partition).encode()),
-        ("dlq_original_offset", str(r.offset).encode()),
-        ("dlq_failed_at", now.encode()),
-    ]
-    if r.key is not None and len(r.key) <= max_bytes // 4:
-        dlq.append(("dlq_original_key", r.key))
-    original = [
-        (_text(k), v if v is not None else b"")
-        for k, v in (r.headers or ())
-        if not str(k).startswith("dlq_") and str(k).lower() != CREDENTIAL_HEADER
-    ]
-    if any(str(k).lower() == CREDENTIAL_HEADER for k, _v in r.headers or ()):
-        # A producer's bearer token is not copied to the topic, which other systems read: it
-        # would let them speak for that producer until it expires. The dead_letters table keeps
-        # it (the service's own store), so a replay is judged with the producer's credential.
-        dlq.append(("dlq_credential_withheld", CREDENTIAL_HEADER.encode()))
-    if record_size(r) > max_bytes:
-        dlq.append(("dlq_value_omitted", str(record_size(r)).encode()))
-        return None, dlq
-    return r.value, original + dlq
-
-
-async def publish_dead_letters(
-    producer: AIOKafkaProducer,
-    pool: asyncpg.Pool,
-    service: str,
-    consumer: str,
-    dlq_topic: str,
-    dead: list[DeadLetter],
-    *,
-    max_bytes: int = 512 * 1024,
-) -> None:
-    """Publish to the dead-letter topic (acknowledged), then record in ``dead_letters``.
-
-    Nothing a record carries can make this fail for good: text is cleaned for PostgreSQL,
-    headers that are not UTF-8 are kept as base64, an oversized record's copy on the topic
-    goes without its value; only the broker or the database being away makes it fail.
-    """
-    now = datetime.now(UTC).isoformat()
-    futures = []
-    rows = []
-    for d in dead:
-        r = d.record
-        value, headers = _dead_letter_record(d, service, consumer, now, max_bytes)
-        key = r.key if r.key is None or len(r.key) <= max_bytes // 4 else None
-        futures.append(await producer.send(dlq_topic, value=value, key=key, headers=headers))
-        rows.append(
-            (
-                consumer,
-                r.topic,
-                r.partition,
-                r.offset,
-                r.key,
-                r.value,
-                [_header_row(k, v) for k, v in (r.headers or ())],
-                d.reason,
-                _text(d.error[:4000]),
-                _text(d.event.id) if d.event else None,
-                _text(d.event.type) if d.event else None,
-            )
-        )
-    await asyncio.gather(*futures)
-    async with pool.acquire() as conn:
-        await conn.executemany(
-            'INSERT INTO dead_letters (consumer, topic, partition, "offset", key, value, headers,'
-            " reason, error, event_id, event_type)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-            ' ON CONFLICT (consumer, topic, partition, "offset") DO NOTHING',
-            rows,
-        )
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
