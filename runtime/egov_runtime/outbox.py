@@ -197,7 +197,7 @@ class OutboxRelay:
                 partitions[topic] = tuple(sorted(await self.producer.partitions_for(topic)))
             key = r["key"].encode()
             tp = (topic, partition_of(key, partitions[topic]))
-            headers = [(k, v.encode()) for k, v in orjson.loads(r["headers"])]
+            headers = record_headers(r)
             builder = builders.get(tp)
             if builder is None:
                 builder = builders[tp] = self.producer.create_batch()
@@ -222,7 +222,7 @@ class OutboxRelay:
         the record's ``traceparent`` header are the event's children)."""
         futures = []
         for r in rows:
-            headers = [(k, v.encode()) for k, v in orjson.loads(r["headers"])]
+            headers = record_headers(r)
             with tracing.continued(r["traceparent"], r["tracestate"]):
                 futures.append(
                     await self.producer.send(
@@ -249,6 +249,11 @@ class OutboxRelay:
             await conn.execute(
                 "DELETE FROM outbox WHERE published_at < now() - $1::interval", self.retention
             )
+
+
+def record_headers(row: asyncpg.Record) -> list[tuple[str, bytes]]:
+    """An outbox row's headers as a Kafka record carries them (stored as text pairs)."""
+    return [(k, v.encode()) for k, v in orjson.loads(row["headers"])]
 
 
 @functools.lru_cache(maxsize=65_536)
