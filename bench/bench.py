@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from egov_contracts.envelope import CloudEvent, decode, encode, new_event
 from egov_devkit import drill
 from egov_devkit.devstack.broker import LOCAL_BROKER_FETCH_WAIT_MS
@@ -84,14 +84,7 @@ async def produce_all(
 
 
 async def consume_all(bootstrap: str, topic: str, n: int) -> float:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        group_id=f"bench-{uuid.uuid4()}",
-        enable_auto_commit=False,
-        max_partition_fetch_bytes=4_194_304,
-    )
+    consumer = drill.reader(bootstrap, topic, "bench", max_partition_fetch_bytes=4_194_304)
     await consumer.start()
     try:
         got = 0
@@ -141,13 +134,7 @@ async def handled_and_published(conn: asyncpg.Connection) -> tuple[int, int]:
 async def last_record_time(bootstrap: str, topic: str, n: int) -> float:
     """The newest timestamp (epoch seconds) of the ``n`` records on ``topic``: when their
     producer appended the last one (aiokafka stamps a record as it is batched)."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        group_id=f"bench-{uuid.uuid4()}",
-        enable_auto_commit=False,
-    )
+    consumer = drill.reader(bootstrap, topic, "bench")
     await consumer.start()
     try:
         got, last = 0, 0
@@ -256,14 +243,7 @@ async def plain_loop(
     Same input on a topic of its own, same tables, same end condition as ``pipeline``."""
     n = len(records)
     await produce_all(bootstrap, in_topic, records)
-    consumer = AIOKafkaConsumer(
-        in_topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        group_id=f"bench-plain-{uuid.uuid4()}",
-        enable_auto_commit=False,
-        max_partition_fetch_bytes=4_194_304,
-    )
+    consumer = drill.reader(bootstrap, in_topic, "bench-plain", max_partition_fetch_bytes=4_194_304)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
     await consumer.start()
     await producer.start()
@@ -388,12 +368,10 @@ async def latency(
     )
     await create_topics(bootstrap, in_topic, out_topic)
     stop, worker = await started_worker(dsn, bootstrap, in_topic, out_topic, fetch_wait_ms)
-    reader = AIOKafkaConsumer(
+    reader = drill.reader(
+        bootstrap,
         out_topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        group_id=f"bench-lat-{uuid.uuid4()}",
-        enable_auto_commit=False,
+        "bench-lat",
         # The measuring reader must add no wait of its own: the local broker holds a fetch for
         # its whole max wait although records arrived (aiokafka's default is 500 ms, which put
         # ~130 ms into the median here); Apache Kafka answers at the first record anyway.

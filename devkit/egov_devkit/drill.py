@@ -28,6 +28,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -133,16 +134,23 @@ async def create_topics(bootstrap: str, names: list[str], partitions: int) -> No
         await admin.close()
 
 
-async def _published_causes(
-    bootstrap: str, topic: str, wanted: set[str], timeout: float
-) -> set[str]:
-    consumer = AIOKafkaConsumer(
+def reader(bootstrap: str, topic: str, group: str, **options: Any) -> AIOKafkaConsumer:
+    """A consumer of ``topic`` from its first record, in a group of its own named after
+    ``group``, committing nothing (a check or a measurement reads, it does not consume)."""
+    return AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
         auto_offset_reset="earliest",
-        group_id=f"drill-check-{uuid.uuid4()}",
+        group_id=f"{group}-{uuid.uuid4()}",
         enable_auto_commit=False,
+        **options,
     )
+
+
+async def _published_causes(
+    bootstrap: str, topic: str, wanted: set[str], timeout: float
+) -> set[str]:
+    consumer = reader(bootstrap, topic, "drill-check")
     await consumer.start()
     seen: set[str] = set()
     try:
