@@ -351,18 +351,20 @@ class IdempotentConsumer:
         ``busy``); a batch that failed unexpectedly raises here (``run`` then crashes)."""
         assert self.consumer is not None
         offsets: dict[TopicPartition, int] = {}
+        assigned = self.consumer.assignment()
         for tp, b in list(busy.items()):
             if not b.task.done():
                 continue
             del busy[tp]
             stored = b.task.result()
-            if stored < len(b.records):
+            if stored < len(b.records) and tp in assigned:
                 # Stopping while the store is away: rewind so nothing of this batch is skipped
                 # by a later commit in this process; the next owner re-reads it.
                 self.consumer.seek(tp, b.records[stored].offset)
             if stored:
                 offsets[tp] = b.records[stored - 1].offset + 1
-                self._lag(tp, offsets[tp])
+                if tp in assigned:  # a partition taken away meanwhile has no lag here
+                    self._lag(tp, offsets[tp])
         return offsets
 
     def _note_busy(self, busy: Mapping[TopicPartition, _Busy]) -> None:
