@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiokafka import ConsumerRecord
 from egov_contracts.asyncapi import DEAD_LETTER_HEADERS, SERVICES, document
-from egov_runtime.consumer import DeadLetter, _dead_letter_record
+from egov_runtime.deadletters import DeadLetter, _dead_letter_record
 
 
 def _ops(doc, svc, action):
