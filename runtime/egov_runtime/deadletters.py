@@ -84,18 +84,21 @@ def _dead_letter_record(
     ]
     if r.key is not None and len(r.key) <= max_bytes // 4:
         dlq.append(("dlq_original_key", r.key))
-    original = [
-        (_text(k), v if v is not None else b"")
-        for k, v in (r.headers or ())
-        if not str(k).startswith("dlq_") and str(k).lower() != CREDENTIAL_HEADER
-    ]
-    if any(str(k).lower() == CREDENTIAL_HEADER for k, _v in r.headers or ()):
-        # A producer's bearer token is not copied to the topic, which other systems read: it
-        # would let them speak for that producer until it expires. The dead_letters table keeps
-        # it (the service's own store), so a replay is judged with the producer's credential.
+    # A producer's bearer token is not copied to the topic, which other systems read: it would
+    # let them speak for that producer until it expires. The dead_letters table keeps it (the
+    # service's own store), so a replay is judged with the producer's credential.
+    original: list[tuple[str, bytes]] = []
+    withheld = False
+    for k, v in r.headers or ():
+        if str(k).lower() == CREDENTIAL_HEADER:
+            withheld = True
+        elif not str(k).startswith("dlq_"):
+            original.append((_text(k), v if v is not None else b""))
+    if withheld:
         dlq.append(("dlq_credential_withheld", CREDENTIAL_HEADER.encode()))
-    if record_size(r) > max_bytes:
-        dlq.append(("dlq_value_omitted", str(record_size(r)).encode()))
+    size = record_size(r)
+    if size > max_bytes:
+        dlq.append(("dlq_value_omitted", str(size).encode()))
         return None, dlq
     return r.value, original + dlq
 
