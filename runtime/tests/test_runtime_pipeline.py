@@ -93,8 +93,8 @@ async def test_relay_publishes_committed_rows_only_in_order_per_key(
         seqs = [int(e.sequence or 0) for e in got if e.subject == key]
         assert seqs == sorted(seqs), key
     assert all(r.key.decode() == decode(r.value, r.headers).subject for r in records)
-    async with db.acquire() as conn:
-        assert await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
+    async with db.acquire() as conn:  # the relay deleted what the broker acknowledged
+        assert await conn.fetchval("SELECT count(*) FROM outbox WHERE topic = $1", topic) == 0
 
 
 async def test_relay_batches_keep_each_keys_partition_order_and_headers(
