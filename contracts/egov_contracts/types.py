@@ -24,8 +24,9 @@ def in_vn(value: datetime) -> datetime:
 # Vietnam time), held and written in Vietnam time, e.g. ``2026-11-23T09:00:00+07:00``. The JSON
 # Schema is the plain ``date-time`` string, as for pydantic's ``AwareDatetime``.
 def _to_vn(value: datetime) -> datetime:
+    # in_vn's body, not a call of it: this runs for every event every consumer reads
     try:
-        return in_vn(value)
+        return value.replace(tzinfo=VN_TZ) if value.tzinfo is None else value.astimezone(VN_TZ)
     except OverflowError as exc:  # 9999-12-31T23:59:59Z has no Vietnam time
         raise ValueError("out of the range of dates") from exc
 

@@ -77,3 +77,11 @@ def test_a_control_character_the_caller_gives_is_refused(given, char):
 def test_an_attribute_that_is_not_text_is_refused():
     with pytest.raises(ValidationError):
         new_event(example_for(TYPES[0]), source="/vn/38/test", subject=7)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("char", ["\u00a0", "\u200b", "\u2028", "\ufeff"])
+def test_a_character_that_is_not_printable_but_not_a_control_character_is_kept(char):
+    # str.isprintable() is False for these too: the precise check then clears them
+    event = new_event(example_for(TYPES[0]), source="/vn/38/test", subject=f"S{char}1")
+    assert event.subject == f"S{char}1"
+    assert event == _validated(event)

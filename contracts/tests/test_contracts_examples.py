@@ -114,6 +114,8 @@ _ENVELOPE = (
         (_ENVELOPE % (b'{"n":' + b"9" * 4301 + b"}"), [], "number longer"),
         (_ENVELOPE % (b'{"n":-0.' + b"1" * 5000 + b"}"), [], "number longer"),
         (_ENVELOPE % b'{"n":NaN}', [], "not a JSON number"),
+        (_ENVELOPE % b'{"n":[1,-Infinity]}', [], "not a JSON number"),
+        (_ENVELOPE % (b'{"a":' + b'[{"b":' * 32 + b"1" + b"}]" * 32 + b"}"), [], "nested deeper"),
         (b"", [], "not JSON"),
         (bytes(range(256)) * 64, [], "not JSON"),
         (b'\xff\xfe{"a":1}', [], "not"),
@@ -127,6 +129,8 @@ _ENVELOPE = (
         "int-4301-digits",
         "long-fraction",
         "nan",
+        "infinity",
+        "deep-mixed-65",
         "empty",
         "binary",
         "bom-garbage",
@@ -151,6 +155,13 @@ def test_tolerated_record_shapes_still_decode():
     noisy = new_event(EXAMPLES[0], source="/a", subject="1" * 200 + "[{" * 100)
     value, headers = encode(noisy)
     assert decode(value, headers).subject == noisy.subject
+    words = new_event(EXAMPLES[0], source="/a", subject="NaN Infinity Nguyễn Ninh")
+    value, headers = encode(words)
+    assert decode(value, headers).subject == words.subject
+    longest = _ENVELOPE % (
+        b'{"n":' + b"1" * 64 + b',"f":-1.5e-3,"d":' + b"[" * 60 + b"]" * 60 + b"}"
+    )
+    assert decode(longest, []).data["n"] == int("1" * 64)
 
 
 def test_causation_and_correlation_follow_the_cause():
