@@ -52,6 +52,7 @@ from egov_contracts.envelope import (
 from egov_contracts.topics import dead_letter_topic
 
 from egov_runtime import faults, metrics, outbox, tracing
+from egov_runtime.db import bigint_array_text, text_array_args, text_array_sql
 from egov_runtime.deadletters import (
     DeadLetter,
     protected_value,
@@ -62,6 +63,20 @@ from egov_runtime.errors import is_transient
 from egov_runtime.logging import get_logger
 
 log = get_logger("egov.consumer")
+
+
+# The batch's events into the inbox, those already there (a redelivery) left out: NULL when
+# every one was new (the common case, one value back instead of a row per event), else the ids
+# that were.
+_INBOX_INSERT = (
+    "WITH added AS (INSERT INTO inbox"
+    ' (consumer, event_id, event_type, topic, partition, "offset")'
+    f" SELECT $1, e, t, $2, $3, o FROM unnest({text_array_sql(6)}, {text_array_sql(8)},"
+    " string_to_array($4, ',')::bigint[]) AS u(e, t, o) ON CONFLICT DO NOTHING"
+    " RETURNING event_id)"
+    " SELECT CASE WHEN count(*) = $5 THEN NULL"
+    " ELSE coalesce(array_agg(event_id), '{}') END FROM added"
+)
 
 
 @dataclass(frozen=True)
@@ -459,7 +474,7 @@ class IdempotentConsumer:
             return None
         event: CloudEvent | None = None
         try:
-            event = decode(rec.value, list(rec.headers or ()))
+            event = decode(rec.value, rec.headers or ())
             data = parse_data(event)
         except EnvelopeLimitExceeded as exc:
             dead.append(DeadLetter(rec, "limit-exceeded", str(exc)))
@@ -540,21 +555,21 @@ class IdempotentConsumer:
             types.append(it.event.type)
             offsets.append(it.record.offset)
         async with self.pool.acquire() as conn, conn.transaction():
-            fresh_ids = {
-                r["event_id"]
-                for r in await conn.fetch(
-                    'INSERT INTO inbox (consumer, event_id, event_type, topic, partition, "offset")'
-                    " SELECT $1, e, t, $4, $5, o FROM unnest($2::text[], $3::text[], $6::bigint[])"
-                    " AS u(e, t, o) ON CONFLICT DO NOTHING RETURNING event_id",
-                    self.sub.name,
-                    ids,
-                    types,
-                    items[0].topic,  # a batch is one partition's
-                    items[0].partition,
-                    offsets,
-                )
-            }
-            fresh = [i for i in unique.values() if i.event.id in fresh_ids]
+            fresh_ids = await conn.fetchval(
+                _INBOX_INSERT,
+                self.sub.name,
+                items[0].topic,  # a batch is one partition's
+                items[0].partition,
+                bigint_array_text(offsets),
+                len(ids),
+                *text_array_args(ids),
+                *text_array_args(types),
+            )
+            if fresh_ids is None:  # the common case: every event is new
+                fresh = list(unique.values())
+            else:
+                fresh_set = set(fresh_ids)
+                fresh = [i for i in unique.values() if i.event.id in fresh_set]
             if fresh:
                 token = structlog.contextvars.bind_contextvars(
                     consumer=self.sub.name,

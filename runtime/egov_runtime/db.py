@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -86,6 +87,50 @@ async def connect(dsn: str) -> asyncpg.Connection:
     conn = await asyncpg.connect(dsn, server_settings=SERVER_SETTINGS)
     await _init_connection(conn)
     return conn
+
+
+# -- text arrays as one parameter -----------------------------------------------------------
+# The batch statements of the pipeline (inbox, outbox, relay) pass a column of a thousand rows
+# as an array. asyncpg encodes an array element by element, asking for each whether it is
+# itself an array (two ``collections.abc`` checks, Python calls): ~0.5 µs an element, the
+# largest cost of those statements in the consumer's profile. Texts joined by U+001F (the unit
+# separator; U+001E stands for NULL) and split by ``string_to_array`` are one text parameter
+# instead: measured on the outbox insert, half its client CPU and less server time too. Event
+# ids, types, subjects and trace contexts cannot hold either character (CloudEvents forbids
+# control characters, the contracts refuse them), but the join is checked all the same: a
+# column that does not survive it goes as an array, through the same statement.
+_SEPARATOR = "\x1f"
+_NULL = "\x1e"
+
+
+def text_array_sql(param: int) -> str:
+    """SQL of a ``text[]`` passed as the parameters ``$param`` (an array, or NULL) and
+    ``$param + 1`` (the joined text, or NULL), as :func:`text_array_args` gives them."""
+    return f"coalesce(${param}::text[], string_to_array(${param + 1}::text, E'\\x1f', E'\\x1e'))"
+
+
+def text_array_args(texts: Sequence[str | None]) -> tuple[Sequence[str | None] | None, str | None]:
+    """The two parameters of :func:`text_array_sql` for ``texts``: (None, joined) when the
+    texts survive the join, else (texts, None)."""
+    nulls = texts.count(None) if None in texts else 0
+    items = [_NULL if t is None else t for t in texts] if nulls else texts
+    try:
+        joined = _SEPARATOR.join(items)  # type: ignore[arg-type]
+    except TypeError:  # not text: the array's own encoding says what is wrong
+        return texts, None
+    if (
+        joined.count(_SEPARATOR) == len(texts) - 1
+        and joined.count(_NULL) == nulls
+        and (joined or len(texts) != 1)  # [""] would split into no element at all
+    ):
+        return None, joined
+    return texts, None
+
+
+def bigint_array_text(numbers: Sequence[int]) -> str:
+    """A ``bigint[]`` as one text parameter (``string_to_array($n, ',')::bigint[]``), for the
+    reason above."""
+    return ",".join(map(str, numbers))
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from egov_contracts.envelope import CloudEvent, header_texts, to_json
 
 from egov_runtime import faults, metrics, tracing
-from egov_runtime.db import connect
+from egov_runtime.db import bigint_array_text, connect, text_array_args, text_array_sql
 from egov_runtime.errors import is_transient
 from egov_runtime.logging import get_logger
 
@@ -63,31 +63,36 @@ async def append(
     ``extra_headers`` (text values, e.g. a record credential) go on every record."""
     if not events:
         return
-    ids, keys, values, headers = [], [], [], []
+    values, headers = [], []
     extra = [[k, v.decode()] for k, v in extra_headers]
     for ev in events:
-        ids.append(ev.id)
-        keys.append(ev.subject)
         values.append(to_json(ev))
         # orjson: the standard library's json.dumps of these few pairs showed in the profile
         headers.append(orjson.dumps([*header_texts(ev), *extra]).decode())
-    # One statement and one round trip for the whole batch (arrays), the relay's wake-up
-    # included: a notification is delivered at commit, so the relay wakes for committed rows.
+    # One statement and one round trip for the whole batch, the relay's wake-up included: a
+    # notification is delivered at commit, so the relay wakes for committed rows. Text columns
+    # go as one joined text each (see egov_runtime.db.text_array_args).
     await conn.execute(
-        "WITH added AS (INSERT INTO outbox"
-        " (event_id, topic, key, value, headers, traceparent, tracestate)"
-        " SELECT e, $2, k, v, h::jsonb, tp, ts FROM unnest($1::text[], $3::text[], $4::bytea[],"
-        " $5::text[], $6::text[], $7::text[]) AS t(e, k, v, h, tp, ts))"
-        " SELECT pg_notify($8, '')",
-        ids,
+        _APPEND,
         topic,
-        keys,
-        values,
-        headers,
-        [ev.traceparent for ev in events],  # the event's trace: the relay sends in it
-        [ev.tracestate for ev in events],
         notify_channel(service),
+        values,
+        *text_array_args([ev.id for ev in events]),
+        *text_array_args([ev.subject for ev in events]),
+        *text_array_args(headers),
+        *text_array_args([ev.traceparent for ev in events]),  # the relay sends in its trace
+        *text_array_args([ev.tracestate for ev in events]),
     )
+
+
+_APPEND = (
+    "WITH added AS (INSERT INTO outbox"
+    " (event_id, topic, key, value, headers, traceparent, tracestate)"
+    " SELECT e, $1, k, v, h::jsonb, tp, ts FROM unnest("
+    f"{text_array_sql(4)}, {text_array_sql(6)}, $3::bytea[], {text_array_sql(8)},"
+    f" {text_array_sql(10)}, {text_array_sql(12)}) AS t(e, k, v, h, tp, ts))"
+    " SELECT pg_notify($2, '')"
+)
 
 
 class OutboxRelay:
@@ -174,7 +179,8 @@ class OutboxRelay:
         await asyncio.gather(*futures)  # the broker acknowledged every record (acks=all)
         faults.point("relay.after-publish")
         await conn.execute(
-            "DELETE FROM outbox WHERE seq = ANY($1::bigint[])", [r["seq"] for r in rows]
+            "DELETE FROM outbox WHERE seq = ANY(string_to_array($1, ',')::bigint[])",
+            bigint_array_text([r["seq"] for r in rows]),
         )
         self.published += len(rows)
         for topic, count in Counter(r["topic"] for r in rows).items():
