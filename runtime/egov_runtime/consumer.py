@@ -32,7 +32,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 import structlog
@@ -79,9 +79,9 @@ _INBOX_INSERT = (
 )
 
 
-@dataclass(frozen=True)
-class Incoming:
-    """One decoded event with where it came from."""
+class Incoming(NamedTuple):
+    """One decoded event with where it came from (a named tuple: one is made for every event
+    read, at half the cost of a frozen dataclass)."""
 
     event: CloudEvent
     data: EventData

@@ -68,7 +68,8 @@ async def append(
     for ev in events:
         values.append(to_json(ev))
         # orjson: the standard library's json.dumps of these few pairs showed in the profile
-        headers.append(orjson.dumps([*header_texts(ev), *extra]).decode())
+        pairs = header_texts(ev)
+        headers.append(orjson.dumps(pairs + extra if extra else pairs).decode())
     # One statement and one round trip for the whole batch, the relay's wake-up included: a
     # notification is delivered at commit, so the relay wakes for committed rows. Text columns
     # go as one joined text each (see egov_runtime.db.text_array_args).
