@@ -15,6 +15,7 @@ import signal
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from egov_contracts.envelope import EventData, new_event, register
+from egov_runtime.collector import tune_collector
 from egov_runtime.consumer import BatchHandler, IdempotentConsumer, Incoming, Subscription, Tx
 from egov_runtime.db import Migration, all_migrations, create_pool, migrate
 from egov_runtime.kafka import make_producer
@@ -200,6 +201,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     configure_logging(SERVICE, "WARNING")
+    tune_collector()  # as `serve` does for a service: its code is loaded
 
     async def _main() -> None:
         stop = asyncio.Event()

@@ -259,6 +259,7 @@ def _serve(spec: ServiceSpec) -> None:
     import uvicorn
 
     from egov_runtime.app import create_app
+    from egov_runtime.collector import tune_collector
     from egov_runtime.settings import UnsafeSettings
 
     settings = spec.settings_cls()  # a deployment's environment only, never the stack file
@@ -266,6 +267,8 @@ def _serve(spec: ServiceSpec) -> None:
         app = create_app(spec, settings)
     except UnsafeSettings as exc:
         raise CliError(str(exc)) from exc
+    # the service's code and app are loaded: they stay for the process's life
+    tune_collector(settings.gc_young_threshold)
     uvicorn.run(
         app,
         host=settings.http_host,
