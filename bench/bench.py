@@ -9,7 +9,9 @@ Prints, in one run and on the same records (~350-byte CloudEvents):
 - a second, independent raw bound: the same job as the pipeline written as a plain
   aiokafka + asyncpg loop without the kit (consume a batch, inbox + state + outbox in one
   transaction, produce and wait for the acks, commit offsets);
-- the ratios pipeline / raw serial bound and pipeline / plain loop;
+- the ratios pipeline / raw serial bound and pipeline / plain loop; the raw stages and the
+  pipeline run in turn, ``--rounds`` times (3), and the round of the median ratio is printed
+  (the machine's speed drifts between minutes: figures taken seconds apart compare);
 - end-to-end latency percentiles (input produced → outbound event consumed) at fixed
   offered rates below the pipeline's capacity (500 and 1,000 events/s by default).
 
@@ -32,6 +34,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -431,6 +434,50 @@ def pct(values: list[float], p: float) -> float:
 STAGES = ("raw", "pipeline", "plain", "latency", "workers")
 
 
+@dataclass
+class Round:
+    """One round's raw stages and pipeline, seconds (0: not run)."""
+
+    t_produce: float = 0.0
+    t_consume: float = 0.0
+    t_copy: float = 0.0
+    t_pipe: float = 0.0
+    cpu_pipe: float = 0.0
+
+    def serial(self, n: int) -> float | None:
+        raw = self.t_produce + self.t_consume + self.t_copy
+        return n / raw if raw and self.t_produce and self.t_consume and self.t_copy else None
+
+    def ratio(self, n: int) -> float:
+        serial = self.serial(n)
+        return n / self.t_pipe / serial if serial and self.t_pipe else 0.0
+
+    def summary(self, n: int) -> str:
+        parts = []
+        if (serial := self.serial(n)) is not None:
+            parts.append(f"raw serial bound {serial:,.0f} ev/s")
+        if self.t_pipe:
+            parts.append(
+                f"kit pipeline {n / self.t_pipe:,.0f} ev/s, {self.cpu_pipe / n * 1e6:.0f} µs CPU"
+                " an event"
+            )
+        if self.ratio(n):
+            parts.append(f"ratio {self.ratio(n):.2f}")
+        return "; ".join(parts)
+
+
+def _median_round(rounds: list[Round], n: int) -> Round:
+    """The round of the median ratio (of the median pipeline, or raw bound, when only one of
+    them ran): its figures are printed together, as measured together."""
+
+    def key(r: Round) -> float:
+        if all(x.ratio(n) for x in rounds):
+            return r.ratio(n)
+        return r.t_pipe or r.t_produce + r.t_consume + r.t_copy
+
+    return sorted(rounds, key=key)[len(rounds) // 2]
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -443,6 +490,13 @@ async def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="offered for each rate")
     parser.add_argument("--workers", type=int, default=2, help="processes of the scaled-out run")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="the raw stages and the pipeline measured in turn this many times; each round's"
+        " ratio is printed and the median round's figures (a profile runs one round)",
+    )
     parser.add_argument(
         "--fetch-wait-ms",
         type=int,
@@ -488,24 +542,41 @@ async def main() -> None:
         del events
         tune_collector()
         tag = uuid.uuid4().hex[:8]
-        raw_topic, in_topic, out_topic = f"bench.{tag}.raw", f"bench.{tag}.in", f"bench.{tag}.out"
-        await create_topics(bootstrap, raw_topic, in_topic, out_topic)
-        serial = rate_pipe = rate_plain = rate_pipe2 = None
-        t_produce = t_consume = t_copy = 0.0
-        if "raw" in stages:
-            progress(f"{n} events of {size:.0f} bytes; raw produce")
-            t_produce = await produce_all(bootstrap, raw_topic, records)
-            progress("raw consume")
-            t_consume = await consume_all(bootstrap, raw_topic, n)
-            progress("raw COPY")
-            t_copy = await copy_all(dsn, records)
-            serial = n / (t_produce + t_consume + t_copy)
-        if "pipeline" in stages:
-            progress("pipeline")
-            t_pipe, cpu_pipe = await pipeline(
-                bootstrap, dsn, in_topic, out_topic, records, args.profile, fetch_wait
-            )
-            rate_pipe = n / t_pipe
+        rate_plain = rate_pipe2 = None
+        # The raw bound and the pipeline measured in turn, round after round: the machine's
+        # speed drifts by a fifth from one minute to the next, and a ratio of two figures
+        # taken seconds apart is what compares; the median round's figures are printed.
+        rounds: list[Round] = []
+        for k in range(1 if args.profile else args.rounds):
+            done = Round()
+            label = f"round {k + 1}/{args.rounds}: " if args.rounds > 1 else ""
+            if "raw" in stages:
+                raw_topic = f"bench.{tag}.raw{k}"
+                await create_topics(bootstrap, raw_topic)
+                progress(f"{label}{n} events of {size:.0f} bytes; raw produce")
+                done.t_produce = await produce_all(bootstrap, raw_topic, records)
+                progress(f"{label}raw consume")
+                done.t_consume = await consume_all(bootstrap, raw_topic, n)
+                progress(f"{label}raw COPY")
+                done.t_copy = await copy_all(dsn, records)
+            if "pipeline" in stages:
+                progress(f"{label}pipeline")
+                in_topic, out_topic = f"bench.{tag}.in{k}", f"bench.{tag}.out{k}"
+                await create_topics(bootstrap, in_topic, out_topic)
+                pipe_dsn = dsn if k == 0 else await env.fresh_database("bench")
+                if k:
+                    await prepare_database(pipe_dsn)
+                done.t_pipe, done.cpu_pipe = await pipeline(
+                    bootstrap, pipe_dsn, in_topic, out_topic, records, args.profile, fetch_wait
+                )
+            rounds.append(done)
+            if args.rounds > 1:
+                progress(f"{label}{done.summary(n)}")
+        median = _median_round(rounds, n)
+        serial = median.serial(n)
+        rate_pipe = n / median.t_pipe if median.t_pipe else None
+        t_produce, t_consume, t_copy = median.t_produce, median.t_consume, median.t_copy
+        t_pipe, cpu_pipe = median.t_pipe, median.cpu_pipe
         if "plain" in stages:
             progress("plain aiokafka + asyncpg loop")
             plain_dsn = await env.fresh_database("bench_plain")
@@ -557,7 +628,9 @@ async def main() -> None:
                 f" {cpu_plain / n * 1e6:.0f} µs CPU an event)"
             )
         if rate_pipe is not None and serial is not None:
-            print(f"ratio pipeline / raw serial     {rate_pipe / serial:>10.2f}")
+            ratios = ", ".join(f"{r.ratio(n):.2f}" for r in rounds)
+            each = f"   (the median of the rounds' {ratios})" if len(rounds) > 1 else ""
+            print(f"ratio pipeline / raw serial     {median.ratio(n):>10.2f}{each}")
         if rate_pipe is not None and rate_plain is not None:
             print(f"ratio pipeline / plain loop     {rate_pipe / rate_plain:>10.2f}")
         if rate_pipe2 is not None:
