@@ -597,7 +597,8 @@ class IdempotentConsumer:
         self.stats.duplicates += duplicates
         if duplicates:
             metrics.EVENTS_DUPLICATE.labels(self.service, self.sub.name).inc(duplicates)
-        for event_type, count in Counter(it.event.type for it in fresh).items():
+        consumed = Counter(types) if fresh_ids is None else Counter(i.event.type for i in fresh)
+        for event_type, count in consumed.items():
             metrics.EVENTS_CONSUMED.labels(self.service, self.sub.name, event_type).inc(count)
         metrics.HANDLER_SECONDS.labels(self.service, self.sub.name).observe(
             time.perf_counter() - started

@@ -96,6 +96,18 @@ _APPEND = (
 )
 
 
+# headers as text, parsed with orjson: the connection's jsonb codec (json.loads) on every row
+# showed in the relay's profile
+_PENDING = (
+    "SELECT seq, topic, key, value, headers::text AS headers FROM outbox"
+    " WHERE published_at IS NULL ORDER BY seq LIMIT $1"
+)
+_PENDING_TRACED = (
+    "SELECT seq, topic, key, value, headers::text AS headers, traceparent, tracestate"
+    " FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1"
+)
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -163,17 +175,11 @@ class OutboxRelay:
                 conn.terminate()
 
     async def publish_batch(self, conn: asyncpg.Connection) -> int:
-        # headers as text, parsed with orjson: the connection's jsonb codec (json.loads) on
-        # every row showed in the relay's profile
-        rows = await conn.fetch(
-            "SELECT seq, topic, key, value, headers::text AS headers, traceparent, tracestate"
-            " FROM outbox"
-            " WHERE published_at IS NULL ORDER BY seq LIMIT $1",
-            self.batch_size,
-        )
+        traced = tracing.any_active()  # the rows' trace contexts are read only to send in them
+        rows = await conn.fetch(_PENDING_TRACED if traced else _PENDING, self.batch_size)
         if not rows:
             return 0
-        if tracing.any_active():
+        if traced:
             futures = await self._send_each(rows)
         else:
             futures = await self._send_batched(rows)
