@@ -546,14 +546,15 @@ class IdempotentConsumer:
         refused."""
         started = time.perf_counter()
         tx: Tx | None = None
-        unique: dict[str, Incoming] = {}
-        for it in items:
-            unique.setdefault(it.event.id, it)
+        unique: dict[str, Incoming] = {}  # a record read twice in one batch counts once
         ids, types, offsets = [], [], []
-        for it in unique.values():
-            ids.append(it.event.id)
-            types.append(it.event.type)
-            offsets.append(it.record.offset)
+        for it in items:
+            event = it.event
+            if event.id not in unique:
+                unique[event.id] = it
+                ids.append(event.id)
+                types.append(event.type)
+                offsets.append(it.record.offset)
         async with self.pool.acquire() as conn, conn.transaction():
             fresh_ids = await conn.fetchval(
                 _INBOX_INSERT,
