@@ -440,7 +440,7 @@ _EXPLICIT = frozenset(CloudEvent.model_fields) - _DEFAULTED  # new_event gives e
 def _assembled(attributes: dict[str, Any]) -> CloudEvent:
     """The event of ``attributes`` (every field of :class:`CloudEvent`, in its order), without
     validating again what :func:`new_event` made itself (ids, trace context, the time in
-    Vietnam time, the JSON-ready data) and checked of what the caller gave. This is what
+    Vietnam time, the JSON-ready data), nor what the caller gave, which it checked. This is what
     pydantic's ``model_construct`` does, without its general work per field, which cost as much
     as validating (the producers' profile). A test compares the result with the validated
     event over every contract example."""
