@@ -563,8 +563,9 @@ async def main() -> None:
                 progress(f"{label}pipeline")
                 in_topic, out_topic = f"bench.{tag}.in{k}", f"bench.{tag}.out{k}"
                 await create_topics(bootstrap, in_topic, out_topic)
-                pipe_dsn = dsn if k == 0 else await env.fresh_database("bench")
-                if k:
+                pipe_dsn = dsn
+                if k:  # a database of its own a round: the pipeline's effects are counted
+                    pipe_dsn = await env.fresh_database("bench")
                     await prepare_database(pipe_dsn)
                 done.t_pipe, done.cpu_pipe = await pipeline(
                     bootstrap, pipe_dsn, in_topic, out_topic, records, args.profile, fetch_wait

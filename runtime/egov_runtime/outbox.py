@@ -99,13 +99,11 @@ _APPEND = (
 # headers as text, parsed with orjson: the connection's jsonb codec (json.loads) on every row
 # showed in the relay's profile
 _PENDING = (
-    "SELECT seq, topic, key, value, headers::text AS headers FROM outbox"
+    "SELECT seq, topic, key, value, headers::text AS headers{} FROM outbox"
     " WHERE published_at IS NULL ORDER BY seq LIMIT $1"
 )
-_PENDING_TRACED = (
-    "SELECT seq, topic, key, value, headers::text AS headers, traceparent, tracestate"
-    " FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1"
-)
+_PENDING_TRACED = _PENDING.format(", traceparent, tracestate")
+_PENDING = _PENDING.format("")
 
 
 class OutboxRelay:
