@@ -147,6 +147,7 @@ class OutboxRelay:
     async def _lead(self, stop: asyncio.Event) -> None:
         conn = await connect(self.dsn)
         wake = asyncio.Event()
+        stopping = asyncio.ensure_future(stop.wait())
         try:
             if not await conn.fetchval(
                 "SELECT pg_try_advisory_lock($1)", relay_lock_id(self.service)
@@ -157,14 +158,20 @@ class OutboxRelay:
             metrics.RELAY_LEADER.labels(self.service).set(1)
             log.info("outbox relay is the leader")
             await conn.add_listener(notify_channel(self.service), lambda *_: wake.set())
+            # stopping wakes the relay too: the wait between batches is on ``wake`` alone (no
+            # waiter task made for each wait, a cost at every commit's notification)
+            stopping.add_done_callback(lambda _: wake.set())
             while not stop.is_set():
                 wake.clear()
                 sent = await self.publish_batch(conn)
                 if sent >= self.batch_size:
                     continue
                 await self._housekeeping(conn)
-                await _wait(stop, self.poll_interval_s, wake)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.poll_interval_s):
+                        await wake.wait()
         finally:
+            stopping.cancel()
             self.is_leader = False
             metrics.RELAY_LEADER.labels(self.service).set(0)
             with contextlib.suppress(Exception):
