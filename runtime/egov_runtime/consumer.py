@@ -71,10 +71,11 @@ log = get_logger("egov.consumer")
 _INBOX_INSERT = (
     "WITH added AS (INSERT INTO inbox"
     ' (consumer, event_id, event_type, topic, partition, "offset")'
-    f" SELECT $1, e, t, $2, $3, o FROM unnest({text_array_sql(6)}, {text_array_sql(8)},"
-    " string_to_array($4, ',')::bigint[]) AS u(e, t, o) ON CONFLICT DO NOTHING"
+    f" SELECT $1, e, t, tp, p, o FROM unnest({text_array_sql(6)}, {text_array_sql(8)},"
+    f" {text_array_sql(2)}, string_to_array($4, ',')::integer[],"
+    " string_to_array($5, ',')::bigint[]) AS u(e, t, tp, p, o) ON CONFLICT DO NOTHING"
     " RETURNING event_id)"
-    " SELECT CASE WHEN count(*) = $5 THEN NULL"
+    " SELECT CASE WHEN count(*) = $10 THEN NULL"
     " ELSE coalesce(array_agg(event_id), '{}') END FROM added"
 )
 
@@ -183,11 +184,29 @@ class Subscription:
 
 @dataclass
 class _Busy:
-    """A partition's batch in hand: its task (how many records it stored), since when."""
+    """A partition's batch in hand: its task (how many records it stored; ``NOT_TRIED`` when
+    a batch before it was cut short), since when, and how many records the task handles (more
+    than the partition's when the records of several partitions share its transaction)."""
 
     task: asyncio.Task[int]
     records: Sequence[ConsumerRecord]
     since: float
+    handles: int = 0  # 0: its records only
+
+    def stored(self) -> int:
+        """How many of this partition's records the task stored (``NOT_TRIED``: none tried)."""
+        stored = self.task.result()
+        if not self.handles or stored == NOT_TRIED:
+            return stored
+        return len(self.records) if stored == self.handles else 0  # one transaction: all or none
+
+
+NOT_TRIED = -1
+# Batches of a partition in hand at once: the one being stored and the next, read and decoded
+# meanwhile, whose transaction starts as soon as the first commits (instead of after a poll
+# and its decoding: the wait of the events behind a batch, and the processor's idle time
+# while every partition waits for the database).
+_IN_HAND = 2
 
 
 @dataclass
@@ -214,6 +233,7 @@ class IdempotentConsumer:
         backoff_initial_s: float = 0.2,
         backoff_max_s: float = 30.0,
         fetch_max_wait_ms: int = 100,
+        commit_interval_s: float = 0.1,
         max_record_bytes: int = 1_048_576,
         dead_letter_max_bytes: int = 512 * 1024,
         clock: Callable[[], float] = time.monotonic,
@@ -230,6 +250,7 @@ class IdempotentConsumer:
         self.max_record_bytes = max_record_bytes
         self.dead_letter_max_bytes = dead_letter_max_bytes
         self.fetch_max_wait_ms = fetch_max_wait_ms
+        self.commit_interval_s = commit_interval_s
         self.service = service
         self.sub = subscription
         self.pool = pool
@@ -269,71 +290,88 @@ class IdempotentConsumer:
     async def run(self, stop: asyncio.Event) -> None:
         """Poll, process and commit until ``stop`` is set; the batches in hand are finished.
 
-        Partitions are independent (order holds within each), so each runs on its own: a
-        partition's batch is handled while the others' are polled, decoded, stored and
-        committed, and the partition is polled again as soon as its batch is stored. While one
-        batch waits for the database, another is decoded and built; no partition waits for
-        the slowest of a round."""
+        Partitions are independent (order holds within each): a partition's batch is handled
+        while the others' are polled, decoded, stored and committed, and its next batch is read
+        and decoded while it is stored. No partition waits for the slowest of a round.
+
+        The offsets of stored batches are committed while the next are processed, one commit in
+        flight and at most one each ``commit_interval_s``: what is stored meanwhile goes in the
+        next one (the loop never waits for the broker's answer). A commit per batch was a round
+        trip to the broker for every few events at low rates, where it slowed the broker's other
+        answers too; a crash re-reads at most the interval's events, which the inbox drops."""
         if self.consumer is None:
             await self.start()
         assert self.consumer is not None
-        # The offsets of stored batches are committed while the next are processed (one commit
-        # in flight at a time, in order): the broker's round trip is off the path.
         committing: asyncio.Task[None] | None = None
-        busy: dict[TopicPartition, _Busy] = {}
+        uncommitted: dict[TopicPartition, int] = {}
+        last_commit = -1.0e9
+        busy: dict[TopicPartition, deque[_Busy]] = {}  # per partition, in offset order
         poll: asyncio.Task[dict[TopicPartition, list[ConsumerRecord]]] | None = None
+        stopping = asyncio.ensure_future(stop.wait())  # one waiter for the whole run
         try:
             while not stop.is_set() or busy:
                 if poll is None and not stop.is_set():
                     poll = self._poll(busy)
-                waiting: list[asyncio.Future[Any]] = [b.task for b in busy.values()]
+                # a partition's later batch ends after its first: waiting for the first suffices
+                waiting: set[asyncio.Future[Any]] = {b[0].task for b in busy.values()}
                 if poll is not None:
-                    waiting.append(poll)
-                stopping = None if stop.is_set() else asyncio.ensure_future(stop.wait())
-                if stopping is not None:
-                    waiting.append(stopping)
-                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-                if stopping is not None:
-                    stopping.cancel()
+                    waiting.add(poll)
+                if not stopping.done():
+                    waiting.add(stopping)
+                commit_in: float | None = None
+                if uncommitted:
+                    if committing is not None and not committing.done():
+                        waiting.add(committing)  # then the offsets stored meanwhile go
+                    else:
+                        due = last_commit + self.commit_interval_s
+                        commit_in = max(0.0, due - time.monotonic())
+                await asyncio.wait(waiting, timeout=commit_in, return_when=asyncio.FIRST_COMPLETED)
                 if poll is not None and poll.done():
                     self._start(poll.result(), busy, stop)
                     poll = None
                 offsets = self._stored(busy)
                 if poll is not None and (offsets or stop.is_set()):
-                    # a partition is free again: poll it too (a poll waiting for the others'
+                    # a partition has room again: poll it too (a poll waiting for the others'
                     # records would hold it back until the broker answers); or stopping. A
                     # poll cancelled while it waits has taken no record.
                     poll.cancel()
                     poll = None
                 self._note_busy(busy)
-                if offsets:
-                    if committing is not None:
-                        await committing
-                    committing = asyncio.create_task(self._commit(offsets))
+                uncommitted.update(offsets)
+                if (
+                    uncommitted
+                    and (committing is None or committing.done())
+                    and time.monotonic() - last_commit >= self.commit_interval_s
+                ):
+                    committing = asyncio.create_task(self._commit(uncommitted))
+                    uncommitted, last_commit = {}, time.monotonic()
         except BaseException:
             # the next owner re-reads what was not committed; the inbox drops repeats
-            for pending in [poll, committing, *(b.task for b in busy.values())]:
+            for pending in [poll, committing, *(b.task for c in busy.values() for b in c)]:
                 if pending is not None:
                     pending.cancel()
             raise
         finally:
+            stopping.cancel()
             self.busy_since = None
         if poll is not None:
             poll.cancel()
         if committing is not None:
             await committing
+        if uncommitted:
+            await self._commit(uncommitted)
 
     def _poll(
-        self, busy: Mapping[TopicPartition, _Busy]
+        self, busy: Mapping[TopicPartition, Sequence[_Busy]]
     ) -> asyncio.Task[dict[TopicPartition, list[ConsumerRecord]]] | None:
-        """Poll the partitions that have no batch in hand, up to a batch of each (aiokafka
-        drains its buffer one partition after another: a poll of ``batch_size`` records would
-        mostly hold one); None when none is free. With nothing assigned yet (joining the
-        group, a rebalance) only an idle consumer polls: aiokafka's poll of every partition
-        then waits for the assignment."""
+        """Poll the partitions that have room for a batch more (``_IN_HAND``), up to a batch
+        of each (aiokafka drains its buffer one partition after another: a poll of
+        ``batch_size`` records would mostly hold one); None when none has. With nothing
+        assigned yet (joining the group, a rebalance) only an idle consumer polls: aiokafka's
+        poll of every partition then waits for the assignment."""
         assert self.consumer is not None
         assigned = self.consumer.assignment()
-        free = [tp for tp in assigned if tp not in busy]
+        free = [tp for tp in assigned if len(busy.get(tp, ())) < _IN_HAND]
         if not free and (assigned or busy):
             return None
         return asyncio.create_task(
@@ -347,46 +385,66 @@ class IdempotentConsumer:
     def _start(
         self,
         batches: Mapping[TopicPartition, list[ConsumerRecord]],
-        busy: dict[TopicPartition, _Busy],
+        busy: dict[TopicPartition, deque[_Busy]],
         stop: asyncio.Event,
     ) -> None:
-        """Start handling each polled partition's records."""
+        """Start handling each polled partition's records, after its batch in hand if any.
+
+        The records of several partitions that make one batch together (a low rate: a few
+        records each) share one transaction, after the batches in hand of all of them, instead
+        of a transaction (and its round trips to the database, what such a batch costs most)
+        each. A batch cut short (stopping) leaves every later one untried (``NOT_TRIED``):
+        nothing after it is committed."""
         assert self.consumer is not None
+        ready: dict[TopicPartition, list[ConsumerRecord]] = {}
         for tp, records in batches.items():
             if not records:
                 continue
-            if tp in busy:  # never polled while busy; should it happen, it is read again
+            if len(busy.get(tp, ())) >= _IN_HAND:  # never polled when full; else read again
                 self.consumer.seek(tp, records[0].offset)
                 continue
-            task = asyncio.create_task(self._process_partition(records, stop))
-            busy[tp] = _Busy(task, records, self.clock())
+            ready[tp] = records
+        together = len(ready) > 1 and sum(map(len, ready.values())) <= self.batch_size
+        groups = [ready] if together else [{tp: records} for tp, records in ready.items()]
+        for group in groups:
+            chains = [busy.setdefault(tp, deque()) for tp in group]
+            after = [chain[-1] for chain in chains if chain]
+            records = [r for part in group.values() for r in part]
+            task = asyncio.create_task(self._process_records(records, stop, after))
+            handles = len(records) if len(group) > 1 else 0
+            now = self.clock()
+            for chain, part in zip(chains, group.values(), strict=True):
+                chain.append(_Busy(task, part, now, handles))
 
-    def _stored(self, busy: dict[TopicPartition, _Busy]) -> dict[TopicPartition, int]:
-        """The offsets to commit of the partitions whose batch is done (removed from
+    def _stored(self, busy: dict[TopicPartition, deque[_Busy]]) -> dict[TopicPartition, int]:
+        """The offsets to commit of the partitions whose first batches are done (removed from
         ``busy``); a batch that failed unexpectedly raises here (``run`` then crashes)."""
         assert self.consumer is not None
         offsets: dict[TopicPartition, int] = {}
         assigned = self.consumer.assignment()
-        for tp, b in list(busy.items()):
-            if not b.task.done():
-                continue
-            del busy[tp]
-            stored = b.task.result()
-            if stored < len(b.records) and tp in assigned:
-                # Stopping while the store is away: rewind so nothing of this batch is skipped
-                # by a later commit in this process; the next owner re-reads it.
-                self.consumer.seek(tp, b.records[stored].offset)
-            if stored:
-                offsets[tp] = b.records[stored - 1].offset + 1
-                if tp in assigned:  # a partition taken away meanwhile has no lag here
-                    self._lag(tp, offsets[tp])
+        for tp, chain in list(busy.items()):
+            while chain and chain[0].task.done():
+                b = chain.popleft()
+                stored = b.stored()
+                if stored == NOT_TRIED:  # the batch before it was cut short and rewound
+                    continue
+                if stored < len(b.records) and tp in assigned:
+                    # Stopping while the store is away: rewind so nothing of this batch is
+                    # skipped by a later commit in this process; the next owner re-reads it.
+                    self.consumer.seek(tp, b.records[stored].offset)
+                if stored:
+                    offsets[tp] = b.records[stored - 1].offset + 1
+                    if tp in assigned:  # a partition taken away meanwhile has no lag here
+                        self._lag(tp, offsets[tp])
+            if not chain:
+                del busy[tp]
         return offsets
 
-    def _note_busy(self, busy: Mapping[TopicPartition, _Busy]) -> None:
+    def _note_busy(self, busy: Mapping[TopicPartition, Sequence[_Busy]]) -> None:
         """What :meth:`health` reads: since when the oldest batch in hand is, and where."""
-        self.busy_since = min((b.since for b in busy.values()), default=None)
+        self.busy_since = min((b.since for c in busy.values() for b in c), default=None)
         self.busy_with = [
-            f"{tp.topic}[{tp.partition}]@{b.records[0].offset}" for tp, b in busy.items()
+            f"{tp.topic}[{tp.partition}]@{c[0].records[0].offset}" for tp, c in busy.items()
         ]
 
     def crashed(self, error: str) -> None:
@@ -431,28 +489,47 @@ class IdempotentConsumer:
 
     # -- one partition batch -------------------------------------------------------------
 
-    async def _process_partition(
-        self, records: Sequence[ConsumerRecord], stop: asyncio.Event
+    async def _process_records(
+        self,
+        records: Sequence[ConsumerRecord],
+        stop: asyncio.Event,
+        after: Sequence[_Busy] = (),
     ) -> int:
-        """Handle one partition's records in batches of ``batch_size``, in order; returns
-        how many were stored (all of them unless stopping while the store is away)."""
+        """Handle records (of one partition, or a batch of several's) in batches of
+        ``batch_size``, in order, once their partitions' batches ``after`` are done (they are
+        decoded meanwhile); returns how many were stored (all of them unless stopping while the
+        store is away), ``NOT_TRIED`` if one of ``after`` was not stored whole."""
+        decoded = [
+            self._decoded(records[start : start + self.batch_size])
+            for start in range(0, len(records), self.batch_size)
+        ]
+        for earlier in after:
+            if not await _stored_whole(earlier):
+                return NOT_TRIED
         stored = 0
-        for start in range(0, len(records), self.batch_size):
-            batch = records[start : start + self.batch_size]
-            if not await self._process(batch, stop):
+        for good, dead, count in decoded:
+            if not await self._process(good, dead, stop):
                 break
-            stored += len(batch)
+            stored += count
         return stored
 
-    async def _process(self, records: Sequence[ConsumerRecord], stop: asyncio.Event) -> bool:
-        """Handle a batch; False if stopping before it could be stored."""
-        self.stats.batches += 1
+    def _decoded(
+        self, records: Sequence[ConsumerRecord]
+    ) -> tuple[list[Incoming], list[DeadLetter], int]:
+        """A batch's records as the events to handle and the dead letters, and their count."""
         good: list[Incoming] = []
         dead: list[DeadLetter] = []
         for rec in records:
             item = self._decode(rec, dead)
             if item is not None and (self.sub.types is None or item.event.type in self.sub.types):
                 good.append(item)
+        return good, dead, len(records)
+
+    async def _process(
+        self, good: list[Incoming], dead: list[DeadLetter], stop: asyncio.Event
+    ) -> bool:
+        """Handle a decoded batch; False if stopping before it could be stored."""
+        self.stats.batches += 1
         if good:
             failed = await self._run_handler(good, stop)
             if failed is None:
@@ -542,29 +619,30 @@ class IdempotentConsumer:
         return dead
 
     async def _transaction(self, items: list[Incoming]) -> list[DeadLetter]:
-        """Apply ``items`` (one partition's) in one transaction; returns the events the handler
-        refused."""
+        """Apply ``items`` in one transaction; returns the events the handler refused."""
         started = time.perf_counter()
         tx: Tx | None = None
         unique: dict[str, Incoming] = {}  # a record read twice in one batch counts once
-        ids, types, offsets = [], [], []
+        ids, types, topics, partitions, offsets = [], [], [], [], []
         for it in items:
-            event = it.event
+            event, record = it.event, it.record
             if event.id not in unique:
                 unique[event.id] = it
                 ids.append(event.id)
                 types.append(event.type)
-                offsets.append(it.record.offset)
+                topics.append(record.topic)
+                partitions.append(record.partition)
+                offsets.append(record.offset)
         async with self.pool.acquire() as conn, conn.transaction():
             fresh_ids = await conn.fetchval(
                 _INBOX_INSERT,
                 self.sub.name,
-                items[0].topic,  # a batch is one partition's
-                items[0].partition,
+                *text_array_args(topics),
+                bigint_array_text(partitions),
                 bigint_array_text(offsets),
-                len(ids),
                 *text_array_args(ids),
                 *text_array_args(types),
+                len(ids),
             )
             if fresh_ids is None:  # the common case: every event is new
                 fresh = list(unique.values())
@@ -653,6 +731,18 @@ class IdempotentConsumer:
                 event_id=d.event.id if d.event else None,
             )
         return True
+
+
+async def _stored_whole(batch: _Busy) -> bool:
+    """Wait for a partition's earlier batch; whether it stored all its records (not when it
+    was cut short, not tried, failed or cancelled: its own task reports that)."""
+    await asyncio.wait([batch.task])
+    task = batch.task
+    return (
+        not task.cancelled()
+        and task.exception() is None
+        and task.result() == (batch.handles or len(batch.records))
+    )
 
 
 def _trace_contexts(

@@ -91,7 +91,7 @@ async def test_a_consumer_restarting_in_a_loop_makes_readyz_fail(
         (consumer,) = svc.app.state.consumers
         assert isinstance(consumer, IdempotentConsumer)
 
-        async def crash(records, stop):  # what an escaping decode error used to do
+        async def crash(good, dead, stop):  # what an escaping decode error used to do
             raise RecursionError("maximum recursion depth exceeded")
 
         monkeypatch.setattr(consumer, "_process", crash)
