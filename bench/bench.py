@@ -13,7 +13,9 @@ Prints, in one run and on the same records (~350-byte CloudEvents):
   pipeline run in turn, ``--rounds`` times (3), and the round of the median ratio is printed
   (the machine's speed drifts between minutes: figures taken seconds apart compare);
 - end-to-end latency percentiles (input produced → outbound event consumed) at fixed
-  offered rates below the pipeline's capacity (500 and 1,000 events/s by default).
+  offered rates below the pipeline's capacity (500 and 1,000 events/s by default), the
+  pipeline in a worker process of its own (as a service runs), the load offered and the
+  outbound events read from this one.
 
 Usage: ``python bench/bench.py [--events 50000] [--rates 500,1000] [--seconds 10]
 [--stages pipeline,...]``. Uses
@@ -33,7 +35,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -365,12 +367,21 @@ async def pipeline_processes(
 async def latency(
     bootstrap: str, dsn: str, rate: int, seconds: float, fetch_wait_ms: int = 100
 ) -> list[float]:
+    """End-to-end latency at ``rate`` events/s offered: input produced → its outbound event
+    read. The copy stage runs in a worker process of its own, as a service does; the load and
+    the measuring reader run here, as other systems would (sharing one event loop with them
+    measured this process's queue, not the kit's)."""
     in_topic, out_topic = (
         f"bench.lat.{uuid.uuid4().hex[:8]}.in",
         f"bench.lat.{uuid.uuid4().hex[:8]}.out",
     )
     await create_topics(bootstrap, in_topic, out_topic)
-    stop, worker = await started_worker(dsn, bootstrap, in_topic, out_topic, fetch_wait_ms)
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "egov_devkit.sample", "worker", "--dsn", dsn, "--bootstrap", bootstrap),
+        *("--in-topic", in_topic, "--out-topic", out_topic, "--no-downstream"),
+        *("--fetch-wait-ms", str(fetch_wait_ms)),
+    )
     reader = drill.reader(
         bootstrap,
         out_topic,
@@ -383,6 +394,60 @@ async def latency(
     await reader.start()
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=1)
     await producer.start()
+    try:
+        await _until_served(producer, reader, in_topic)
+        return await _offered(producer, reader, in_topic, rate, seconds)
+    finally:
+        worker.terminate()
+        await worker.wait()
+        await producer.stop()
+        await reader.stop()
+
+
+async def broker_hop(bootstrap: str, rate: int, seconds: float) -> list[float]:
+    """The raw anchor of the latency figures: one hop through the broker alone (produced →
+    read, the same events, producer and reader as the pipeline's measurement) at the same
+    offered rate. The pipeline's path holds two such hops: the input to the worker, the
+    relay's record to the reader."""
+    topic = f"bench.hop.{uuid.uuid4().hex[:8]}"
+    await create_topics(bootstrap, topic)
+    reader = drill.reader(
+        bootstrap, topic, "bench-hop", fetch_max_wait_ms=LOCAL_BROKER_FETCH_WAIT_MS
+    )
+    await reader.start()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=1)
+    await producer.start()
+    try:
+        await _until_served(producer, reader, topic)
+        return await _offered(producer, reader, topic, rate, seconds, of=lambda e: e.id)
+    finally:
+        await producer.stop()
+        await reader.stop()
+
+
+async def _until_served(producer: AIOKafkaProducer, reader: Any, in_topic: str) -> None:
+    """Offer an event every half second until one comes back: the worker has started and
+    joined its group (seconds on the local broker), and the reader reads the output."""
+    deadline = time.perf_counter() + 120
+    while time.perf_counter() < deadline:
+        value, headers = encode(new_event(sample_data(0), source="/vn/38/bench", subject="W"))
+        await producer.send_and_wait(in_topic, value=value, key=b"W", headers=headers)
+        if any((await reader.getmany(timeout_ms=500)).values()):
+            return
+        progress("latency: waiting for the worker process")
+    raise RuntimeError("the worker process served nothing in 120 s")
+
+
+async def _offered(
+    producer: AIOKafkaProducer,
+    reader: Any,
+    in_topic: str,
+    rate: int,
+    seconds: float,
+    of: Callable[[CloudEvent], str | None] = lambda e: e.causationid,
+) -> list[float]:
+    """Offer ``rate`` events/s for ``seconds``; the latency of each, until the reader reads
+    the event ``of`` names it (by default, the event it caused)."""
     sent: dict[str, float] = {}
     latencies: list[float] = []
     total = int(rate * seconds)
@@ -405,17 +470,20 @@ async def latency(
         for recs in (await reader.getmany(timeout_ms=200)).values():
             now = time.perf_counter()
             for r in recs:
-                cause = decode(r.value, r.headers).causationid
+                cause = of(decode(r.value, r.headers))
                 if cause in sent:
                     latencies.append((now - sent.pop(cause)) * 1000)
         if len(latencies) % 2000 < 50:
             progress(f"latency: {len(latencies)}/{total} measured")
     await offering
-    stop.set()
-    await worker
-    await producer.stop()
-    await reader.stop()
     return latencies
+
+
+def _percentiles(lat: list[float]) -> str:
+    return (
+        f"p50={pct(lat, 50):.1f} ms p95={pct(lat, 95):.1f} ms p99={pct(lat, 99):.1f} ms"
+        f" max={max(lat):.1f} ms (n={len(lat)})"
+    )
 
 
 def cpu_model() -> str:
@@ -589,12 +657,14 @@ async def main() -> None:
             )
             rate_plain = n / t_plain
         lats: dict[int, list[float]] = {}
+        hops: dict[int, list[float]] = {}
         if "latency" in stages:
             for rate in rates:
                 progress(f"latency at {rate} ev/s offered")
                 lat_dsn = await env.fresh_database("bench_latency")
                 await prepare_database(lat_dsn)
                 lats[rate] = await latency(bootstrap, lat_dsn, rate, args.seconds, fetch_wait)
+                hops[rate] = await broker_hop(bootstrap, rate, args.seconds)
         # last: the other stages run before extra processes and their consumer group exist
         if "workers" in stages:
             progress(f"pipeline in {args.workers} worker processes")
@@ -640,11 +710,9 @@ async def main() -> None:
                 print(f"ratio ({args.workers} processes) / serial   {rate_pipe2 / serial:>10.2f}")
         for rate, lat in lats.items():
             if lat:
-                print(
-                    f"latency at {rate:>5} ev/s offered: p50={pct(lat, 50):.1f} ms"
-                    f" p95={pct(lat, 95):.1f} ms p99={pct(lat, 99):.1f} ms"
-                    f" max={max(lat):.1f} ms (n={len(lat)})"
-                )
+                print(f"latency at {rate:>5} ev/s offered: {_percentiles(lat)}")
+            if hops.get(rate):
+                print(f"  one broker hop alone (raw)    : {_percentiles(hops[rate])}")
 
 
 if __name__ == "__main__":
