@@ -93,6 +93,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
                 backoff_initial_s=settings.consumer_backoff_initial_s,
                 backoff_max_s=settings.consumer_backoff_max_s,
                 fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+                commit_interval_s=settings.consumer_commit_interval_s,
                 max_record_bytes=settings.consumer_max_record_bytes,
                 dead_letter_max_bytes=settings.dead_letter_max_bytes,
                 client_options=client_security(settings),

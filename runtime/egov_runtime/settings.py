@@ -76,6 +76,13 @@ class ServiceSettings(BaseSettings):
         " the first record; the local broker holds a fetch for all of it, so `make run` sets 10"
         " there.",
     )
+    consumer_commit_interval_s: float = Field(
+        0.1,
+        ge=0,
+        description="Offsets of stored batches are committed at most this often (one commit in"
+        " flight, never awaited by the consumer); a crash re-reads at most this long's events,"
+        " which the inbox drops.",
+    )
     consumer_max_attempts: int = Field(
         3, description="Attempts for a failing handler before its event is dead-lettered."
     )
