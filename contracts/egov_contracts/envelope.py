@@ -499,6 +499,9 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"{}[]")
 _INNERMOST = re.compile(rb"\{\}|\[\]")
 
 
+_VALIDATOR = CloudEvent.__pydantic_validator__
+
+
 class EnvelopeLimitExceeded(EnvelopeError):
     """The record is beyond a bound of the reader (nesting depth, number length)."""
 
@@ -522,11 +525,14 @@ def decode(value: bytes | None, headers: Sequence[tuple[str, bytes | None]]) -> 
 
 def _decode(value: bytes | None, headers: Sequence[tuple[str, bytes | None]]) -> CloudEvent:
     hdrs = {str(k).lower(): v for k, v in headers}
-    # Tolerant: a content type that is not UTF-8 is simply not one of ours.
-    content_type = _text(hdrs.get("content-type") or b"", errors="replace").lower()
     if value is None:
         raise EnvelopeError("empty record value")
-    binary = "ce_specversion" in hdrs and not content_type.startswith("application/cloudevents")
+    content_type = ""
+    binary = False
+    if "ce_specversion" in hdrs:  # the content type decides only then (read for no other record)
+        # Tolerant: a content type that is not UTF-8 is simply not one of ours.
+        content_type = _text(hdrs.get("content-type") or b"", errors="replace").lower()
+        binary = not content_type.startswith("application/cloudevents")
     try:
         _check_bounds(value)
         if binary:
@@ -537,8 +543,9 @@ def _decode(value: bytes | None, headers: Sequence[tuple[str, bytes | None]]) ->
                 attrs["datacontenttype"] = content_type.split(";")[0].strip()
             attrs["data"] = _loads(value) if value else {}
         else:
-            try:  # the fast path: validate the JSON bytes directly
-                return CloudEvent.model_validate_json(value)
+            try:  # the fast path: validate the JSON bytes directly, with the model's
+                # validator itself (model_validate_json's wrapper cost 8 % of the call)
+                return _VALIDATOR.validate_json(value)
             except ValidationError:
                 pass  # say precisely what is wrong below
             attrs = _loads(value)
