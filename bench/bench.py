@@ -213,12 +213,11 @@ async def pipeline(
     With ``profile``, py-spy samples this process meanwhile (see :func:`profiled`)."""
     n = len(records)
     await produce_all(bootstrap, in_topic, records)
-    stop, worker = await started_worker(
-        dsn, bootstrap, in_topic, out_topic, fetch_wait_ms, batch_size=1000
-    )
     conn = await asyncpg.connect(dsn)
-    try:
-        async with profiled(profile):
+    # py-spy attaches before the worker starts: every event is consumed while it samples
+    async with profiled(profile):
+        stop, worker = await started_worker(dsn, bootstrap, in_topic, out_topic, fetch_wait_ms)
+        try:
             t0, cpu0 = time.perf_counter(), time.process_time()
             while True:
                 published = published_count(out_topic)
@@ -227,11 +226,13 @@ async def pipeline(
                     break
                 progress(f"pipeline: {published}/{n} published")
                 await asyncio.sleep(0.05)
+        finally:
+            stop.set()
+            await worker
+    try:
         counts = await effect_counts(conn)
         assert counts["distinct_effects"] == n == counts["effects"], counts
     finally:
-        stop.set()
-        await worker
         await conn.close()
     return elapsed, cpu
 
@@ -338,7 +339,7 @@ async def pipeline_processes(
     command = [
         *("-m", "egov_devkit.sample", "worker", "--dsn", dsn, "--bootstrap", bootstrap),
         *("--in-topic", in_topic, "--out-topic", out_topic),
-        *("--batch-size", "1000", "--no-downstream", "--fetch-wait-ms", str(fetch_wait_ms)),
+        *("--no-downstream", "--fetch-wait-ms", str(fetch_wait_ms)),
     ]
     procs = [await asyncio.create_subprocess_exec(sys.executable, *command) for _ in range(workers)]
     conn = await asyncpg.connect(dsn)
