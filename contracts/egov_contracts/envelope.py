@@ -468,12 +468,18 @@ def to_json(event: CloudEvent) -> bytes:
 
 def encode(event: CloudEvent) -> tuple[bytes, list[tuple[str, bytes]]]:
     """Structured-mode Kafka record value and headers."""
-    return to_json(event), [(k, v.encode()) for k, v in header_texts(event)]
+    return to_json(event), record_headers(event.type, event.id)
 
 
-def header_texts(event: CloudEvent) -> list[list[str]]:
-    """The headers of :func:`encode` as text ``[name, value]`` pairs (the outbox keeps them so)."""
-    return [["content-type", STRUCTURED_CONTENT_TYPE], ["ce_type", event.type], ["ce_id", event.id]]
+def record_headers(event_type: str, event_id: str) -> list[tuple[str, bytes]]:
+    """The headers of a structured-mode record: its content type, and ``ce_type`` and ``ce_id``
+    copied for routing (the outbox relay writes them from the row's type and id)."""
+    return [_CONTENT_TYPE_HEADER, ("ce_type", _encoded(event_type)), ("ce_id", event_id.encode())]
+
+
+_CONTENT_TYPE_HEADER = ("content-type", STRUCTURED_CONTENT_TYPE.encode())
+# an event type's bytes, remembered: a service publishes a few types, each many times
+_encoded = functools.lru_cache(maxsize=1024)(str.encode)
 
 
 # Bounds of what a reader parses (a record beyond them is an EnvelopeLimitExceeded): JSON

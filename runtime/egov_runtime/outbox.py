@@ -33,7 +33,8 @@ import asyncpg
 import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
-from egov_contracts.envelope import CloudEvent, header_texts, to_json
+from egov_contracts.envelope import CloudEvent, to_json
+from egov_contracts.envelope import record_headers as envelope_headers
 
 from egov_runtime import faults, metrics, tracing
 from egov_runtime.db import bigint_array_text, connect, text_array_args, text_array_sql
@@ -63,24 +64,19 @@ async def append(
     ``extra_headers`` (text values, e.g. a record credential) go on every record."""
     if not events:
         return
-    values, headers = [], []
-    extra = [[k, v.decode()] for k, v in extra_headers]
-    for ev in events:
-        values.append(to_json(ev))
-        # orjson: the standard library's json.dumps of these few pairs showed in the profile
-        pairs = header_texts(ev)
-        headers.append(orjson.dumps(pairs + extra if extra else pairs).decode())
     # One statement and one round trip for the whole batch, the relay's wake-up included: a
     # notification is delivered at commit, so the relay wakes for committed rows. Text columns
-    # go as one joined text each (see egov_runtime.db.text_array_args).
+    # go as one joined text each (see egov_runtime.db.text_array_args). The standard headers
+    # are not stored: the relay writes them from the event's type and id.
     await conn.execute(
         _APPEND,
         topic,
         notify_channel(service),
-        values,
+        [to_json(ev) for ev in events],
+        orjson.dumps([[k, v.decode()] for k, v in extra_headers]).decode(),
         *text_array_args([ev.id for ev in events]),
         *text_array_args([ev.subject for ev in events]),
-        *text_array_args(headers),
+        *text_array_args([ev.type for ev in events]),
         *text_array_args([ev.traceparent for ev in events]),  # the relay sends in its trace
         *text_array_args([ev.tracestate for ev in events]),
     )
@@ -88,10 +84,10 @@ async def append(
 
 _APPEND = (
     "WITH added AS (INSERT INTO outbox"
-    " (event_id, topic, key, value, headers, traceparent, tracestate)"
-    " SELECT e, $1, k, v, h::jsonb, tp, ts FROM unnest("
-    f"{text_array_sql(4)}, {text_array_sql(6)}, $3::bytea[], {text_array_sql(8)},"
-    f" {text_array_sql(10)}, {text_array_sql(12)}) AS t(e, k, v, h, tp, ts))"
+    " (event_id, topic, key, value, headers, event_type, traceparent, tracestate)"
+    " SELECT e, $1, k, v, $4::text::jsonb, ty, tp, ts FROM unnest("
+    f"{text_array_sql(5)}, {text_array_sql(7)}, $3::bytea[], {text_array_sql(9)},"
+    f" {text_array_sql(11)}, {text_array_sql(13)}) AS t(e, k, v, ty, tp, ts))"
     " SELECT pg_notify($2, '')"
 )
 
@@ -99,8 +95,8 @@ _APPEND = (
 # headers as text, parsed with orjson: the connection's jsonb codec (json.loads) on every row
 # showed in the relay's profile
 _PENDING = (
-    "SELECT seq, topic, key, value, headers::text AS headers{} FROM outbox"
-    " WHERE published_at IS NULL ORDER BY seq LIMIT $1"
+    "SELECT seq, topic, key, value, event_id, event_type, headers::text AS headers{}"
+    " FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1"
 )
 _PENDING_TRACED = _PENDING.format(", traceparent, tracestate")
 _PENDING = _PENDING.format("")
@@ -270,8 +266,24 @@ class OutboxRelay:
 
 
 def record_headers(row: asyncpg.Record) -> list[tuple[str, bytes]]:
-    """An outbox row's headers as a Kafka record carries them (stored as text pairs)."""
-    return [(k, v.encode()) for k, v in orjson.loads(row["headers"])]
+    """An outbox row's headers as a Kafka record carries them: the event's standard headers
+    (:func:`egov_contracts.envelope.record_headers`) and those its producer added (stored as
+    text pairs); a row an earlier release wrote (no ``event_type``) stored them all."""
+    event_type = row["event_type"]
+    if event_type is None:
+        return [(k, v.encode()) for k, v in orjson.loads(row["headers"])]
+    headers = envelope_headers(event_type, row["event_id"])
+    added = row["headers"]
+    if added != "[]":
+        headers.extend(_added_headers(added))
+    return headers
+
+
+@functools.lru_cache(maxsize=256)
+def _added_headers(text: str) -> tuple[tuple[str, bytes], ...]:
+    """The headers a producer added to every record of a batch (a credential): one stored text
+    for all of them, parsed once."""
+    return tuple((k, v.encode()) for k, v in orjson.loads(text))
 
 
 @functools.lru_cache(maxsize=65_536)

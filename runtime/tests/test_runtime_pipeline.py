@@ -129,10 +129,39 @@ async def test_relay_batches_keep_each_keys_partition_order_and_headers(
     for key in sent_to:
         got = [decode(r.value, r.headers).sequence for r in records if r.key == key]
         assert got == [e.sequence for e in events if e.subject == key.decode()]
-    for r in records:
-        headers = dict(r.headers)
-        assert headers["x-credential"] == b"c-1"
-        assert headers["ce_id"].decode() == decode(r.value, r.headers).id
+    by_id = {e.id: e for e in events}
+    for r in records:  # the event's own headers, then the one its producer added
+        event = by_id[decode(r.value, r.headers).id]
+        assert list(r.headers) == [*encode(event)[1], ("x-credential", b"c-1")]
+
+
+async def test_a_row_an_earlier_release_wrote_is_sent_with_the_headers_it_stored(
+    db, producer, kafka_bootstrap, database_dsn, make_topic, sample_data
+):
+    """Before ``event_type`` (migration 0006) a row stored every header of its record; such a
+    row, still pending after an upgrade, goes out with exactly those."""
+    topic = await make_topic("earlier", partitions=1)
+    event = new_event(sample_data(1), source="/vn/00/sample", subject="K-OLD")
+    value, headers = encode(event)
+    stored = [[k, v.decode()] for k, v in [*headers, ("x-credential", b"c-9")]]
+    async with db.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO outbox (event_id, topic, key, value, headers)"
+            " VALUES ($1, $2, $3, $4, $5::text::jsonb)",
+            event.id,
+            topic,
+            event.subject,
+            value,
+            json.dumps(stored),
+        )
+    stop = asyncio.Event()
+    relay = OutboxRelay(service=SERVICE, dsn=database_dsn, producer=producer, poll_interval_s=0.1)
+    task = asyncio.create_task(relay.run(stop))
+    [record] = await read_all(kafka_bootstrap, topic, 1)
+    stop.set()
+    await task
+    assert record.value == value
+    assert list(record.headers) == [*headers, ("x-credential", b"c-9")]
 
 
 async def test_only_one_relay_leads_and_a_standby_takes_over(
