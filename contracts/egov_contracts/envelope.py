@@ -347,9 +347,15 @@ def next_traceparent(parent: str | None = None) -> str:
 
 
 def _next_hop(parent: re.Match[str] | None) -> str:
-    trace_id = parent.group(1) if parent and parent.group(1) != "0" * 32 else _random_hex(16)
-    flags = parent.group(3) if parent else "01"
+    if parent is None:
+        return f"00-{_random_hex(16)}-{_random_hex(8)}-01"
+    trace_id, flags = parent.group(1, 3)  # one call for both (it runs for every event)
+    if trace_id == _INVALID_TRACE_ID:
+        trace_id = _random_hex(16)
     return f"00-{trace_id}-{_random_hex(8)}-{flags}"
+
+
+_INVALID_TRACE_ID = "0" * 32  # W3C: all zeros is not a trace id
 
 
 def format_sequence(n: int) -> str:
