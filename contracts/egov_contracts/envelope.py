@@ -473,13 +473,25 @@ def to_json(event: CloudEvent) -> bytes:
     orjson: pydantic's ``model_dump_json`` showed in the producers' profile. The same bytes
     (a test compares them over every contract example); a value orjson does not write (an
     integer beyond 64 bits) falls back to pydantic."""
-    fields = {k: v for k, v in event.__dict__.items() if v is not None}
+    # Only the optional attributes can be None (every event holds every field, pydantic's and
+    # _assembled's alike): six lookups, where filtering all fourteen cost more than the dump.
+    fields = event.__dict__.copy()
+    for name in _OPTIONAL_ATTRIBUTES:
+        if fields[name] is None:
+            del fields[name]
     if event.__pydantic_extra__:
         fields.update((k, v) for k, v in event.__pydantic_extra__.items() if v is not None)
     try:
         return orjson.dumps(fields)
     except (TypeError, orjson.JSONEncodeError):
         return event.model_dump_json(exclude_none=True).encode()
+
+
+_OPTIONAL_ATTRIBUTES = tuple(
+    name
+    for name, field in CloudEvent.model_fields.items()
+    if not field.is_required() and field.default is None
+)
 
 
 def encode(event: CloudEvent) -> tuple[bytes, list[tuple[str, bytes]]]:
