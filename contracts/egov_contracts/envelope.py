@@ -448,7 +448,6 @@ def new_event(
 
 
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_set_attribute = object.__setattr__
 _DEFAULTED = frozenset({"specversion", "datacontenttype"})
 _EXPLICIT = frozenset(CloudEvent.model_fields) - _DEFAULTED  # new_event gives every other one
 
@@ -461,11 +460,19 @@ def _assembled(attributes: dict[str, Any]) -> CloudEvent:
     as validating (the producers' profile). A test compares the result with the validated
     event over every contract example."""
     event = CloudEvent.__new__(CloudEvent)
-    _set_attribute(event, "__dict__", attributes)
-    _set_attribute(event, "__pydantic_fields_set__", set(_EXPLICIT))
-    _set_attribute(event, "__pydantic_extra__", {})
-    _set_attribute(event, "__pydantic_private__", None)
+    _set_dict(event, attributes)
+    _set_fields_set(event, set(_EXPLICIT))
+    _set_extra(event, {})
+    _set_private(event, None)
     return event
+
+
+# BaseModel's slots, set through their descriptors (what object.__setattr__ looks up by name
+# each time: a third of this function's cost)
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def to_json(event: CloudEvent) -> bytes:
